@@ -1,0 +1,33 @@
+/**
+ * Every setting a handler reads, by environment variable name. CDK sets these on the Lambdas;
+ * local mode sets them for the in-process handlers. One list, so neither side invents a name.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Approver directory as JSON; when unset the bundled config/approver-directory.json is used. */
+  approverDirectory: 'APPROVER_DIRECTORY',
+  emailFrom: 'EMAIL_FROM',
+  emailReplyTo: 'EMAIL_REPLY_TO',
+  /** Base URL that approver links and service-owner links are built on (the API's public URL). */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** Local mode only: endpoints of the local stand-ins. Unset on AWS. */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  sesEndpoint: 'SES_ENDPOINT',
+  stepFunctionsEndpoint: 'STEPFUNCTIONS_ENDPOINT',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+export function env(name: EnvName, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === '') {
+    throw new Error(`Missing configuration: environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: EnvName): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}

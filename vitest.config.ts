@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    setupFiles: ['tests/setup.ts'],
+    include: ['tests/{unit,workflow,infra}/**/*.test.ts'],
+    // Workflow tests each start their own local stack on free ports; infra tests bundle with esbuild.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
