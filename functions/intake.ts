@@ -1,0 +1,146 @@
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { httpHandler, json, logger, type HttpEvent } from '#shared/http';
+import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
+import { ValidationFailed, WorkflowUnavailable } from '#shared/errors';
+import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#shared/request';
+import { fourWeekNotice, requiredApprovers, unknownBusinessAreas } from '#policy/offshoring-policy';
+import type { ApproverDirectory } from '#shared/directory';
+import { SYSTEM, type Actor, type ApprovalRecord, type AuditEvent, type RequestRecord } from '#shared/store/records';
+import { keys } from '#shared/store/keys';
+import { executionName, startApprovalRound } from '#shared/workflow';
+
+/** Validates the body against the schema and the approver directory, listing every problem at once. */
+export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {
+  const parsed = OffshoringRequestSchema.safeParse(body);
+  const errors: FieldError[] = parsed.success ? [] : toFieldErrors(parsed.error);
+  const areas = (body as { businessAreas?: unknown } | null)?.businessAreas;
+  if (Array.isArray(areas)) {
+    const codes = areas.map((a) => (typeof a === 'string' ? a.trim().toUpperCase() : ''));
+    for (const { index, code } of unknownBusinessAreas(codes, directory)) {
+      if (code === '') continue; // already reported by the schema
+      errors.push({
+        path: `businessAreas.${index}`,
+        message: `unknown business area "${code}": use one of ${Object.keys(directory.businessAreas).join(', ')}`,
+      });
+    }
+  }
+  if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
+  return parsed.data;
+}
+
+export interface SubmissionResponse {
+  requestId: string;
+  status: 'PENDING_APPROVAL';
+  round: number;
+  requiredApprovers: { role: string; name: string; email: string }[];
+  lateNotice: boolean;
+  lateNoticeReason?: string;
+}
+
+/** POST /requests: a service owner submits an offshoring request. */
+export function submitOffshoringRequest(runtime: Runtime) {
+  const { store, clock, ids, directory } = runtime;
+  return async (event: HttpEvent) => {
+    const request = validateOffshoringRequest(event.body, directory);
+    const now = clock();
+    const at = now.toISOString();
+    const requestId = ids.requestId();
+    const notice = fourWeekNotice(request, now);
+    const approvers = requiredApprovers(request, directory);
+    const submittedBy: Actor = { kind: 'SERVICE_OWNER', ...request.serviceOwner };
+
+    const record: RequestRecord = {
+      requestId,
+      status: 'PENDING_APPROVAL',
+      round: 1,
+      request,
+      requiredApprovers: approvers,
+      lateNotice: notice.lateNotice,
+      noticeDays: notice.noticeDays,
+      lateNoticeReason: notice.lateNoticeReason,
+      submittedAt: at,
+      updatedAt: at,
+      submittedBy,
+      version: 0,
+    };
+    const approvals: ApprovalRecord[] = approvers.map((approver) => ({
+      ...approver,
+      approvalId: ids.approvalId(),
+      requestId,
+      round: 1,
+      status: 'PENDING',
+      createdAt: at,
+    }));
+    const submitted: AuditEvent = {
+      eventId: ids.eventId(),
+      at,
+      type: 'REQUEST_SUBMITTED',
+      actor: submittedBy,
+      round: 1,
+      details: {
+        requiredApprovers: approvers.map(({ role, name, email }) => ({ role, name, email })),
+        lateNotice: notice.lateNotice,
+        ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
+      },
+    };
+    await store.createRequest(record, approvals, [submitted]);
+
+    try {
+      await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
+        requestId,
+        round: 1,
+        approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
+      });
+    } catch (error) {
+      // Never leave an accepted request looking pending with nothing running: mark it, keep it, say so.
+      logger.error('Could not start the approval workflow', { requestId, error: error as Error });
+      const cause = `The approval workflow could not be started: ${(error as Error).name}`;
+      await store.transition(
+        record,
+        { from: ['PENDING_APPROVAL'], to: 'ERROR', reason: cause, at: clock().toISOString() },
+        { eventId: ids.eventId(), at: clock().toISOString(), type: 'WORKFLOW_START_FAILED', actor: SYSTEM, round: 1, details: { cause, execution: executionName(requestId, 1) } },
+      );
+      throw new WorkflowUnavailable('The request was stored but its approvals could not be started; it is marked ERROR and the service team is alerted', {
+        requestId,
+        status: 'ERROR',
+      });
+    }
+
+    const body: SubmissionResponse = {
+      requestId,
+      status: 'PENDING_APPROVAL',
+      round: 1,
+      requiredApprovers: approvers.map(({ role, name, email }) => ({ role, name, email })),
+      lateNotice: notice.lateNotice,
+      ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
+    };
+    return json(201, body, { Location: `/requests/${requestId}` });
+  };
+}
+
+/** A retried submission with the same Idempotency-Key returns the first response and creates nothing. */
+function idempotentByHeader(runtime: Runtime) {
+  return makeHandlerIdempotent({
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: runtime.tableName,
+      awsSdkV3Client: runtime.clients.dynamoDb,
+      keyAttr: 'pk',
+      sortKeyAttr: 'sk',
+      staticPkValue: keys.idempotencyPartition('intake'),
+      expiryAttr: 'expiresAt',
+    }),
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'headers."idempotency-key"',
+      payloadValidationJmesPath: 'body',
+      expiresAfterSeconds: 24 * 60 * 60,
+      throwOnNoIdempotencyKey: false,
+    }),
+  });
+}
+
+export const makeHandler = (runtime: Runtime) =>
+  httpHandler(submitOffshoringRequest(runtime), { jsonBody: true, middlewares: [idempotentByHeader(runtime)] });
+
+export const handler = lambdaEntry(makeHandler);

@@ -1,0 +1,39 @@
+import type { FieldError } from './request.ts';
+
+/**
+ * Domain errors: thrown by handlers and the domain, turned into HTTP responses by one middleware
+ * (functions/shared/http.ts). Handlers never build error responses by hand.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly statusCode: number;
+  /** Extra fields for the response body. */
+  readonly details: Record<string, unknown>;
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** 400: the body broke one or more rules; every problem is listed with its field path. */
+export class ValidationFailed extends DomainError {
+  readonly statusCode = 400;
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
+    super(`The request has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, { errors });
+    this.errors = errors;
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly statusCode = 404;
+}
+
+export class Conflict extends DomainError {
+  readonly statusCode = 409;
+}
+
+/** 503: accepted work could not be handed to the workflow; the request is kept and marked. */
+export class WorkflowUnavailable extends DomainError {
+  readonly statusCode = 503;
+}

@@ -1,0 +1,105 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DomainError } from './errors.ts';
+
+export const logger = new Logger({ serviceName: 'offshore-approvals' });
+
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+interface HttpErrorLike {
+  statusCode: number;
+  message: string;
+  expose?: boolean;
+  name: string;
+}
+
+function isHttpError(error: unknown): error is HttpErrorLike {
+  return typeof error === 'object' && error !== null && typeof (error as HttpErrorLike).statusCode === 'number';
+}
+
+/** What an error means to the caller: status and JSON body. Unknown errors are 500 and never leak detail. */
+export function describeError(error: unknown, awsRequestId?: string): { statusCode: number; body: Record<string, unknown> } {
+  if (error instanceof DomainError) {
+    return { statusCode: error.statusCode, body: { error: error.name, message: error.message, ...error.details } };
+  }
+  if (error instanceof IdempotencyValidationError) {
+    return {
+      statusCode: 422,
+      body: { error: 'IdempotencyKeyReused', message: 'This Idempotency-Key was already used for a different request body' },
+    };
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return {
+      statusCode: 409,
+      body: { error: 'IdempotencyKeyInProgress', message: 'A request with this Idempotency-Key is still being processed; retry shortly' },
+    };
+  }
+  // middy's own HTTP errors (415 from the JSON body parser, for example).
+  if (isHttpError(error) && error.statusCode < 500 && error.expose !== false) {
+    const name = error.statusCode === 415 ? 'UnsupportedMediaType' : error.name;
+    return { statusCode: error.statusCode, body: { error: name, message: error.message } };
+  }
+  return {
+    statusCode: 500,
+    body: { error: 'InternalError', message: 'Something went wrong on our side; nothing you sent was lost', awsRequestId },
+  };
+}
+
+/** The one place errors become responses (JSON here; the approval pages render HTML with the same mapping). */
+export function errorResponses(render: (statusCode: number, body: Record<string, unknown>) => HttpResult = json): MiddlewareObj {
+  return {
+    onError: async (request) => {
+      const { statusCode, body } = describeError(request.error, request.context.awsRequestId);
+      if (statusCode >= 500) logger.error('Request failed', { error: request.error as Error });
+      else logger.info('Request refused', { statusCode, error: body.error });
+      request.response = render(statusCode, body);
+    },
+  };
+}
+
+export interface HttpHandlerOptions {
+  /** Parse a JSON body (415 if it is not JSON). */
+  jsonBody?: boolean;
+  /** Further middlewares, innermost last (e.g. idempotency). */
+  middlewares?: MiddlewareObj[];
+  render?: (statusCode: number, body: Record<string, unknown>) => HttpResult;
+}
+
+/** Wraps a handler in the standard chain: logging, error mapping, header normalising, security headers, body parsing. */
+export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = {}) {
+  const chain = middy<HttpEvent, HttpResult, Error, Context>(handler)
+    // onError runs in reverse order: errors become responses first, then get the security headers.
+    .use(httpSecurityHeaders())
+    .use(errorResponses(options.render))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpHeaderNormalizer());
+  if (options.jsonBody) chain.use(httpJsonBodyParser());
+  for (const middleware of options.middlewares ?? []) chain.use(middleware);
+  return chain;
+}
+
+export function pathParameter(event: HttpEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value) throw new Error(`Route is missing path parameter ${name}`);
+  return decodeURIComponent(value);
+}
+export type { APIGatewayProxyResultV2 };

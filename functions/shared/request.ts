@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ISO_3166_ALPHA2 } from './countries.ts';
+
+/**
+ * The offshoring request a service owner submits: one schema, used by the API, the local server,
+ * the approver emails and the tests. Field names follow the Offshoring Policy's "Definition of
+ * Offshoring": where data and services are, where the people who manage them are, who has access.
+ */
+
+export const CHANGE_TYPES = ['NEW', 'CHANGE', 'EXISTING'] as const;
+export const DATA_CLASSIFICATIONS = ['OFFICIAL', 'OFFICIAL-SENSITIVE'] as const;
+export const DATA_CATEGORIES = ['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'] as const;
+export const OFFSHORE_ACTIVITIES = ['HOSTING', 'SUPPORT', 'DEVELOPMENT', 'PROCESSING', 'ACCESS'] as const;
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const PersonSchema = z.strictObject({
+  name: text(200),
+  email: z.email('must be an email address').max(254),
+});
+export type Person = z.infer<typeof PersonSchema>;
+
+const uniqueList = <T extends z.ZodType>(item: T, what: string) =>
+  z
+    .array(item)
+    .min(1, `must list at least one ${what}`)
+    .refine((list) => new Set(list).size === list.length, { message: `must not repeat a ${what}` });
+
+/** YYYY-MM-DD that is a real calendar date. */
+export const IsoDateSchema = z.iso.date('must be a date in the form YYYY-MM-DD');
+
+export const OffshoreLocationSchema = z.strictObject({
+  country: z
+    .string()
+    .transform((c) => c.trim().toUpperCase())
+    .refine((c) => ISO_3166_ALPHA2.has(c), { message: 'must be an ISO 3166-1 alpha-2 country code' })
+    // Offshoring Policy, Introduction: "Offshore means outside the borders of the UK".
+    .refine((c) => c !== 'GB', { message: 'GB is onshore: list only countries outside the UK' }),
+  activities: uniqueList(z.enum(OFFSHORE_ACTIVITIES), 'activity'),
+});
+export type OffshoreLocation = z.infer<typeof OffshoreLocationSchema>;
+
+export const OffshoringRequestSchema = z.strictObject({
+  serviceName: text(200),
+  supplierName: text(200),
+  description: text(5000),
+  changeType: z.enum(CHANGE_TYPES),
+  /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
+  businessAreas: uniqueList(z.string().trim().toUpperCase(), 'business area'),
+  dataClassification: z.enum(DATA_CLASSIFICATIONS),
+  dataCategories: uniqueList(z.enum(DATA_CATEGORIES), 'data category'),
+  offshoreLocations: z
+    .array(OffshoreLocationSchema)
+    .min(1, 'must list at least one offshore location')
+    .max(50)
+    .refine((locations) => new Set(locations.map((l) => l.country)).size === locations.length, {
+      message: 'must list each country once (put all its activities together)',
+    }),
+  plannedStartDate: IsoDateSchema,
+  serviceOwner: PersonSchema,
+  /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
+  contractManager: PersonSchema.optional(),
+  mitigations: z.array(text(2000)).max(50).default([]),
+});
+
+/** The request as submitted (before defaults), e.g. a JSON body. */
+export type OffshoringRequestInput = z.input<typeof OffshoringRequestSchema>;
+/** The request after validation. */
+export type OffshoringRequest = z.infer<typeof OffshoringRequestSchema>;
+
+export interface FieldError {
+  /** Dotted path into the body, e.g. `offshoreLocations.0.country`; empty for the body itself. */
+  path: string;
+  message: string;
+}
+
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}

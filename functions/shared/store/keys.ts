@@ -1,0 +1,17 @@
+/** Single-table keys (docs/table-design.md). Every key is built here and nowhere else. */
+export const keys = {
+  request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
+  approval: (requestId: string, round: number, approvalId: string) => ({
+    pk: `REQUEST#${requestId}`,
+    sk: `APPROVAL#${String(round).padStart(3, '0')}#${approvalId}`,
+  }),
+  /** gsi1: find an approval from the id in its link. */
+  approvalLookup: (approvalId: string) => ({ gsi1pk: `APPROVAL#${approvalId}`, gsi1sk: 'APPROVAL' }),
+  /** Audit events sort by time; the event id breaks ties and makes each key unique. */
+  audit: (requestId: string, at: string, eventId: string) => ({ pk: `REQUEST#${requestId}`, sk: `AUDIT#${at}#${eventId}` }),
+  /** gsi2: a service owner's requests, newest first. */
+  ownerLookup: (email: string, submittedAt: string) => ({ gsi2pk: `OWNER#${email.toLowerCase()}`, gsi2sk: submittedAt }),
+  idempotencyPartition: (functionName: string) => `IDEMPOTENCY#${functionName}`,
+} as const;
+
+export const SK_PREFIX = { approval: 'APPROVAL#', audit: 'AUDIT#' } as const;

@@ -1,0 +1,180 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { keys, SK_PREFIX } from './keys.ts';
+import {
+  ApprovalRecordSchema,
+  AuditEventSchema,
+  RequestRecordSchema,
+  type ApprovalRecord,
+  type AuditEvent,
+  type RequestRecord,
+  type RequestStatus,
+} from './records.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+export interface RequestView {
+  request: RequestRecord;
+  approvals: ApprovalRecord[];
+  audit: AuditEvent[];
+}
+
+/** Thrown when a conditional write finds the record is not in the state the caller expected. */
+export class StaleState extends Error {
+  override name = 'StaleState';
+}
+
+/** Reads and writes requests, approvals and their append-only audit trail. */
+export class RequestStore {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  auditPut(requestId: string, event: AuditEvent): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.audit(requestId, event.at, event.eventId), entity: 'AUDIT', requestId, ...event },
+        // Append-only: an audit event is never overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  approvalPut(approval: ApprovalRecord, extra: Record<string, unknown> = {}): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.approval(approval.requestId, approval.round, approval.approvalId),
+          ...keys.approvalLookup(approval.approvalId),
+          entity: 'APPROVAL',
+          ...approval,
+          ...extra,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Stores a new request, its approvals and its first audit events, all or nothing. */
+  async createRequest(record: RequestRecord, approvals: ApprovalRecord[], events: AuditEvent[]): Promise<void> {
+    await this.write([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.request(record.requestId),
+            ...keys.ownerLookup(record.request.serviceOwner.email, record.submittedAt),
+            entity: 'REQUEST',
+            ...record,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...approvals.map((approval) => this.approvalPut(approval)),
+      ...events.map((event) => this.auditPut(record.requestId, event)),
+    ]);
+  }
+
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.request(requestId), ConsistentRead: true }),
+    );
+    return Item ? RequestRecordSchema.parse(Item) : undefined;
+  }
+
+  /** The request with every approval (all rounds) and its audit trail, in one partition query. */
+  async getRequestView(requestId: string): Promise<RequestView | undefined> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.request(requestId).pk },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+
+    const requestItem = items.find((item) => item.sk === 'REQUEST');
+    if (!requestItem) return undefined;
+    const skOf = (item: Record<string, unknown>) => String(item.sk);
+    return {
+      request: RequestRecordSchema.parse(requestItem),
+      approvals: items.filter((i) => skOf(i).startsWith(SK_PREFIX.approval)).map((i) => ApprovalRecordSchema.parse(i)),
+      audit: items.filter((i) => skOf(i).startsWith(SK_PREFIX.audit)).map((i) => AuditEventSchema.parse(i)),
+    };
+  }
+
+  async appendAudit(requestId: string, event: AuditEvent): Promise<void> {
+    const put = this.auditPut(requestId, event).Put!;
+    await this.client.send(new PutCommand(put));
+  }
+
+  /**
+   * Moves a request from one of `from` to `to`, with its audit event, atomically. The condition on
+   * status and version means two writers can never both win. Throws StaleState if it lost.
+   */
+  async transition(
+    current: Pick<RequestRecord, 'requestId' | 'version'>,
+    change: { from: readonly RequestStatus[]; to: RequestStatus; reason?: string; at: string; set?: Record<string, unknown> },
+    event: AuditEvent,
+    more: TransactItem[] = [],
+  ): Promise<void> {
+    const set: Record<string, unknown> = { status: change.to, updatedAt: change.at, ...change.set };
+    if (change.reason !== undefined) set.statusReason = change.reason;
+    const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
+    const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
+    const assignments = Object.entries(set).map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
+    const fromList = change.from.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    await this.write([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.request(current.requestId),
+          UpdateExpression: `SET ${assignments.join(', ')} ADD #version :one`,
+          ConditionExpression: `#version = :expected AND #status IN (${fromList.join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      this.auditPut(current.requestId, event),
+      ...more,
+    ]);
+  }
+
+  /** Runs a transaction; a failed condition becomes StaleState so callers can answer 409/410. */
+  async write(items: TransactItem[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        throw new StaleState('The record changed since it was read');
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiRoutes, lambdaFunctions, type ApiRoute, type FunctionKey } from '../functions/catalogue.ts';
+import type { Runtime } from '../functions/shared/runtime.ts';
+
+/**
+ * Local stand-in for API Gateway (HTTP API, payload format 2.0): the routes of functions/catalogue.ts,
+ * each served by the same handler module the Lambda runs, built with the local runtime.
+ */
+
+export type LambdaHandler = (event: any, context: Context) => Promise<any>;
+export type HandlerFactory = (runtime: Runtime) => LambdaHandler;
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Builds every catalogue function's handler from its module's `makeHandler(runtime)`. */
+export async function loadHandlers(runtime: Runtime): Promise<Record<FunctionKey, LambdaHandler>> {
+  const entries = await Promise.all(
+    Object.entries(lambdaFunctions).map(async ([key, spec]) => {
+      const module = (await import(pathToFileURL(path.join(ROOT, spec.entry)).href)) as { makeHandler?: HandlerFactory };
+      if (typeof module.makeHandler !== 'function') throw new Error(`${spec.entry} must export makeHandler(runtime)`);
+      return [key, module.makeHandler(runtime)] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<FunctionKey, LambdaHandler>;
+}
+
+export function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-2:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+interface CompiledRoute {
+  route: ApiRoute;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: ApiRoute): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+/** API Gateway's own limit is 10 MB; nothing this service accepts comes near 1 MB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, match: CompiledRoute, params: Record<string, string>): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  const now = new Date();
+  const textual = /json|text|x-www-form-urlencoded|xml/.test(headers['content-type'] ?? 'text/plain');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(match.names.length ? { pathParameters: params } : {}),
+    ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual } : { isBase64Encoded: false }),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
+  const structured: APIGatewayProxyStructuredResultV2 =
+    typeof result === 'object' && result !== null && 'statusCode' in result ? result : { statusCode: 200, body: JSON.stringify(result) };
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name] = String(value);
+  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  const body = structured.body === undefined ? '' : structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : structured.body;
+  res.writeHead(structured.statusCode ?? 200, headers).end(body);
+}
+
+export interface ApiServerOptions {
+  handlers: Record<FunctionKey, LambdaHandler>;
+  /** Extra pages the local server answers itself (e.g. the index page). */
+  extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+}
+
+export function createApiServer({ handlers, extraRoutes = {} }: ApiServerOptions): Server {
+  const routes = apiRoutes.map(compile);
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const extra = extraRoutes[`${req.method} ${url.pathname}`];
+      if (extra) return extra(req, res);
+      let methodMismatch = false;
+      for (const compiled of routes) {
+        const m = compiled.pattern.exec(url.pathname);
+        if (!m) continue;
+        if (compiled.route.method !== req.method) {
+          methodMismatch = true;
+          continue;
+        }
+        const params = Object.fromEntries(compiled.names.map((name, i) => [name, m[i + 1] ?? '']));
+        const body = await readBody(req);
+        if (body === 'too-large') {
+          return send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'PayloadTooLarge', message: `The body must be under ${MAX_BODY_BYTES} bytes` }) });
+        }
+        const event = toApiGatewayEvent(req, body, compiled, params);
+        const result = await handlers[compiled.route.function](event, lambdaContext(compiled.route.function));
+        return send(res, result);
+      }
+      // API Gateway answers unknown routes itself with these bodies.
+      send(res, { statusCode: methodMismatch ? 405 : 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: methodMismatch ? 'Method Not Allowed' : 'Not Found' }) });
+    } catch (error) {
+      console.error(error);
+      send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) });
+    }
+  });
+}

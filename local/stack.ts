@@ -1,0 +1,185 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import dynalite from 'dynalite';
+import * as sesLocalModule from 'aws-ses-v2-local';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/shared/runtime.ts';
+import { tableDesign } from '../functions/shared/store/table-design.ts';
+import { STATE_MACHINE_FILE, stateMachineFunctions } from '../functions/catalogue.ts';
+import { createApiServer, lambdaContext, loadHandlers } from './api-server.ts';
+import { LocalStepFunctions } from './stepfunctions/engine.ts';
+import { createStepFunctionsServer } from './stepfunctions/server.ts';
+
+/**
+ * The whole service on one machine: dynalite for DynamoDB, aws-ses-v2-local for SES, the ASL file
+ * run by aws-local-stepfunctions behind a Step Functions API endpoint, and the API routes served
+ * by the real handlers. The handlers reach all three through the AWS SDK, by endpoint.
+ */
+
+// aws-ses-v2-local is CommonJS: from ESM its default export arrives as `module.default`.
+const startSesLocal = (sesLocalModule as unknown as { default: (config: { host: string; port: number }) => Promise<Server> }).default;
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const LOCAL_REGION = 'eu-west-2';
+export const LOCAL_ACCOUNT = '000000000000';
+export const STATE_MACHINE_NAME = 'offshoring-approval';
+
+export interface LocalStackOptions {
+  /** API port; 0 picks a free one. @default 3000 */
+  port?: number;
+  /** Local SES (and its web inbox) port; 0 picks a free one. @default 8005 */
+  sesPort?: number;
+  /** Folder dynalite persists to; undefined keeps the table in memory (tests). */
+  dataDir?: string;
+  host?: string;
+  /** Overrides for the handlers' runtime (clock, ids, directory...). */
+  runtime?: Partial<RuntimeSettings>;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  sesUrl: string;
+  dynamoDbUrl: string;
+  stepFunctionsUrl: string;
+  stateMachineArn: string;
+  tableName: string;
+  runtime: Runtime;
+  stepFunctions: LocalStepFunctions;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: actual } = server.address() as AddressInfo;
+      resolve(`http://${host}:${actual}`);
+    });
+  });
+}
+
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  const url = await listen(probe, 0, host);
+  await closeServer(probe);
+  return Number(new URL(url).port);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/** Creates the table as tableDesign describes it (the same design CDK deploys); idempotent. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const attributes = new Set<string>([tableDesign.partitionKey, tableDesign.sortKey]);
+  for (const gsi of tableDesign.globalSecondaryIndexes) {
+    attributes.add(gsi.partitionKey);
+    attributes.add(gsi.sortKey);
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' },
+          { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: tableDesign.globalSecondaryIndexes.map((gsi) => ({
+          IndexName: gsi.indexName,
+          KeySchema: [
+            { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+            { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true } }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Table ${tableName} did not become ACTIVE`);
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const tableName = options.runtime?.tableName ?? 'offshore-approvals';
+  // Dummy credentials: the local stand-ins accept any signature, but the SDK insists on signing.
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  const dynamoDbUrl = await listen(dynamo, 0, host);
+
+  const ses = await startSesLocal({ host, port: options.sesPort ?? 8005 });
+  const { port: sesPort } = ses.address() as AddressInfo;
+  const sesUrl = `http://${host}:${sesPort}`;
+
+  const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+  // The runtime needs the SFN and API URLs before their servers exist (links, endpoints): pick the ports first.
+  const stepFunctionsUrl = `http://${host}:${await freePort(host)}`;
+  const apiPort = options.port === 0 ? await freePort(host) : (options.port ?? 3000);
+
+  const runtime = createRuntime({
+    tableName,
+    stateMachineArn,
+    region: LOCAL_REGION,
+    endpoints: { dynamoDb: dynamoDbUrl, ses: sesUrl, stepFunctions: stepFunctionsUrl },
+    publicBaseUrl: `http://${host}:${apiPort}`,
+    ...options.runtime,
+  });
+  await ensureTable(runtime.clients.dynamoDb, tableName);
+
+  const handlers = await loadHandlers(runtime);
+  const definition = await readFile(path.join(ROOT, STATE_MACHINE_FILE), 'utf8');
+  const stepFunctions = new LocalStepFunctions({
+    definition,
+    stateMachineName: STATE_MACHINE_NAME,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    functions: Object.fromEntries(
+      Object.entries(stateMachineFunctions).map(([placeholderName, key]) => [
+        placeholderName,
+        (event: unknown) => handlers[key](event, lambdaContext(key)),
+      ]),
+    ),
+  });
+  const sfnServer = createStepFunctionsServer(stepFunctions);
+  await listen(sfnServer, Number(new URL(stepFunctionsUrl).port), host);
+
+  const api = createApiServer({ handlers });
+  const apiUrl = await listen(api, apiPort, host);
+
+  return {
+    apiUrl,
+    sesUrl,
+    dynamoDbUrl,
+    stepFunctionsUrl,
+    stateMachineArn,
+    tableName,
+    runtime,
+    stepFunctions,
+    async close() {
+      stepFunctions.close();
+      await Promise.all([closeServer(api), closeServer(sfnServer), closeServer(ses), closeServer(dynamo)]);
+      runtime.clients.dynamoDb.destroy();
+      runtime.clients.stepFunctions.destroy();
+      runtime.clients.ses.destroy();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FOUR_WEEKS_DAYS,
+  fourWeekNotice,
+  requiredApprovers,
+  unknownBusinessAreas,
+} from '../../functions/shared/policy/offshoring-policy.ts';
+import { loadApproverDirectory, parseApproverDirectory } from '../../functions/shared/directory.ts';
+
+const directory = loadApproverDirectory();
+const roles = (areas: string[]) => requiredApprovers({ businessAreas: areas }, directory).map((a) => a.role);
+
+describe('requiredApprovers (Offshoring Policy, Process 1)', () => {
+  it('routes a single-agency request to that agency SIRO plus CISO, DPO, Commercial and Legal', () => {
+    expect(roles(['HMPPS'])).toEqual(['BUSINESS_AREA_SIRO', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
+    const [siro] = requiredApprovers({ businessAreas: ['HMPPS'] }, directory);
+    expect(siro).toMatchObject({ businessArea: 'HMPPS', email: directory.businessAreas.HMPPS!.siro.email });
+  });
+
+  it('routes a two-agency request to the MoJ SIRO and the SSA, not the agency SIROs', () => {
+    expect(roles(['HMCTS', 'LAA'])).toEqual(['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
+  });
+
+  it('always requires the CISO, DPO, Commercial and Legal whatever the areas', () => {
+    for (const areas of [['OPG'], ['CICA', 'MOJ_HQ', 'HMCTS']]) {
+      expect(roles(areas)).toEqual(expect.arrayContaining(['CISO', 'DPO', 'COMMERCIAL', 'LEGAL']));
+    }
+  });
+
+  it('names each approver from the directory, with their escalation contact', () => {
+    const approvers = requiredApprovers({ businessAreas: ['HMCTS', 'LAA'] }, directory);
+    const dpo = approvers.find((a) => a.role === 'DPO');
+    expect(dpo).toEqual({ role: 'DPO', ...directory.roles.DPO });
+  });
+
+  it('takes names from configuration, not code', () => {
+    const custom = structuredClone(directory);
+    custom.roles.CISO = { name: 'Ada Lovelace', email: 'ada@example.gov.uk', escalationContact: { name: 'Deputy', email: 'dep@example.gov.uk' } };
+    const ciso = requiredApprovers({ businessAreas: ['LAA'] }, parseApproverDirectory(custom)).find((a) => a.role === 'CISO');
+    expect(ciso?.name).toBe('Ada Lovelace');
+  });
+
+  it('refuses a business area the directory does not know', () => {
+    expect(() => requiredApprovers({ businessAreas: ['NOPE'] }, directory)).toThrow(/not in the approver directory/);
+    expect(unknownBusinessAreas(['HMCTS', 'NOPE', 'toString'], directory)).toEqual([
+      { index: 1, code: 'NOPE' },
+      { index: 2, code: 'toString' },
+    ]);
+  });
+});
+
+describe('fourWeekNotice (Offshoring Policy, Approval: "well in advance (4 weeks), or as soon as possible")', () => {
+  const submittedAt = new Date('2026-11-23T16:30:00Z');
+
+  it('does not flag a request with exactly 28 days of notice', () => {
+    expect(fourWeekNotice({ plannedStartDate: '2026-12-21', changeType: 'NEW' }, submittedAt)).toEqual({ lateNotice: false, noticeDays: FOUR_WEEKS_DAYS });
+  });
+
+  it('flags a request with 27 days of notice, with the reason', () => {
+    const notice = fourWeekNotice({ plannedStartDate: '2026-12-20', changeType: 'CHANGE' }, submittedAt);
+    expect(notice.lateNotice).toBe(true);
+    expect(notice.noticeDays).toBe(27);
+    expect(notice.lateNoticeReason).toMatch(/Only 27 days of notice.*4 weeks/);
+  });
+
+  it('flags a request whose planned start has passed', () => {
+    const notice = fourWeekNotice({ plannedStartDate: '2026-11-01', changeType: 'NEW' }, submittedAt);
+    expect(notice).toMatchObject({ lateNotice: true, noticeDays: -22 });
+    expect(notice.lateNoticeReason).toMatch(/already passed/);
+  });
+
+  it('counts calendar days, so the time of day of submission does not matter', () => {
+    const morning = fourWeekNotice({ plannedStartDate: '2026-12-21', changeType: 'NEW' }, new Date('2026-11-23T00:00:01Z'));
+    const night = fourWeekNotice({ plannedStartDate: '2026-12-21', changeType: 'NEW' }, new Date('2026-11-23T23:59:59Z'));
+    expect(morning.noticeDays).toBe(28);
+    expect(night.noticeDays).toBe(28);
+  });
+
+  it('does not flag an existing contract: the offshoring is already in place', () => {
+    expect(fourWeekNotice({ plannedStartDate: '2020-01-01', changeType: 'EXISTING' }, submittedAt).lateNotice).toBe(false);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { validateOffshoringRequest } from '../../functions/intake.ts';
+import { ValidationFailed } from '../../functions/shared/errors.ts';
+import { loadApproverDirectory } from '../../functions/shared/directory.ts';
+import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
+
+const directory = loadApproverDirectory();
+
+function problems(body: unknown) {
+  try {
+    validateOffshoringRequest(body, directory);
+  } catch (error) {
+    if (error instanceof ValidationFailed) return error.errors;
+    throw error;
+  }
+  return [];
+}
+
+describe('the offshoring request', () => {
+  it('accepts the single-area and multi-area examples', () => {
+    expect(problems(singleAreaRequest())).toEqual([]);
+    expect(problems(multiAreaRequest())).toEqual([]);
+  });
+
+  it('normalises country and business area codes to upper case', () => {
+    const body = { ...singleAreaRequest(), businessAreas: ['hmcts'], offshoreLocations: [{ country: 'in', activities: ['ACCESS'] }] };
+    const request = validateOffshoringRequest(body, directory);
+    expect(request.businessAreas).toEqual(['HMCTS']);
+    expect(request.offshoreLocations[0]?.country).toBe('IN');
+  });
+
+  it('lists every problem with its field path, not just the first', () => {
+    const body = {
+      ...singleAreaRequest(),
+      serviceName: '',
+      changeType: 'MAYBE',
+      businessAreas: ['HMCTS', 'ATLANTIS'],
+      offshoreLocations: [{ country: 'GB', activities: ['HOSTING'] }, { country: 'XX', activities: [] }],
+      plannedStartDate: '2027-02-30',
+      serviceOwner: { name: 'A', email: 'not-an-email' },
+      surprise: true,
+    };
+    const paths = problems(body).map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'serviceName',
+        'changeType',
+        'businessAreas.1',
+        'offshoreLocations.0.country',
+        'offshoreLocations.1.country',
+        'offshoreLocations.1.activities',
+        'plannedStartDate',
+        'serviceOwner.email',
+        '',
+      ]),
+    );
+    expect(problems(body).find((p) => p.path === 'offshoreLocations.0.country')?.message).toMatch(/GB is onshore/);
+    expect(problems(body).find((p) => p.path === '')?.message).toMatch(/unknown field.*surprise/);
+    expect(problems(body).find((p) => p.path === 'businessAreas.1')?.message).toMatch(/unknown business area "ATLANTIS"/);
+  });
+
+  it('requires the fields a request cannot do without', () => {
+    const paths = problems({}).map((p) => p.path);
+    for (const field of ['serviceName', 'supplierName', 'description', 'changeType', 'businessAreas', 'dataClassification', 'dataCategories', 'offshoreLocations', 'plannedStartDate', 'serviceOwner']) {
+      expect(paths).toContain(field);
+    }
+  });
+
+  it('enforces the length limits on service name and description', () => {
+    expect(problems({ ...singleAreaRequest(), serviceName: 'x'.repeat(201) }).map((p) => p.path)).toEqual(['serviceName']);
+    expect(problems({ ...singleAreaRequest(), description: 'x'.repeat(5001) }).map((p) => p.path)).toEqual(['description']);
+    expect(problems({ ...singleAreaRequest(), description: 'x'.repeat(5000) })).toEqual([]);
+  });
+
+  it('refuses repeated countries, activities, areas and categories', () => {
+    const body = {
+      ...multiAreaRequest(),
+      businessAreas: ['LAA', 'LAA'],
+      dataCategories: ['PERSONAL', 'PERSONAL'],
+      offshoreLocations: [
+        { country: 'IE', activities: ['HOSTING', 'HOSTING'] },
+        { country: 'IE', activities: ['SUPPORT'] },
+      ],
+    };
+    expect(problems(body).map((p) => p.path).sort()).toEqual(['businessAreas', 'dataCategories', 'offshoreLocations', 'offshoreLocations.0.activities']);
+  });
+
+  it('refuses a body that is not an object', () => {
+    expect(problems(null).length).toBeGreaterThan(0);
+    expect(problems([1, 2]).length).toBeGreaterThan(0);
+  });
+});
