@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { makeHandler } from '../../functions/intake.ts';
+import { createRuntime } from '../../functions/shared/runtime.ts';
+import { sequentialIds } from '../../functions/shared/clock.ts';
+import { fixedClock, multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
+import { lambdaContext } from '../../local/api-server.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
+const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:offshoring-approval';
+
+function post(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const handler = makeHandler(createRuntime({ tableName: 'offshore-test', stateMachineArn: STATE_MACHINE_ARN, clock: fixedClock(), ids: sequentialIds() }));
+  const event = {
+    version: '2.0',
+    routeKey: 'POST /requests',
+    rawPath: '/requests',
+    rawQueryString: '',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST', path: '/requests' }, requestId: 'r1' },
+  };
+  return handler(event as never, lambdaContext('intake'));
+}
+
+const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? 'null');
+
+beforeEach(() => {
+  ddb.on(TransactWriteCommand).resolves({});
+  sfn.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE_ARN.replace('stateMachine', 'execution')}:OFF-T000001` });
+});
+afterEach(() => {
+  ddb.reset();
+  sfn.reset();
+});
+
+describe('POST /requests', () => {
+  it('stores the request with one approval per required approver, then starts the execution named after it', async () => {
+    const result = await post(multiAreaRequest());
+    expect(result.statusCode).toBe(201);
+    expect(result.headers?.Location).toBe('/requests/OFF-T000001');
+    expect(bodyOf(result)).toMatchObject({
+      requestId: 'OFF-T000001',
+      status: 'PENDING_APPROVAL',
+      lateNotice: false,
+      requiredApprovers: [{ role: 'MOJ_SIRO' }, { role: 'SSA' }, { role: 'CISO' }, { role: 'DPO' }, { role: 'COMMERCIAL' }, { role: 'LEGAL' }],
+    });
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items.map((i) => i.Put?.Item?.entity)).toEqual(['REQUEST', ...Array(6).fill('APPROVAL'), 'AUDIT']);
+    expect(items.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: STATE_MACHINE_ARN, name: 'OFF-T000001' });
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(input).toEqual({ requestId: 'OFF-T000001', round: 1, approvals: expect.any(Array) });
+    expect(input.approvals).toHaveLength(6);
+  });
+
+  it('accepts a request with less than four weeks notice but flags it with the reason', async () => {
+    const result = await post({ ...singleAreaRequest(), plannedStartDate: '2026-12-01' });
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf(result)).toMatchObject({ lateNotice: true, lateNoticeReason: expect.stringMatching(/Only 8 days/) });
+    const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
+    expect(stored).toMatchObject({ lateNotice: true, noticeDays: 8 });
+  });
+
+  it('answers 400 listing every problem and writes nothing', async () => {
+    const result = await post({ ...singleAreaRequest(), serviceName: '', dataClassification: 'SECRET' });
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).errors.map((e: { path: string }) => e.path).sort()).toEqual(['dataClassification', 'serviceName']);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 415 to a body that is not JSON', async () => {
+    expect((await post('serviceName=x', { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(415);
+    expect((await post('{"serviceName":', { 'content-type': 'application/json' })).statusCode).toBe(415);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('marks the stored request ERROR and answers 503 when the execution cannot start', async () => {
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const result = await post(singleAreaRequest());
+    expect(result.statusCode).toBe(503);
+    expect(bodyOf(result)).toMatchObject({ requestId: 'OFF-T000001', status: 'ERROR' });
+    const [, markError] = ddb.commandCalls(TransactWriteCommand);
+    const update = markError!.args[0].input.TransactItems![0]!.Update!;
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':v0': 'ERROR', ':from0': 'PENDING_APPROVAL' });
+    expect(markError!.args[0].input.TransactItems![1]!.Put!.Item).toMatchObject({ type: 'WORKFLOW_START_FAILED' });
+  });
+
+  it('never answers 500 with details of an unexpected failure', async () => {
+    ddb.on(TransactWriteCommand).rejects(new Error('disk on fire'));
+    const result = await post(singleAreaRequest());
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toMatch(/disk on fire/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
