@@ -29,6 +29,41 @@ export const lambdaFunctions = {
     description: 'Returns a request with its approvals and audit trail',
     needs: { table: 'read' },
   },
+  notifyApprover: {
+    entry: 'functions/notify-approver.ts',
+    description: 'One approval branch step: emails the approver their link, reminds, escalates, or lapses the approval',
+    needs: { table: 'readWrite', sendEmail: true },
+  },
+  concludeRound: {
+    entry: 'functions/conclude-round.ts',
+    description: 'Ends an approval round: approved, rejected (with every reason) or failed, and emails the outcome',
+    needs: { table: 'readWrite', sendEmail: true },
+  },
+  approvalPage: {
+    entry: 'functions/approval-page.ts',
+    description: "Shows an approver the request and the decision form (a GET never changes anything)",
+    needs: { table: 'read' },
+  },
+  recordDecision: {
+    entry: 'functions/record-decision.ts',
+    description: "Records an approver's or Departmental Head's decision and resumes the workflow",
+    needs: { table: 'readWrite', sendTaskResult: true, startExecution: true, sendEmail: true },
+  },
+  resubmitRequest: {
+    entry: 'functions/resubmit-request.ts',
+    description: 'Process 3(a): a rejected request, adjusted, goes to a new approval round',
+    needs: { table: 'readWrite', startExecution: true },
+  },
+  addMitigations: {
+    entry: 'functions/add-mitigations.ts',
+    description: 'Process 3(c): additional or alternative mitigations start a new approval round',
+    needs: { table: 'readWrite', startExecution: true },
+  },
+  escalateRequest: {
+    entry: 'functions/escalate-request.ts',
+    description: "Process 3(b): escalates a rejected request to the Departmental Head for endorsement",
+    needs: { table: 'readWrite', sendEmail: true },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export interface ApiRoute {
@@ -41,12 +76,20 @@ export interface ApiRoute {
 export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/requests', function: 'intake' },
   { method: 'GET', path: '/requests/{requestId}', function: 'getRequest' },
+  { method: 'POST', path: '/requests/{requestId}/resubmissions', function: 'resubmitRequest' },
+  { method: 'POST', path: '/requests/{requestId}/mitigations', function: 'addMitigations' },
+  { method: 'POST', path: '/requests/{requestId}/escalations', function: 'escalateRequest' },
+  { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage' },
+  { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision' },
 ];
 
 /**
  * The ASL file's `${...}` placeholders for Lambda ARNs, and the function each names.
  * CDK substitutes the real ARNs; local mode maps them to the in-process handlers.
  */
-export const stateMachineFunctions: Readonly<Record<string, FunctionKey>> = {};
+export const stateMachineFunctions: Readonly<Record<string, FunctionKey>> = {
+  NotifyApproverFunctionArn: 'notifyApprover',
+  ConcludeRoundFunctionArn: 'concludeRound',
+};
 
 export const STATE_MACHINE_FILE = 'statemachines/offshoring-approval.asl.json';

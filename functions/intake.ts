@@ -1,15 +1,15 @@
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { httpHandler, json, logger, type HttpEvent } from '#shared/http';
-import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
-import { ValidationFailed, WorkflowUnavailable } from '#shared/errors';
+import { httpHandler, json, type HttpEvent } from '#shared/http';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { ValidationFailed } from '#shared/errors';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#shared/request';
-import { fourWeekNotice, requiredApprovers, unknownBusinessAreas } from '#policy/offshoring-policy';
+import { unknownBusinessAreas } from '#policy/offshoring-policy';
 import type { ApproverDirectory } from '#shared/directory';
-import { SYSTEM, type Actor, type ApprovalRecord, type AuditEvent, type RequestRecord } from '#shared/store/records';
+import type { Actor, AuditEvent, RequestRecord } from '#shared/store/records';
 import { keys } from '#shared/store/keys';
-import { executionName, startApprovalRound } from '#shared/workflow';
+import { planRound, publicApprover, startRound } from '#shared/rounds';
 
 /** Validates the body against the schema and the approver directory, listing every problem at once. */
 export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {
@@ -37,6 +37,7 @@ export interface SubmissionResponse {
   requiredApprovers: { role: string; name: string; email: string }[];
   lateNotice: boolean;
   lateNoticeReason?: string;
+  respondBy: string;
 }
 
 /** POST /requests: a service owner submits an offshoring request. */
@@ -47,8 +48,8 @@ export function submitOffshoringRequest(runtime: Runtime) {
     const now = clock();
     const at = now.toISOString();
     const requestId = ids.requestId();
-    const notice = fourWeekNotice(request, now);
-    const approvers = requiredApprovers(request, directory);
+    const planned = planRound(runtime, requestId, 1, request, now);
+    const { notice } = planned;
     const submittedBy: Actor = { kind: 'SERVICE_OWNER', ...request.serviceOwner };
 
     const record: RequestRecord = {
@@ -56,7 +57,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
       status: 'PENDING_APPROVAL',
       round: 1,
       request,
-      requiredApprovers: approvers,
+      requiredApprovers: planned.approvers,
       lateNotice: notice.lateNotice,
       noticeDays: notice.noticeDays,
       lateNoticeReason: notice.lateNoticeReason,
@@ -65,14 +66,6 @@ export function submitOffshoringRequest(runtime: Runtime) {
       submittedBy,
       version: 0,
     };
-    const approvals: ApprovalRecord[] = approvers.map((approver) => ({
-      ...approver,
-      approvalId: ids.approvalId(),
-      requestId,
-      round: 1,
-      status: 'PENDING',
-      createdAt: at,
-    }));
     const submitted: AuditEvent = {
       eventId: ids.eventId(),
       at,
@@ -80,41 +73,23 @@ export function submitOffshoringRequest(runtime: Runtime) {
       actor: submittedBy,
       round: 1,
       details: {
-        requiredApprovers: approvers.map(({ role, name, email }) => ({ role, name, email })),
+        requiredApprovers: planned.approvers.map(publicApprover),
         lateNotice: notice.lateNotice,
+        respondBy: planned.timeline.respondBy,
         ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
       },
     };
-    await store.createRequest(record, approvals, [submitted]);
-
-    try {
-      await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
-        requestId,
-        round: 1,
-        approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
-      });
-    } catch (error) {
-      // Never leave an accepted request looking pending with nothing running: mark it, keep it, say so.
-      logger.error('Could not start the approval workflow', { requestId, error: error as Error });
-      const cause = `The approval workflow could not be started: ${(error as Error).name}`;
-      await store.transition(
-        record,
-        { from: ['PENDING_APPROVAL'], to: 'ERROR', reason: cause, at: clock().toISOString() },
-        { eventId: ids.eventId(), at: clock().toISOString(), type: 'WORKFLOW_START_FAILED', actor: SYSTEM, round: 1, details: { cause, execution: executionName(requestId, 1) } },
-      );
-      throw new WorkflowUnavailable('The request was stored but its approvals could not be started; it is marked ERROR and the service team is alerted', {
-        requestId,
-        status: 'ERROR',
-      });
-    }
+    await store.createRequest(record, planned.approvals, [submitted]);
+    await startRound(runtime, record, planned);
 
     const body: SubmissionResponse = {
       requestId,
       status: 'PENDING_APPROVAL',
       round: 1,
-      requiredApprovers: approvers.map(({ role, name, email }) => ({ role, name, email })),
+      requiredApprovers: planned.approvers.map(publicApprover),
       lateNotice: notice.lateNotice,
       ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
+      respondBy: planned.timeline.respondBy,
     };
     return json(201, body, { Location: `/requests/${requestId}` });
   };

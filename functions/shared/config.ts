@@ -11,6 +11,10 @@ export const ENV = {
   emailReplyTo: 'EMAIL_REPLY_TO',
   /** Base URL that approver links and service-owner links are built on (the API's public URL). */
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** Approval timeline (seconds); defaults 7, 14 and 28 days. Local mode shortens them to run a timeline in seconds. */
+  reminderAfterSeconds: 'REMINDER_AFTER_SECONDS',
+  escalateAfterSeconds: 'ESCALATE_AFTER_SECONDS',
+  lapseAfterSeconds: 'LAPSE_AFTER_SECONDS',
   /** Local mode only: endpoints of the local stand-ins. Unset on AWS. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sesEndpoint: 'SES_ENDPOINT',

@@ -37,3 +37,18 @@ export class Conflict extends DomainError {
 export class WorkflowUnavailable extends DomainError {
   readonly statusCode = 503;
 }
+
+/** 403: the link's token is missing, malformed, unknown, tampered with or belongs to another approval. */
+export class LinkRefused extends DomainError {
+  readonly statusCode = 403;
+}
+
+/** 409: this approval was already decided; the body shows the recorded decision. */
+export class AlreadyDecided extends DomainError {
+  readonly statusCode = 409;
+}
+
+/** 410: the approval window has closed, or the round ended without this decision. */
+export class LinkGone extends DomainError {
+  readonly statusCode = 410;
+}

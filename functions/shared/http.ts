@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
+import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import {
@@ -79,20 +80,25 @@ export function errorResponses(render: (statusCode: number, body: Record<string,
 export interface HttpHandlerOptions {
   /** Parse a JSON body (415 if it is not JSON). */
   jsonBody?: boolean;
+  /** Parse an HTML form body (415 if it is not a form). */
+  formBody?: boolean;
   /** Further middlewares, innermost last (e.g. idempotency). */
   middlewares?: MiddlewareObj[];
   render?: (statusCode: number, body: Record<string, unknown>) => HttpResult;
+  /** Security headers middleware; the JSON default suits the API, the approver pages pass their own. */
+  securityHeaders?: MiddlewareObj;
 }
 
 /** Wraps a handler in the standard chain: logging, error mapping, header normalising, security headers, body parsing. */
 export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = {}) {
   const chain = middy<HttpEvent, HttpResult, Error, Context>(handler)
     // onError runs in reverse order: errors become responses first, then get the security headers.
-    .use(httpSecurityHeaders())
+    .use(options.securityHeaders ?? httpSecurityHeaders())
     .use(errorResponses(options.render))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer());
   if (options.jsonBody) chain.use(httpJsonBodyParser());
+  if (options.formBody) chain.use(httpUrlencodeBodyParser());
   for (const middleware of options.middlewares ?? []) chain.use(middleware);
   return chain;
 }

@@ -7,6 +7,7 @@ import { ENV, env, optionalEnv } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { RequestStore } from './store/request-store.ts';
+import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from './policy/offshoring-policy.ts';
 
 /**
  * Everything a handler depends on, in one object. On AWS it is built from the environment; local
@@ -25,6 +26,7 @@ export interface Runtime {
   readonly email: { from: string; replyTo?: string };
   /** Base of every link the service emails (no trailing slash). */
   readonly publicBaseUrl: string;
+  readonly approvalWaits: ApprovalWaitSettings;
 }
 
 export interface RuntimeSettings {
@@ -36,6 +38,7 @@ export interface RuntimeSettings {
   emailFrom?: string;
   emailReplyTo?: string;
   publicBaseUrl?: string;
+  approvalWaits?: Partial<ApprovalWaitSettings>;
   /** Local stand-ins; unset on AWS. */
   endpoints?: { dynamoDb?: string; stepFunctions?: string; ses?: string };
   region?: string;
@@ -61,6 +64,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     ids: settings.ids ?? randomIds,
     email: { from: settings.emailFrom ?? 'offshore-approvals@example.gov.uk', replyTo: settings.emailReplyTo },
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    approvalWaits: { ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits },
   };
 }
 
@@ -72,12 +76,32 @@ export function runtimeFromEnvironment(): Runtime {
     emailFrom: optionalEnv(ENV.emailFrom),
     emailReplyTo: optionalEnv(ENV.emailReplyTo),
     publicBaseUrl: optionalEnv(ENV.publicBaseUrl),
+    approvalWaits: approvalWaitsFromEnvironment(),
     endpoints: {
       dynamoDb: optionalEnv(ENV.dynamodbEndpoint),
       stepFunctions: optionalEnv(ENV.stepFunctionsEndpoint),
       ses: optionalEnv(ENV.sesEndpoint),
     },
   });
+}
+
+/** REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS, LAPSE_AFTER_SECONDS: whichever are set. */
+export function approvalWaitsFromEnvironment(): Partial<ApprovalWaitSettings> {
+  const read = (name: (typeof ENV)[keyof typeof ENV]) => {
+    const value = optionalEnv(name);
+    if (value === undefined) return undefined;
+    const seconds = Number(value);
+    if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`${name} must be a whole number of seconds, at least 1`);
+    return seconds;
+  };
+  const waits: Partial<ApprovalWaitSettings> = {};
+  const reminder = read(ENV.reminderAfterSeconds);
+  const escalate = read(ENV.escalateAfterSeconds);
+  const lapse = read(ENV.lapseAfterSeconds);
+  if (reminder !== undefined) waits.reminderAfterSeconds = reminder;
+  if (escalate !== undefined) waits.escalateAfterSeconds = escalate;
+  if (lapse !== undefined) waits.lapseAfterSeconds = lapse;
+  return waits;
 }
 
 export function requireStateMachineArn(runtime: Runtime): string {

@@ -54,7 +54,13 @@ describe('POST /requests', () => {
     expect(items.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: STATE_MACHINE_ARN, name: 'OFF-T000001' });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
-    expect(input).toEqual({ requestId: 'OFF-T000001', round: 1, approvals: expect.any(Array) });
+    expect(input).toEqual({
+      requestId: 'OFF-T000001',
+      round: 1,
+      approvals: expect.any(Array),
+      // Default timeline: reminder after 7 days, escalation after 14, lapse after 28.
+      waits: { requestSeconds: 7 * 86_400, reminderSeconds: 7 * 86_400, escalationSeconds: 14 * 86_400 },
+    });
     expect(input.approvals).toHaveLength(6);
   });
 

@@ -95,3 +95,116 @@ export function fourWeekNotice(
       : `Only ${noticeDays} day${noticeDays === 1 ? '' : 's'} of notice before the planned start date ${request.plannedStartDate}: the policy asks for 4 weeks (${FOUR_WEEKS_DAYS} days).`;
   return { lateNotice: true, noticeDays, lateNoticeReason };
 }
+
+/** How long each approver has, and when they are chased. Configuration; these are the defaults. */
+export interface ApprovalWaitSettings {
+  reminderAfterSeconds: number;
+  escalateAfterSeconds: number;
+  lapseAfterSeconds: number;
+}
+
+export const DEFAULT_APPROVAL_WAITS: ApprovalWaitSettings = {
+  reminderAfterSeconds: 7 * 86_400,
+  escalateAfterSeconds: 14 * 86_400,
+  lapseAfterSeconds: 28 * 86_400,
+};
+
+/** One approval branch's timeline: the length of each waiting stage, and when the window closes. */
+export interface ApprovalTimeline {
+  /** Seconds in each stage: the first request, after the reminder, after the escalation. Each at least 1. */
+  waits: { requestSeconds: number; reminderSeconds: number; escalationSeconds: number };
+  /** When the approval lapses if nobody decides (Offshoring Policy, Process 3: not obtained → rejected). */
+  respondBy: string;
+  /** True when the window was shortened to end before the planned start date. */
+  shortened: boolean;
+}
+
+/**
+ * When approvers are reminded, escalated and lapse. With less than four weeks' notice the policy's
+ * "as soon as possible" applies: the whole timeline shrinks in proportion so the window closes
+ * before the planned start date, where there is at least a day to work with (Offshoring Policy, Approval).
+ */
+export function approvalTimeline(
+  request: Pick<OffshoringRequest, 'plannedStartDate' | 'changeType'>,
+  startedAt: Date,
+  settings: ApprovalWaitSettings = DEFAULT_APPROVAL_WAITS,
+): ApprovalTimeline {
+  const { reminderAfterSeconds, escalateAfterSeconds, lapseAfterSeconds } = settings;
+  if (!(reminderAfterSeconds < escalateAfterSeconds && escalateAfterSeconds < lapseAfterSeconds)) {
+    throw new Error('Approval waits must increase: reminder < escalation < lapse');
+  }
+  let scale = 1;
+  if (request.changeType !== 'EXISTING') {
+    const secondsToStart = (Date.parse(`${request.plannedStartDate}T00:00:00Z`) - startedAt.getTime()) / 1000;
+    if (secondsToStart < lapseAfterSeconds && secondsToStart >= 86_400) scale = secondsToStart / lapseAfterSeconds;
+  }
+  const at = (seconds: number) => Math.max(1, Math.floor(seconds * scale));
+  const reminder = at(reminderAfterSeconds);
+  const escalation = Math.max(reminder + 1, at(escalateAfterSeconds));
+  const lapse = Math.max(escalation + 1, at(lapseAfterSeconds));
+  return {
+    waits: { requestSeconds: reminder, reminderSeconds: escalation - reminder, escalationSeconds: lapse - escalation },
+    respondBy: new Date(startedAt.getTime() + lapse * 1000).toISOString(),
+    shortened: scale < 1,
+  };
+}
+
+/**
+ * Offshoring Policy, Process 2 and 3: the project continues only if every required approval is
+ * obtained; if one or more cannot be obtained (rejected, or lapsed without an answer) it is rejected.
+ */
+export function roundOutcome(statuses: readonly ('PENDING' | 'APPROVED' | 'REJECTED' | 'LAPSED' | 'CLOSED')[]): 'APPROVED' | 'REJECTED' | 'UNDECIDED' {
+  if (statuses.some((s) => s === 'REJECTED' || s === 'LAPSED')) return 'REJECTED';
+  if (statuses.length > 0 && statuses.every((s) => s === 'APPROVED')) return 'APPROVED';
+  return 'UNDECIDED';
+}
+
+/** Offshoring Policy, Process 3: the routes open to the Service Owner once a request is rejected. */
+export const REJECTION_ROUTES = {
+  adjustPlans: 'Adjust plans so that approval is granted (resubmit the adjusted request)',
+  escalateToDepartmentalHead:
+    'Escalate to your Departmental Head with more detail to support the case; any residual or inherent risk must be rectified first',
+  provideMitigations: 'Provide additional or alternative mitigations to address the concerns',
+} as const;
+
+/** Process 3 routes are open only to a rejected request. */
+export function rejectionRoutesOpen(status: string): boolean {
+  return status === 'REJECTED';
+}
+
+/** The approving roles in the policy's words, for emails and pages. */
+export const ROLE_TITLES: Record<ApproverRole | 'DEPARTMENTAL_HEAD', string> = {
+  BUSINESS_AREA_SIRO: 'Agency or Departmental Senior Information Risk Officer (SIRO)',
+  MOJ_SIRO: 'MoJ Senior Information Risk Officer (SIRO)',
+  SSA: 'MoJ Senior Security Advisor (SSA)',
+  CISO: 'MoJ Chief Information Security Officer (CISO)',
+  DPO: 'MoJ Data Protection Officer (DPO)',
+  COMMERCIAL: 'MoJ Commercial',
+  LEGAL: 'MoJ Legal',
+  DEPARTMENTAL_HEAD: 'Departmental Head',
+};
+
+export interface ReviewSettings {
+  /** Months between reviews of an offshored service. */
+  standardMonths: number;
+  /** Sooner for OFFICIAL-SENSITIVE personal data. */
+  sensitivePersonalMonths: number;
+}
+export const DEFAULT_REVIEW: ReviewSettings = { standardMonths: 12, sensitivePersonalMonths: 6 };
+
+/**
+ * Offshoring Policy, Process 4: "perform continual monitoring and improvement of services". Each
+ * service in the register is due a review; OFFICIAL-SENSITIVE personal data sooner.
+ */
+export function reviewDue(
+  request: Pick<OffshoringRequest, 'dataClassification' | 'dataCategories'>,
+  approvedAt: Date,
+  settings: ReviewSettings = DEFAULT_REVIEW,
+): string {
+  const sensitivePersonal = request.dataClassification === 'OFFICIAL-SENSITIVE' && request.dataCategories.includes('PERSONAL');
+  const months = sensitivePersonal ? settings.sensitivePersonalMonths : settings.standardMonths;
+  const due = new Date(Date.UTC(approvedAt.getUTCFullYear(), approvedAt.getUTCMonth() + months, approvedAt.getUTCDate()));
+  // 31 August + 6 months has no 31st: use the last day of the month rather than rolling into the next.
+  if (due.getUTCDate() !== approvedAt.getUTCDate()) due.setUTCDate(0);
+  return due.toISOString().slice(0, 10);
+}

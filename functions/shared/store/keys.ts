@@ -11,6 +11,8 @@ export const keys = {
   audit: (requestId: string, at: string, eventId: string) => ({ pk: `REQUEST#${requestId}`, sk: `AUDIT#${at}#${eventId}` }),
   /** gsi2: a service owner's requests, newest first. */
   ownerLookup: (email: string, submittedAt: string) => ({ gsi2pk: `OWNER#${email.toLowerCase()}`, gsi2sk: submittedAt }),
+  /** An approval link, found by the hash of its token (strongly consistent GetItem, no index). */
+  link: (tokenHash: string) => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
   idempotencyPartition: (functionName: string) => `IDEMPOTENCY#${functionName}`,
 } as const;
 

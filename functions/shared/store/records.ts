@@ -51,19 +51,41 @@ export const RequestRecordSchema = z.object({
   submittedAt: z.string(),
   updatedAt: z.string(),
   submittedBy: ActorSchema,
+  /** Offshoring Policy, Process 3(b): the Departmental Head's endorsement carried into the next round. */
+  endorsement: z
+    .object({ name: z.string(), email: z.string(), businessArea: z.string(), at: z.string(), caseForApproval: z.string() })
+    .optional(),
+  /** Offshoring Policy, Process 3(b): the service owner's case, while a Departmental Head considers it. */
+  escalation: z.object({ businessArea: z.string(), caseForApproval: z.string(), at: z.string() }).optional(),
+  /** Why the last round was rejected: every reason given. */
+  rejectionReasons: z.array(z.object({ role: z.string(), name: z.string(), status: z.string(), reason: z.string() })).optional(),
   /** Optimistic lock: every update checks and bumps it. */
   version: z.number().int().nonnegative(),
 });
 export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 
-export const ApprovalRecordSchema = RequiredApproverRecordSchema.extend({
+/** Offshoring Policy, Process 3(b): a Departmental Head endorses (or declines) an escalated case. */
+export const ENDORSER_ROLE = 'DEPARTMENTAL_HEAD';
+
+export const ApprovalRecordSchema = PersonSchema.extend({
+  /** APPROVAL: a required approver's decision. ENDORSEMENT: a Departmental Head's, after escalation. */
+  kind: z.enum(['APPROVAL', 'ENDORSEMENT']).default('APPROVAL'),
+  role: z.union([z.enum(APPROVER_ROLES), z.literal(ENDORSER_ROLE)]),
+  businessArea: z.string().optional(),
+  escalationContact: PersonSchema.optional(),
   approvalId: z.string(),
   requestId: z.string(),
   round: z.number().int().positive(),
   status: z.enum(APPROVAL_STATUSES),
+  /** When the window closes: links stop working and the approval lapses. */
+  respondBy: z.string(),
   decidedAt: z.string().optional(),
   reason: z.string().optional(),
   createdAt: z.string(),
+  /** The current Step Functions task token. Never leaves the table: not in emails, links, logs or the API. */
+  taskToken: z.string().optional(),
+  remindedAt: z.string().optional(),
+  escalatedAt: z.string().optional(),
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecordSchema>;
 
@@ -76,3 +98,16 @@ export const AuditEventSchema = z.object({
   details: z.record(z.string(), z.unknown()).default({}),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+/** One emailed link to one approval. Stored under the hash of its token; the token itself is never stored. */
+export const LinkRecordSchema = z.object({
+  approvalId: z.string(),
+  requestId: z.string(),
+  round: z.number().int().positive(),
+  /** The link works until then (the approval window), and only once. */
+  validUntil: z.string(),
+  issuedAt: z.string(),
+  /** Set by the conditional write that records the decision: a used link never works again. */
+  usedAt: z.string().optional(),
+});
+export type LinkRecord = z.infer<typeof LinkRecordSchema>;

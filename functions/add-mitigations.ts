@@ -1,0 +1,29 @@
+import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { ValidationFailed } from '#shared/errors';
+import { toFieldErrors } from '#shared/request';
+import { MitigationsSchema, beginNewRound, loadRejected } from '#shared/rejection-routes';
+
+/** POST /requests/{requestId}/mitigations: Process 3(c), additional or alternative mitigations. */
+export function addMitigations(runtime: Runtime) {
+  return async (event: HttpEvent) => {
+    const requestId = pathParameter(event, 'requestId');
+    const parsed = MitigationsSchema.safeParse(event.body);
+    if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+    const view = await loadRejected(runtime, requestId);
+    const { mitigations, replaceExisting } = parsed.data;
+    const previous = view.request.request.mitigations;
+    const body = await beginNewRound(runtime, {
+      view,
+      from: 'REJECTED',
+      request: { ...view.request.request, mitigations: replaceExisting ? mitigations : [...previous, ...mitigations] },
+      actor: { kind: 'SERVICE_OWNER', ...view.request.request.serviceOwner },
+      type: 'MITIGATIONS_PROVIDED',
+      details: { previousRound: view.request.round, mitigations, replaceExisting },
+    });
+    return json(201, body, { Location: `/requests/${requestId}` });
+  };
+}
+
+export const makeHandler = (runtime: Runtime) => httpHandler(addMitigations(runtime), { jsonBody: true });
+export const handler = lambdaEntry(makeHandler);

@@ -1,0 +1,45 @@
+import { httpHandler, pathParameter, type HttpEvent } from '#shared/http';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { openApprovalLink } from '#shared/approvals';
+import { errorPage, factsTable, page, pageSecurityHeaders } from '#shared/pages';
+import { html } from '#shared/html';
+import { ROLE_TITLES } from '#policy/offshoring-policy';
+import { formatDate } from '#shared/email/templates';
+import type { OpenedLink } from '#shared/approvals';
+import type { FieldError } from '#shared/request';
+
+/**
+ * GET /approvals/{approvalId}?token=…: what the emailed link opens. Mail scanners open every link,
+ * so this only shows the request and a form; nothing changes until the person presses a button.
+ */
+export function decisionForm({ approval, request }: OpenedLink, token: string, errors: FieldError[] = [], values: { decision?: string; reason?: string } = {}) {
+  const endorsement = approval.kind === 'ENDORSEMENT';
+  const [yes, no] = endorsement ? ['Endorse', 'Decline'] : ['Approve', 'Reject'];
+  const errorFor = (path: string) => errors.find((e) => e.path === path)?.message;
+  return html`<h1>${endorsement ? 'Endorse an escalated offshoring request' : 'Offshoring approval'}: ${request.request.serviceName}</h1>
+<p>You are deciding as <strong>${ROLE_TITLES[approval.role]}</strong>${approval.businessArea ? html` for ${approval.businessArea}` : ''} (${approval.name}). Please decide by ${formatDate(approval.respondBy)}.</p>
+${request.lateNotice ? html`<p class="late">Urgent: ${request.lateNoticeReason}</p>` : ''}
+${errors.length ? html`<div class="error" role="alert"><h2>There is a problem</h2><ul>${errors.map((e) => html`<li>${e.path ? `${e.path}: ` : ''}${e.message}</li>`)}</ul></div>` : ''}
+${factsTable(request)}
+<form method="post" action="/approvals/${encodeURIComponent(approval.approvalId)}">
+<input type="hidden" name="token" value="${token}">
+<label for="reason">Reason${endorsement ? '' : ' (required to reject, optional to approve)'}</label>
+${errorFor('reason') ? html`<p class="late">${errorFor('reason')}</p>` : ''}
+<textarea id="reason" name="reason" maxlength="5000">${values.reason ?? ''}</textarea>
+<button class="approve" type="submit" name="decision" value="APPROVE">${yes}</button>
+<button class="reject" type="submit" name="decision" value="REJECT">${no}</button>
+</form>`;
+}
+
+export function showApprovalPage(runtime: Runtime) {
+  return async (event: HttpEvent) => {
+    const approvalId = pathParameter(event, 'approvalId');
+    const token = event.queryStringParameters?.token;
+    const opened = await openApprovalLink(runtime, approvalId, token);
+    return page(200, opened.request.request.serviceName, decisionForm(opened, token as string));
+  };
+}
+
+export const makeHandler = (runtime: Runtime) =>
+  httpHandler(showApprovalPage(runtime), { render: errorPage, securityHeaders: pageSecurityHeaders() });
+export const handler = lambdaEntry(makeHandler);

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Context } from 'aws-lambda';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { logger } from '#shared/http';
+import { keys } from '#shared/store/keys';
+import { StaleState, type RequestView } from '#shared/store/request-store';
+import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#shared/store/records';
+import { roundOutcome } from '#policy/offshoring-policy';
+import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '#shared/email/templates';
+import { sendRecordedEmail } from '#shared/email/send';
+import { registerApprovedService } from '#shared/register';
+
+/**
+ * The end of an approval round (statemachines/offshoring-approval.asl.json: RoundApproved,
+ * RoundRejected, RoundFailed). Safe to retry: the request moves only from PENDING_APPROVAL in this
+ * round, and each email is sent once (keyed in the audit trail).
+ */
+export const RoundEndSchema = z.object({
+  outcome: z.enum(['APPROVED', 'REJECTED', 'FAILED']),
+  requestId: z.string(),
+  round: z.number().int().positive(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+});
+export type RoundEnd = z.infer<typeof RoundEndSchema>;
+
+const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === view.request.round && a.kind === 'APPROVAL');
+
+export function concludeRound(runtime: Runtime) {
+  const { store, clock, ids } = runtime;
+
+  async function moveRequest(request: RequestRecord, to: RequestRecord['status'], reason: string, type: string, details: Record<string, unknown>, set?: Record<string, unknown>, more: Parameters<typeof store.transition>[3] = []) {
+    const at = clock().toISOString();
+    await store.transition(request, { from: ['PENDING_APPROVAL'], to, reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, more);
+  }
+
+  /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
+  function closePending(approvals: ApprovalRecord[], at: string) {
+    return approvals
+      .filter((a) => a.status === 'PENDING')
+      .map((a) => ({
+        Update: {
+          TableName: store.tableName,
+          Key: keys.approval(a.requestId, a.round, a.approvalId),
+          UpdateExpression: 'SET #status = :closed, decidedAt = :at REMOVE taskToken',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':at': at },
+        },
+      }));
+  }
+
+  async function conclude(end: RoundEnd): Promise<{ status: string }> {
+    const view = await store.getRequestView(end.requestId);
+    if (!view) throw new Error(`Request ${end.requestId} does not exist`);
+    const { request } = view;
+    const approvals = inRound(view);
+    const settled = request.round !== end.round || request.status !== 'PENDING_APPROVAL';
+
+    if (!settled) {
+      if (end.outcome === 'FAILED') {
+        const cause = `The approval workflow failed: ${end.error ?? 'unknown error'}`;
+        await moveRequest(request, 'ERROR', cause, 'WORKFLOW_FAILED', { error: end.error, cause: end.cause?.slice(0, 2000) });
+        return { status: 'ERROR' };
+      }
+      const outcome = roundOutcome(approvals.map((a) => a.status));
+      if (end.outcome === 'APPROVED' && outcome === 'APPROVED') {
+        await moveRequest(request, 'APPROVED', 'All required approvals obtained and documented', 'REQUEST_APPROVED', {
+          approvals: approvals.map(({ role, name, email, decidedAt }) => ({ role, name, email, decidedAt })),
+        });
+      } else if (end.outcome === 'REJECTED' && outcome === 'REJECTED') {
+        const reasons = approvals
+          .filter((a) => a.status === 'REJECTED' || a.status === 'LAPSED')
+          .map((a) => ({ role: a.role, name: a.name, status: a.status, reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given') }));
+        const at = clock().toISOString();
+        try {
+          await moveRequest(request, 'REJECTED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals, at));
+        } catch (error) {
+          // An approver decided while we closed the round: start again from what is recorded now.
+          if (error instanceof StaleState) return conclude(end);
+          throw error;
+        }
+      } else {
+        // The workflow and the table disagree (it should never happen): fail loudly rather than guess.
+        throw new Error(`Round ${end.round} of ${end.requestId} ended ${end.outcome} but the approvals say ${outcome}`);
+      }
+    }
+
+    // Emails after the state change, each once (a retry after a partial send picks up the rest).
+    const after = (await store.getRequestView(end.requestId))!;
+    if (after.request.round !== end.round) return { status: after.request.status };
+    const sent = after.audit;
+    if (after.request.status === 'APPROVED') {
+      if (!sent.some((e) => e.type === 'SERVICE_REGISTERED' && e.round === end.round)) await registerApprovedService(runtime, after);
+      await sendRecordedEmail(runtime, request.requestId, end.round, `APPROVED:${end.round}`, requestApprovedEmail(after.request, inRound(after)), sent);
+    } else if (after.request.status === 'REJECTED') {
+      await sendRecordedEmail(runtime, request.requestId, end.round, `REJECTED:${end.round}`, requestRejectedEmail(after.request, after.request.rejectionReasons ?? [], runtime.publicBaseUrl), sent);
+      for (const closed of inRound(after).filter((a) => a.status === 'CLOSED')) {
+        const why = `The offshoring request ${after.request.requestId} for ${after.request.request.serviceName} was rejected by another approver.`;
+        await sendRecordedEmail(runtime, request.requestId, end.round, `CLOSED:${closed.approvalId}`, roundClosedEmail(after.request, closed, why), sent);
+      }
+    }
+    logger.info('Approval round concluded', { requestId: end.requestId, round: end.round, status: after.request.status });
+    return { status: after.request.status };
+  }
+
+  return async (event: unknown) => conclude(RoundEndSchema.parse(event));
+}
+
+export const makeHandler = (runtime: Runtime) =>
+  middy<unknown, unknown, Error, Context>(concludeRound(runtime)).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = lambdaEntry(makeHandler);

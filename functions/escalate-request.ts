@@ -1,0 +1,19 @@
+import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { ValidationFailed } from '#shared/errors';
+import { toFieldErrors } from '#shared/request';
+import { EscalationSchema, escalateToDepartmentalHead, loadRejected } from '#shared/rejection-routes';
+
+/** POST /requests/{requestId}/escalations: Process 3(b), escalate to the Departmental Head. */
+export function escalateRequest(runtime: Runtime) {
+  return async (event: HttpEvent) => {
+    const requestId = pathParameter(event, 'requestId');
+    const parsed = EscalationSchema.safeParse(event.body);
+    if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+    const view = await loadRejected(runtime, requestId);
+    return json(202, await escalateToDepartmentalHead(runtime, view, parsed.data), { Location: `/requests/${requestId}` });
+  };
+}
+
+export const makeHandler = (runtime: Runtime) => httpHandler(escalateRequest(runtime), { jsonBody: true });
+export const handler = lambdaEntry(makeHandler);

@@ -1,0 +1,25 @@
+import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { beginNewRound, loadRejected } from '#shared/rejection-routes';
+import { validateOffshoringRequest } from './intake.ts';
+
+/** POST /requests/{requestId}/resubmissions: Process 3(a), adjust plans so that approval is granted. */
+export function resubmitRequest(runtime: Runtime) {
+  return async (event: HttpEvent) => {
+    const requestId = pathParameter(event, 'requestId');
+    const adjusted = validateOffshoringRequest(event.body, runtime.directory);
+    const view = await loadRejected(runtime, requestId);
+    const body = await beginNewRound(runtime, {
+      view,
+      from: 'REJECTED',
+      request: adjusted,
+      actor: { kind: 'SERVICE_OWNER', ...view.request.request.serviceOwner },
+      type: 'REQUEST_RESUBMITTED',
+      details: { previousRound: view.request.round },
+    });
+    return json(201, body, { Location: `/requests/${requestId}` });
+  };
+}
+
+export const makeHandler = (runtime: Runtime) => httpHandler(resubmitRequest(runtime), { jsonBody: true });
+export const handler = lambdaEntry(makeHandler);

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import type { Runtime } from './runtime.ts';
+import type { OffshoringRequest } from './request.ts';
+import type { RequestView } from './store/request-store.ts';
+import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from './store/records.ts';
+import { keys } from './store/keys.ts';
+import { planRound, publicApprover, startRound } from './rounds.ts';
+import { rejectionRoutesOpen } from './policy/offshoring-policy.ts';
+import { Conflict, NotFound, ValidationFailed } from './errors.ts';
+import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
+import { approvalRequestEmail, endorsementOutcomeEmail } from './email/templates.ts';
+import { sendRecordedEmail } from './email/send.ts';
+
+/**
+ * Offshoring Policy, Process 3: once rejected, the Service Owner may adjust plans (resubmit),
+ * provide additional or alternative mitigations, or escalate to their Departmental Head. The first
+ * two, and an endorsed escalation, start a new approval round with every required approver again;
+ * earlier rounds stay in the history.
+ */
+
+export async function loadRejected(runtime: Runtime, requestId: string): Promise<RequestView> {
+  const view = await runtime.store.getRequestView(requestId);
+  if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+  if (!rejectionRoutesOpen(view.request.status)) {
+    throw new Conflict(`Request ${requestId} is ${view.request.status}: this is open only to a rejected request (Offshoring Policy, Process 3)`, {
+      requestId,
+      status: view.request.status,
+    });
+  }
+  return view;
+}
+
+export interface NewRound {
+  view: RequestView;
+  from: RequestRecord['status'];
+  request: OffshoringRequest;
+  actor: Actor;
+  type: string;
+  details: Record<string, unknown>;
+  endorsement?: RequestRecord['endorsement'];
+}
+
+/** Starts the next round: approvers recalculated from the (possibly adjusted) request, notice reassessed. */
+export async function beginNewRound(runtime: Runtime, next: NewRound) {
+  const { store, clock, ids } = runtime;
+  const current = next.view.request;
+  const now = clock();
+  const at = now.toISOString();
+  const round = current.round + 1;
+  const planned = planRound(runtime, current.requestId, round, next.request, now);
+  await store.transition(
+    current,
+    {
+      from: [next.from],
+      to: 'PENDING_APPROVAL',
+      reason: `Approval round ${round} started`,
+      at,
+      set: {
+        round,
+        request: next.request,
+        requiredApprovers: planned.approvers,
+        lateNotice: planned.notice.lateNotice,
+        noticeDays: planned.notice.noticeDays,
+        lateNoticeReason: planned.notice.lateNoticeReason ?? null,
+        rejectionReasons: [],
+        ...(next.endorsement ? { endorsement: next.endorsement } : {}),
+      },
+    },
+    {
+      eventId: ids.eventId(),
+      at,
+      type: next.type,
+      actor: next.actor,
+      round,
+      details: { ...next.details, requiredApprovers: planned.approvers.map(publicApprover), lateNotice: planned.notice.lateNotice, respondBy: planned.timeline.respondBy },
+    },
+    planned.approvals.map((approval) => store.approvalPut(approval)),
+  );
+  await startRound(runtime, { requestId: current.requestId, version: current.version + 1 }, planned);
+  return {
+    requestId: current.requestId,
+    status: 'PENDING_APPROVAL' as const,
+    round,
+    requiredApprovers: planned.approvers.map(publicApprover),
+    lateNotice: planned.notice.lateNotice,
+    ...(planned.notice.lateNoticeReason ? { lateNoticeReason: planned.notice.lateNoticeReason } : {}),
+    respondBy: planned.timeline.respondBy,
+  };
+}
+
+export const MitigationsSchema = z.strictObject({
+  mitigations: z.array(z.string().trim().min(1, 'must not be empty').max(2000)).min(1, 'give at least one mitigation').max(50),
+  /** Alternative mitigations replace the earlier ones; additional ones (the default) are added. */
+  replaceExisting: z.boolean().default(false),
+});
+
+export const EscalationSchema = z.strictObject({
+  caseForApproval: z.string().trim().min(1, 'must not be empty').max(5000),
+  // Offshoring Policy, Process 3(b): "Any residual or inherent risk must be rectified before escalating."
+  residualRisksRectified: z.literal(true, 'confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)'),
+  /** Whose Departmental Head: required when the request spans more than one business area. */
+  businessArea: z.string().trim().toUpperCase().optional(),
+});
+
+/** Escalates a rejected request to the Departmental Head, who gets a link to endorse or decline. */
+export async function escalateToDepartmentalHead(runtime: Runtime, view: RequestView, body: z.infer<typeof EscalationSchema>) {
+  const { store, clock, ids } = runtime;
+  const { request } = view;
+  const areas = request.request.businessAreas;
+  const area = body.businessArea ?? (areas.length === 1 ? areas[0] : undefined);
+  if (!area || !areas.includes(area)) {
+    throw new ValidationFailed([{ path: 'businessArea', message: `name the business area whose Departmental Head you escalate to: one of ${areas.join(', ')}` }]);
+  }
+  const head = runtime.directory.businessAreas[area]!.departmentalHead;
+  const now = clock();
+  const at = now.toISOString();
+  const endorsement: ApprovalRecord = {
+    kind: 'ENDORSEMENT',
+    role: ENDORSER_ROLE,
+    businessArea: area,
+    name: head.name,
+    email: head.email,
+    approvalId: ids.approvalId(),
+    requestId: request.requestId,
+    round: request.round,
+    status: 'PENDING',
+    respondBy: new Date(now.getTime() + runtime.approvalWaits.lapseAfterSeconds * 1000).toISOString(),
+    createdAt: at,
+  };
+  const token = mintLinkToken();
+  const actor: Actor = { kind: 'SERVICE_OWNER', ...request.request.serviceOwner };
+  await store.transition(
+    request,
+    {
+      from: ['REJECTED'],
+      to: 'ESCALATED',
+      reason: `Escalated to the ${area} Departmental Head`,
+      at,
+      set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
+    },
+    { eventId: ids.eventId(), at, type: 'ESCALATED_TO_DEPARTMENTAL_HEAD', actor, round: request.round, details: { businessArea: area, departmentalHead: head, caseForApproval: body.caseForApproval, residualRisksRectified: true } },
+    [
+      store.approvalPut(endorsement),
+      {
+        Put: {
+          TableName: store.tableName,
+          Item: { ...keys.link(hashLinkToken(token)), entity: 'LINK', approvalId: endorsement.approvalId, requestId: request.requestId, round: request.round, validUntil: endorsement.respondBy, issuedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ],
+  );
+  const escalated: RequestRecord = { ...request, status: 'ESCALATED', escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } };
+  const link = approvalLink(runtime.publicBaseUrl, endorsement.approvalId, token);
+  await sendRecordedEmail(runtime, request.requestId, request.round, `ESCALATION:${endorsement.approvalId}`, approvalRequestEmail(escalated, endorsement, link, 'REQUEST'));
+  return { requestId: request.requestId, status: 'ESCALATED' as const, departmentalHead: { name: head.name, email: head.email, businessArea: area }, respondBy: endorsement.respondBy };
+}
+
+/** The Departmental Head decided: endorse → a new round carrying the endorsement; decline → CLOSED. */
+export async function concludeEscalation(runtime: Runtime, requestId: string, decided: ApprovalRecord): Promise<void> {
+  const view = (await runtime.store.getRequestView(requestId))!;
+  const caseForApproval = view.request.escalation?.caseForApproval ?? '';
+  const actor: Actor = { kind: 'DEPARTMENTAL_HEAD', name: decided.name, email: decided.email, role: ENDORSER_ROLE };
+  if (decided.status === 'APPROVED') {
+    await beginNewRound(runtime, {
+      view,
+      from: 'ESCALATED',
+      request: view.request.request,
+      actor,
+      type: 'ROUND_STARTED_AFTER_ENDORSEMENT',
+      details: { businessArea: decided.businessArea },
+      endorsement: { name: decided.name, email: decided.email, businessArea: decided.businessArea!, at: decided.decidedAt!, caseForApproval },
+    });
+  } else {
+    const at = runtime.clock().toISOString();
+    await runtime.store.transition(
+      view.request,
+      { from: ['ESCALATED'], to: 'CLOSED', reason: `The ${decided.businessArea} Departmental Head declined to endorse: ${decided.reason ?? ''}`.trim(), at },
+      { eventId: runtime.ids.eventId(), at, type: 'REQUEST_CLOSED', actor, round: view.request.round, details: { reason: decided.reason ?? null } },
+    );
+  }
+  const after = (await runtime.store.getRequestView(requestId))!;
+  await sendRecordedEmail(runtime, requestId, after.request.round, `ENDORSEMENT_OUTCOME:${decided.approvalId}`, endorsementOutcomeEmail(after.request, decided.status === 'APPROVED', decided), after.audit);
+}

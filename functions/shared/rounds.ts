@@ -1,0 +1,80 @@
+import { approvalTimeline, fourWeekNotice, requiredApprovers, type ApprovalTimeline, type NoticeAssessment, type RequiredApprover } from './policy/offshoring-policy.ts';
+import type { OffshoringRequest } from './request.ts';
+import type { Runtime } from './runtime.ts';
+import { requireStateMachineArn } from './runtime.ts';
+import { SYSTEM, type ApprovalRecord, type RequestRecord } from './store/records.ts';
+import { executionName, startApprovalRound } from './workflow.ts';
+import { WorkflowUnavailable } from './errors.ts';
+import { logger } from './http.ts';
+
+/**
+ * An approval round: every required approver asked at once (Offshoring Policy, Process 1), one
+ * workflow execution. The first submission, a resubmission, new mitigations and an endorsed
+ * escalation each start one.
+ */
+export interface PlannedRound {
+  round: number;
+  approvers: RequiredApprover[];
+  approvals: ApprovalRecord[];
+  notice: NoticeAssessment;
+  timeline: ApprovalTimeline;
+}
+
+export function planRound(runtime: Runtime, requestId: string, round: number, request: OffshoringRequest, now: Date): PlannedRound {
+  const approvers = requiredApprovers(request, runtime.directory);
+  const timeline = approvalTimeline(request, now, runtime.approvalWaits);
+  const at = now.toISOString();
+  return {
+    round,
+    approvers,
+    notice: fourWeekNotice(request, now),
+    timeline,
+    approvals: approvers.map((approver) => ({
+      ...approver,
+      kind: 'APPROVAL',
+      approvalId: runtime.ids.approvalId(),
+      requestId,
+      round,
+      status: 'PENDING',
+      respondBy: timeline.respondBy,
+      createdAt: at,
+    })),
+  };
+}
+
+/**
+ * Starts the round's execution. If Step Functions refuses, the stored request is marked ERROR with
+ * the cause (never left looking pending with nothing running) and the caller gets a 503.
+ */
+export async function startRound(runtime: Runtime, record: Pick<RequestRecord, 'requestId' | 'version'>, planned: PlannedRound): Promise<void> {
+  try {
+    await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
+      requestId: record.requestId,
+      round: planned.round,
+      approvals: planned.approvals.map(({ approvalId, role }) => ({ approvalId, role })),
+      waits: planned.timeline.waits,
+    });
+  } catch (error) {
+    logger.error('Could not start the approval workflow', { requestId: record.requestId, error: error as Error });
+    const at = runtime.clock().toISOString();
+    const cause = `The approval workflow could not be started: ${(error as Error).name}`;
+    await runtime.store.transition(
+      record,
+      { from: ['PENDING_APPROVAL'], to: 'ERROR', reason: cause, at },
+      {
+        eventId: runtime.ids.eventId(),
+        at,
+        type: 'WORKFLOW_START_FAILED',
+        actor: SYSTEM,
+        round: planned.round,
+        details: { cause, execution: executionName(record.requestId, planned.round) },
+      },
+    );
+    throw new WorkflowUnavailable(
+      'The request was stored but its approvals could not be started; it is marked ERROR and the service team is alerted',
+      { requestId: record.requestId, status: 'ERROR' },
+    );
+  }
+}
+
+export const publicApprover = ({ role, name, email }: Pick<RequiredApprover, 'role' | 'name' | 'email'>) => ({ role, name, email });
