@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   FOUR_WEEKS_DAYS,
+  approvalTimeline,
+  rejectionRoutesOpen,
+  reviewDue,
+  roundOutcome,
   fourWeekNotice,
   requiredApprovers,
   unknownBusinessAreas,
@@ -78,5 +82,66 @@ describe('fourWeekNotice (Offshoring Policy, Approval: "well in advance (4 weeks
 
   it('does not flag an existing contract: the offshoring is already in place', () => {
     expect(fourWeekNotice({ plannedStartDate: '2020-01-01', changeType: 'EXISTING' }, submittedAt).lateNotice).toBe(false);
+  });
+});
+
+describe('approvalTimeline (reminder, escalation, lapse)', () => {
+  const startedAt = new Date('2026-11-23T10:00:00Z');
+
+  it('uses 7, 14 and 28 days by default', () => {
+    const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt);
+    expect(timeline.waits).toEqual({ requestSeconds: 7 * 86_400, reminderSeconds: 7 * 86_400, escalationSeconds: 14 * 86_400 });
+    expect(timeline.respondBy).toBe('2026-12-21T10:00:00.000Z');
+    expect(timeline.shortened).toBe(false);
+  });
+
+  it('shortens the whole timeline with late notice so the window closes before the planned start', () => {
+    const timeline = approvalTimeline({ plannedStartDate: '2026-12-07', changeType: 'NEW' }, startedAt);
+    expect(timeline.shortened).toBe(true);
+    expect(Date.parse(timeline.respondBy)).toBeLessThanOrEqual(Date.parse('2026-12-07T00:00:00Z'));
+    const { requestSeconds, reminderSeconds, escalationSeconds } = timeline.waits;
+    expect(requestSeconds).toBeGreaterThan(0);
+    expect(requestSeconds + reminderSeconds + escalationSeconds).toBe((Date.parse(timeline.respondBy) - startedAt.getTime()) / 1000);
+  });
+
+  it('keeps the full window when the planned start is less than a day away or past (as soon as possible)', () => {
+    expect(approvalTimeline({ plannedStartDate: '2026-11-01', changeType: 'NEW' }, startedAt).shortened).toBe(false);
+  });
+
+  it('takes its durations from configuration', () => {
+    const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 2, escalateAfterSeconds: 4, lapseAfterSeconds: 6 });
+    expect(timeline.waits).toEqual({ requestSeconds: 2, reminderSeconds: 2, escalationSeconds: 2 });
+  });
+
+  it('refuses a configuration where the stages do not follow each other', () => {
+    expect(() => approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 5, escalateAfterSeconds: 4, lapseAfterSeconds: 6 })).toThrow(/increase/);
+  });
+});
+
+describe('roundOutcome (Offshoring Policy, Process 2 and 3)', () => {
+  it('approves only when every approval is obtained', () => {
+    expect(roundOutcome(['APPROVED', 'APPROVED'])).toBe('APPROVED');
+    expect(roundOutcome(['APPROVED', 'PENDING'])).toBe('UNDECIDED');
+    expect(roundOutcome([])).toBe('UNDECIDED');
+  });
+  it('rejects when one or more approvals cannot be obtained: rejected or lapsed', () => {
+    expect(roundOutcome(['APPROVED', 'REJECTED', 'PENDING'])).toBe('REJECTED');
+    expect(roundOutcome(['APPROVED', 'LAPSED'])).toBe('REJECTED');
+  });
+  it('opens the rejection routes only to a rejected request', () => {
+    expect(rejectionRoutesOpen('REJECTED')).toBe(true);
+    for (const status of ['PENDING_APPROVAL', 'APPROVED', 'ESCALATED', 'CLOSED', 'WITHDRAWN', 'ERROR']) expect(rejectionRoutesOpen(status)).toBe(false);
+  });
+});
+
+describe('reviewDue (Offshoring Policy, Process 4)', () => {
+  it('is 12 months after approval by default', () => {
+    expect(reviewDue({ dataClassification: 'OFFICIAL', dataCategories: ['FINANCIAL'] }, new Date('2026-11-23T12:00:00Z'))).toBe('2027-11-23');
+  });
+  it('is sooner (6 months) for OFFICIAL-SENSITIVE personal data', () => {
+    expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-11-23T12:00:00Z'))).toBe('2027-05-23');
+  });
+  it('lands on the last day of a shorter month', () => {
+    expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-08-31T12:00:00Z'))).toBe('2027-02-28');
   });
 });

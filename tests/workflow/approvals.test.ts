@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
+import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
+
+/**
+ * Issue 3's whole story on the local stack, through HTTP and the local inbox only: the ASL file
+ * runs on aws-local-stepfunctions, every approver gets one email with one link, and decisions come
+ * back through the approval pages.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+const approverEmails = (emails: Email[], round = 1) =>
+  emails.filter((e) => /Offshoring approval needed/.test(e.subject) && e.body.text?.includes(`(round ${round})`));
+
+async function submitAndCollect(body: unknown, expected: number) {
+  const { status, body: created } = await h.submit(body);
+  expect(status).toBe(201);
+  const requestId: string = created.requestId;
+  const emails = await h.eventually(async () => {
+    const mine = approverEmails(await h.emails(requestId));
+    return mine.length >= expected && mine;
+  }, `${expected} approver emails for ${requestId}`);
+  return { requestId, created, emails };
+}
+
+async function decide(email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) {
+  const { approvalId, token } = linkIn(email);
+  return h.api(`/approvals/${approvalId}`, form({ token, decision, ...(reason ? { reason } : {}) }));
+}
+
+async function waitForStatus(requestId: string, status: string) {
+  return h.eventually(async () => {
+    const view = await h.status(requestId);
+    return view.status === status && view;
+  }, `${requestId} to be ${status}`);
+}
+
+describe('parallel approvals by email', () => {
+  it('asks all six approvers of a multi-area request at once, with one personal link each', async () => {
+    const { requestId, emails } = await submitAndCollect(multiAreaRequest(), 6);
+    expect(emails).toHaveLength(6);
+    const to = emails.map((e) => e.destination.to.join(','));
+    for (const who of ['siro', 'ssa', 'ciso', 'dpo', 'commercial', 'legal']) {
+      expect(to.filter((address) => address.includes(`<${who}@justice.local>`))).toHaveLength(1);
+    }
+    const email = emails[0]!;
+    // What is asked, who asked, by when, one link; text and HTML.
+    for (const fact of ['Northwind Payments Ltd', 'Ireland (IE): hosting, processing', 'Poland (PL): support, access', 'OFFICIAL; personal, financial', 'Alex Morgan', 'Please decide by', 'tokenised']) {
+      expect(email.body.text).toContain(fact);
+    }
+    expect(email.body.html).toContain('<a href="http');
+    expect(new Set(emails.map((e) => linkIn(e).token)).size).toBe(6);
+    // The Step Functions task token never travels: only our own 43-character link token.
+    for (const e of emails) expect(linkIn(e).token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const view = await h.status(requestId);
+    expect(view.audit.filter((a: { type: string }) => a.type === 'APPROVAL_REQUESTED')).toHaveLength(6);
+  });
+
+  it('opening a link (as a mail scanner does) shows the request and changes nothing', async () => {
+    const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
+    const before = await h.status(requestId);
+    for (const email of emails) {
+      const { url } = linkIn(email);
+      const page = await h.api(url.pathname + url.search);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      expect(page.text).toContain('Court hearing transcription');
+      expect(page.text).toContain('name="decision" value="APPROVE"');
+      expect(page.text).toContain('name="decision" value="REJECT"');
+    }
+    const after = await h.status(requestId);
+    expect(after.approvals).toEqual(before.approvals);
+    expect(after.audit).toEqual(before.audit);
+  });
+
+  it('rejects the request when one approver rejects, with the reason, stops the others and emails the service owner the routes', async () => {
+    const { requestId, emails } = await submitAndCollect(multiAreaRequest(), 6);
+    const [rejecter, ...approvers] = emails;
+    for (const email of approvers.slice(0, 4)) expect((await decide(email, 'APPROVE')).status).toBe(200);
+    const rejected = await decide(rejecter!, 'REJECT', 'Support access from Poland needs a DPIA first');
+    expect(rejected.status).toBe(200);
+    expect(rejected.text).toContain('Decision recorded: Rejected');
+
+    const view = await waitForStatus(requestId, 'REJECTED');
+    expect(view.statusReason).toContain('Support access from Poland needs a DPIA first');
+    const decided = view.approvals.filter((a: { status: string }) => a.status !== 'CLOSED');
+    expect(decided).toHaveLength(5);
+    const closed = view.approvals.filter((a: { status: string }) => a.status === 'CLOSED');
+    expect(closed).toHaveLength(1);
+
+    // The still-pending approver's link now answers 410, and they are told they need do nothing.
+    const stillWaiting = approvers[4]!;
+    expect((await decide(stillWaiting, 'APPROVE')).status).toBe(410);
+    await h.eventually(async () => (await h.emails(`No action needed`)).some((e) => e.subject.includes(requestId)), 'round-closed email');
+
+    const ownerEmail = await h.eventually(async () => (await h.emails(`Rejected: `)).find((e) => e.subject.includes(requestId)), 'rejection email');
+    expect(ownerEmail.destination.to[0]).toContain('alex.morgan@justice.gov.uk');
+    expect(ownerEmail.body.text).toContain('Support access from Poland needs a DPIA first');
+    for (const route of ['/resubmissions', '/mitigations', '/escalations']) expect(ownerEmail.body.text).toContain(`/requests/${requestId}${route}`);
+
+    // Each decision is written evidence in the audit trail.
+    const evidence = view.audit.filter((a: { type: string }) => a.type === 'APPROVAL_DECIDED').map((a: { details: unknown }) => a.details);
+    expect(evidence).toHaveLength(5);
+    expect(evidence).toContainEqual(
+      expect.objectContaining({ decision: 'REJECTED', reason: 'Support access from Poland needs a DPIA first', requestVersion: 1, role: expect.any(String), name: expect.any(String), email: expect.any(String), decidedAt: expect.any(String) }),
+    );
+
+    const execution = await h.stack.stepFunctions.describeExecution({ executionArn: `${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}` });
+    expect(execution.status).toBe('SUCCEEDED');
+
+    // Process 3(a): resubmit the adjusted request → a new round with every approver again; round 1 stays in the history.
+    const adjusted = { ...multiAreaRequest(), offshoreLocations: [{ country: 'IE', activities: ['HOSTING', 'PROCESSING'] }] };
+    const resubmitted = await h.api(`/requests/${requestId}/resubmissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjusted) });
+    expect(resubmitted.status).toBe(201);
+    expect(resubmitted.body).toMatchObject({ requestId, status: 'PENDING_APPROVAL', round: 2 });
+    const round2 = await h.eventually(async () => {
+      const mine = approverEmails(await h.emails(requestId), 2);
+      return mine.length === 6 && mine;
+    }, 'round 2 emails');
+    // Round 1 links do not work for round 2.
+    expect((await decide(approvers[0]!, 'APPROVE')).status).toBe(409);
+    for (const email of round2) expect((await decide(email, 'APPROVE')).status).toBe(200);
+    const approved = await waitForStatus(requestId, 'APPROVED');
+    expect(approved.round).toBe(2);
+    expect(approved.approvals.every((a: { status: string; round: number }) => a.status === 'APPROVED' && a.round === 2)).toBe(true);
+    expect(approved.earlierRounds).toHaveLength(6);
+    expect(approved.audit.map((a: { type: string }) => a.type)).toEqual(expect.arrayContaining(['REQUEST_REJECTED', 'REQUEST_RESUBMITTED', 'REQUEST_APPROVED', 'SERVICE_REGISTERED']));
+    await h.eventually(async () => (await h.emails(`Approved: `)).some((e) => e.subject.includes(requestId)), 'approval email');
+  });
+});
+
+describe('the approval link', () => {
+  let emails: Email[];
+  let requestId: string;
+  beforeAll(async () => {
+    ({ emails, requestId } = await submitAndCollect(singleAreaRequest(), 5));
+  });
+
+  it('refuses a missing, malformed, unknown or tampered token with 403', async () => {
+    const { approvalId, token } = linkIn(emails[0]!);
+    const tampered = (token[0] === 'A' ? 'B' : 'A') + token.slice(1);
+    for (const bad of ['', 'short', tampered, 'x'.repeat(43)]) {
+      expect((await h.api(`/approvals/${approvalId}?token=${bad}`)).status).toBe(403);
+      expect((await h.api(`/approvals/${approvalId}`, form({ token: bad, decision: 'APPROVE' }))).status).toBe(403);
+    }
+    expect((await h.api(`/approvals/${approvalId}`)).status).toBe(403);
+  });
+
+  it("refuses another approver's token with 403", async () => {
+    const mine = linkIn(emails[0]!);
+    const theirs = linkIn(emails[1]!);
+    expect((await h.api(`/approvals/${mine.approvalId}?token=${theirs.token}`)).status).toBe(403);
+    expect((await h.api(`/approvals/${mine.approvalId}`, form({ token: theirs.token, decision: 'APPROVE' }))).status).toBe(403);
+  });
+
+  it('requires a reason to reject, and shows the form again with the problem', async () => {
+    const res = await decide(emails[0]!, 'REJECT');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('give a reason when you reject');
+    expect((await h.status(requestId)).approvals[0].status).toBe('PENDING');
+  });
+
+  it('records one decision from a double POST, and answers 409 showing the recorded decision', async () => {
+    const email = emails[1]!;
+    const [a, b] = await Promise.all([decide(email, 'APPROVE', 'Fine by Legal'), decide(email, 'APPROVE', 'Fine by Legal')]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const again = await decide(email, 'REJECT', 'changed my mind');
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('APPROVED');
+    const page = await h.api(linkIn(email).url.pathname + linkIn(email).url.search);
+    expect(page.status).toBe(409);
+    const view = await h.status(requestId);
+    const decisions = view.audit.filter((e: { type: string; details: { approvalId: string } }) => e.type === 'APPROVAL_DECIDED' && e.details.approvalId === linkIn(email).approvalId);
+    expect(decisions).toHaveLength(1);
+  });
+
+  it('answers 415 to a decision that is not a form', async () => {
+    const { approvalId, token } = linkIn(emails[2]!);
+    const res = await h.api(`/approvals/${approvalId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, decision: 'APPROVE' }) });
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('the rejection routes (Offshoring Policy, Process 3)', () => {
+  async function rejectedRequest(body: unknown = singleAreaRequest()) {
+    const { requestId, emails } = await submitAndCollect(body, 5);
+    expect((await decide(emails[0]!, 'REJECT', 'Not without encryption at rest')).status).toBe(200);
+    await waitForStatus(requestId, 'REJECTED');
+    return requestId;
+  }
+  const post = (path: string, body: unknown) => h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('answers 409 to a route taken on a request that is not rejected', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    const res = await post(`/requests/${body.requestId}/mitigations`, { mitigations: ['More logging'] });
+    expect(res.status).toBe(409);
+    expect((await post(`/requests/OFF-NOSUCH/mitigations`, { mitigations: ['x'] })).status).toBe(404);
+  });
+
+  it('starts a new round with additional mitigations', async () => {
+    const requestId = await rejectedRequest();
+    const res = await post(`/requests/${requestId}/mitigations`, { mitigations: ['Data encrypted at rest with MoJ-held keys'] });
+    expect(res.status).toBe(201);
+    expect(res.body.round).toBe(2);
+    const view = await h.status(requestId);
+    expect(view.request.mitigations).toHaveLength(3);
+    expect(view.status).toBe('PENDING_APPROVAL');
+  });
+
+  it('refuses an escalation until residual risks are confirmed rectified', async () => {
+    const requestId = await rejectedRequest();
+    const res = await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Essential for court recovery' });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0]).toMatchObject({ path: 'residualRisksRectified', message: expect.stringMatching(/rectified/) });
+  });
+
+  it('escalates to the Departmental Head, whose endorsement starts a new round carrying it', async () => {
+    const requestId = await rejectedRequest();
+    const res = await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Essential for the court backlog', residualRisksRectified: true });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'ESCALATED', departmentalHead: { email: 'head@hmcts.justice.local' } });
+    const headEmail = await h.eventually(async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)), 'endorsement email');
+    expect(headEmail.body.text).toContain('Essential for the court backlog');
+    const endorsed = await decide(headEmail, 'APPROVE', 'Endorsed: critical service');
+    expect(endorsed.status).toBe(200);
+    const view = await waitForStatus(requestId, 'PENDING_APPROVAL');
+    expect(view.round).toBe(2);
+    const round2 = await h.eventually(async () => {
+      const mine = approverEmails(await h.emails(requestId), 2);
+      return mine.length === 5 && mine;
+    }, 'round 2 emails');
+    expect(round2[0]!.body.text).toContain('Endorsed by HMCTS Departmental Head');
+  });
+
+  it('closes the request when the Departmental Head declines', async () => {
+    const requestId = await rejectedRequest();
+    await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Please', residualRisksRectified: true });
+    const headEmail = await h.eventually(async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)), 'endorsement email');
+    expect((await decide(headEmail, 'REJECT', 'Not a priority')).status).toBe(200);
+    const view = await waitForStatus(requestId, 'CLOSED');
+    expect(view.statusReason).toContain('Not a priority');
+  });
+});

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness.ts';
+import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
+import { fixedClock } from '../fixtures/index.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ runtime: { clock: fixedClock() } });
+});
+afterAll(() => h.close());
+
+describe('POST /requests on the local stack', () => {
+  it('accepts a multi-area request, routes it to the MoJ SIRO and SSA, and starts its execution', async () => {
+    const { status, body, headers } = await h.submit(multiAreaRequest());
+    expect(status).toBe(201);
+    expect(headers.get('location')).toBe(`/requests/${body.requestId}`);
+    expect(body).toMatchObject({ status: 'PENDING_APPROVAL', lateNotice: false });
+    expect(body.requiredApprovers.map((a: { role: string }) => a.role)).toEqual(['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
+
+    const execution = await h.stack.stepFunctions.describeExecution({ executionArn: `${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${body.requestId}` });
+    expect(execution.status).toBe('RUNNING');
+
+    const view = await h.status(body.requestId);
+    expect(view).toMatchObject({ requestId: body.requestId, status: 'PENDING_APPROVAL', round: 1, request: { serviceName: multiAreaRequest().serviceName } });
+    expect(view.approvals).toHaveLength(6);
+    expect(view.approvals.every((a: { status: string; decidedAt: unknown; reason: unknown }) => a.status === 'PENDING' && a.decidedAt === null && a.reason === null)).toBe(true);
+    expect(view.audit[0]).toMatchObject({ type: 'REQUEST_SUBMITTED', actor: { kind: 'SERVICE_OWNER', email: multiAreaRequest().serviceOwner.email } });
+    expect(JSON.stringify(view)).not.toMatch(/taskToken|tokenHash|"pk"|"sk"/);
+  });
+
+  it('routes a single-area request to its agency SIRO', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    expect(body.requiredApprovers[0]).toMatchObject({ role: 'BUSINESS_AREA_SIRO', email: 'siro@hmcts.justice.local' });
+  });
+
+  it('carries the late-notice flag and reason into the status', async () => {
+    const { body } = await h.submit({ ...singleAreaRequest(), plannedStartDate: '2026-12-07' });
+    expect(body).toMatchObject({ lateNotice: true, lateNoticeReason: expect.stringMatching(/14 days/) });
+    expect(await h.status(body.requestId)).toMatchObject({ lateNotice: true, noticeDays: 14 });
+  });
+
+  it('answers 400 listing every problem with its path, and stores nothing', async () => {
+    const { status, body } = await h.submit({ ...singleAreaRequest(), businessAreas: ['NARNIA'], offshoreLocations: [{ country: 'GB', activities: ['HOSTING'] }] });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'businessAreas.0', message: expect.stringMatching(/unknown business area/) },
+        { path: 'offshoreLocations.0.country', message: expect.stringMatching(/onshore/) },
+      ]),
+    );
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    expect((await h.submit('not json')).status).toBe(415);
+    expect((await h.submit('serviceName=x', { 'content-type': 'text/plain' })).status).toBe(415);
+  });
+
+  it('returns the first response to a retry with the same Idempotency-Key and creates nothing new', async () => {
+    const key = { 'Idempotency-Key': 'retry-test-0001' };
+    const first = await h.submit(singleAreaRequest(), key);
+    const second = await h.submit(singleAreaRequest(), key);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.requestId).toBe(first.body.requestId);
+    const { executions } = await h.stack.stepFunctions.listExecutions({ stateMachineArn: h.stack.stateMachineArn });
+    expect(executions.filter((e) => e.name.startsWith(first.body.requestId))).toHaveLength(1);
+  });
+
+  it('refuses an Idempotency-Key reused for a different request with 422', async () => {
+    const key = { 'Idempotency-Key': 'retry-test-0002' };
+    expect((await h.submit(singleAreaRequest(), key)).status).toBe(201);
+    const other = await h.submit({ ...singleAreaRequest(), serviceName: 'Something else' }, key);
+    expect(other.status).toBe(422);
+    expect(other.body.error).toBe('IdempotencyKeyReused');
+  });
+
+  it('answers 404 for an unknown request id', async () => {
+    const res = await h.api('/requests/OFF-NOSUCHTHING');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ error: 'NotFound' });
+  });
+});
