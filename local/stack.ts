@@ -2,9 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import dynalite from 'dynalite';
+import { startLocalDynamoDb } from './dynamodb/transactions.ts';
 import * as sesLocalModule from 'aws-ses-v2-local';
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/shared/runtime.ts';
 import { tableDesign } from '../functions/shared/store/table-design.ts';
 import { STATE_MACHINE_FILE, stateMachineFunctions } from '../functions/catalogue.ts';
@@ -101,9 +101,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         })),
       }),
     );
-    await client.send(
-      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true } }),
-    );
+    // dynalite has no UpdateTimeToLive: locally nothing expires, which only keeps idempotency records longer.
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
@@ -123,8 +121,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
-  const dynamoDbUrl = await listen(dynamo, 0, host);
+  // dynalite behind a proxy that adds TransactWriteItems/TransactGetItems (local/dynamodb/transactions.ts).
+  const dynamo = await startLocalDynamoDb({ host, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  const dynamoDbUrl = dynamo.url;
 
   const ses = await startSesLocal({ host, port: options.sesPort ?? 8005 });
   const { port: sesPort } = ses.address() as AddressInfo;
@@ -176,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stepFunctions,
     async close() {
       stepFunctions.close();
-      await Promise.all([closeServer(api), closeServer(sfnServer), closeServer(ses), closeServer(dynamo)]);
+      await Promise.all([closeServer(api), closeServer(sfnServer), closeServer(ses), dynamo.close()]);
       runtime.clients.dynamoDb.destroy();
       runtime.clients.stepFunctions.destroy();
       runtime.clients.ses.destroy();

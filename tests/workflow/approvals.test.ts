@@ -62,7 +62,11 @@ describe('parallel approvals by email', () => {
 
   it('opening a link (as a mail scanner does) shows the request and changes nothing', async () => {
     const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
-    const before = await h.status(requestId);
+    // Each email is recorded in the audit trail just after it is sent: let the trail settle first.
+    const before = await h.eventually(async () => {
+      const view = await h.status(requestId);
+      return view.audit.filter((e: { type: string }) => e.type === 'EMAIL_SENT').length === 5 && view;
+    }, 'five EMAIL_SENT events');
     for (const email of emails) {
       const { url } = linkIn(email);
       const page = await h.api(url.pathname + url.search);

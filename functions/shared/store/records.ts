@@ -31,10 +31,13 @@ export const ActorSchema = z.object({
 export type Actor = z.infer<typeof ActorSchema>;
 export const SYSTEM: Actor = { kind: 'SYSTEM', name: 'offshore-approvals' };
 
-export const RequiredApproverRecordSchema = PersonSchema.extend({
+// Stored records are plain objects (not strict): items carry key attributes (pk, sk, gsi*) the schemas drop.
+const StoredPerson = z.object(PersonSchema.shape);
+
+export const RequiredApproverRecordSchema = StoredPerson.extend({
   role: z.enum(APPROVER_ROLES),
   businessArea: z.string().optional(),
-  escalationContact: PersonSchema,
+  escalationContact: StoredPerson,
 });
 
 export const RequestRecordSchema = z.object({
@@ -67,12 +70,12 @@ export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 /** Offshoring Policy, Process 3(b): a Departmental Head endorses (or declines) an escalated case. */
 export const ENDORSER_ROLE = 'DEPARTMENTAL_HEAD';
 
-export const ApprovalRecordSchema = PersonSchema.extend({
+export const ApprovalRecordSchema = StoredPerson.extend({
   /** APPROVAL: a required approver's decision. ENDORSEMENT: a Departmental Head's, after escalation. */
   kind: z.enum(['APPROVAL', 'ENDORSEMENT']).default('APPROVAL'),
   role: z.union([z.enum(APPROVER_ROLES), z.literal(ENDORSER_ROLE)]),
   businessArea: z.string().optional(),
-  escalationContact: PersonSchema.optional(),
+  escalationContact: StoredPerson.optional(),
   approvalId: z.string(),
   requestId: z.string(),
   round: z.number().int().positive(),

@@ -141,10 +141,17 @@ export class RequestStore {
     if (change.reason !== undefined) set.statusReason = change.reason;
     const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
     const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
-    const assignments = Object.entries(set).map(([field, value], i) => {
+    // A field set to undefined is removed (e.g. a late-notice reason that no longer applies).
+    const assignments: string[] = [];
+    const removals: string[] = [];
+    Object.entries(set).forEach(([field, value], i) => {
       names[`#f${i}`] = field;
+      if (value === undefined) {
+        removals.push(`#f${i}`);
+        return;
+      }
       values[`:v${i}`] = value;
-      return `#f${i} = :v${i}`;
+      assignments.push(`#f${i} = :v${i}`);
     });
     const fromList = change.from.map((status, i) => {
       values[`:from${i}`] = status;
@@ -155,7 +162,7 @@ export class RequestStore {
         Update: {
           TableName: this.tableName,
           Key: keys.request(current.requestId),
-          UpdateExpression: `SET ${assignments.join(', ')} ADD #version :one`,
+          UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #version :one`,
           ConditionExpression: `#version = :expected AND #status IN (${fromList.join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
