@@ -130,7 +130,12 @@ describe('parallel approvals by email', () => {
     // Round 1 links do not work for round 2.
     expect((await decide(approvers[0]!, 'APPROVE')).status).toBe(409);
     for (const email of round2) expect((await decide(email, 'APPROVE')).status).toBe(200);
-    const approved = await waitForStatus(requestId, 'APPROVED');
+    await waitForStatus(requestId, 'APPROVED');
+    // The register entry and its audit event follow the status change in the same step.
+    const approved = await h.eventually(async () => {
+      const view = await h.status(requestId);
+      return view.audit.some((e: { type: string }) => e.type === 'SERVICE_REGISTERED') && view;
+    }, 'SERVICE_REGISTERED');
     expect(approved.round).toBe(2);
     expect(approved.approvals.every((a: { status: string; round: number }) => a.status === 'APPROVED' && a.round === 2)).toBe(true);
     expect(approved.earlierRounds).toHaveLength(6);

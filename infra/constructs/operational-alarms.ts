@@ -1,0 +1,74 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface OperationalAlarmsProps {
+  /** Function name (for the alarm description) → function. */
+  readonly functions: Readonly<Record<string, IFunction>>;
+  readonly stateMachine: IStateMachine;
+  readonly apiStage: HttpStage;
+  /**
+   * Address subscribed to the alarm topic (SES is not involved: SNS sends a confirmation link).
+   * @default - no subscription; the alarms still show in the CloudWatch console
+   */
+  readonly email?: string;
+  /**
+   * Evaluation period of every alarm.
+   * @default Duration.minutes(5)
+   */
+  readonly period?: Duration;
+}
+
+/**
+ * One alarm per thing that should never happen silently: a function error, a failed or timed-out
+ * approval round, a 5xx from the API. Each goes to an encrypted SNS topic. (Aborted rounds are not
+ * alarmed: stopping a round is something the service does on purpose.)
+ */
+export class OperationalAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: OperationalAlarmsProps) {
+    super(scope, id);
+    // CloudWatch cannot publish to a topic under the AWS managed SNS key, so the topic has its own.
+    const key = new Key(this, 'TopicKey', {
+      description: 'Offshore approvals: encrypts the operational alarms topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY, // holds no data at rest: messages are delivered and gone
+      pendingWindow: Duration.days(7),
+    });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'Offshore approvals alarms' });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+
+    const period = props.period ?? Duration.minutes(5);
+    const action = new SnsAction(this.topic);
+    const alarm = (alarmId: string, metric: IMetric, description: string) => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+    };
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `The ${name} function raised an error`);
+    }
+    alarm('RoundsFailed', props.stateMachine.metricFailed({ period }), 'An approval round execution failed');
+    alarm('RoundsTimedOut', props.stateMachine.metricTimedOut({ period }), 'An approval round execution timed out');
+    alarm('ApiServerErrors', props.apiStage.metricServerError({ period }), 'The API answered with a 5xx');
+  }
+}

@@ -1,0 +1,161 @@
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ENV, type EnvName } from '../../functions/shared/config.ts';
+import { acknowledge, wildcardResourceFinding } from '../nag.ts';
+import { fromRepoRoot } from '../paths.ts';
+import { KEY_WRITE_ACTIONS, type ApprovalsTable, type TableAccess } from './approvals-table.ts';
+import type { EmailSender } from './email-sender.ts';
+
+export const SERVICE_NAME = 'offshore-approvals';
+
+/**
+ * Every bundle is ESM; some CommonJS dependencies call `require` at run time, which ESM lacks.
+ * The alias keeps the banner's import from clashing with any bundled `createRequire`.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __offshoreCreateRequire } from 'node:module'; const require = __offshoreCreateRequire(import.meta.url);";
+
+export interface ProjectFunctionProps {
+  /** Entry file relative to the repository root. It must export `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /**
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(29): just under the HTTP API's 30-second integration timeout, so an
+   * API caller gets the function's own error rather than a gateway timeout.
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_YEAR: long enough to investigate an incident or complaint about a
+   * decision a year on (and any annual review); the durable record of every decision is the audit
+   * trail in the table, so logs need not be kept longer, and logs may hold personal data.
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The project's Lambda: Node.js 24 on Graviton, X-Ray active, its own log group with retention,
+ * a role that starts with nothing but that log group, and ESM bundles built by the local esbuild.
+ * Access is added with the `bind…` methods, each of which grants and sets the environment
+ * variable the handler reads (names from functions/shared/config.ts) together.
+ */
+export class ProjectFunction extends Construct implements IGrantable {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_YEAR });
+    // Our own role, not the AWS managed AWSLambdaBasicExecutionRole (which may write to any log group).
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      // IAM role descriptions allow Latin-1 only; the catalogue's prose may not be.
+      description: `${SERVICE_NAME} ${id} function`,
+    });
+    this.grantPrincipal = this.role;
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: fromRepoRoot(props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      projectRoot: fromRepoRoot('.'),
+      depsLockFilePath: fromRepoRoot('package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the SDK too: the code that runs is the code the tests ran, not the runtime's copy.
+        bundleAwsSDK: true,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    );
+  }
+
+  get functionArn(): string {
+    return this.function.functionArn;
+  }
+
+  /** Sets one of the handler settings from functions/shared/config.ts. */
+  setEnvironment(name: EnvName, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /** Table access and TABLE_NAME. */
+  bindTable(table: ApprovalsTable, access: TableAccess): this {
+    table.grantData(this, access);
+    if (access === 'readWrite') {
+      for (const action of KEY_WRITE_ACTIONS.filter((a) => a.includes('*'))) {
+        acknowledge(
+          this.role,
+          `AwsSolutions-IAM5[Action::${action}]`,
+          `${action} on the table's own key only: DynamoDB asks for it when a caller writes to a table encrypted with a customer-managed key.`,
+        );
+      }
+    }
+    return this.setEnvironment(ENV.tableName, table.tableName);
+  }
+
+  /**
+   * State machine access and STATE_MACHINE_ARN. Never for a function the state machine invokes:
+   * that would be a dependency cycle (checkCatalogue rejects it first).
+   */
+  bindStateMachine(stateMachine: IStateMachine, needs: { start?: boolean; stop?: boolean; sendTaskResult?: boolean }): this {
+    if (needs.start) stateMachine.grantStartExecution(this);
+    if (needs.sendTaskResult) stateMachine.grantTaskResponse(this);
+    if (needs.stop) {
+      const grant = stateMachine.grantExecution(this, 'states:StopExecution', 'states:DescribeExecution');
+      for (const statement of grant.principalStatements) {
+        for (const resource of statement.resources) {
+          acknowledge(
+            this.role,
+            wildcardResourceFinding(this, resource),
+            "Executions are named per request at run time; the pattern is limited to this one state machine's executions.",
+          );
+        }
+      }
+    }
+    return this.setEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+  }
+
+  /** ses:SendEmail from the sender identity, EMAIL_FROM and (when set) EMAIL_REPLY_TO. */
+  bindEmail(sender: EmailSender): this {
+    sender.grantSend(this);
+    this.setEnvironment(ENV.emailFrom, sender.from);
+    if (sender.replyTo) this.setEnvironment(ENV.emailReplyTo, sender.replyTo);
+    return this;
+  }
+}

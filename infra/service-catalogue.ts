@@ -1,0 +1,85 @@
+import * as catalogue from '../functions/catalogue.ts';
+import type { FunctionSpec } from '../functions/catalogue.ts';
+
+/**
+ * The catalogue as the infrastructure sees it: plain data with string keys, so tests can build the
+ * stacks from a variant (a function that would make a cycle, a missing placeholder) and the real
+ * catalogue needs no infra change when it grows.
+ */
+export interface ServiceCatalogue {
+  readonly functions: Readonly<Record<string, FunctionSpec>>;
+  readonly routes: readonly { readonly method: string; readonly path: string; readonly function: string }[];
+  /** ASL placeholder (without `${}`) → function key. */
+  readonly stateMachineFunctions: Readonly<Record<string, string>>;
+  /** Repository-relative path of the ASL file. */
+  readonly stateMachineFile: string;
+}
+
+export const projectCatalogue: ServiceCatalogue = {
+  functions: catalogue.lambdaFunctions,
+  routes: catalogue.apiRoutes,
+  stateMachineFunctions: catalogue.stateMachineFunctions,
+  stateMachineFile: catalogue.STATE_MACHINE_FILE,
+};
+
+export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** What a function needs from the state machine, if anything. */
+export function stateMachineNeeds(spec: FunctionSpec): string[] {
+  const needs: string[] = [];
+  if (spec.needs.startExecution) needs.push('startExecution');
+  if (spec.needs.stopExecution) needs.push('stopExecution');
+  if (spec.needs.sendTaskResult) needs.push('sendTaskResult');
+  return needs;
+}
+
+/**
+ * Rejects, at synth time and with a message that says what to change, a catalogue that
+ * CloudFormation could not deploy or that names something that does not exist.
+ */
+export function checkCatalogue(c: ServiceCatalogue): void {
+  const problems: string[] = [];
+  const known = new Set(Object.keys(c.functions));
+  const invokedBy = new Map<string, string[]>();
+  for (const [placeholder, key] of Object.entries(c.stateMachineFunctions)) {
+    if (!known.has(key)) problems.push(`stateMachineFunctions.${placeholder} names unknown function "${key}"`);
+    invokedBy.set(key, [...(invokedBy.get(key) ?? []), placeholder]);
+  }
+
+  for (const [key, placeholders] of invokedBy) {
+    const spec = c.functions[key];
+    const needs = spec ? stateMachineNeeds(spec) : [];
+    if (needs.length > 0) {
+      // The state machine's definition references the function's ARN, and a function depends on its
+      // role's policy; granting that role access to the state machine closes the loop.
+      problems.push(
+        `function "${key}" is invoked by the state machine (\${${placeholders.join('}, ${')}}) and also needs ` +
+          `${needs.join(', ')}: that is a CloudFormation dependency cycle (state machine → function → role policy → ` +
+          `state machine). Move the state-machine call into a function the state machine does not invoke, or pass ` +
+          `what the task needs in its input (a task token is in the input already).`,
+      );
+    }
+  }
+
+  const seen = new Set<string>();
+  for (const route of c.routes) {
+    const routeKey = `${route.method} ${route.path}`;
+    if (!known.has(route.function)) problems.push(`route ${routeKey} names unknown function "${route.function}"`);
+    if (!(SUPPORTED_METHODS as readonly string[]).includes(route.method)) problems.push(`route ${routeKey}: unsupported method`);
+    if (!route.path.startsWith('/')) problems.push(`route ${routeKey}: path must start with /`);
+    if (seen.has(routeKey)) problems.push(`route ${routeKey} is declared twice`);
+    seen.add(routeKey);
+  }
+
+  for (const [key, spec] of Object.entries(c.functions)) {
+    if (!/^[a-z][A-Za-z0-9]*$/.test(key)) problems.push(`function key "${key}" must be camelCase letters and digits`);
+    if (spec.description.length > 256) problems.push(`function "${key}": description is over Lambda's 256 characters`);
+  }
+
+  if (problems.length > 0) throw new Error(`The function catalogue cannot be deployed:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** `getRequest` → `GetRequest`: construct ids (and so logical ids) derive from the catalogue key. */
+export function pascalCase(key: string): string {
+  return key.charAt(0).toUpperCase() + key.slice(1);
+}

@@ -1,0 +1,98 @@
+import type { Construct } from 'constructs';
+import { parseApproverDirectory } from '../functions/shared/directory.ts';
+
+/**
+ * Deployment settings, read from CDK context (cdk.json, or `cdk deploy -c offshore:emailFrom=...`).
+ * An empty string means "not set", so cdk.json can list every key with its default.
+ */
+export const CONTEXT_KEYS = {
+  /** Sender address; the stateful stack creates (and SES verifies) an email identity for it. */
+  emailFrom: 'offshore:emailFrom',
+  /** Optional Reply-To for every email the service sends. */
+  emailReplyTo: 'offshore:emailReplyTo',
+  /** Optional public base URL for links in emails (a custom domain). Defaults to the HTTP API's URL. */
+  publicBaseUrl: 'offshore:publicBaseUrl',
+  /** Optional security team address (continual-monitoring digest); no handler reads it yet. */
+  securityTeamEmail: 'offshore:securityTeamEmail',
+  /** Optional address subscribed to the operational alarms topic. */
+  alarmEmail: 'offshore:alarmEmail',
+  /** Optional approver directory (a JSON string or object); overrides config/approver-directory.json. */
+  approverDirectory: 'offshore:approverDirectory',
+} as const;
+
+export const DEFAULT_EMAIL_FROM = 'offshore-approvals@example.gov.uk';
+
+/** Lambda caps all environment variables of a function at 4 KB together; leave room for the others. */
+const MAX_APPROVER_DIRECTORY_BYTES = 3_000;
+
+export interface DeploymentSettings {
+  readonly emailFrom: string;
+  readonly emailReplyTo?: string;
+  readonly publicBaseUrl?: string;
+  readonly securityTeamEmail?: string;
+  readonly alarmEmail?: string;
+  /** Minified, already validated against the directory schema. */
+  readonly approverDirectoryJson?: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function text(scope: Construct, key: string): string | undefined {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`Context ${key} must be a string, got ${JSON.stringify(value)}`);
+  return value.trim() === '' ? undefined : value.trim();
+}
+
+function email(scope: Construct, key: string): string | undefined {
+  const value = text(scope, key);
+  if (value !== undefined && !EMAIL.test(value)) throw new Error(`Context ${key} is not an email address: "${value}"`);
+  return value;
+}
+
+function baseUrl(scope: Construct, key: string): string | undefined {
+  const value = text(scope, key);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`Context ${key} is not a URL: "${value}"`);
+  }
+  // Approval links carry one-time tokens: never over plain HTTP.
+  if (url.protocol !== 'https:') throw new Error(`Context ${key} must be an https:// URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+function approverDirectory(scope: Construct, key: string): string | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  } catch (error) {
+    throw new Error(`Context ${key} is not valid JSON: ${(error as Error).message}`);
+  }
+  // Fail the synth, not the first cold start, on a directory the handlers would refuse.
+  const json = JSON.stringify(parseApproverDirectory(parsed));
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_APPROVER_DIRECTORY_BYTES) {
+    throw new Error(
+      `Context ${key} is ${bytes} bytes minified; Lambda allows 4 KB of environment variables in all, so keep it under ` +
+        `${MAX_APPROVER_DIRECTORY_BYTES} bytes (or edit config/approver-directory.json, which is bundled instead).`,
+    );
+  }
+  return json;
+}
+
+/** Reads and validates every `offshore:*` context value; throws on the first invalid one. */
+export function readSettings(scope: Construct): DeploymentSettings {
+  return {
+    emailFrom: email(scope, CONTEXT_KEYS.emailFrom) ?? DEFAULT_EMAIL_FROM,
+    emailReplyTo: email(scope, CONTEXT_KEYS.emailReplyTo),
+    publicBaseUrl: baseUrl(scope, CONTEXT_KEYS.publicBaseUrl),
+    securityTeamEmail: email(scope, CONTEXT_KEYS.securityTeamEmail),
+    alarmEmail: email(scope, CONTEXT_KEYS.alarmEmail),
+    approverDirectoryJson: approverDirectory(scope, CONTEXT_KEYS.approverDirectory),
+  };
+}

@@ -1,0 +1,93 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ENV } from '../../functions/shared/config.ts';
+import { ApprovalWorkflow } from '../constructs/approval-workflow.ts';
+import { ApprovalsApi } from '../constructs/approvals-api.ts';
+import { OperationalAlarms } from '../constructs/operational-alarms.ts';
+import type { ApprovalsTable } from '../constructs/approvals-table.ts';
+import type { EmailSender } from '../constructs/email-sender.ts';
+import { ProjectFunction } from '../constructs/project-function.ts';
+import { fromRepoRoot } from '../paths.ts';
+import { checkCatalogue, pascalCase, projectCatalogue, type ServiceCatalogue } from '../service-catalogue.ts';
+import type { DeploymentSettings } from '../settings.ts';
+
+export interface StatelessStackProps extends StackProps {
+  readonly table: ApprovalsTable;
+  readonly sender: EmailSender;
+  readonly settings: DeploymentSettings;
+  /**
+   * What to build: functions, routes, state-machine placeholders.
+   * @default projectCatalogue (functions/catalogue.ts)
+   */
+  readonly catalogue?: ServiceCatalogue;
+}
+
+/**
+ * Code and wiring, built entirely from the catalogue: one function per entry (its `needs` become
+ * grants plus environment variables), one API route per route, one state machine whose
+ * placeholders are the catalogue's state-machine functions. Safe to destroy and redeploy.
+ */
+export class StatelessStack extends Stack {
+  readonly functions: Readonly<Record<string, ProjectFunction>>;
+  readonly api: ApprovalsApi;
+  readonly workflow: ApprovalWorkflow;
+  readonly alarms: OperationalAlarms;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const catalogue = props.catalogue ?? projectCatalogue;
+    checkCatalogue(catalogue);
+
+    const functions: Record<string, ProjectFunction> = {};
+    for (const [key, spec] of Object.entries(catalogue.functions)) {
+      functions[key] = new ProjectFunction(this, `${pascalCase(key)}Function`, { entry: spec.entry, description: spec.description });
+    }
+    this.functions = functions;
+    const fn = (key: string): ProjectFunction => functions[key] ?? assertNever(key);
+
+    this.api = new ApprovalsApi(this, 'Api', {
+      routes: catalogue.routes.map((route) => ({
+        method: route.method,
+        path: route.path,
+        handler: fn(route.function).function,
+        handlerName: pascalCase(route.function),
+      })),
+    });
+
+    this.workflow = new ApprovalWorkflow(this, 'Workflow', {
+      definitionFile: fromRepoRoot(catalogue.stateMachineFile),
+      functions: Object.fromEntries(
+        Object.entries(catalogue.stateMachineFunctions).map(([placeholder, key]) => [placeholder, fn(key).function]),
+      ),
+    });
+
+    const publicBaseUrl = props.settings.publicBaseUrl ?? this.api.url;
+    for (const [key, spec] of Object.entries(catalogue.functions)) {
+      const f = fn(key);
+      const { needs } = spec;
+      if (needs.table) f.bindTable(props.table, needs.table);
+      if (needs.startExecution || needs.stopExecution || needs.sendTaskResult) {
+        f.bindStateMachine(this.workflow.stateMachine, {
+          start: needs.startExecution,
+          stop: needs.stopExecution,
+          sendTaskResult: needs.sendTaskResult,
+        });
+      }
+      if (needs.sendEmail) f.bindEmail(props.sender);
+      // Every handler's runtime reads these (links in responses and emails; the approver directory).
+      f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);
+      if (props.settings.approverDirectoryJson) f.setEnvironment(ENV.approverDirectory, props.settings.approverDirectoryJson);
+    }
+
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      functions: Object.fromEntries(Object.entries(functions).map(([key, f]) => [key, f.function])),
+      stateMachine: this.workflow.stateMachine,
+      apiStage: this.api.stage,
+      email: props.settings.alarmEmail,
+    });
+  }
+}
+
+function assertNever(key: string): never {
+  throw new Error(`Unknown function "${key}" (checkCatalogue should have caught this)`);
+}

@@ -1,0 +1,179 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ENV } from '../../functions/shared/config.ts';
+import { checkSubstitutions, readDefinition } from '../../infra/asl.ts';
+import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
+import { fromRepoRoot } from '../../infra/paths.ts';
+import { checkCatalogue, projectCatalogue, type ServiceCatalogue } from '../../infra/service-catalogue.ts';
+import { rawNagFindings } from './nag-helpers.ts';
+
+/**
+ * How the infrastructure follows the catalogue and the context, using catalogue variants. Bundling
+ * is skipped here (the app test bundles the real catalogue), so each build takes a second or two.
+ */
+
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+function variant(change: (c: { -readonly [K in keyof ServiceCatalogue]: ServiceCatalogue[K] }) => void): ServiceCatalogue {
+  const copy = structuredClone(projectCatalogue) as { -readonly [K in keyof ServiceCatalogue]: ServiceCatalogue[K] };
+  change(copy);
+  return copy;
+}
+
+/** A function the state machine invokes that also asks to send task results: the cycle the rule forbids. */
+const cyclic = variant((c) => {
+  const [placeholder, key] = Object.entries(c.stateMachineFunctions)[0] ?? ['NotifyApproverFunctionArn', 'notifyApprover'];
+  c.stateMachineFunctions = { ...c.stateMachineFunctions, [placeholder]: key };
+  c.functions = { ...c.functions, [key]: { ...c.functions[key]!, needs: { ...c.functions[key]!.needs, sendTaskResult: true } } };
+});
+
+describe('catalogue rules', () => {
+  it('accepts the project catalogue', () => {
+    expect(() => checkCatalogue(projectCatalogue)).not.toThrow();
+  });
+
+  it('rejects a function the state machine invokes that also needs the state machine, naming the cycle', () => {
+    expect(() => checkCatalogue(cyclic)).toThrow(/dependency cycle/);
+    expect(() => buildApp(SKIP_BUNDLING, { catalogue: cyclic })).toThrow(/is invoked by the state machine .* and also needs sendTaskResult/);
+  });
+
+  it('rejects routes and placeholders that name no function, and duplicate routes', () => {
+    const broken = variant((c) => {
+      c.routes = [...c.routes, { method: 'GET', path: '/nowhere', function: 'missing' }, c.routes[0]!];
+      c.stateMachineFunctions = { ...c.stateMachineFunctions, GhostFunctionArn: 'ghost' };
+    });
+    expect(() => checkCatalogue(broken)).toThrow(/route GET \/nowhere names unknown function "missing"/);
+    expect(() => checkCatalogue(broken)).toThrow(/stateMachineFunctions.GhostFunctionArn names unknown function "ghost"/);
+    expect(() => checkCatalogue(broken)).toThrow(/is declared twice/);
+  });
+});
+
+describe('state machine placeholders', () => {
+  const asl = (states: string) => `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${states}"},"End":true}}}`;
+
+  it('accepts placeholders and substitutions that match exactly', () => {
+    expect(() => checkSubstitutions(asl('${NotifyArn}'), ['NotifyArn'])).not.toThrow();
+  });
+
+  it('rejects a placeholder without a substitution', () => {
+    expect(() => checkSubstitutions(asl('${NotifyArn}'), [])).toThrow(/\$\{NotifyArn\} has no entry in stateMachineFunctions/);
+  });
+
+  it('rejects a substitution the ASL never uses', () => {
+    expect(() => checkSubstitutions(asl('arn:fixed'), ['NotifyArn'])).toThrow(/stateMachineFunctions.NotifyArn does not appear/);
+  });
+
+  it('agrees with the project ASL file', () => {
+    const definition = readDefinition(fromRepoRoot(projectCatalogue.stateMachineFile));
+    expect(() => checkSubstitutions(definition, Object.keys(projectCatalogue.stateMachineFunctions))).not.toThrow();
+  });
+
+  it('fails the synth when the ASL file uses a placeholder the catalogue lacks', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'asl-'));
+    const file = path.join(dir, 'machine.asl.json');
+    const definition = JSON.parse(readFileSync(fromRepoRoot(projectCatalogue.stateMachineFile), 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...definition, Comment: '${UnmappedFunctionArn}' }));
+    const catalogue = variant((c) => {
+      c.stateMachineFile = file;
+    });
+    expect(() => buildApp(SKIP_BUNDLING, { catalogue })).toThrow(/\$\{UnmappedFunctionArn\} has no entry in stateMachineFunctions/);
+  });
+});
+
+describe('a catalogue that grows', () => {
+  // A new function that stops executions, with its own route, and deployment settings from context.
+  const grown = variant((c) => {
+    c.functions = {
+      ...c.functions,
+      withdrawRequest: {
+        entry: 'functions/get-request.ts', // any existing handler: bundling is skipped
+        description: 'Withdraws a request and stops its approval round',
+        needs: { table: 'readWrite', stopExecution: true, sendEmail: true },
+      },
+    };
+    c.routes = [...c.routes, { method: 'POST', path: '/requests/{requestId}/withdrawal', function: 'withdrawRequest' }];
+  });
+  const directory = JSON.parse(readFileSync(fromRepoRoot('config/approver-directory.json'), 'utf8'));
+  let built: BuiltApp;
+  let template: Template;
+
+  beforeAll(() => {
+    built = buildApp(
+      {
+        ...SKIP_BUNDLING,
+        'offshore:emailFrom': 'approvals@offshoring.example.gov.uk',
+        'offshore:publicBaseUrl': 'https://offshoring.example.gov.uk/',
+        'offshore:alarmEmail': 'service-ops@example.gov.uk',
+        'offshore:approverDirectory': JSON.stringify(directory, null, 2),
+      },
+      { catalogue: grown },
+    );
+    built.app.synth(); // throws on any unacknowledged cdk-nag error
+    template = Template.fromStack(built.stateless);
+  });
+
+  const variables = (key: string) => {
+    const fn = built.stateless.functions[key]!.function;
+    const id = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+    return template.toJSON().Resources[id].Properties.Environment.Variables as Record<string, unknown>;
+  };
+
+  it('adds the function and its route with no infrastructure change', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Withdraws a request and stops its approval round' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /requests/{requestId}/withdrawal' });
+  });
+
+  it('lets it stop and describe executions of this state machine only, and passes cdk-nag', () => {
+    const machineId = Stack.of(built.stateless).getLogicalId(built.stateless.workflow.stateMachine.node.defaultChild as CfnElement);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    );
+    const stop = statements.filter((s) => JSON.stringify(s.Action).includes('states:StopExecution'));
+    expect(stop).toHaveLength(1);
+    expect(stop[0]!.Action).toEqual(['states:StopExecution', 'states:DescribeExecution']);
+    // arn:…:execution:<this machine's name>:* — built from this machine's ARN, nothing wider.
+    const resource = JSON.stringify(stop[0]!.Resource);
+    expect(resource).toContain(':execution:');
+    expect(resource).toContain(`{"Ref":"${machineId}"}`);
+    expect(variables('withdrawRequest')[ENV.stateMachineArn]).toEqual({ Ref: machineId });
+    expect(rawNagFindings(built.app, { honourAcknowledgements: true })).toEqual([]);
+  });
+
+  it('uses the configured public URL (without its trailing slash) and sender everywhere', () => {
+    for (const key of Object.keys(grown.functions)) {
+      expect(variables(key)[ENV.publicBaseUrl]).toBe('https://offshoring.example.gov.uk');
+    }
+    expect(variables('withdrawRequest')[ENV.emailFrom]).toBe('approvals@offshoring.example.gov.uk');
+    Template.fromStack(built.stateful).hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'approvals@offshoring.example.gov.uk' });
+  });
+
+  it('alarms on the new function and subscribes the alarm address', () => {
+    const fn = built.stateless.functions.withdrawRequest!.function;
+    const id = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.some((a) => JSON.stringify(a.Properties.Dimensions).includes(`"Ref":"${id}"`))).toBe(true);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'service-ops@example.gov.uk' });
+  });
+
+  it('passes an approver directory from context to every function, minified', () => {
+    for (const key of Object.keys(grown.functions)) {
+      expect(variables(key)[ENV.approverDirectory]).toBe(JSON.stringify(directory));
+    }
+  });
+});
+
+describe('deployment settings', () => {
+  it.each([
+    ['offshore:emailFrom', 'not-an-address', /not an email address/],
+    ['offshore:alarmEmail', 'ops@', /not an email address/],
+    ['offshore:publicBaseUrl', 'http://offshoring.example.gov.uk', /must be an https:\/\/ URL/],
+    ['offshore:approverDirectory', '{"businessAreas":{}}', /Invalid approver directory/],
+    ['offshore:approverDirectory', '{not json', /not valid JSON/],
+  ])('refuses %s = %s', (key, value, message) => {
+    expect(() => buildApp({ ...SKIP_BUNDLING, [key]: value })).toThrow(message);
+  });
+});
