@@ -18,8 +18,11 @@ import { createStepFunctionsServer } from './stepfunctions/server.ts';
  * by the real handlers. The handlers reach all three through the AWS SDK, by endpoint.
  */
 
-// aws-ses-v2-local is CommonJS: from ESM its default export arrives as `module.default`.
-const startSesLocal = (sesLocalModule as unknown as { default: (config: { host: string; port: number }) => Promise<Server> }).default;
+// aws-ses-v2-local is CommonJS with an `exports.default`: from native ESM that function is at
+// `module.default.default`, under bundlers and vitest at `module.default`.
+type StartSes = (config: { host: string; port: number }) => Promise<Server>;
+const sesExports = sesLocalModule as unknown as { default: StartSes | { default: StartSes } };
+const startSesLocal: StartSes = typeof sesExports.default === 'function' ? sesExports.default : sesExports.default.default;
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const LOCAL_REGION = 'eu-west-2';

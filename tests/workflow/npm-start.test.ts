@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * `npm start` as a person runs it: the real entry point on Node's own ESM loader (not vitest's),
+ * on free ports. What was accepted must survive a restart.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const children: ChildProcess[] = [];
+afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
+
+async function start(dataDir: string): Promise<{ child: ChildProcess; apiUrl: string; inboxUrl: string }> {
+  const child = spawn(process.execPath, ['local/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', SES_PORT: '0', LOCAL_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up: ${output}`)), 20_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const api = /API\s+(http:\/\/\S+)/.exec(output);
+      const inbox = /Email inbox\s+(http:\/\/\S+?)\/?\s/.exec(output);
+      if (api && inbox) {
+        clearTimeout(timer);
+        resolve({ child, apiUrl: api[1]!, inboxUrl: inbox[1]! });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`npm start exited ${code}: ${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('npm start', () => {
+  it('serves the API and the inbox, and keeps accepted requests across a restart', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
+    try {
+      const first = await start(dataDir);
+      const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
+      const res = await fetch(`${first.apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: example });
+      expect(res.status).toBe(201);
+      const { requestId } = (await res.json()) as { requestId: string };
+      const inbox = await fetch(`${first.inboxUrl}/`);
+      expect(inbox.status).toBe(200);
+      await stop(first.child);
+
+      const second = await start(dataDir);
+      const again = await fetch(`${second.apiUrl}/requests/${requestId}`);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ requestId, request: { serviceName: 'Court hearing transcription' } });
+      await stop(second.child);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
