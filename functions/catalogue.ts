@@ -64,6 +64,11 @@ export const lambdaFunctions = {
     description: "Process 3(b): escalates a rejected request to the Departmental Head for endorsement",
     needs: { table: 'readWrite', sendEmail: true },
   },
+  withdrawRequest: {
+    entry: 'functions/withdraw-request.ts',
+    description: 'The service owner withdraws a request: the execution stops and waiting approvers are told',
+    needs: { table: 'readWrite', stopExecution: true, sendEmail: true },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export interface ApiRoute {
@@ -79,6 +84,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/requests/{requestId}/resubmissions', function: 'resubmitRequest' },
   { method: 'POST', path: '/requests/{requestId}/mitigations', function: 'addMitigations' },
   { method: 'POST', path: '/requests/{requestId}/escalations', function: 'escalateRequest' },
+  { method: 'POST', path: '/requests/{requestId}/withdrawal', function: 'withdrawRequest' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision' },
 ];

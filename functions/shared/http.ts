@@ -78,8 +78,8 @@ export function errorResponses(render: (statusCode: number, body: Record<string,
 }
 
 export interface HttpHandlerOptions {
-  /** Parse a JSON body (415 if it is not JSON). */
-  jsonBody?: boolean;
+  /** Parse a JSON body (415 if it is not JSON); 'optional' also accepts no body at all. */
+  jsonBody?: boolean | 'optional';
   /** Parse an HTML form body (415 if it is not a form). */
   formBody?: boolean;
   /** Further middlewares, innermost last (e.g. idempotency). */
@@ -97,7 +97,7 @@ export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = 
     .use(errorResponses(options.render))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer());
-  if (options.jsonBody) chain.use(httpJsonBodyParser());
+  if (options.jsonBody) chain.use(httpJsonBodyParser(options.jsonBody === 'optional' ? { disableContentTypeError: true } : {}));
   if (options.formBody) chain.use(httpUrlencodeBodyParser());
   for (const middleware of options.middlewares ?? []) chain.use(middleware);
   return chain;

@@ -89,13 +89,13 @@ describe('a catalogue that grows', () => {
   const grown = variant((c) => {
     c.functions = {
       ...c.functions,
-      withdrawRequest: {
+      pauseRound: {
         entry: 'functions/get-request.ts', // any existing handler: bundling is skipped
-        description: 'Withdraws a request and stops its approval round',
+        description: 'Pauses a request and stops its approval round (test-only function)',
         needs: { table: 'readWrite', stopExecution: true, sendEmail: true },
       },
     };
-    c.routes = [...c.routes, { method: 'POST', path: '/requests/{requestId}/withdrawal', function: 'withdrawRequest' }];
+    c.routes = [...c.routes, { method: 'POST', path: '/requests/{requestId}/pause', function: 'pauseRound' }];
   });
   const directory = JSON.parse(readFileSync(fromRepoRoot('config/approver-directory.json'), 'utf8'));
   let built: BuiltApp;
@@ -123,8 +123,8 @@ describe('a catalogue that grows', () => {
   };
 
   it('adds the function and its route with no infrastructure change', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Withdraws a request and stops its approval round' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /requests/{requestId}/withdrawal' });
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Pauses a request and stops its approval round (test-only function)' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /requests/{requestId}/pause' });
   });
 
   it('lets it stop and describe executions of this state machine only, and passes cdk-nag', () => {
@@ -139,7 +139,7 @@ describe('a catalogue that grows', () => {
     const resource = JSON.stringify(stop[0]!.Resource);
     expect(resource).toContain(':execution:');
     expect(resource).toContain(`{"Ref":"${machineId}"}`);
-    expect(variables('withdrawRequest')[ENV.stateMachineArn]).toEqual({ Ref: machineId });
+    expect(variables('pauseRound')[ENV.stateMachineArn]).toEqual({ Ref: machineId });
     expect(rawNagFindings(built.app, { honourAcknowledgements: true })).toEqual([]);
   });
 
@@ -147,12 +147,12 @@ describe('a catalogue that grows', () => {
     for (const key of Object.keys(grown.functions)) {
       expect(variables(key)[ENV.publicBaseUrl]).toBe('https://offshoring.example.gov.uk');
     }
-    expect(variables('withdrawRequest')[ENV.emailFrom]).toBe('approvals@offshoring.example.gov.uk');
+    expect(variables('pauseRound')[ENV.emailFrom]).toBe('approvals@offshoring.example.gov.uk');
     Template.fromStack(built.stateful).hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'approvals@offshoring.example.gov.uk' });
   });
 
   it('alarms on the new function and subscribes the alarm address', () => {
-    const fn = built.stateless.functions.withdrawRequest!.function;
+    const fn = built.stateless.functions.pauseRound!.function;
     const id = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.some((a) => JSON.stringify(a.Properties.Dimensions).includes(`"Ref":"${id}"`))).toBe(true);

@@ -256,3 +256,23 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     expect(view.statusReason).toContain('Not a priority');
   });
 });
+
+describe('the deadline race, step by step', () => {
+  it('the lapse step defers to a decision recorded first, and a decision after the lapse is refused with 410', async () => {
+    const { approvalStep } = await import('../../functions/notify-approver.ts');
+    const step = approvalStep(h.stack.runtime);
+    const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
+    const [decidedFirst, lapsedFirst] = emails;
+    const id = (email: Email) => linkIn(email).approvalId;
+
+    expect((await decide(decidedFirst!, 'APPROVE')).status).toBe(200);
+    await expect(step({ stage: 'LAPSE', requestId, round: 1, approvalId: id(decidedFirst!) })).rejects.toMatchObject({ name: 'ApprovalAlreadyGiven' });
+
+    await expect(step({ stage: 'LAPSE', requestId, round: 1, approvalId: id(lapsedFirst!) })).rejects.toMatchObject({ name: 'ApprovalLapsed' });
+    const late = await decide(lapsedFirst!, 'APPROVE');
+    expect(late.status).toBe(410);
+    const view = await h.status(requestId);
+    expect(view.approvals.find((a: { approvalId: string }) => a.approvalId === id(decidedFirst!)).status).toBe('APPROVED');
+    expect(view.approvals.find((a: { approvalId: string }) => a.approvalId === id(lapsedFirst!)).status).toBe('LAPSED');
+  });
+});

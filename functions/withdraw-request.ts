@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#shared/http';
+import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
+import { Conflict, NotFound, ValidationFailed } from '#shared/errors';
+import { toFieldErrors } from '#shared/request';
+import { keys } from '#shared/store/keys';
+import type { Actor } from '#shared/store/records';
+import { executionArn, executionName } from '#shared/workflow';
+import { roundClosedEmail } from '#shared/email/templates';
+import { sendRecordedEmail } from '#shared/email/send';
+
+/** A request can be withdrawn while anything is still open for it. */
+export const WITHDRAWABLE = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;
+
+export const WithdrawalSchema = z.strictObject({ reason: z.string().trim().max(2000).optional() });
+
+/**
+ * POST /requests/{requestId}/withdrawal: the service owner withdraws the request. The table changes
+ * first (so any decision still in flight is refused with 410), then the execution is stopped and
+ * the approvers still waiting are told they need do nothing.
+ */
+export function withdrawRequest(runtime: Runtime) {
+  const { store, clock, ids } = runtime;
+  return async (event: HttpEvent) => {
+    const requestId = pathParameter(event, 'requestId');
+    const parsed = WithdrawalSchema.safeParse(event.body === undefined || event.body === '' ? {} : event.body);
+    if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+    const view = await store.getRequestView(requestId);
+    if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+    const { request } = view;
+    if (!(WITHDRAWABLE as readonly string[]).includes(request.status)) {
+      throw new Conflict(`Request ${requestId} is ${request.status} and can no longer be withdrawn`, { requestId, status: request.status });
+    }
+    const at = clock().toISOString();
+    const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
+    const actor: Actor = { kind: 'SERVICE_OWNER', ...request.request.serviceOwner };
+    await store.transition(
+      request,
+      { from: [request.status], to: 'WITHDRAWN', reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
+      { eventId: ids.eventId(), at, type: 'REQUEST_WITHDRAWN', actor, round: request.round, details: { reason: parsed.data.reason ?? null, previousStatus: request.status } },
+      waiting.map((a) => ({
+        Update: {
+          TableName: store.tableName,
+          Key: keys.approval(a.requestId, a.round, a.approvalId),
+          UpdateExpression: 'SET #status = :closed, decidedAt = :at REMOVE taskToken',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':at': at },
+        },
+      })),
+    );
+
+    if (request.status === 'PENDING_APPROVAL') {
+      const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));
+      try {
+        await runtime.clients.stepFunctions.send(new StopExecutionCommand({ executionArn: arn, error: 'RequestWithdrawn', cause: 'Withdrawn by the service owner' }));
+      } catch (error) {
+        // Already finished or never started: the table says WITHDRAWN, and every later step defers to it.
+        logger.warn('Could not stop the approval execution', { requestId, error: error as Error });
+      }
+    }
+    const why = `The service owner withdrew the offshoring request ${requestId} for ${request.request.serviceName}.`;
+    for (const approval of waiting) {
+      await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
+    }
+    return json(200, { requestId, status: 'WITHDRAWN', approversTold: waiting.map(({ role, name, email }) => ({ role, name, email })) });
+  };
+}
+
+export const makeHandler = (runtime: Runtime) => httpHandler(withdrawRequest(runtime), { jsonBody: 'optional' });
+export const handler = lambdaEntry(makeHandler);
