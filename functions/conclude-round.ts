@@ -4,7 +4,6 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { logger } from '#shared/http';
-import { keys } from '#shared/store/keys';
 import { StaleState, type RequestView } from '#shared/store/request-store';
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#shared/store/records';
 import { roundOutcome } from '#policy/offshoring-policy';
@@ -37,20 +36,7 @@ export function concludeRound(runtime: Runtime) {
   }
 
   /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
-  function closePending(approvals: ApprovalRecord[], at: string) {
-    return approvals
-      .filter((a) => a.status === 'PENDING')
-      .map((a) => ({
-        Update: {
-          TableName: store.tableName,
-          Key: keys.approval(a.requestId, a.round, a.approvalId),
-          UpdateExpression: 'SET #status = :closed, decidedAt = :at REMOVE taskToken',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':at': at },
-        },
-      }));
-  }
+  const closePending = (approvals: ApprovalRecord[], at: string) => approvals.filter((a) => a.status === 'PENDING').map((a) => store.closeApproval(a, at));
 
   async function conclude(end: RoundEnd): Promise<{ status: string }> {
     const view = await store.getRequestView(end.requestId);

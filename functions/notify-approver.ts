@@ -52,6 +52,8 @@ export function approvalStep(runtime: Runtime) {
     const { view, approval } = await load(runtime, step);
     assertWaiting(view, approval);
     const at = clock().toISOString();
+    const nextDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
+    const chase = keys.chaseDue(nextDue, approval.approvalId);
     const stampField = step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'ESCALATION' ? 'escalatedAt' : undefined;
 
     // A fresh link for the request and each reminder; earlier links keep working until respondBy.
@@ -66,10 +68,17 @@ export function approvalStep(runtime: Runtime) {
           Update: {
             TableName: store.tableName,
             Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-            UpdateExpression: `SET taskToken = :token${stampField ? `, ${stampField} = :at` : ''}`,
+            // Also moves the approval's place in the chase index to when its next step falls due.
+            UpdateExpression: `SET taskToken = :token, gsi3pk = :chasePk, gsi3sk = :chaseSk${stampField ? `, ${stampField} = :at` : ''}`,
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':token': step.taskToken, ':pending': 'PENDING', ...(stampField ? { ':at': at } : {}) },
+            ExpressionAttributeValues: {
+              ':token': step.taskToken,
+              ':pending': 'PENDING',
+              ':chasePk': chase.gsi3pk,
+              ':chaseSk': chase.gsi3sk,
+              ...(stampField ? { ':at': at } : {}),
+            },
           },
         },
         ...(link && linkToken
@@ -121,7 +130,7 @@ export function approvalStep(runtime: Runtime) {
           Update: {
             TableName: store.tableName,
             Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-            UpdateExpression: 'SET #status = :lapsed, decidedAt = :at, reason = :reason REMOVE taskToken',
+            UpdateExpression: 'SET #status = :lapsed, decidedAt = :at, reason = :reason REMOVE taskToken, gsi3pk, gsi3sk',
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':lapsed': 'LAPSED', ':pending': 'PENDING', ':at': at, ':reason': 'approval not obtained in time' },

@@ -4,7 +4,6 @@ import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#share
 import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
 import { Conflict, NotFound, ValidationFailed } from '#shared/errors';
 import { toFieldErrors } from '#shared/request';
-import { keys } from '#shared/store/keys';
 import type { Actor } from '#shared/store/records';
 import { executionArn, executionName } from '#shared/workflow';
 import { roundClosedEmail } from '#shared/email/templates';
@@ -39,16 +38,7 @@ export function withdrawRequest(runtime: Runtime) {
       request,
       { from: [request.status], to: 'WITHDRAWN', reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
       { eventId: ids.eventId(), at, type: 'REQUEST_WITHDRAWN', actor, round: request.round, details: { reason: parsed.data.reason ?? null, previousStatus: request.status } },
-      waiting.map((a) => ({
-        Update: {
-          TableName: store.tableName,
-          Key: keys.approval(a.requestId, a.round, a.approvalId),
-          UpdateExpression: 'SET #status = :closed, decidedAt = :at REMOVE taskToken',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':at': at },
-        },
-      })),
+      waiting.map((a) => store.closeApproval(a, at)),
     );
 
     if (request.status === 'PENDING_APPROVAL') {

@@ -98,7 +98,8 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
         Update: {
           TableName: store.tableName,
           Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-          UpdateExpression: `SET #status = :status, decidedAt = :at${form.reason ? ', reason = :reason' : ''}`,
+          // Decided: it leaves the chase index (continual monitoring looks only at approvals still waiting).
+          UpdateExpression: `SET #status = :status, decidedAt = :at${form.reason ? ', reason = :reason' : ''} REMOVE gsi3pk, gsi3sk`,
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': at, ...(form.reason ? { ':reason': form.reason } : {}) },

@@ -24,6 +24,9 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
   const approvers = requiredApprovers(request, runtime.directory);
   const timeline = approvalTimeline(request, now, runtime.approvalWaits);
   const at = now.toISOString();
+  const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
+  const reminderAt = after(timeline.waits.requestSeconds);
+  const escalateAt = after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds);
   return {
     round,
     approvers,
@@ -37,6 +40,8 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
       round,
       status: 'PENDING',
       respondBy: timeline.respondBy,
+      reminderAt,
+      escalateAt,
       createdAt: at,
     })),
   };

@@ -13,6 +13,16 @@ export const keys = {
   ownerLookup: (email: string, submittedAt: string) => ({ gsi2pk: `OWNER#${email.toLowerCase()}`, gsi2sk: submittedAt }),
   /** An approval link, found by the hash of its token (strongly consistent GetItem, no index). */
   link: (tokenHash: string) => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
+  /** gsi3 (sparse): requests still open (pending, escalated or rejected), oldest first. */
+  openRequest: (submittedAt: string, requestId: string) => ({ gsi3pk: 'OPEN_REQUEST', gsi3sk: `${submittedAt}#${requestId}` }),
+  /** gsi3 (sparse): when a waiting approval's next step (reminder, escalation, lapse) is due. */
+  chaseDue: (at: string, approvalId: string) => ({ gsi3pk: 'CHASE_DUE', gsi3sk: `${at}#${approvalId}` }),
+  /** gsi3 (sparse): when a registered service's review is due. */
+  reviewDue: (date: string, serviceId: string) => ({ gsi3pk: 'REVIEW_DUE', gsi3sk: `${date}#${serviceId}` }),
+  /** gsi1: the register, by service name. */
+  serviceList: (serviceName: string, serviceId: string) => ({ gsi1pk: 'SERVICE', gsi1sk: `${serviceName.toLowerCase()}#${serviceId}` }),
+  service: (serviceId: string) => ({ pk: `SERVICE#${serviceId}`, sk: 'SERVICE' }),
+  monitoringRun: (date: string) => ({ pk: 'MONITORING_RUN', sk: date }),
   idempotencyPartition: (functionName: string) => `IDEMPOTENCY#${functionName}`,
 } as const;
 

@@ -7,6 +7,9 @@ import { APPROVER_ROLES } from '../policy/offshoring-policy.ts';
  * documented in docs/table-design.md.
  */
 
+/** Statuses in which a request is still open: monitored until it is approved, closed or withdrawn. */
+export const OPEN_STATUSES = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;
+
 export const REQUEST_STATUSES = [
   'PENDING_APPROVAL',
   'APPROVED',
@@ -87,6 +90,9 @@ export const ApprovalRecordSchema = StoredPerson.extend({
   createdAt: z.string(),
   /** The current Step Functions task token. Never leaves the table: not in emails, links, logs or the API. */
   taskToken: z.string().optional(),
+  /** When the reminder and the escalation fall due (the branch's timeline), for continual monitoring. */
+  reminderAt: z.string().optional(),
+  escalateAt: z.string().optional(),
   remindedAt: z.string().optional(),
   escalatedAt: z.string().optional(),
 });

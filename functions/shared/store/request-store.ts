@@ -15,6 +15,7 @@ import {
   type AuditEvent,
   type RequestRecord,
   type RequestStatus,
+  OPEN_STATUSES,
 } from './records.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -58,11 +59,26 @@ export class RequestStore {
         Item: {
           ...keys.approval(approval.requestId, approval.round, approval.approvalId),
           ...keys.approvalLookup(approval.approvalId),
+          ...(approval.kind === 'APPROVAL' && approval.status === 'PENDING' && approval.reminderAt ? keys.chaseDue(approval.reminderAt, approval.approvalId) : {}),
           entity: 'APPROVAL',
           ...approval,
           ...extra,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Closes a still-waiting approval (its round ended without it): its links answer 410 from now on. */
+  closeApproval(approval: Pick<ApprovalRecord, 'requestId' | 'round' | 'approvalId'>, at: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
+        UpdateExpression: 'SET #status = :closed, decidedAt = :at REMOVE taskToken, gsi3pk, gsi3sk',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':at': at },
       },
     };
   }
@@ -76,6 +92,7 @@ export class RequestStore {
           Item: {
             ...keys.request(record.requestId),
             ...keys.ownerLookup(record.request.serviceOwner.email, record.submittedAt),
+            ...keys.openRequest(record.submittedAt, record.requestId),
             entity: 'REQUEST',
             ...record,
           },
@@ -143,7 +160,8 @@ export class RequestStore {
     const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
     // A field set to undefined is removed (e.g. a late-notice reason that no longer applies).
     const assignments: string[] = [];
-    const removals: string[] = [];
+    // A request that is no longer open leaves the monitoring index (its gsi3 keys were set at submission).
+    const removals: string[] = (OPEN_STATUSES as readonly string[]).includes(change.to) ? [] : ['gsi3pk', 'gsi3sk'];
     Object.entries(set).forEach(([field, value], i) => {
       names[`#f${i}`] = field;
       if (value === undefined) {
