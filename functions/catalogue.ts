@@ -13,6 +13,8 @@ export interface FunctionSpec {
     readonly table?: 'read' | 'readWrite';
     readonly startExecution?: boolean;
     readonly stopExecution?: boolean;
+    /** ListExecutions on the state machine and DescribeExecution on its executions (monitoring's reconciliation). */
+    readonly inspectExecutions?: boolean;
     readonly sendTaskResult?: boolean;
     readonly sendEmail?: boolean;
   };
@@ -69,6 +71,21 @@ export const lambdaFunctions = {
     description: 'The service owner withdraws a request: the execution stops and waiting approvers are told',
     needs: { table: 'readWrite', stopExecution: true, sendEmail: true },
   },
+  servicesApi: {
+    entry: 'functions/services-api.ts',
+    description: 'The offshore service register: list, show, and record reviews (Process 4)',
+    needs: { table: 'readWrite' },
+  },
+  monitoringApi: {
+    entry: 'functions/monitoring-api.ts',
+    description: 'Lists continual-monitoring runs and runs the checks on demand',
+    needs: { table: 'readWrite', sendEmail: true, inspectExecutions: true },
+  },
+  monitor: {
+    entry: 'functions/monitor.ts',
+    description: 'Scheduled continual monitoring (Process 4): reviews due, missed chases, reconciliation, late starts',
+    needs: { table: 'readWrite', sendEmail: true, inspectExecutions: true },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export interface ApiRoute {
@@ -85,6 +102,11 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/requests/{requestId}/mitigations', function: 'addMitigations' },
   { method: 'POST', path: '/requests/{requestId}/escalations', function: 'escalateRequest' },
   { method: 'POST', path: '/requests/{requestId}/withdrawal', function: 'withdrawRequest' },
+  { method: 'GET', path: '/services', function: 'servicesApi' },
+  { method: 'GET', path: '/services/{serviceId}', function: 'servicesApi' },
+  { method: 'POST', path: '/services/{serviceId}/reviews', function: 'servicesApi' },
+  { method: 'GET', path: '/monitoring/runs', function: 'monitoringApi' },
+  { method: 'POST', path: '/monitoring/runs', function: 'monitoringApi' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision' },
 ];

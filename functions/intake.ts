@@ -10,6 +10,7 @@ import type { ApproverDirectory } from '#shared/directory';
 import type { Actor, AuditEvent, RequestRecord } from '#shared/store/records';
 import { keys } from '#shared/store/keys';
 import { planRound, publicApprover, startRound } from '#shared/rounds';
+import { getRegisterEntry } from '#shared/register';
 
 /** Validates the body against the schema and the approver directory, listing every problem at once. */
 export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {
@@ -30,6 +31,17 @@ export function validateOffshoringRequest(body: unknown, directory: ApproverDire
   return parsed.data;
 }
 
+/** A CHANGE may name the register entry it changes; it must exist (and only a CHANGE may name one). */
+export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest): Promise<void> {
+  if (!request.serviceId) return;
+  if (request.changeType !== 'CHANGE') {
+    throw new ValidationFailed([{ path: 'serviceId', message: 'only a CHANGE request names an existing service' }]);
+  }
+  if (!(await getRegisterEntry(runtime, request.serviceId))) {
+    throw new ValidationFailed([{ path: 'serviceId', message: `no service ${request.serviceId} in the offshore service register` }]);
+  }
+}
+
 export interface SubmissionResponse {
   requestId: string;
   status: 'PENDING_APPROVAL';
@@ -45,6 +57,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
   const { store, clock, ids, directory } = runtime;
   return async (event: HttpEvent) => {
     const request = validateOffshoringRequest(event.body, directory);
+    await checkServiceReference(runtime, request);
     const now = clock();
     const at = now.toISOString();
     const requestId = ids.requestId();

@@ -1,13 +1,14 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { beginNewRound, loadRejected } from '#shared/rejection-routes';
-import { validateOffshoringRequest } from './intake.ts';
+import { checkServiceReference, validateOffshoringRequest } from './intake.ts';
 
 /** POST /requests/{requestId}/resubmissions: Process 3(a), adjust plans so that approval is granted. */
 export function resubmitRequest(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const requestId = pathParameter(event, 'requestId');
     const adjusted = validateOffshoringRequest(event.body, runtime.directory);
+    await checkServiceReference(runtime, adjusted);
     const view = await loadRejected(runtime, requestId);
     const body = await beginNewRound(runtime, {
       view,

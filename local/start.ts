@@ -12,6 +12,16 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
 const stack = await startLocalStack({ port, sesPort, dataDir });
 
+// Continual monitoring on a timer, as the EventBridge schedule runs it on AWS (once per date: later ticks repeat nothing).
+const monitorEverySeconds = Number(process.env.MONITOR_INTERVAL_SECONDS ?? 3600);
+const { runMonitoring } = await import('../functions/shared/monitoring.ts');
+const monitor = () =>
+  runMonitoring(stack.runtime)
+    .then((run) => !run.repeated && console.log(`Monitoring run ${run.date}: ${JSON.stringify(run.counts)} (digest sent to ${run.digest?.to})`))
+    .catch((error: Error) => console.error(`Monitoring run failed: ${error.message}`));
+const monitorTimer = monitorEverySeconds > 0 ? setInterval(monitor, monitorEverySeconds * 1000) : undefined;
+monitorTimer?.unref();
+
 console.log(`
 offshore-approvals is running locally (Node ${process.version})
 
@@ -27,6 +37,7 @@ Submit the example request:
     --data @examples/multi-area-request.json
 
 Then follow it:  curl -sS ${stack.apiUrl}/requests/<requestId>
+Continual monitoring runs every ${monitorEverySeconds} s (MONITOR_INTERVAL_SECONDS); run it now with: npm run monitor
 
 Press Ctrl+C to stop.
 `);
@@ -37,6 +48,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
+    if (monitorTimer) clearInterval(monitorTimer);
     await stack.close();
     process.exit(0);
   });

@@ -1,47 +1,148 @@
-import { reviewDue } from './policy/offshoring-policy.ts';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { keys } from './store/keys.ts';
+import { reviewDue, reviewStatus } from './policy/offshoring-policy.ts';
 import type { Runtime } from './runtime.ts';
 import type { RequestView } from './store/request-store.ts';
-import { SYSTEM } from './store/records.ts';
+import { SYSTEM, type Actor } from './store/records.ts';
+import { OffshoreLocationSchema, PersonSchema } from './request.ts';
 
 /**
- * The offshore service register: every approved request becomes (or updates) an entry, which
- * continual monitoring reviews (Offshoring Policy, Process 4). Entries are versioned: each approval
- * writes a new version and moves the entry's current pointer.
+ * The offshore service register: every approved request becomes (or, for a CHANGE naming its
+ * serviceId, updates) an entry, which continual monitoring reviews (Offshoring Policy, Process 4).
+ * Each approval or review writes a version; the entry holds the current one.
  */
-export async function registerApprovedService(runtime: Runtime, view: RequestView): Promise<void> {
+export const RegisterEntrySchema = z.object({
+  serviceId: z.string(),
+  version: z.number().int().positive(),
+  requestId: z.string(),
+  round: z.number().int(),
+  serviceName: z.string(),
+  supplierName: z.string(),
+  changeType: z.string(),
+  businessAreas: z.array(z.string()),
+  offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
+  dataClassification: z.enum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
+  dataCategories: z.array(z.enum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'])),
+  serviceOwner: z.object(PersonSchema.shape),
+  approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),
+  approvedAt: z.string(),
+  reviewDue: z.string(),
+  lastReviewedAt: z.string().optional(),
+  /** The review date the owner was last told about, so they are told once per review. */
+  dueSoonNotifiedFor: z.string().optional(),
+});
+export type RegisterEntry = z.infer<typeof RegisterEntrySchema>;
+
+/** The service id a request's approval registers under: its named service for a CHANGE, else derived from the request. */
+export function serviceIdFor(view: RequestView): string {
+  return view.request.request.serviceId ?? `SVC-${view.request.requestId.replace(/^OFF-/, '')}`;
+}
+
+export async function getRegisterEntry(runtime: Runtime, serviceId: string): Promise<RegisterEntry | undefined> {
+  const { Item } = await runtime.clients.documents.send(new GetCommand({ TableName: runtime.tableName, Key: keys.service(serviceId), ConsistentRead: true }));
+  return Item ? RegisterEntrySchema.parse(Item) : undefined;
+}
+
+function entryItem(entry: RegisterEntry) {
+  return { ...keys.service(entry.serviceId), ...keys.serviceList(entry.serviceName, entry.serviceId), ...keys.reviewDue(entry.reviewDue, entry.serviceId), entity: 'SERVICE', ...entry };
+}
+
+function versionItem(entry: RegisterEntry, reason: string) {
+  return { pk: keys.service(entry.serviceId).pk, sk: `VERSION#${String(entry.version).padStart(4, '0')}`, entity: 'SERVICE_VERSION', reason, ...entry };
+}
+
+export async function registerApprovedService(runtime: Runtime, view: RequestView): Promise<RegisterEntry> {
   const { request } = view;
-  const serviceId = request.requestId;
+  const serviceId = serviceIdFor(view);
+  const previous = await getRegisterEntry(runtime, serviceId);
   const approvedAt = runtime.clock();
-  const entry = {
+  const r = request.request;
+  const entry: RegisterEntry = {
     serviceId,
+    version: (previous?.version ?? 0) + 1,
     requestId: request.requestId,
     round: request.round,
-    serviceName: request.request.serviceName,
-    supplierName: request.request.supplierName,
-    changeType: request.request.changeType,
-    businessAreas: request.request.businessAreas,
-    offshoreLocations: request.request.offshoreLocations,
-    dataClassification: request.request.dataClassification,
-    dataCategories: request.request.dataCategories,
-    serviceOwner: request.request.serviceOwner,
+    serviceName: r.serviceName,
+    supplierName: r.supplierName,
+    changeType: r.changeType,
+    businessAreas: r.businessAreas,
+    offshoreLocations: r.offshoreLocations,
+    dataClassification: r.dataClassification,
+    dataCategories: r.dataCategories,
+    serviceOwner: r.serviceOwner,
     approvals: view.approvals
       .filter((a) => a.round === request.round && a.kind === 'APPROVAL')
-      .map(({ role, name, email, decidedAt }) => ({ role, name, email, decidedAt })),
+      .map(({ role, name, email, decidedAt }) => ({ role, name, email, ...(decidedAt ? { decidedAt } : {}) })),
     approvedAt: approvedAt.toISOString(),
-    reviewDue: reviewDue(request.request, approvedAt),
+    reviewDue: reviewDue(r, approvedAt),
   };
-  const version = `VERSION#${String(request.round).padStart(3, '0')}#${request.requestId}`;
   await runtime.store.write([
-    // Idempotent for a retried conclusion: the same request round writes the same version.
-    { Put: { TableName: runtime.tableName, Item: { pk: `SERVICE#${serviceId}`, sk: version, entity: 'SERVICE_VERSION', ...entry } } },
-    { Put: { TableName: runtime.tableName, Item: { pk: `SERVICE#${serviceId}`, sk: 'SERVICE', entity: 'SERVICE', ...entry, currentVersion: version } } },
+    // The version is new (conditional), so a retried conclusion cannot write a version twice.
+    { Put: { TableName: runtime.tableName, Item: versionItem(entry, `Approved request ${request.requestId} round ${request.round}`), ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: runtime.tableName, Item: entryItem(entry) } },
     runtime.store.auditPut(request.requestId, {
       eventId: runtime.ids.eventId(),
-      at: approvedAt.toISOString(),
+      at: entry.approvedAt,
       type: 'SERVICE_REGISTERED',
       actor: SYSTEM,
       round: request.round,
-      details: { serviceId, reviewDue: entry.reviewDue },
+      details: { serviceId, version: entry.version, reviewDue: entry.reviewDue, updated: !!previous },
     }),
   ]);
+  return entry;
+}
+
+/** Records a review (Process 4: continual monitoring and improvement): the next review falls due from today. */
+export async function recordReview(runtime: Runtime, entry: RegisterEntry, review: { notes: string; actor: Actor }): Promise<RegisterEntry> {
+  const now = runtime.clock();
+  const next: RegisterEntry = { ...entry, version: entry.version + 1, lastReviewedAt: now.toISOString(), reviewDue: reviewDue(entry, now), dueSoonNotifiedFor: undefined };
+  await runtime.store.write([
+    { Put: { TableName: runtime.tableName, Item: versionItem(next, `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`), ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Put: {
+        TableName: runtime.tableName,
+        Item: entryItem(next),
+        // Optimistic lock: two reviews at once cannot both move the date.
+        ConditionExpression: 'version = :seen',
+        ExpressionAttributeValues: { ':seen': entry.version },
+      },
+    },
+  ]);
+  return next;
+}
+
+export interface ServiceFilter {
+  businessArea?: string;
+  country?: string;
+  reviewStatus?: 'OVERDUE' | 'DUE_SOON' | 'OK';
+}
+
+/** GET /services: the register by name, filtered. Reads the register index page by page. */
+export async function listRegister(runtime: Runtime, filter: ServiceFilter) {
+  const today = runtime.clock().toISOString().slice(0, 10);
+  const services: (RegisterEntry & { reviewStatus: string })[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await runtime.clients.documents.send(
+      new QueryCommand({ TableName: runtime.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'SERVICE' }, ExclusiveStartKey }),
+    );
+    for (const item of page.Items ?? []) {
+      const entry = RegisterEntrySchema.parse(item);
+      const status = reviewStatus(entry.reviewDue, today);
+      if (filter.businessArea && !entry.businessAreas.includes(filter.businessArea)) continue;
+      if (filter.country && !entry.offshoreLocations.some((l) => l.country === filter.country)) continue;
+      if (filter.reviewStatus && status !== filter.reviewStatus) continue;
+      services.push({ ...entry, reviewStatus: status });
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return services;
+}
+
+export async function registerHistory(runtime: Runtime, serviceId: string) {
+  const { Items } = await runtime.clients.documents.send(
+    new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)', ExpressionAttributeValues: { ':pk': keys.service(serviceId).pk, ':v': 'VERSION#' }, ConsistentRead: true }),
+  );
+  return (Items ?? []).map((item) => ({ ...RegisterEntrySchema.parse(item), reason: String(item.reason ?? '') }));
 }

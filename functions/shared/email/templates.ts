@@ -181,3 +181,41 @@ export function escalationEmail(record: RequestRecord, approval: ApprovalRecord)
   const body = html`<p>Dear ${contact.name} and ${record.request.serviceOwner.name},</p><p>${line}</p>${factsHtml(record)}`;
   return { to: [contact], cc: [record.request.serviceOwner], subject, text, html: page(subject, body) };
 }
+
+/** Process 4: a registered service's review is due soon or overdue; its owner is told once per review date. */
+export function reviewDueEmail(entry: { serviceId: string; serviceName: string; supplierName: string; serviceOwner: Person; reviewDue: string }, overdue: boolean, link: string): EmailMessage {
+  const subject = `${overdue ? 'Overdue' : 'Due soon'}: offshoring review of ${entry.serviceName} (${entry.serviceId})`;
+  const line = `The offshoring arrangement for ${entry.serviceName} (supplier ${entry.supplierName}) ${overdue ? 'was' : 'is'} due for review on ${formatDate(entry.reviewDue)}. Please review the service's offshore risks and controls with the security team (Offshoring Policy, Process 4: continual monitoring and improvement) and record the review.`;
+  return {
+    to: [entry.serviceOwner],
+    subject,
+    text: [`Dear ${entry.serviceOwner.name},`, '', line, '', link].join('\n'),
+    html: page(subject, html`<p>Dear ${entry.serviceOwner.name},</p><p>${line}</p><p><a href="${link}">${link}</a></p>`),
+  };
+}
+
+export interface DigestSection {
+  title: string;
+  status: 'OK' | 'FAILED' | 'SKIPPED';
+  error?: string;
+  items: { summary: string; link?: string }[];
+}
+
+/** The security team's one email per monitoring run: the findings, grouped by check, with links. */
+export function monitoringDigestEmail(to: Person, date: string, sections: DigestSection[]): EmailMessage {
+  const total = sections.reduce((n, s) => n + s.items.length, 0);
+  const failed = sections.filter((s) => s.status === 'FAILED').length;
+  const subject = `Offshoring monitoring ${date}: ${total} finding${total === 1 ? '' : 's'}${failed ? `, ${failed} check${failed === 1 ? '' : 's'} failed` : ''}`;
+  const text = [`Continual monitoring run for ${date} (Offshoring Policy, Process 4).`, ''];
+  for (const s of sections) {
+    text.push(`== ${s.title}: ${s.status === 'OK' ? `${s.items.length}` : s.status}${s.error ? ` (${s.error})` : ''}`);
+    for (const item of s.items) text.push(`  - ${item.summary}${item.link ? ` ${item.link}` : ''}`);
+    text.push('');
+  }
+  const body = html`<p>Continual monitoring run for ${date} (Offshoring Policy, Process 4).</p>${sections.map(
+    (s) => html`<h3>${s.title}: ${s.status === 'OK' ? String(s.items.length) : s.status}</h3>${s.error ? html`<p style="color:#d4351c">${s.error}</p>` : ''}${
+      s.items.length ? html`<ul>${s.items.map((i) => html`<li>${i.summary}${i.link ? html` <a href="${i.link}">${i.link}</a>` : ''}</li>`)}</ul>` : ''
+    }`,
+  )}`;
+  return { to: [to], subject, text: text.join('\n'), html: page(subject, body) };
+}

@@ -208,3 +208,36 @@ export function reviewDue(
   if (due.getUTCDate() !== approvedAt.getUTCDate()) due.setUTCDate(0);
   return due.toISOString().slice(0, 10);
 }
+
+/** Continual monitoring rules (Offshoring Policy, Process 4). */
+export const MONITORING_RULES = {
+  /** A review due within this many days is "due soon": the service owner is told. */
+  reviewDueSoonDays: 30,
+  /** A reminder, escalation or lapse this late has been missed (a timer that did not fire). */
+  missedChaseGraceSeconds: 15 * 60,
+} as const;
+
+export type ReviewStatus = 'OVERDUE' | 'DUE_SOON' | 'OK';
+
+/** Process 4: where a registered service stands against its review date. */
+export function reviewStatus(reviewDueDate: string, today: string, dueSoonDays: number = MONITORING_RULES.reviewDueSoonDays): ReviewStatus {
+  if (reviewDueDate < today) return 'OVERDUE';
+  return daysBetween(today, reviewDueDate) <= dueSoonDays ? 'DUE_SOON' : 'OK';
+}
+
+/** The last date whose reviews count as due soon on `today`. */
+export function dueSoonHorizon(today: string, dueSoonDays: number = MONITORING_RULES.reviewDueSoonDays): string {
+  return new Date(Date.parse(`${today}T00:00:00Z`) + dueSoonDays * DAY_MS).toISOString().slice(0, 10);
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/**
+ * Policy, Approval: a late-notice request is accepted "as soon as possible"; once its planned start
+ * has passed without approval the offshoring may be happening unapproved, which monitoring reports.
+ */
+export function lateStartWithoutApproval(request: { lateNotice: boolean; status: string; request: Pick<OffshoringRequest, 'plannedStartDate'> }, today: string): boolean {
+  return request.lateNotice && request.status !== 'APPROVED' && request.request.plannedStartDate < today;
+}

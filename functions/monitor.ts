@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { Context } from 'aws-lambda';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { logger } from '#shared/http';
+import { runMonitoring } from '#shared/monitoring';
+
+/**
+ * The scheduled continual-monitoring run (EventBridge schedule → this Lambda). The event's time
+ * names the run's date, so a retried delivery repeats nothing: one run, one digest, per date.
+ */
+const ScheduledEventSchema = z.object({ time: z.iso.datetime().optional() }).loose();
+
+export function scheduledMonitoring(runtime: Runtime) {
+  return async (event: unknown) => {
+    const { time } = ScheduledEventSchema.parse(event ?? {});
+    const run = await runMonitoring(runtime, { date: (time ?? runtime.clock().toISOString()).slice(0, 10) });
+    logger.info('Monitoring run', { date: run.date, repeated: run.repeated, counts: run.counts, itemsRead: run.itemsRead });
+    return { date: run.date, repeated: run.repeated, counts: run.counts, itemsRead: run.itemsRead };
+  };
+}
+
+export const makeHandler = (runtime: Runtime) =>
+  middy<unknown, unknown, Error, Context>(scheduledMonitoring(runtime)).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = lambdaEntry(makeHandler);

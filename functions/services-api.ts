@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { NotFound, ValidationFailed } from '#shared/errors';
+import { toFieldErrors } from '#shared/request';
+import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#shared/register';
+import { reviewStatus } from '#policy/offshoring-policy';
+
+/** The offshore service register over HTTP: GET /services, GET /services/{serviceId}, POST /services/{serviceId}/reviews. */
+const FilterSchema = z.strictObject({
+  businessArea: z.string().trim().toUpperCase().optional(),
+  country: z.string().trim().toUpperCase().length(2, 'must be an ISO 3166-1 alpha-2 code').optional(),
+  reviewStatus: z.enum(['OVERDUE', 'DUE_SOON', 'OK']).optional(),
+});
+
+const ReviewSchema = z.strictObject({
+  notes: z.string().trim().min(1, 'say what the review found').max(5000),
+  reviewedBy: z.object({ name: z.string().min(1).max(200), email: z.email() }),
+});
+
+export function servicesApi(runtime: Runtime) {
+  return async (event: HttpEvent) => {
+    const method = event.requestContext.http.method;
+    if (!event.pathParameters?.serviceId) {
+      const filter = FilterSchema.safeParse(event.queryStringParameters ?? {});
+      if (!filter.success) throw new ValidationFailed(toFieldErrors(filter.error));
+      const services = await listRegister(runtime, filter.data);
+      return json(200, { services, count: services.length });
+    }
+    const serviceId = pathParameter(event, 'serviceId');
+    const entry = await getRegisterEntry(runtime, serviceId);
+    if (!entry) throw new NotFound(`No service ${serviceId} in the offshore service register`, { serviceId });
+    if (method === 'POST') {
+      const review = ReviewSchema.safeParse(event.body);
+      if (!review.success) throw new ValidationFailed(toFieldErrors(review.error));
+      const next = await recordReview(runtime, entry, { notes: review.data.notes, actor: { kind: 'SYSTEM', ...review.data.reviewedBy } });
+      return json(201, next);
+    }
+    const today = runtime.clock().toISOString().slice(0, 10);
+    return json(200, { ...entry, reviewStatus: reviewStatus(entry.reviewDue, today), versions: await registerHistory(runtime, serviceId) });
+  };
+}
+
+export const makeHandler = (runtime: Runtime) => httpHandler(servicesApi(runtime), { jsonBody: 'optional' });
+export const handler = lambdaEntry(makeHandler);

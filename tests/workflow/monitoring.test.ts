@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { form, linkIn, startHarness, type Harness } from './harness.ts';
+import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
+import { runMonitoring, type MonitoringRun } from '../../functions/shared/monitoring.ts';
+import { executionArn } from '../../functions/shared/workflow.ts';
+
+/**
+ * Issue 5 on the local stack: a register with due, overdue and healthy services, stuck and healthy
+ * requests, the monitor run against it, its findings, its emails and its idempotency. The clock is
+ * injected, so months pass in a line.
+ */
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-23T09:00:00Z');
+let now = T0;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ runtime: { clock: () => new Date(now) } });
+});
+afterAll(() => h.close());
+
+async function approvedService(body: Record<string, unknown>, at: number) {
+  now = at;
+  const { body: created } = await h.submit(body);
+  const emails = await h.eventually(async () => {
+    const mine = (await h.emails(created.requestId)).filter((e) => e.subject.includes('Offshoring approval needed'));
+    return mine.length === created.requiredApprovers.length && mine;
+  }, 'approver emails');
+  for (const email of emails) {
+    const { approvalId, token } = linkIn(email);
+    expect((await h.api(`/approvals/${approvalId}`, form({ token, decision: 'APPROVE' }))).status).toBe(200);
+  }
+  const view = await h.eventually(async () => {
+    const v = await h.status(created.requestId);
+    return v.audit.some((e: { type: string }) => e.type === 'SERVICE_REGISTERED') && v;
+  }, 'registration');
+  return view.audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED').details.serviceId as string;
+}
+
+const findings = (run: MonitoringRun, check: string) => run.checks!.find((c) => c.check === check)!;
+
+describe('continual monitoring', () => {
+  let overdue: string, dueSoon: string, healthy: string, stuckRequest: string, healthyRequest: string, lateRequest: string, orphan: string;
+  let run: MonitoringRun & { repeated: boolean };
+  const runDate = T0 + 190 * DAY;
+
+  beforeAll(async () => {
+    const sensitive = { ...singleAreaRequest(), plannedStartDate: '2027-09-01' }; // OFFICIAL-SENSITIVE personal: 6-monthly review
+    overdue = await approvedService({ ...sensitive, serviceName: 'Overdue service' }, T0 - 30 * DAY);
+    dueSoon = await approvedService({ ...sensitive, serviceName: 'Due-soon service' }, T0 + 10 * DAY);
+    healthy = await approvedService({ ...multiAreaRequest(), serviceName: 'Healthy service', plannedStartDate: '2027-09-01' }, T0); // OFFICIAL: 12-monthly
+
+    now = T0 + 20 * DAY;
+    stuckRequest = (await h.submit({ ...singleAreaRequest(), serviceName: 'Stuck request', plannedStartDate: '2027-09-01' })).body.requestId;
+    healthyRequest = (await h.submit({ ...singleAreaRequest(), serviceName: 'Healthy request', plannedStartDate: '2027-09-01' })).body.requestId;
+    lateRequest = (await h.submit({ ...singleAreaRequest(), serviceName: 'Late request', plannedStartDate: '2026-12-20' })).body.requestId;
+    orphan = (await h.submit({ ...singleAreaRequest(), serviceName: 'Orphan execution', plannedStartDate: '2027-09-01' })).body.requestId;
+    await h.eventually(async () => (await h.emails(orphan)).length >= 5 && true, 'orphan emails');
+    // The stuck request's execution dies without the table knowing (a failure outside the workflow).
+    await h.stack.stepFunctions.stopExecution({ executionArn: executionArn(h.stack.stateMachineArn, stuckRequest) });
+    // The orphan's request was finished behind the workflow's back while its execution runs on.
+    const orphanRecord = (await h.stack.runtime.store.getRequest(orphan))!;
+    await h.stack.runtime.store.transition(orphanRecord, { from: ['PENDING_APPROVAL'], to: 'WITHDRAWN', at: new Date(now).toISOString() }, { eventId: 'EVT-ORPHAN', at: new Date(now).toISOString(), type: 'TEST_WITHDRAWN_DIRECTLY', actor: { kind: 'SYSTEM' }, details: {} });
+
+    now = runDate;
+    run = await runMonitoring(h.stack.runtime);
+  });
+
+  it('finds services whose review is overdue or due within 30 days, and not the healthy ones', () => {
+    const reviews = findings(run, 'reviews');
+    expect(reviews.status).toBe('OK');
+    expect(reviews.items.map((i) => [i.id, i.kind]).sort()).toEqual([[dueSoon, 'DUE_SOON'], [overdue, 'OVERDUE']].sort());
+    expect(reviews.items.map((i) => i.id)).not.toContain(healthy);
+  });
+
+  it('emails the owners of due and overdue services', async () => {
+    const emails = await h.emails('offshoring review of');
+    expect(emails.map((e) => e.subject).sort()).toEqual([`Due soon: offshoring review of Due-soon service (${dueSoon})`, `Overdue: offshoring review of Overdue service (${overdue})`].sort());
+  });
+
+  it('marks a request whose execution stopped as ERROR with the cause, and leaves healthy ones alone', async () => {
+    const reconciliation = findings(run, 'reconciliation');
+    expect(reconciliation.items.filter((i) => i.kind === 'STUCK_REQUEST').map((i) => i.id)).toEqual([stuckRequest]);
+    const stuck = await h.status(stuckRequest);
+    expect(stuck.status).toBe('ERROR');
+    expect(stuck.statusReason).toMatch(/ABORTED/);
+    expect(stuck.audit.map((e: { type: string }) => e.type)).toContain('RECONCILED_TO_ERROR');
+    expect((await h.status(healthyRequest)).status).toBe('PENDING_APPROVAL');
+  });
+
+  it('reports an execution still running for a request that is finished', () => {
+    const orphans = findings(run, 'reconciliation').items.filter((i) => i.kind === 'ORPHAN_EXECUTION');
+    expect(orphans.map((i) => i.id)).toEqual([orphan]);
+  });
+
+  it('reports approvals whose reminder never happened (a missed timer)', () => {
+    const missed = findings(run, 'missedChases');
+    const requests = new Set(missed.items.map((i) => i.details?.requestId));
+    // The orphan's request was finished without closing its approvals: they are reported too.
+    expect(requests).toEqual(new Set([healthyRequest, lateRequest, orphan]));
+    expect(missed.count).toBe(15);
+  });
+
+  it('reports late-notice requests whose planned start passed without approval', () => {
+    expect(findings(run, 'lateStarts').items.map((i) => i.id)).toEqual([lateRequest]);
+  });
+
+  it('says incident checks are not available rather than reporting all clear', () => {
+    expect(findings(run, 'incidents')).toMatchObject({ status: 'SKIPPED' });
+  });
+
+  it('sends the security team one digest, grouped, with links', async () => {
+    const digests = await h.emails('Offshoring monitoring');
+    expect(digests).toHaveLength(1);
+    const digest = digests[0]!;
+    expect(digest.destination.to.join()).toContain('security-team@justice.local');
+    for (const id of [overdue, dueSoon, stuckRequest, orphan, lateRequest]) expect(digest.body.text).toContain(id);
+    expect(digest.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/services/${overdue}`);
+  });
+
+  it('is idempotent for its date: running again sends no second digest and emails no owner twice', async () => {
+    const again = await runMonitoring(h.stack.runtime);
+    expect(again.repeated).toBe(true);
+    expect(again.counts).toEqual(run.counts);
+    expect(await h.emails('Offshoring monitoring')).toHaveLength(1);
+    // The next day's run reports again, but owners are told once per review date.
+    now = runDate + DAY;
+    const nextDay = await runMonitoring(h.stack.runtime);
+    expect(nextDay.repeated).toBe(false);
+    expect(findings(nextDay, 'reviews').count).toBe(2);
+    expect(await h.emails('offshoring review of')).toHaveLength(2);
+    expect(await h.emails('Offshoring monitoring')).toHaveLength(2);
+  });
+
+  it('reports a failing check and still runs the others', async () => {
+    now = runDate + 2 * DAY;
+    const broken = { ...h.stack.runtime, stateMachineArn: undefined };
+    const partial = await runMonitoring(broken);
+    expect(findings(partial, 'reconciliation')).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/STATE_MACHINE_ARN/) });
+    expect(findings(partial, 'reviews')).toMatchObject({ status: 'OK', count: 2 });
+    expect(findings(partial, 'lateStarts').status).toBe('OK');
+  });
+
+  it('reads what is due, not the register: items read stay near the items found', () => {
+    const found = Object.values(run.counts!).reduce((a, b) => a + b, 0);
+    // Open requests are read for reconciliation, and a stuck request's history to close it: still a small multiple.
+    expect(run.itemsRead).toBeLessThanOrEqual(3 * found);
+  });
+
+  it('lists runs with their findings over the API, newest first', async () => {
+    const res = await h.api('/monitoring/runs');
+    expect(res.status).toBe(200);
+    expect(res.body.runs.map((r: { date: string }) => r.date)).toEqual(
+      [runDate + 2 * DAY, runDate + DAY, runDate].map((t) => new Date(t).toISOString().slice(0, 10)),
+    );
+    expect(res.body.runs[2].checks).toHaveLength(5);
+  });
+
+  it('lists and filters the register, and shows an entry with its versions', async () => {
+    const all = await h.api('/services');
+    expect(all.body.count).toBe(3);
+    const byCountry = await h.api('/services?country=IE');
+    expect(byCountry.body.services.map((s: { serviceId: string }) => s.serviceId)).toEqual([healthy]);
+    const byArea = await h.api('/services?businessArea=hmcts&reviewStatus=OVERDUE');
+    expect(byArea.body.services.map((s: { serviceId: string }) => s.serviceId)).toEqual([overdue]);
+    expect((await h.api('/services?reviewStatus=SOMETIMES')).status).toBe(400);
+    const one = await h.api(`/services/${healthy}`);
+    expect(one.body).toMatchObject({ serviceId: healthy, serviceName: 'Healthy service', version: 1, reviewStatus: 'OK', versions: [{ version: 1 }] });
+    expect(one.body.approvals).toHaveLength(6);
+    expect((await h.api('/services/SVC-NOPE')).status).toBe(404);
+  });
+
+  it('records a review, which moves the next review date on', async () => {
+    const res = await h.api(`/services/${overdue}/reviews`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ notes: 'Controls re-tested; supplier ISO 27001 certificate renewed', reviewedBy: { name: 'Sam Security', email: 'sam@justice.gov.uk' } }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ version: 2, reviewDue: expect.any(String) });
+    expect(res.body.reviewDue > new Date(now).toISOString().slice(0, 10)).toBe(true);
+    expect((await h.api(`/services/${overdue}`)).body.reviewStatus).toBe('OK');
+  });
+
+  it('updates the named register entry when a CHANGE is approved, as a new version', async () => {
+    const changed = await approvedService({ ...multiAreaRequest(), serviceName: 'Healthy service', serviceId: healthy, plannedStartDate: '2028-01-01' }, now);
+    expect(changed).toBe(healthy);
+    const entry = await h.api(`/services/${healthy}`);
+    expect(entry.body.version).toBe(2);
+    expect(entry.body.versions).toHaveLength(2);
+    const bad = await h.submit({ ...multiAreaRequest(), serviceId: 'SVC-DOESNOTEXIST' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0]).toMatchObject({ path: 'serviceId' });
+  });
+});
