@@ -44,7 +44,8 @@ export async function getRegisterEntry(runtime: Runtime, serviceId: string): Pro
   return Item ? RegisterEntrySchema.parse(Item) : undefined;
 }
 
-function entryItem(entry: RegisterEntry) {
+/** The register entry as a table item, with its list and review-due index keys. */
+export function registerEntryItem(entry: RegisterEntry) {
   return { ...keys.service(entry.serviceId), ...keys.serviceList(entry.serviceName, entry.serviceId), ...keys.reviewDue(entry.reviewDue, entry.serviceId), entity: 'SERVICE', ...entry };
 }
 
@@ -80,7 +81,7 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
   await runtime.store.write([
     // The version is new (conditional), so a retried conclusion cannot write a version twice.
     { Put: { TableName: runtime.tableName, Item: versionItem(entry, `Approved request ${request.requestId} round ${request.round}`), ConditionExpression: 'attribute_not_exists(pk)' } },
-    { Put: { TableName: runtime.tableName, Item: entryItem(entry) } },
+    { Put: { TableName: runtime.tableName, Item: registerEntryItem(entry) } },
     runtime.store.auditPut(request.requestId, {
       eventId: runtime.ids.eventId(),
       at: entry.approvedAt,
@@ -102,7 +103,7 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
     {
       Put: {
         TableName: runtime.tableName,
-        Item: entryItem(next),
+        Item: registerEntryItem(next),
         // Optimistic lock: two reviews at once cannot both move the date.
         ConditionExpression: 'version = :seen',
         ExpressionAttributeValues: { ':seen': entry.version },
