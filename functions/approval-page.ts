@@ -21,8 +21,7 @@ export function decisionForm({ approval, request }: OpenedLink, token: string, e
 ${request.lateNotice ? html`<p class="late">Urgent: ${request.lateNoticeReason}</p>` : ''}
 ${errors.length ? html`<div class="error" role="alert"><h2>There is a problem</h2><ul>${errors.map((e) => html`<li>${e.path ? `${e.path}: ` : ''}${e.message}</li>`)}</ul></div>` : ''}
 ${factsTable(request)}
-<form method="post" action="/approvals/${encodeURIComponent(approval.approvalId)}">
-<input type="hidden" name="token" value="${token}">
+<form method="post" action="/approvals/${encodeURIComponent(approval.approvalId)}?token=${token}">
 <label for="reason">Reason${endorsement ? '' : ' (required to reject, optional to approve)'}</label>
 ${errorFor('reason') ? html`<p class="late">${errorFor('reason')}</p>` : ''}
 <textarea id="reason" name="reason" maxlength="5000">${values.reason ?? ''}</textarea>

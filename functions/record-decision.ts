@@ -16,7 +16,9 @@ import { decisionForm } from './approval-page.ts';
 export function submitDecision(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const approvalId = pathParameter(event, 'approvalId');
-    const form = (event.body ?? {}) as Record<string, unknown>;
+    // The token travels in the form's action URL (so the gateway's link authorizer sees it), or as a form field.
+    const body = (event.body ?? {}) as Record<string, unknown>;
+    const form: Record<string, unknown> = { ...body, token: event.queryStringParameters?.token ?? body.token };
     const opened = await openApprovalLink(runtime, approvalId, form.token);
     const parsed = DecisionFormSchema.safeParse(form);
     if (!parsed.success) {

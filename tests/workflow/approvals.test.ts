@@ -276,3 +276,15 @@ describe('the deadline race, step by step', () => {
     expect(view.approvals.find((a: { approvalId: string }) => a.approvalId === id(lapsedFirst!)).status).toBe('LAPSED');
   });
 });
+
+describe('the decision form', () => {
+  it('posts back to the link itself, token in the query string, and that is accepted', async () => {
+    const { emails } = await submitAndCollect(singleAreaRequest(), 5);
+    const { url } = linkIn(emails[0]!);
+    const page = await h.api(url.pathname + url.search);
+    const action = /<form method="post" action="([^"]+)"/.exec(page.text)![1]!.replace(/&amp;/g, '&');
+    expect(action).toBe(url.pathname + url.search);
+    const res = await h.api(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=APPROVE' });
+    expect(res.status).toBe(200);
+  });
+});
