@@ -93,6 +93,11 @@ export interface ApiRoute {
   /** API Gateway path syntax: `{name}` for a path parameter. */
   readonly path: string;
   readonly function: FunctionKey;
+  /**
+   * Who may call it. 'jwt' (the default): a signed-in service owner or security team member, via the
+   * department's identity provider. 'approvalLink': an approver, authorized by the link token alone.
+   */
+  readonly auth?: 'jwt' | 'approvalLink';
 }
 
 export const apiRoutes: readonly ApiRoute[] = [
@@ -107,8 +112,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/services/{serviceId}/reviews', function: 'servicesApi' },
   { method: 'GET', path: '/monitoring/runs', function: 'monitoringApi' },
   { method: 'POST', path: '/monitoring/runs', function: 'monitoringApi' },
-  { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage' },
-  { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision' },
+  { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage', auth: 'approvalLink' },
+  { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision', auth: 'approvalLink' },
 ];
 
 /**
