@@ -1,5 +1,6 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { actorOf, callerOf } from '#shared/identity';
 import { ValidationFailed } from '#shared/errors';
 import { toFieldErrors } from '#shared/request';
 import { MitigationsSchema, beginNewRound, loadRejected } from '#shared/rejection-routes';
@@ -10,14 +11,15 @@ export function addMitigations(runtime: Runtime) {
     const requestId = pathParameter(event, 'requestId');
     const parsed = MitigationsSchema.safeParse(event.body);
     if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
-    const view = await loadRejected(runtime, requestId);
+    const caller = callerOf(event, runtime);
+    const view = await loadRejected(runtime, requestId, caller);
     const { mitigations, replaceExisting } = parsed.data;
     const previous = view.request.request.mitigations;
     const body = await beginNewRound(runtime, {
       view,
       from: 'REJECTED',
       request: { ...view.request.request, mitigations: replaceExisting ? mitigations : [...previous, ...mitigations] },
-      actor: { kind: 'SERVICE_OWNER', ...view.request.request.serviceOwner },
+      actor: actorOf(caller),
       type: 'MITIGATIONS_PROVIDED',
       details: { previousRound: view.request.round, mitigations, replaceExisting },
     });

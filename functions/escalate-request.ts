@@ -1,5 +1,6 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { actorOf, callerOf } from '#shared/identity';
 import { ValidationFailed } from '#shared/errors';
 import { toFieldErrors } from '#shared/request';
 import { EscalationSchema, escalateToDepartmentalHead, loadRejected } from '#shared/rejection-routes';
@@ -10,8 +11,9 @@ export function escalateRequest(runtime: Runtime) {
     const requestId = pathParameter(event, 'requestId');
     const parsed = EscalationSchema.safeParse(event.body);
     if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
-    const view = await loadRejected(runtime, requestId);
-    return json(202, await escalateToDepartmentalHead(runtime, view, parsed.data), { Location: `/requests/${requestId}` });
+    const caller = callerOf(event, runtime);
+    const view = await loadRejected(runtime, requestId, caller);
+    return json(202, await escalateToDepartmentalHead(runtime, view, parsed.data, actorOf(caller)), { Location: `/requests/${requestId}` });
   };
 }
 

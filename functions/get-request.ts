@@ -1,6 +1,7 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { NotFound } from '#shared/errors';
+import { assertCanRead, callerOf } from '#shared/identity';
 import type { RequestView } from '#shared/store/request-store';
 
 /** The request as its service owner and the security team see it: never tokens or internal keys. */
@@ -38,9 +39,11 @@ export function presentRequest({ request, approvals, audit }: RequestView) {
 /** GET /requests/{requestId} */
 export function getOffshoringRequest(runtime: Runtime) {
   return async (event: HttpEvent) => {
+    const caller = callerOf(event, runtime);
     const requestId = pathParameter(event, 'requestId');
     const view = await runtime.store.getRequestView(requestId);
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+    assertCanRead(caller, view.request);
     return json(200, presentRequest(view));
   };
 }

@@ -3,7 +3,8 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { httpHandler, json, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { ValidationFailed } from '#shared/errors';
+import { Forbidden, ValidationFailed } from '#shared/errors';
+import { actorOf, callerOf } from '#shared/identity';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#shared/request';
 import { unknownBusinessAreas } from '#policy/offshoring-policy';
 import type { ApproverDirectory } from '#shared/directory';
@@ -56,14 +57,19 @@ export interface SubmissionResponse {
 export function submitOffshoringRequest(runtime: Runtime) {
   const { store, clock, ids, directory } = runtime;
   return async (event: HttpEvent) => {
+    const caller = callerOf(event, runtime);
     const request = validateOffshoringRequest(event.body, directory);
+    // A service owner submits their own requests; the security team may register one for an owner (e.g. an existing contract).
+    if (!caller.securityTeam && caller.email !== request.serviceOwner.email.toLowerCase()) {
+      throw new Forbidden(`You are signed in as ${caller.email}: submit requests where you are the service owner`);
+    }
     await checkServiceReference(runtime, request);
     const now = clock();
     const at = now.toISOString();
     const requestId = ids.requestId();
     const planned = planRound(runtime, requestId, 1, request, now);
     const { notice } = planned;
-    const submittedBy: Actor = { kind: 'SERVICE_OWNER', ...request.serviceOwner };
+    const submittedBy: Actor = actorOf(caller);
 
     const record: RequestRecord = {
       requestId,
@@ -120,7 +126,8 @@ function idempotentByHeader(runtime: Runtime) {
       expiryAttr: 'expiresAt',
     }),
     config: new IdempotencyConfig({
-      eventKeyJmesPath: 'headers."idempotency-key"',
+      // Scoped to the caller: one owner's key never replays another's response.
+      eventKeyJmesPath: 'headers."idempotency-key" && join(\'|\', [requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"])',
       payloadValidationJmesPath: 'body',
       expiresAfterSeconds: 24 * 60 * 60,
       throwOnNoIdempotencyKey: false,

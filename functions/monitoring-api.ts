@@ -1,6 +1,7 @@
 import { httpHandler, json, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { listRuns, runMonitoring } from '#shared/monitoring';
+import { assertSecurityTeam, callerOf } from '#shared/identity';
 
 /**
  * GET /monitoring/runs: recent runs with their findings. POST /monitoring/runs: run today's checks
@@ -9,6 +10,7 @@ import { listRuns, runMonitoring } from '#shared/monitoring';
  */
 export function monitoringApi(runtime: Runtime) {
   return async (event: HttpEvent) => {
+    assertSecurityTeam(callerOf(event, runtime));
     if (event.requestContext.http.method === 'POST') {
       const run = await runMonitoring(runtime);
       return json(run.repeated ? 200 : 201, run);

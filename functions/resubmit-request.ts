@@ -1,5 +1,6 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { actorOf, callerOf } from '#shared/identity';
 import { beginNewRound, loadRejected } from '#shared/rejection-routes';
 import { checkServiceReference, validateOffshoringRequest } from './intake.ts';
 
@@ -9,12 +10,13 @@ export function resubmitRequest(runtime: Runtime) {
     const requestId = pathParameter(event, 'requestId');
     const adjusted = validateOffshoringRequest(event.body, runtime.directory);
     await checkServiceReference(runtime, adjusted);
-    const view = await loadRejected(runtime, requestId);
+    const caller = callerOf(event, runtime);
+    const view = await loadRejected(runtime, requestId, caller);
     const body = await beginNewRound(runtime, {
       view,
       from: 'REJECTED',
       request: adjusted,
-      actor: { kind: 'SERVICE_OWNER', ...view.request.request.serviceOwner },
+      actor: actorOf(caller),
       type: 'REQUEST_RESUBMITTED',
       details: { previousRound: view.request.round },
     });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { NotFound, ValidationFailed } from '#shared/errors';
+import { Forbidden, NotFound, ValidationFailed } from '#shared/errors';
+import { actorOf, assertSecurityTeam, callerOf } from '#shared/identity';
 import { toFieldErrors } from '#shared/request';
 import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#shared/register';
 import { reviewStatus } from '#policy/offshoring-policy';
@@ -15,13 +16,14 @@ const FilterSchema = z.strictObject({
 
 const ReviewSchema = z.strictObject({
   notes: z.string().trim().min(1, 'say what the review found').max(5000),
-  reviewedBy: z.object({ name: z.string().min(1).max(200), email: z.email() }),
 });
 
 export function servicesApi(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const method = event.requestContext.http.method;
+    const caller = callerOf(event, runtime);
     if (!event.pathParameters?.serviceId) {
+      assertSecurityTeam(caller);
       const filter = FilterSchema.safeParse(event.queryStringParameters ?? {});
       if (!filter.success) throw new ValidationFailed(toFieldErrors(filter.error));
       const services = await listRegister(runtime, filter.data);
@@ -30,10 +32,13 @@ export function servicesApi(runtime: Runtime) {
     const serviceId = pathParameter(event, 'serviceId');
     const entry = await getRegisterEntry(runtime, serviceId);
     if (!entry) throw new NotFound(`No service ${serviceId} in the offshore service register`, { serviceId });
+    // Owners see their own service; the security team sees and reviews all.
+    if (!caller.securityTeam && caller.email !== entry.serviceOwner.email.toLowerCase()) throw new Forbidden(`Only the security team or the owner may see ${serviceId}`);
     if (method === 'POST') {
+      assertSecurityTeam(caller);
       const review = ReviewSchema.safeParse(event.body);
       if (!review.success) throw new ValidationFailed(toFieldErrors(review.error));
-      const next = await recordReview(runtime, entry, { notes: review.data.notes, actor: { kind: 'SYSTEM', ...review.data.reviewedBy } });
+      const next = await recordReview(runtime, entry, { notes: review.data.notes, actor: actorOf(caller) });
       return json(201, next);
     }
     const today = runtime.clock().toISOString().slice(0, 10);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
+import { actorOf, assertOwner, callerOf } from '#shared/identity';
 import { Conflict, NotFound, ValidationFailed } from '#shared/errors';
 import { toFieldErrors } from '#shared/request';
 import type { Actor } from '#shared/store/records';
@@ -22,18 +23,20 @@ export const WithdrawalSchema = z.strictObject({ reason: z.string().trim().max(2
 export function withdrawRequest(runtime: Runtime) {
   const { store, clock, ids } = runtime;
   return async (event: HttpEvent) => {
+    const caller = callerOf(event, runtime);
     const requestId = pathParameter(event, 'requestId');
     const parsed = WithdrawalSchema.safeParse(event.body === undefined || event.body === '' ? {} : event.body);
     if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
     const view = await store.getRequestView(requestId);
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
     const { request } = view;
+    assertOwner(caller, request);
     if (!(WITHDRAWABLE as readonly string[]).includes(request.status)) {
       throw new Conflict(`Request ${requestId} is ${request.status} and can no longer be withdrawn`, { requestId, status: request.status });
     }
     const at = clock().toISOString();
     const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
-    const actor: Actor = { kind: 'SERVICE_OWNER', ...request.request.serviceOwner };
+    const actor: Actor = actorOf(caller);
     await store.transition(
       request,
       { from: [request.status], to: 'WITHDRAWN', reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },

@@ -128,11 +128,13 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | s
 
 export interface ApiServerOptions {
   handlers: Record<FunctionKey, LambdaHandler>;
+  /** Verifies a bearer token, as the JWT authorizer does on AWS: the claims, or why it is refused. */
+  authenticate: (token: string) => { claims: Record<string, string> } | { refused: string };
   /** Extra pages the local server answers itself (e.g. the index page). */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
 
-export function createApiServer({ handlers, extraRoutes = {} }: ApiServerOptions): Server {
+export function createApiServer({ handlers, authenticate, extraRoutes = {} }: ApiServerOptions): Server {
   const routes = apiRoutes.map(compile);
   return createServer(async (req, res) => {
     try {
@@ -153,6 +155,15 @@ export function createApiServer({ handlers, extraRoutes = {} }: ApiServerOptions
           return send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'PayloadTooLarge', message: `The body must be under ${MAX_BODY_BYTES} bytes` }) });
         }
         const event = toApiGatewayEvent(req, body, compiled, params);
+        if ((compiled.route.auth ?? 'jwt') === 'jwt') {
+          // As API Gateway's JWT authorizer: no valid bearer token, no handler; 401 with its body.
+          const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+          const verdict = bearer ? authenticate(bearer) : { refused: 'no token' };
+          if ('refused' in verdict) {
+            return send(res, { statusCode: 401, headers: { 'content-type': 'application/json', 'www-authenticate': `Bearer error="invalid_token", error_description="${verdict.refused}"` }, body: JSON.stringify({ message: 'Unauthorized' }) });
+          }
+          (event.requestContext as unknown as { authorizer: unknown }).authorizer = { jwt: { claims: verdict.claims, scopes: null } };
+        }
         const result = await handlers[compiled.route.function](event, lambdaContext(compiled.route.function));
         return send(res, result);
       }

@@ -9,6 +9,7 @@ import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/
 import { tableDesign } from '../functions/shared/store/table-design.ts';
 import { STATE_MACHINE_FILE, stateMachineFunctions } from '../functions/catalogue.ts';
 import { createApiServer, lambdaContext, loadHandlers } from './api-server.ts';
+import { DEFAULT_DEV_SECRET, asGatewayClaims, mintDevToken, verifyDevToken, type DevIdentity } from './dev-identity.ts';
 import { LocalStepFunctions } from './stepfunctions/engine.ts';
 import { createStepFunctionsServer } from './stepfunctions/server.ts';
 
@@ -37,6 +38,8 @@ export interface LocalStackOptions {
   /** Folder dynalite persists to; undefined keeps the table in memory (tests). */
   dataDir?: string;
   host?: string;
+  /** Signs and verifies local identity tokens. @default LOCAL_IDENTITY_SECRET, else a fixed development value */
+  identitySecret?: string;
   /** Overrides for the handlers' runtime (clock, ids, directory...). */
   runtime?: Partial<RuntimeSettings>;
 }
@@ -50,6 +53,8 @@ export interface LocalStack {
   tableName: string;
   runtime: Runtime;
   stepFunctions: LocalStepFunctions;
+  /** A development identity token this stack accepts (the local stand-in for the identity provider). */
+  tokenFor(identity: DevIdentity): string;
   close(): Promise<void>;
 }
 
@@ -164,7 +169,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sfnServer = createStepFunctionsServer(stepFunctions);
   await listen(sfnServer, Number(new URL(stepFunctionsUrl).port), host);
 
-  const api = createApiServer({ handlers });
+  const identitySecret = options.identitySecret ?? process.env.LOCAL_IDENTITY_SECRET ?? DEFAULT_DEV_SECRET;
+  const api = createApiServer({
+    handlers,
+    authenticate: (token) => {
+      const verdict = verifyDevToken(token, identitySecret);
+      return 'claims' in verdict ? { claims: asGatewayClaims(verdict.claims) } : verdict;
+    },
+  });
   const apiUrl = await listen(api, apiPort, host);
 
   return {
@@ -176,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tableName,
     runtime,
     stepFunctions,
+    tokenFor: (identity) => mintDevToken(identity, identitySecret),
     async close() {
       stepFunctions.close();
       await Promise.all([closeServer(api), closeServer(sfnServer), closeServer(ses), dynamo.close()]);

@@ -29,14 +29,19 @@ offshore-approvals is running locally (Node ${process.version})
   Email inbox     ${stack.sesUrl}/          (every email the service sends lands here)
   Data            ${dataDir}
 
+Sign in as the example's service owner (a local development token stands in for the identity provider):
+
+  TOKEN=$(npm run -s token -- alex.morgan@justice.gov.uk)
+
 Submit the example request:
 
   curl -sS -X POST ${stack.apiUrl}/requests \\
-    -H 'Content-Type: application/json' \\
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -H "Idempotency-Key: $(uuidgen 2>/dev/null || date +%s)" \\
     --data @examples/multi-area-request.json
 
-Then follow it:  curl -sS ${stack.apiUrl}/requests/<requestId>
+Then follow it:  curl -sS -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/requests/<requestId>
+Security team:   npm run -s token -- sam.security@justice.gov.uk --security
 Continual monitoring runs every ${monitorEverySeconds} s (MONITOR_INTERVAL_SECONDS); run it now with: npm run monitor
 
 Press Ctrl+C to stop.

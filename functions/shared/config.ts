@@ -15,6 +15,8 @@ export const ENV = {
   reminderAfterSeconds: 'REMINDER_AFTER_SECONDS',
   escalateAfterSeconds: 'ESCALATE_AFTER_SECONDS',
   lapseAfterSeconds: 'LAPSE_AFTER_SECONDS',
+  /** The identity-provider group whose members are the security team (read everything, run monitoring, record reviews). */
+  securityTeamGroup: 'SECURITY_TEAM_GROUP',
   /** Local mode only: endpoints of the local stand-ins. Unset on AWS. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sesEndpoint: 'SES_ENDPOINT',

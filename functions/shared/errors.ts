@@ -25,6 +25,16 @@ export class ValidationFailed extends DomainError {
   }
 }
 
+/** 401: no signed-in caller (API Gateway's JWT authorizer normally refuses these first). */
+export class Unauthenticated extends DomainError {
+  readonly statusCode = 401;
+}
+
+/** 403: signed in, but not allowed: e.g. a service owner acting on someone else's request. */
+export class Forbidden extends DomainError {
+  readonly statusCode = 403;
+}
+
 export class NotFound extends DomainError {
   readonly statusCode = 404;
 }

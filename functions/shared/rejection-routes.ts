@@ -7,6 +7,7 @@ import { keys } from './store/keys.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
 import { rejectionRoutesOpen } from './policy/offshoring-policy.ts';
 import { Conflict, NotFound, ValidationFailed } from './errors.ts';
+import { assertOwner, type Caller } from './identity.ts';
 import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
 import { approvalRequestEmail, endorsementOutcomeEmail } from './email/templates.ts';
 import { sendRecordedEmail } from './email/send.ts';
@@ -18,9 +19,10 @@ import { sendRecordedEmail } from './email/send.ts';
  * earlier rounds stay in the history.
  */
 
-export async function loadRejected(runtime: Runtime, requestId: string): Promise<RequestView> {
+export async function loadRejected(runtime: Runtime, requestId: string, caller: Caller): Promise<RequestView> {
   const view = await runtime.store.getRequestView(requestId);
   if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+  assertOwner(caller, view.request);
   if (!rejectionRoutesOpen(view.request.status)) {
     throw new Conflict(`Request ${requestId} is ${view.request.status}: this is open only to a rejected request (Offshoring Policy, Process 3)`, {
       requestId,
@@ -104,7 +106,7 @@ export const EscalationSchema = z.strictObject({
 });
 
 /** Escalates a rejected request to the Departmental Head, who gets a link to endorse or decline. */
-export async function escalateToDepartmentalHead(runtime: Runtime, view: RequestView, body: z.infer<typeof EscalationSchema>) {
+export async function escalateToDepartmentalHead(runtime: Runtime, view: RequestView, body: z.infer<typeof EscalationSchema>, actor: Actor) {
   const { store, clock, ids } = runtime;
   const { request } = view;
   const areas = request.request.businessAreas;
@@ -129,7 +131,6 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
     createdAt: at,
   };
   const token = mintLinkToken();
-  const actor: Actor = { kind: 'SERVICE_OWNER', ...request.request.serviceOwner };
   await store.transition(
     request,
     {

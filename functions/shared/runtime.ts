@@ -27,6 +27,8 @@ export interface Runtime {
   /** Base of every link the service emails (no trailing slash). */
   readonly publicBaseUrl: string;
   readonly approvalWaits: ApprovalWaitSettings;
+  /** Members of this identity-provider group are the security team. */
+  readonly securityTeamGroup: string;
 }
 
 export interface RuntimeSettings {
@@ -39,6 +41,7 @@ export interface RuntimeSettings {
   emailReplyTo?: string;
   publicBaseUrl?: string;
   approvalWaits?: Partial<ApprovalWaitSettings>;
+  securityTeamGroup?: string;
   /** Local stand-ins; unset on AWS. */
   endpoints?: { dynamoDb?: string; stepFunctions?: string; ses?: string };
   region?: string;
@@ -65,6 +68,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     email: { from: settings.emailFrom ?? 'offshore-approvals@example.gov.uk', replyTo: settings.emailReplyTo },
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     approvalWaits: { ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits },
+    securityTeamGroup: settings.securityTeamGroup ?? 'offshore-security',
   };
 }
 
@@ -77,6 +81,7 @@ export function runtimeFromEnvironment(): Runtime {
     emailReplyTo: optionalEnv(ENV.emailReplyTo),
     publicBaseUrl: optionalEnv(ENV.publicBaseUrl),
     approvalWaits: approvalWaitsFromEnvironment(),
+    securityTeamGroup: optionalEnv(ENV.securityTeamGroup),
     endpoints: {
       dynamoDb: optionalEnv(ENV.dynamodbEndpoint),
       stepFunctions: optionalEnv(ENV.stepFunctionsEndpoint),

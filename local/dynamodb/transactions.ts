@@ -488,9 +488,11 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     sendJson(res, reply);
   }
 
+  let closing = false;
   const proxy = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      console.error('[local-dynamodb] proxy error', error);
+      // Work still in flight while the stack shuts down is expected to fail: say nothing then.
+      if (!closing) console.error('[local-dynamodb] proxy error', error);
       if (!res.headersSent) sendJson(res, new Reply(500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
       else res.destroy();
     });
@@ -501,6 +503,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     url,
     dynaliteUrl,
     async close() {
+      closing = true;
       await closeServer(proxy);
       upstreamAgent.destroy();
       wire.destroy();

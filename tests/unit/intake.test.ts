@@ -12,7 +12,9 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:offshoring-approval';
 
-function post(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+const SECURITY_CLAIMS = { sub: 'sec-1', email: 'sam.security@justice.gov.uk', groups: '[offshore-security]' };
+
+function post(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }, claims: Record<string, string> | null = SECURITY_CLAIMS) {
   const handler = makeHandler(createRuntime({ tableName: 'offshore-test', stateMachineArn: STATE_MACHINE_ARN, clock: fixedClock(), ids: sequentialIds() }));
   const event = {
     version: '2.0',
@@ -22,7 +24,7 @@ function post(body: unknown, headers: Record<string, string> = { 'content-type':
     headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
-    requestContext: { http: { method: 'POST', path: '/requests' }, requestId: 'r1' },
+    requestContext: { http: { method: 'POST', path: '/requests' }, requestId: 'r1', ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}) },
   };
   return handler(event as never, lambdaContext('intake'));
 }
@@ -39,6 +41,20 @@ afterEach(() => {
 });
 
 describe('POST /requests', () => {
+  it('records the signed-in caller as the submitter on the request and its first audit event', async () => {
+    const owner = { sub: 'idp-123', email: 'Priya.Shah@justice.gov.uk', name: 'Priya Shah' };
+    expect((await post(singleAreaRequest(), undefined, owner)).statusCode).toBe(201);
+    const [request, , , , , , audit] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.map((i) => i.Put!.Item!);
+    expect(request!.submittedBy).toEqual({ kind: 'SERVICE_OWNER', sub: 'idp-123', email: 'priya.shah@justice.gov.uk', name: 'Priya Shah' });
+    expect(audit!.actor).toEqual(request!.submittedBy);
+  });
+
+  it('refuses a caller submitting for someone else with 403, and an anonymous one with 401', async () => {
+    expect((await post(singleAreaRequest(), undefined, { sub: 'x', email: 'someone.else@justice.gov.uk' })).statusCode).toBe(403);
+    expect((await post(singleAreaRequest(), undefined, null)).statusCode).toBe(401);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it('stores the request with one approval per required approver, then starts the execution named after it', async () => {
     const result = await post(multiAreaRequest());
     expect(result.statusCode).toBe(201);

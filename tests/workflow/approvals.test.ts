@@ -120,7 +120,7 @@ describe('parallel approvals by email', () => {
 
     // Process 3(a): resubmit the adjusted request → a new round with every approver again; round 1 stays in the history.
     const adjusted = { ...multiAreaRequest(), offshoreLocations: [{ country: 'IE', activities: ['HOSTING', 'PROCESSING'] }] };
-    const resubmitted = await h.api(`/requests/${requestId}/resubmissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjusted) });
+    const resubmitted = await h.api(`/requests/${requestId}/resubmissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjusted) }, 'alex.morgan@justice.gov.uk');
     expect(resubmitted.status).toBe(201);
     expect(resubmitted.body).toMatchObject({ requestId, status: 'PENDING_APPROVAL', round: 2 });
     const round2 = await h.eventually(async () => {
@@ -203,7 +203,8 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     await waitForStatus(requestId, 'REJECTED');
     return requestId;
   }
-  const post = (path: string, body: unknown) => h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const OWNER = 'priya.shah@justice.gov.uk';
+  const post = (path: string, body: unknown) => h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, OWNER);
 
   it('answers 409 to a route taken on a request that is not rejected', async () => {
     const { body } = await h.submit(singleAreaRequest());

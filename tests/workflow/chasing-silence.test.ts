@@ -13,8 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+const OWNER = 'priya.shah@justice.gov.uk';
 const post = (path: string, body?: unknown) =>
-  h.api(path, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  h.api(path, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) }, OWNER);
 
 async function submit(body: unknown = singleAreaRequest()) {
   const { status, body: created } = await h.submit(body);

@@ -1,4 +1,5 @@
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
+import type { DevIdentity } from '../../local/dev-identity.ts';
 
 /**
  * A local stack per test file (dynalite in memory, aws-ses-v2-local, the ASL on aws-local-stepfunctions)
@@ -13,9 +14,14 @@ export interface Email {
   at: number;
 }
 
+/** The security team: reads every request and runs monitoring. The default caller of `api`. */
+export const SECURITY_TEAM: DevIdentity = { email: 'sam.security@justice.gov.uk', name: 'Sam Security', groups: ['offshore-security'] };
+export const ANONYMOUS = null;
+
 export interface Harness {
   stack: LocalStack;
-  api(path: string, init?: RequestInit): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  /** Calls the API signed in as `as` (an email, an identity, or ANONYMOUS); the security team by default. */
+  api(path: string, init?: RequestInit, as?: string | DevIdentity | null): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   submit(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   status(requestId: string): Promise<any>;
   /** Emails whose subject mentions the text (e.g. a request id). */
@@ -27,8 +33,12 @@ export interface Harness {
 
 export async function startHarness(options: LocalStackOptions = {}): Promise<Harness> {
   const stack = await startLocalStack({ port: 0, sesPort: 0, ...options });
-  const api: Harness['api'] = async (path, init) => {
-    const res = await fetch(`${stack.apiUrl}${path}`, { redirect: 'manual', ...init });
+  // Approvers have no account: their pages are reached by the link alone, so those calls go unsigned.
+  const api: Harness['api'] = async (path, init, as = path.startsWith('/approvals/') ? ANONYMOUS : SECURITY_TEAM) => {
+    const identity = typeof as === 'string' ? { email: as } : as;
+    const headers = new Headers(init?.headers);
+    if (identity && !headers.has('authorization')) headers.set('authorization', `Bearer ${stack.tokenFor(identity)}`);
+    const res = await fetch(`${stack.apiUrl}${path}`, { redirect: 'manual', ...init, headers });
     const text = await res.text();
     let body: any = undefined;
     try {
@@ -42,11 +52,13 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
     stack,
     api,
     async submit(body, headers = {}) {
-      const res = await api('/requests', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
+      // Signed in as the service owner the request names, as a real submitter is.
+      const owner = (body as { serviceOwner?: { email?: string } } | null)?.serviceOwner?.email;
+      const res = await api(
+        '/requests',
+        { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) },
+        owner ?? SECURITY_TEAM,
+      );
       return { status: res.status, body: res.body, headers: res.headers };
     },
     async status(requestId) {

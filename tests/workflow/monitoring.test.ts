@@ -156,6 +156,14 @@ describe('continual monitoring', () => {
     expect(res.body.runs[2].checks).toHaveLength(5);
   });
 
+  it('shows the register to the security team, and a service only to its owner besides', async () => {
+    expect((await h.api('/services', {}, 'priya.shah@justice.gov.uk')).status).toBe(403);
+    expect((await h.api(`/services/${overdue}`, {}, 'priya.shah@justice.gov.uk')).status).toBe(200);
+    expect((await h.api(`/services/${healthy}`, {}, 'priya.shah@justice.gov.uk')).status).toBe(403);
+    expect((await h.api('/monitoring/runs', {}, 'priya.shah@justice.gov.uk')).status).toBe(403);
+    expect((await h.api('/monitoring/runs', {}, null)).status).toBe(401);
+  });
+
   it('lists and filters the register, and shows an entry with its versions', async () => {
     const all = await h.api('/services');
     expect(all.body.count).toBe(3);
@@ -174,9 +182,11 @@ describe('continual monitoring', () => {
     const res = await h.api(`/services/${overdue}/reviews`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ notes: 'Controls re-tested; supplier ISO 27001 certificate renewed', reviewedBy: { name: 'Sam Security', email: 'sam@justice.gov.uk' } }),
+      body: JSON.stringify({ notes: 'Controls re-tested; supplier ISO 27001 certificate renewed' }),
     });
     expect(res.status).toBe(201);
+    const history = (await h.api(`/services/${overdue}`)).body.versions;
+    expect(history.at(-1).reason).toBe('Reviewed by sam.security@justice.gov.uk: Controls re-tested; supplier ISO 27001 certificate renewed');
     expect(res.body).toMatchObject({ version: 2, reviewDue: expect.any(String) });
     expect(res.body.reviewDue > new Date(now).toISOString().slice(0, 10)).toBe(true);
     expect((await h.api(`/services/${overdue}`)).body.reviewStatus).toBe('OK');

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { mintDevToken } from '../../local/dev-identity.ts';
 
 /**
  * `npm start` as a person runs it: the real entry point on Node's own ESM loader (not vitest's),
@@ -49,7 +50,8 @@ describe('npm start', () => {
     try {
       const first = await start(dataDir);
       const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
-      const res = await fetch(`${first.apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: example });
+      const auth = { authorization: `Bearer ${mintDevToken({ email: JSON.parse(example).serviceOwner.email })}` };
+      const res = await fetch(`${first.apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: example });
       expect(res.status).toBe(201);
       const { requestId } = (await res.json()) as { requestId: string };
       const inbox = await fetch(`${first.inboxUrl}/`);
@@ -57,7 +59,7 @@ describe('npm start', () => {
       await stop(first.child);
 
       const second = await start(dataDir);
-      const again = await fetch(`${second.apiUrl}/requests/${requestId}`);
+      const again = await fetch(`${second.apiUrl}/requests/${requestId}`, { headers: auth });
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ requestId, request: { serviceName: 'Court hearing transcription' } });
       await stop(second.child);

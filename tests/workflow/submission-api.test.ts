@@ -80,3 +80,48 @@ describe('POST /requests on the local stack', () => {
     expect(res.body).toMatchObject({ error: 'NotFound' });
   });
 });
+
+describe('identity (the local stand-in for the department identity provider)', () => {
+  const OWNER = 'priya.shah@justice.gov.uk';
+
+  it('lets a service owner follow their own request, and records who they are on the audit trail', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    const res = await h.api(`/requests/${body.requestId}`, {}, { email: OWNER, name: 'Priya Shah', sub: 'idp-priya' });
+    expect(res.status).toBe(200);
+    expect(res.body.audit[0].actor).toMatchObject({ kind: 'SERVICE_OWNER', email: OWNER, sub: `local-${OWNER}` });
+  });
+
+  it("refuses another service owner's reads and actions with 403", async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    const other = 'alex.morgan@justice.gov.uk';
+    expect((await h.api(`/requests/${body.requestId}`, {}, other)).status).toBe(403);
+    const withdraw = await h.api(`/requests/${body.requestId}/withdrawal`, { method: 'POST' }, other);
+    expect(withdraw.status).toBe(403);
+    expect((await h.status(body.requestId)).status).toBe('PENDING_APPROVAL');
+  });
+
+  it('refuses a submission on behalf of another service owner with 403', async () => {
+    const res = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) }, 'alex.morgan@justice.gov.uk');
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses missing, tampered, expired or foreign tokens with 401 before any handler runs', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    const path = `/requests/${body.requestId}`;
+    expect((await h.api(path, {}, null)).status).toBe(401);
+    const token = h.stack.tokenFor({ email: OWNER });
+    const [head, payload, signature] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), email: 'alex.morgan@justice.gov.uk' })).toString('base64url');
+    const { mintDevToken } = await import('../../local/dev-identity.ts');
+    for (const bad of [`${head}.${forged}.${signature}`, 'not-a-jwt', mintDevToken({ email: OWNER }, 'some-other-secret'), mintDevToken({ email: OWNER }, undefined, { now: new Date(Date.now() - 2 * 86_400_000), ttlSeconds: 60 })]) {
+      const res = await h.api(path, { headers: { authorization: `Bearer ${bad}` } });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ message: 'Unauthorized' });
+    }
+  });
+
+  it('lets approvers reach their pages with the link alone, no account', async () => {
+    const res = await h.api('/approvals/APR-ANY?token=' + 'x'.repeat(43), {}, null);
+    expect(res.status).toBe(403); // refused by the link check, not by sign-in (that would be 401)
+  });
+});

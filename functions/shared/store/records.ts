@@ -26,7 +26,9 @@ export const APPROVAL_STATUSES = ['PENDING', 'APPROVED', 'REJECTED', 'LAPSED', '
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export const ActorSchema = z.object({
-  kind: z.enum(['SERVICE_OWNER', 'APPROVER', 'DEPARTMENTAL_HEAD', 'SYSTEM']),
+  kind: z.enum(['SERVICE_OWNER', 'SECURITY_TEAM', 'APPROVER', 'DEPARTMENTAL_HEAD', 'SYSTEM']),
+  /** The identity provider's subject, for callers signed in through it. */
+  sub: z.string().optional(),
   name: z.string().optional(),
   email: z.string().optional(),
   role: z.string().optional(),
