@@ -35,6 +35,11 @@ export class Forbidden extends DomainError {
   readonly statusCode = 403;
 }
 
+/** 413: the body is larger than anything this service accepts. */
+export class PayloadTooLarge extends DomainError {
+  readonly statusCode = 413;
+}
+
 export class NotFound extends DomainError {
   readonly statusCode = 404;
 }

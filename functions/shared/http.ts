@@ -10,7 +10,7 @@ import {
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError } from './errors.ts';
+import { DomainError, PayloadTooLarge } from './errors.ts';
 
 export const logger = new Logger({ serviceName: 'offshore-approvals' });
 
@@ -77,6 +77,20 @@ export function errorResponses(render: (statusCode: number, body: Record<string,
   };
 }
 
+/** Nothing this service accepts comes near this (a request with 50 long mitigations is ~120 KB). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Refuses oversized bodies before anything parses them (API Gateway alone would allow 10 MB). */
+export function bodySizeLimit(maxBytes = MAX_BODY_BYTES): MiddlewareObj<HttpEvent> {
+  return {
+    before: async ({ event }) => {
+      if (typeof event.body !== 'string') return;
+      const bytes = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+      if (bytes > maxBytes) throw new PayloadTooLarge(`The body is ${bytes} bytes; the most this service accepts is ${maxBytes}`, { maxBytes });
+    },
+  };
+}
+
 export interface HttpHandlerOptions {
   /** Parse a JSON body (415 if it is not JSON); 'optional' also accepts no body at all. */
   jsonBody?: boolean | 'optional';
@@ -96,7 +110,8 @@ export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = 
     .use(options.securityHeaders ?? httpSecurityHeaders())
     .use(errorResponses(options.render))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(httpHeaderNormalizer());
+    .use(httpHeaderNormalizer())
+    .use(bodySizeLimit());
   if (options.jsonBody) chain.use(httpJsonBodyParser(options.jsonBody === 'optional' ? { disableContentTypeError: true } : {}));
   if (options.formBody) chain.use(httpUrlencodeBodyParser());
   for (const middleware of options.middlewares ?? []) chain.use(middleware);

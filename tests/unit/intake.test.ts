@@ -121,3 +121,13 @@ describe('POST /requests', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
+
+describe('request body limits', () => {
+  it('refuses a body over 256 KB with 413 before parsing it, and stores nothing', async () => {
+    const huge = { ...singleAreaRequest(), description: 'x'.repeat(300 * 1024) };
+    const result = await post(huge);
+    expect(result.statusCode).toBe(413);
+    expect(JSON.parse(result.body!)).toMatchObject({ error: 'PayloadTooLarge', maxBytes: 262_144 });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
