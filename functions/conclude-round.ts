@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { logger } from '#shared/http';
+import { correlate, count, observed } from '#shared/observability';
 import { StaleState, type RequestView } from '#shared/store/request-store';
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#shared/store/records';
 import { roundOutcome } from '#policy/offshoring-policy';
@@ -92,9 +92,15 @@ export function concludeRound(runtime: Runtime) {
     return { status: after.request.status };
   }
 
-  return async (event: unknown) => conclude(RoundEndSchema.parse(event));
+  return async (event: unknown) => {
+    const end = RoundEndSchema.parse(event);
+    correlate(end.requestId);
+    const result = await conclude(end);
+    count(`Round${end.outcome.charAt(0)}${end.outcome.slice(1).toLowerCase()}`);
+    return result;
+  };
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  middy<unknown, unknown, Error, Context>(concludeRound(runtime)).use(injectLambdaContext(logger, { resetKeys: true }));
+  middy<unknown, unknown, Error, Context>(concludeRound(runtime)).use(observed());
 export const handler = lambdaEntry(makeHandler);

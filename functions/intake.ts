@@ -11,6 +11,7 @@ import type { ApproverDirectory } from '#shared/directory';
 import type { Actor, AuditEvent, RequestRecord } from '#shared/store/records';
 import { keys } from '#shared/store/keys';
 import { planRound, publicApprover, startRound } from '#shared/rounds';
+import { correlate, count } from '#shared/observability';
 import { getRegisterEntry } from '#shared/register';
 
 /** Validates the body against the schema and the approver directory, listing every problem at once. */
@@ -99,6 +100,9 @@ export function submitOffshoringRequest(runtime: Runtime) {
       },
     };
     await store.createRequest(record, planned.approvals, [submitted]);
+    correlate(requestId);
+    count('RequestSubmitted');
+    if (notice.lateNotice) count('LateNoticeRequest');
     await startRound(runtime, record, planned);
 
     const body: SubmissionResponse = {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { logger } from '#shared/http';
+import { correlate, count, observed } from '#shared/observability';
 import { runMonitoring } from '#shared/monitoring';
 
 /**
@@ -16,11 +16,15 @@ export function scheduledMonitoring(runtime: Runtime) {
   return async (event: unknown) => {
     const { time } = ScheduledEventSchema.parse(event ?? {});
     const run = await runMonitoring(runtime, { date: (time ?? runtime.clock().toISOString()).slice(0, 10) });
+    if (!run.repeated) {
+      count('MonitoringFindings', Object.values(run.counts ?? {}).reduce((a, b) => a + b, 0));
+      count('MonitoringChecksFailed', (run.checks ?? []).filter((c) => c.status === 'FAILED').length);
+    }
     logger.info('Monitoring run', { date: run.date, repeated: run.repeated, counts: run.counts, itemsRead: run.itemsRead });
     return { date: run.date, repeated: run.repeated, counts: run.counts, itemsRead: run.itemsRead };
   };
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  middy<unknown, unknown, Error, Context>(scheduledMonitoring(runtime)).use(injectLambdaContext(logger, { resetKeys: true }));
+  middy<unknown, unknown, Error, Context>(scheduledMonitoring(runtime)).use(observed());
 export const handler = lambdaEntry(makeHandler);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { logger } from '#shared/http';
+import { correlate, count, observed } from '#shared/observability';
 import { keys } from '#shared/store/keys';
 import { StaleState, type RequestView } from '#shared/store/request-store';
 import { SYSTEM, type ApprovalRecord, type LinkRecord } from '#shared/store/records';
@@ -115,7 +115,8 @@ export function approvalStep(runtime: Runtime) {
       const url = approvalLink(runtime.publicBaseUrl, approval.approvalId, linkToken as string);
       await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, approvalRequestEmail(view.request, approval, url, step.stage));
     }
-    logger.info('Approver step done', { requestId: approval.requestId, approvalId: approval.approvalId, stage: step.stage });
+    logger.info('Approver step done', { approvalId: approval.approvalId, stage: step.stage });
+    count({ REQUEST: 'ApprovalRequested', REMINDER: 'ApproverReminded', ESCALATION: 'ApprovalEscalated' }[step.stage]);
     return { stage: step.stage, approvalId: approval.approvalId };
   }
 
@@ -150,15 +151,17 @@ export function approvalStep(runtime: Runtime) {
       const fresh = await load(runtime, step);
       throw signalFor(fresh.approval);
     }
+    count('ApprovalLapsed');
     throw new ApprovalLapsed(`${approval.name} (${approval.role}) did not decide by ${approval.respondBy}: approval not obtained in time`);
   }
 
   return async (event: unknown) => {
     const step = ApprovalStepSchema.parse(event);
+    correlate(step.requestId);
     return step.stage === 'LAPSE' ? lapse(step) : wait(step as ApprovalStep & { stage: 'REQUEST' | 'REMINDER' | 'ESCALATION' });
   };
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  middy<unknown, unknown, Error, Context>(approvalStep(runtime)).use(injectLambdaContext(logger, { resetKeys: true }));
+  middy<unknown, unknown, Error, Context>(approvalStep(runtime)).use(observed());
 export const handler = lambdaEntry(makeHandler);

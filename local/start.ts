@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { startLocalStack, ROOT } from './stack.ts';
 
 /**
  * `npm start`: the whole service on this machine, no AWS account. What was accepted survives a
@@ -7,8 +6,12 @@ import { startLocalStack, ROOT } from './stack.ts';
  */
 const port = Number(process.env.PORT ?? 3000);
 const sesPort = Number(process.env.SES_PORT ?? 8005);
-const dataDir = process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local-data', 'dynamodb');
+// Set before the handlers load (Powertools reads its settings when it is constructed).
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// CloudWatch metrics (EMF) have nowhere to go locally.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+const { startLocalStack, ROOT } = await import('./stack.ts');
+const dataDir = process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local-data', 'dynamodb');
 
 const stack = await startLocalStack({ port, sesPort, dataDir });
 

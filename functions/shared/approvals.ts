@@ -8,6 +8,7 @@ import { StaleState } from './store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from './errors.ts';
 import { logger } from './http.ts';
+import { correlate, count } from './observability.ts';
 
 /**
  * Approval links, checked in one place for the page (GET) and the decision (POST): a wrong,
@@ -132,6 +133,8 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
     throw new LinkGone('The decision could not be recorded: the approval changed while it was being recorded');
   }
   const decided: ApprovalRecord = { ...approval, status, decidedAt: at, reason: form.reason };
+  correlate(approval.requestId);
+  count(status === 'APPROVED' ? 'DecisionApproved' : 'DecisionRejected');
   if (approval.kind === 'APPROVAL') await resumeWorkflow(runtime, approval, form);
   return decided;
 }

@@ -3,16 +3,15 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, PayloadTooLarge } from './errors.ts';
+import { logger, observed } from './observability.ts';
 
-export const logger = new Logger({ serviceName: 'offshore-approvals' });
+export { logger };
 
 export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -109,7 +108,7 @@ export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = 
     // onError runs in reverse order: errors become responses first, then get the security headers.
     .use(options.securityHeaders ?? httpSecurityHeaders())
     .use(errorResponses(options.render))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(observed())
     .use(httpHeaderNormalizer())
     .use(bodySizeLimit());
   if (options.jsonBody) chain.use(httpJsonBodyParser(options.jsonBody === 'optional' ? { disableContentTypeError: true } : {}));
