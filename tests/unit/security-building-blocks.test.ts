@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/shared/links.ts';
+import { html, escapeHtml } from '../../functions/shared/html.ts';
+import { callerOf, claimList, ownsRequest } from '../../functions/shared/identity.ts';
+import { asGatewayClaims, mintDevToken, verifyDevToken } from '../../local/dev-identity.ts';
+import { approvalRequestEmail } from '../../functions/shared/email/templates.ts';
+import type { ApprovalRecord, RequestRecord } from '../../functions/shared/store/records.ts';
+import { singleAreaRequest } from '../fixtures/index.ts';
+import { OffshoringRequestSchema } from '../../functions/shared/request.ts';
+
+describe('approval link tokens', () => {
+  it('are 256 random bits, base64url, and stored only as a SHA-256 hash', () => {
+    const token = mintLinkToken();
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    expect(isWellFormedLinkToken(token)).toBe(true);
+    expect(hashLinkToken(token)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashLinkToken(token)).not.toContain(token);
+    expect(new Set(Array.from({ length: 100 }, () => mintLinkToken())).size).toBe(100);
+  });
+  it('refuses anything that is not exactly a token', () => {
+    for (const bad of [undefined, '', 'short', `${mintLinkToken()}x`, 'a'.repeat(42) + '!', 42]) expect(isWellFormedLinkToken(bad)).toBe(false);
+  });
+  it('builds the link on the configured base URL', () => {
+    expect(approvalLink('https://offshoring.example.gov.uk', 'APR-1', 'tok')).toBe('https://offshoring.example.gov.uk/approvals/APR-1?token=tok');
+  });
+});
+
+describe('pages and emails never turn what a requester typed into markup', () => {
+  it('escapes every interpolated value', () => {
+    expect(html`<p>${'<script>alert("x")</script>'}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</p>');
+    expect(escapeHtml(`'&`)).toBe('&#39;&amp;');
+  });
+  it('escapes a hostile service name in the approver email', () => {
+    const request = OffshoringRequestSchema.parse({ ...singleAreaRequest(), serviceName: '<img src=x onerror=alert(1)>' });
+    const record = { requestId: 'OFF-1', status: 'PENDING_APPROVAL', round: 1, request, requiredApprovers: [], lateNotice: false, noticeDays: 60, submittedAt: '', updatedAt: '', submittedBy: { kind: 'SERVICE_OWNER' }, version: 0 } as unknown as RequestRecord;
+    const approval = { kind: 'APPROVAL', role: 'DPO', name: 'D', email: 'd@x.gov.uk', respondBy: '2027-01-01T00:00:00Z' } as ApprovalRecord;
+    const email = approvalRequestEmail(record, approval, 'https://x/approvals/A?token=t', 'REQUEST');
+    expect(email.html).not.toContain('<img src=x');
+    expect(email.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
+
+describe('caller identity from JWT claims', () => {
+  const event = (claims?: Record<string, string>) => ({ requestContext: claims ? { authorizer: { jwt: { claims } } } : {} }) as never;
+  const runtime = { securityTeamGroup: 'offshore-security' };
+
+  it('reads the subject, email and the security-team group as API Gateway passes them', () => {
+    expect(callerOf(event({ sub: 's1', email: 'A@Justice.gov.uk', groups: '[staff offshore-security]' }), runtime)).toEqual({ sub: 's1', email: 'a@justice.gov.uk', securityTeam: true });
+    expect(callerOf(event({ sub: 's2', email: 'b@justice.gov.uk', 'cognito:groups': 'staff' }), runtime).securityTeam).toBe(false);
+  });
+  it('refuses a caller without a subject or email with 401', () => {
+    expect(() => callerOf(event(), runtime)).toThrow(expect.objectContaining({ statusCode: 401 }));
+    expect(() => callerOf(event({ sub: 's' }), runtime)).toThrow(expect.objectContaining({ statusCode: 401 }));
+  });
+  it('reads group claims in every shape providers send', () => {
+    expect(claimList('[a b]')).toEqual(['a', 'b']);
+    expect(claimList('a,b')).toEqual(['a', 'b']);
+    expect(claimList(['a'])).toEqual(['a']);
+    expect(claimList(undefined)).toEqual([]);
+  });
+  it('treats the service owner and the submitter as owning a request, case-insensitively', () => {
+    const request = { request: { serviceOwner: { email: 'Owner@justice.gov.uk' } }, submittedBy: { email: 'submitter@justice.gov.uk' } } as never;
+    expect(ownsRequest({ sub: '', email: 'owner@justice.gov.uk', securityTeam: false }, request)).toBe(true);
+    expect(ownsRequest({ sub: '', email: 'submitter@justice.gov.uk', securityTeam: false }, request)).toBe(true);
+    expect(ownsRequest({ sub: '', email: 'other@justice.gov.uk', securityTeam: true }, request)).toBe(false);
+  });
+});
+
+describe('local development identity tokens', () => {
+  it('verify when signed with the secret and unexpired, and carry the claims', () => {
+    const token = mintDevToken({ email: 'a@justice.gov.uk', groups: ['offshore-security'] }, 's3cret');
+    const verdict = verifyDevToken(token, 's3cret');
+    expect(verdict).toMatchObject({ claims: { email: 'a@justice.gov.uk', sub: 'local-a@justice.gov.uk' } });
+    expect(asGatewayClaims((verdict as { claims: Record<string, unknown> }).claims).groups).toBe('[offshore-security]');
+  });
+  it('are refused with another secret, expired, or altered', () => {
+    const token = mintDevToken({ email: 'a@justice.gov.uk' }, 's3cret', { now: new Date('2026-01-01T00:00:00Z'), ttlSeconds: 60 });
+    expect(verifyDevToken(token, 'other', new Date('2026-01-01T00:00:30Z'))).toEqual({ refused: 'bad signature' });
+    expect(verifyDevToken(token, 's3cret', new Date('2026-01-01T00:01:01Z'))).toEqual({ refused: 'expired' });
+    const [h, , s] = token.split('.');
+    const altered = Buffer.from(JSON.stringify({ email: 'root@x', iss: 'offshore-approvals-local', aud: 'offshore-approvals', exp: 9e9 })).toString('base64url');
+    expect(verifyDevToken(`${h}.${altered}.${s}`, 's3cret')).toEqual({ refused: 'bad signature' });
+  });
+});
