@@ -145,3 +145,17 @@ describe('reviewDue (Offshoring Policy, Process 4)', () => {
     expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-08-31T12:00:00Z'))).toBe('2027-02-28');
   });
 });
+
+describe('monitoring rules (Offshoring Policy, Process 4)', () => {
+  it('classifies a review as overdue, due within 30 days, or fine', async () => {
+    const { reviewStatus, dueSoonHorizon, lateStartWithoutApproval } = await import('../../functions/shared/policy/offshoring-policy.ts');
+    expect(reviewStatus('2027-01-01', '2027-01-02')).toBe('OVERDUE');
+    expect(reviewStatus('2027-01-31', '2027-01-01')).toBe('DUE_SOON');
+    expect(reviewStatus('2027-02-01', '2027-01-01')).toBe('OK');
+    expect(dueSoonHorizon('2027-01-01')).toBe('2027-01-31');
+    expect(lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(true);
+    expect(lateStartWithoutApproval({ lateNotice: true, status: 'APPROVED', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(false);
+    expect(lateStartWithoutApproval({ lateNotice: false, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(false);
+    expect(lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-02' } }, '2027-01-02')).toBe(false);
+  });
+});
