@@ -6,7 +6,7 @@ import { logger } from '#shared/http';
 import { correlate, count, observed } from '#shared/observability';
 import { keys } from '#shared/store/keys';
 import { StaleState, type RequestView } from '#shared/store/request-store';
-import { SYSTEM, type ApprovalRecord, type LinkRecord } from '#shared/store/records';
+import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '#shared/store/records';
 import { approvalLink, hashLinkToken, mintLinkToken } from '#shared/links';
 import { approvalRequestEmail, escalationEmail } from '#shared/email/templates';
 import { sendRecordedEmail } from '#shared/email/send';
@@ -91,10 +91,7 @@ export function approvalStep(runtime: Runtime) {
           actor: SYSTEM,
           round: approval.round,
           details: {
-            approvalId: approval.approvalId,
-            role: approval.role,
-            name: approval.name,
-            email: approval.email,
+            ...approverOf(approval),
             respondBy: approval.respondBy,
             ...(step.stage === 'ESCALATION' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
           },
@@ -143,7 +140,7 @@ export function approvalStep(runtime: Runtime) {
           type: AUDIT_TYPE.LAPSE,
           actor: SYSTEM,
           round: approval.round,
-          details: { approvalId: approval.approvalId, role: approval.role, name: approval.name, email: approval.email, respondBy: approval.respondBy },
+          details: { ...approverOf(approval), respondBy: approval.respondBy },
         }),
       ]);
     } catch (error) {

@@ -3,7 +3,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-
 import { z } from 'zod';
 import type { Runtime } from './runtime.ts';
 import { keys } from './store/keys.ts';
-import { ApprovalRecordSchema, LinkRecordSchema, type ApprovalRecord, type LinkRecord, type RequestRecord } from './store/records.ts';
+import { ApprovalRecordSchema, LinkRecordSchema, approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from './store/records.ts';
 import { StaleState } from './store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from './errors.ts';
@@ -114,10 +114,7 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
         round: approval.round,
         // Written evidence (Offshoring Policy, Approval): who, in what role, decided what, why, when, on which version.
         details: {
-          approvalId: approval.approvalId,
-          role: approval.role,
-          name: approval.name,
-          email: approval.email,
+          ...approverOf(approval),
           decision: status,
           reason: form.reason ?? null,
           decidedAt: at,

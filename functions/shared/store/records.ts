@@ -110,6 +110,9 @@ export const AuditEventSchema = z.object({
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
+/** Who an audit event about an approval concerns: the approval and its approver. */
+export const approverOf = ({ approvalId, role, name, email }: Pick<ApprovalRecord, 'approvalId' | 'role' | 'name' | 'email'>) => ({ approvalId, role, name, email });
+
 /** One emailed link to one approval. Stored under the hash of its token; the token itself is never stored. */
 export const LinkRecordSchema = z.object({
   approvalId: z.string(),
