@@ -14,6 +14,8 @@ const { startLocalStack, ROOT } = await import('./stack.ts');
 const dataDir = process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local-data', 'dynamodb');
 
 const stack = await startLocalStack({ port, sesPort, dataDir });
+const { resumeOpenRounds } = await import('./resume.ts');
+const resumed = await resumeOpenRounds(stack);
 
 // Continual monitoring on a timer, as the EventBridge schedule runs it on AWS (once per date: later ticks repeat nothing).
 const monitorEverySeconds = Number(process.env.MONITOR_INTERVAL_SECONDS ?? 3600);
@@ -49,6 +51,7 @@ Continual monitoring runs every ${monitorEverySeconds} s (MONITOR_INTERVAL_SECON
 
 Press Ctrl+C to stop.
 `);
+if (resumed.length) console.log(`Resumed ${resumed.length} approval round(s) that were running when the service last stopped: ${resumed.join(', ')}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

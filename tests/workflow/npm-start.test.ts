@@ -45,7 +45,7 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 describe('npm start', () => {
-  it('serves the API and the inbox, and keeps accepted requests across a restart', async () => {
+  it('serves the API and the inbox, keeps accepted requests across a restart and resumes their approval rounds', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
     try {
       const first = await start(dataDir);
@@ -56,12 +56,33 @@ describe('npm start', () => {
       const { requestId } = (await res.json()) as { requestId: string };
       const inbox = await fetch(`${first.inboxUrl}/`);
       expect(inbox.status).toBe(200);
+
+      // Collect the five approvers' links before the restart.
+      let links: string[] = [];
+      for (let i = 0; i < 200 && links.length < 5; i++) {
+        const { emails } = (await (await fetch(`${first.inboxUrl}/store`)).json()) as { emails: { subject: string; body: { text: string } }[] };
+        links = emails.filter((e) => e.subject.includes(requestId)).map((e) => /https?:\/\/\S+\/approvals\/\S+/.exec(e.body.text)![0]);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(links).toHaveLength(5);
       await stop(first.child);
 
       const second = await start(dataDir);
       const again = await fetch(`${second.apiUrl}/requests/${requestId}`, { headers: auth });
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ requestId, request: { serviceName: 'Court hearing transcription' } });
+      // The round resumed: the links sent before the restart still decide, and the request is approved.
+      for (const link of links) {
+        const url = new URL(link);
+        const res = await fetch(`${second.apiUrl}${url.pathname}${url.search}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=APPROVE' });
+        expect(res.status).toBe(200);
+      }
+      let status = '';
+      for (let i = 0; i < 200 && status !== 'APPROVED'; i++) {
+        status = ((await (await fetch(`${second.apiUrl}/requests/${requestId}`, { headers: auth })).json()) as { status: string }).status;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(status).toBe('APPROVED');
       await stop(second.child);
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -1,0 +1,41 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { LocalStack } from './stack.ts';
+import { RequestRecordSchema } from '../functions/shared/store/records.ts';
+import { startApprovalRound } from '../functions/shared/workflow.ts';
+
+/**
+ * Local mode only. The local Step Functions stand-in keeps executions in memory, so a restart of
+ * `npm start` loses the rounds that were running (on AWS they simply keep running). This starts each
+ * pending round again under its own name, with the time left to its original deadlines. Decisions
+ * already recorded stand (each branch reads the table first); approvers still waiting get their
+ * email again with a fresh link, and their earlier links keep working.
+ */
+export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
+  const { runtime } = stack;
+  const { Items = [] } = await runtime.clients.documents.send(
+    new QueryCommand({ TableName: runtime.tableName, IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': 'OPEN_REQUEST' } }),
+  );
+  const resumed: string[] = [];
+  const now = runtime.clock().getTime();
+  const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
+  for (const item of Items) {
+    const request = RequestRecordSchema.parse(item);
+    if (request.status !== 'PENDING_APPROVAL') continue;
+    const view = await runtime.store.getRequestView(request.requestId);
+    const approvals = (view?.approvals ?? []).filter((a) => a.round === request.round && a.kind === 'APPROVAL');
+    const first = approvals[0];
+    if (!first) continue;
+    // Keep the original timeline: each stage ends when it would have ended before the restart.
+    const toReminder = secondsUntil(first.reminderAt, 0);
+    const toEscalation = secondsUntil(first.escalateAt, toReminder);
+    const toLapse = secondsUntil(first.respondBy, toEscalation);
+    await startApprovalRound(runtime.clients.stepFunctions, stack.stateMachineArn, {
+      requestId: request.requestId,
+      round: request.round,
+      approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
+      waits: { requestSeconds: toReminder, reminderSeconds: toEscalation - toReminder, escalationSeconds: toLapse - toEscalation },
+    });
+    resumed.push(request.requestId);
+  }
+  return resumed;
+}
