@@ -102,6 +102,7 @@ export interface ApiRoute {
 
 export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/requests', function: 'intake' },
+  { method: 'GET', path: '/requests', function: 'getRequest' },
   { method: 'GET', path: '/requests/{requestId}', function: 'getRequest' },
   { method: 'POST', path: '/requests/{requestId}/resubmissions', function: 'resubmitRequest' },
   { method: 'POST', path: '/requests/{requestId}/mitigations', function: 'addMitigations' },

@@ -1,6 +1,6 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { NotFound } from '#shared/errors';
+import { NotFound, ValidationFailed } from '#shared/errors';
 import { assertCanRead, callerOf } from '#shared/identity';
 import type { RequestView } from '#shared/store/request-store';
 
@@ -36,10 +36,19 @@ export function presentRequest({ request, approvals, audit }: RequestView) {
   };
 }
 
-/** GET /requests/{requestId} */
+/** GET /requests/{requestId}; GET /requests lists the caller's own requests, newest first. */
 export function getOffshoringRequest(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const caller = callerOf(event, runtime);
+    if (!event.pathParameters?.requestId) {
+      const next = event.queryStringParameters?.next;
+      if (next !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(next)) throw new ValidationFailed([{ path: 'next', message: 'must be the next token from the previous page' }]);
+      const page = await runtime.store.listByOwner(caller.email, 50, next);
+      return json(200, {
+        requests: page.requests.map((r) => ({ requestId: r.requestId, serviceName: r.request.serviceName, status: r.status, round: r.round, submittedAt: r.submittedAt, updatedAt: r.updatedAt, lateNotice: r.lateNotice })),
+        ...(page.next ? { next: page.next } : {}),
+      });
+    }
     const requestId = pathParameter(event, 'requestId');
     const view = await runtime.store.getRequestView(requestId);
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });

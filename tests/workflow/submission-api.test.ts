@@ -120,6 +120,17 @@ describe('identity (the local stand-in for the department identity provider)', (
     }
   });
 
+  it("lists a service owner's own requests, newest first, and nobody else's", async () => {
+    const mine = await h.api('/requests', {}, OWNER);
+    expect(mine.status).toBe(200);
+    expect(mine.body.requests.length).toBeGreaterThan(0);
+    const all = await Promise.all(mine.body.requests.map((r: { requestId: string }) => h.status(r.requestId)));
+    expect(all.every((r) => r.request.serviceOwner.email === OWNER)).toBe(true);
+    const times = mine.body.requests.map((r: { submittedAt: string }) => r.submittedAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect((await h.api('/requests', {}, 'nobody@justice.gov.uk')).body.requests).toEqual([]);
+  });
+
   it('lets approvers reach their pages with the link alone, no account', async () => {
     const res = await h.api('/approvals/APR-ANY?token=' + 'x'.repeat(43), {}, null);
     expect(res.status).toBe(403); // refused by the link check, not by sign-in (that would be 401)

@@ -139,6 +139,25 @@ export class RequestStore {
     };
   }
 
+  /** A service owner's requests, newest first (gsi2), a page at a time. */
+  async listByOwner(email: string, limit = 50, after?: string): Promise<{ requests: RequestRecord[]; next?: string }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.ownerLookup(email, '').gsi2pk },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: JSON.parse(Buffer.from(after, 'base64url').toString()) } : {}),
+      }),
+    );
+    return {
+      requests: (page.Items ?? []).map((item) => RequestRecordSchema.parse(item)),
+      ...(page.LastEvaluatedKey ? { next: Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') } : {}),
+    };
+  }
+
   async appendAudit(requestId: string, event: AuditEvent): Promise<void> {
     const put = this.auditPut(requestId, event).Put!;
     await this.client.send(new PutCommand(put));
