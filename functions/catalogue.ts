@@ -18,6 +18,12 @@ export interface FunctionSpec {
     readonly sendTaskResult?: boolean;
     readonly sendEmail?: boolean;
   };
+  /** Run on a schedule (EventBridge), e.g. continual monitoring. */
+  readonly schedule?: {
+    /** EventBridge schedule expression, in UTC: `cron(0 6 * * ? *)` is 06:00 every day. */
+    readonly expression: string;
+    readonly description: string;
+  };
 }
 
 export const lambdaFunctions = {
@@ -85,6 +91,7 @@ export const lambdaFunctions = {
     entry: 'functions/monitor.ts',
     description: 'Scheduled continual monitoring (Process 4): reviews due, missed chases, reconciliation, late starts',
     needs: { table: 'readWrite', sendEmail: true, inspectExecutions: true },
+    schedule: { expression: 'cron(0 6 * * ? *)', description: 'Continual monitoring (Offshoring Policy, Process 4), daily at 06:00 UTC' },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

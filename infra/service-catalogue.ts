@@ -30,6 +30,7 @@ export function stateMachineNeeds(spec: FunctionSpec): string[] {
   if (spec.needs.startExecution) needs.push('startExecution');
   if (spec.needs.stopExecution) needs.push('stopExecution');
   if (spec.needs.sendTaskResult) needs.push('sendTaskResult');
+  if (spec.needs.inspectExecutions) needs.push('inspectExecutions');
   return needs;
 }
 

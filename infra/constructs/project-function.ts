@@ -133,11 +133,17 @@ export class ProjectFunction extends Construct implements IGrantable {
    * State machine access and STATE_MACHINE_ARN. Never for a function the state machine invokes:
    * that would be a dependency cycle (checkCatalogue rejects it first).
    */
-  bindStateMachine(stateMachine: IStateMachine, needs: { start?: boolean; stop?: boolean; sendTaskResult?: boolean }): this {
+  bindStateMachine(stateMachine: IStateMachine, needs: { start?: boolean; stop?: boolean; sendTaskResult?: boolean; inspect?: boolean }): this {
     if (needs.start) stateMachine.grantStartExecution(this);
     if (needs.sendTaskResult) stateMachine.grantTaskResponse(this);
-    if (needs.stop) {
-      const grant = stateMachine.grantExecution(this, 'states:StopExecution', 'states:DescribeExecution');
+    const executionGrants = [];
+    // Reconciliation: list this machine's executions (on the machine) and describe each (on its executions).
+    if (needs.inspect) {
+      stateMachine.grant(this, 'states:ListExecutions');
+      executionGrants.push(stateMachine.grantExecution(this, 'states:DescribeExecution'));
+    }
+    if (needs.stop) executionGrants.push(stateMachine.grantExecution(this, 'states:StopExecution', 'states:DescribeExecution'));
+    for (const grant of executionGrants) {
       for (const statement of grant.principalStatements) {
         for (const resource of statement.resources) {
           acknowledge(

@@ -7,6 +7,7 @@ import { OperationalAlarms } from '../constructs/operational-alarms.ts';
 import type { ApprovalsTable } from '../constructs/approvals-table.ts';
 import type { EmailSender } from '../constructs/email-sender.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
+import { FunctionSchedule } from '../constructs/function-schedule.ts';
 import { fromRepoRoot } from '../paths.ts';
 import { checkCatalogue, pascalCase, projectCatalogue, type ServiceCatalogue } from '../service-catalogue.ts';
 import type { DeploymentSettings } from '../settings.ts';
@@ -66,13 +67,15 @@ export class StatelessStack extends Stack {
       const f = fn(key);
       const { needs } = spec;
       if (needs.table) f.bindTable(props.table, needs.table);
-      if (needs.startExecution || needs.stopExecution || needs.sendTaskResult) {
+      if (needs.startExecution || needs.stopExecution || needs.sendTaskResult || needs.inspectExecutions) {
         f.bindStateMachine(this.workflow.stateMachine, {
           start: needs.startExecution,
           stop: needs.stopExecution,
           sendTaskResult: needs.sendTaskResult,
+          inspect: needs.inspectExecutions,
         });
       }
+      if (spec.schedule) new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, ...spec.schedule });
       if (needs.sendEmail) f.bindEmail(props.sender);
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);

@@ -56,7 +56,8 @@ function actionsOf(key: string): string[] {
 
 const catalogueEntries = Object.entries(lambdaFunctions) as [string, FunctionSpec][];
 const invokedByStateMachine = new Set<string>(Object.values(stateMachineFunctions));
-const usesStateMachine = (spec: FunctionSpec) => Boolean(spec.needs.startExecution || spec.needs.stopExecution || spec.needs.sendTaskResult);
+const usesStateMachine = (spec: FunctionSpec) =>
+  Boolean(spec.needs.startExecution || spec.needs.stopExecution || spec.needs.sendTaskResult || spec.needs.inspectExecutions);
 
 describe('stateful stack', () => {
   it('keeps the table, key and sender identity under their pinned logical ids', () => {
@@ -160,6 +161,7 @@ describe('functions, one per catalogue entry', () => {
     expect(actions.includes('states:StartExecution')).toBe(Boolean(spec.needs.startExecution));
     expect(actions.includes('states:StopExecution')).toBe(Boolean(spec.needs.stopExecution));
     expect(actions.includes('states:SendTaskSuccess')).toBe(Boolean(spec.needs.sendTaskResult));
+    expect(actions.includes('states:ListExecutions')).toBe(Boolean(spec.needs.inspectExecutions));
     expect(actions.includes('ses:SendEmail')).toBe(Boolean(spec.needs.sendEmail));
     expect(actions).not.toContain('dynamodb:Scan');
     expect(actions.filter((a) => a.endsWith(':*'))).toEqual([]);
@@ -342,5 +344,33 @@ describe('cdk-nag (AWS Solutions)', () => {
       expect(ack.id).toMatch(/^AwsSolutions-(IAM5\[.+\]|APIG4)$/);
       if (ack.id === 'AwsSolutions-APIG4') expect(ack.reason).toContain('TODO(issue-6)');
     }
+  });
+});
+
+describe('scheduled continual monitoring (issue 5)', () => {
+  it('runs the monitor daily from an EventBridge rule, with retries and a dead-letter queue that itself cannot lose a run', () => {
+    const monitorArn = { 'Fn::GetAtt': [fnResource('monitor').id, 'Arn'] };
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: monitorArn,
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    stateless.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: monitorArn });
+    const queues = stateless.findResources('AWS::SQS::Queue');
+    const withRedrive = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
+    expect(withRedrive.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets the monitor list this state machine’s executions and describe them, and nothing wider', () => {
+    const actions = actionsOf('monitor');
+    expect(actions).toEqual(expect.arrayContaining(['states:ListExecutions', 'states:DescribeExecution']));
+    expect(actions).not.toContain('states:StopExecution');
+    expect(actions).not.toContain('states:StartExecution');
   });
 });
