@@ -18,6 +18,8 @@ export interface FunctionSpec {
     readonly sendTaskResult?: boolean;
     readonly sendEmail?: boolean;
   };
+  /** The API Gateway authorizer for routes with this `auth` (the function serves no route itself). */
+  readonly authorizes?: 'approvalLink';
   /** Run on a schedule (EventBridge), e.g. continual monitoring. */
   readonly schedule?: {
     /** EventBridge schedule expression, in UTC: `cron(0 6 * * ? *)` is 06:00 every day. */
@@ -76,6 +78,12 @@ export const lambdaFunctions = {
     entry: 'functions/withdraw-request.ts',
     description: 'The service owner withdraws a request: the execution stops and waiting approvers are told',
     needs: { table: 'readWrite', stopExecution: true, sendEmail: true },
+  },
+  authorizeApprovalLink: {
+    entry: 'functions/authorize-approval-link.ts',
+    description: "API Gateway authorizer for the approver's pages: the link token names a link to this approval",
+    needs: { table: 'read' },
+    authorizes: 'approvalLink',
   },
   servicesApi: {
     entry: 'functions/services-api.ts',

@@ -8,7 +8,7 @@ import type { FunctionSpec } from '../functions/catalogue.ts';
  */
 export interface ServiceCatalogue {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
-  readonly routes: readonly { readonly method: string; readonly path: string; readonly function: string }[];
+  readonly routes: readonly { readonly method: string; readonly path: string; readonly function: string; readonly auth?: 'jwt' | 'approvalLink' }[];
   /** ASL placeholder (without `${}`) → function key. */
   readonly stateMachineFunctions: Readonly<Record<string, string>>;
   /** Repository-relative path of the ASL file. */

@@ -18,6 +18,11 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'offshore:alarmEmail',
   /** Optional approver directory (a JSON string or object); overrides config/approver-directory.json. */
   approverDirectory: 'offshore:approverDirectory',
+  /** The department's OIDC identity provider: token issuer (https URL) and audience (client id). */
+  oidcIssuer: 'offshore:oidcIssuer',
+  oidcAudience: 'offshore:oidcAudience',
+  /** Identity-provider group whose members are the security team. */
+  securityTeamGroup: 'offshore:securityTeamGroup',
 } as const;
 
 export const DEFAULT_EMAIL_FROM = 'offshore-approvals@example.gov.uk';
@@ -33,7 +38,14 @@ export interface DeploymentSettings {
   readonly alarmEmail?: string;
   /** Minified, already validated against the directory schema. */
   readonly approverDirectoryJson?: string;
+  readonly oidcIssuer: string;
+  readonly oidcAudience: string;
+  readonly securityTeamGroup: string;
 }
+
+/** Placeholders until the department's identity provider is configured: tokens from nowhere match them. */
+export const EXAMPLE_OIDC_ISSUER = 'https://identity.example.gov.uk';
+export const DEFAULT_OIDC_AUDIENCE = 'offshore-approvals';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -94,5 +106,8 @@ export function readSettings(scope: Construct): DeploymentSettings {
     securityTeamEmail: email(scope, CONTEXT_KEYS.securityTeamEmail),
     alarmEmail: email(scope, CONTEXT_KEYS.alarmEmail),
     approverDirectoryJson: approverDirectory(scope, CONTEXT_KEYS.approverDirectory),
+    oidcIssuer: baseUrl(scope, CONTEXT_KEYS.oidcIssuer) ?? EXAMPLE_OIDC_ISSUER,
+    oidcAudience: text(scope, CONTEXT_KEYS.oidcAudience) ?? DEFAULT_OIDC_AUDIENCE,
+    securityTeamGroup: text(scope, CONTEXT_KEYS.securityTeamGroup) ?? 'offshore-security',
   };
 }

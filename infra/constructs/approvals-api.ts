@@ -1,11 +1,11 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination, type HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.ts';
 
 export interface ApiRouteBinding {
   readonly method: string;
@@ -14,10 +14,16 @@ export interface ApiRouteBinding {
   readonly handler: IFunction;
   /** Names the integration (one per function, shared by that function's routes). */
   readonly handlerName: string;
+  /** 'jwt': the department's identity provider; 'approvalLink': the link authorizer. */
+  readonly auth: 'jwt' | 'approvalLink';
 }
 
 export interface ApprovalsApiProps {
   readonly routes: readonly ApiRouteBinding[];
+  /** The department's OIDC provider, which signs the tokens of service owners and the security team. */
+  readonly identityProvider: { readonly issuer: string; readonly audience: string };
+  /** Authorizes the approver's pages by the link token (functions/authorize-approval-link.ts). */
+  readonly linkAuthorizer: IFunction;
   /**
    * Default-stage throttling for the whole API.
    * @default { rateLimit: 20, burstLimit: 40 }: far above the offshoring request volume of a
@@ -70,6 +76,20 @@ export class ApprovalsApi extends Construct {
       },
     });
 
+    // Every route is authorized: service owners and the security team by the department's identity
+    // provider (JWT), approvers (who have no account) by the single-use link token.
+    const authorizers = {
+      jwt: new HttpJwtAuthorizer('DepartmentIdentity', props.identityProvider.issuer, {
+        jwtAudience: [props.identityProvider.audience],
+        identitySource: ['$request.header.Authorization'],
+      }),
+      approvalLink: new HttpLambdaAuthorizer('ApprovalLink', props.linkAuthorizer, {
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        identitySource: ['$request.querystring.token'],
+        // Never cached: a link is checked on every use.
+        resultsCacheTtl: Duration.seconds(0),
+      }),
+    };
     const integrations = new Map<IFunction, HttpLambdaIntegration>();
     for (const route of props.routes) {
       let integration = integrations.get(route.handler);
@@ -78,10 +98,7 @@ export class ApprovalsApi extends Construct {
         integrations.set(route.handler, integration);
       }
       const method = HttpMethod[route.method as keyof typeof HttpMethod];
-      for (const httpRoute of this.httpApi.addRoutes({ path: route.path, methods: [method], integration })) {
-        // TODO(issue-6): remove with the JWT authorizer; issue 6 allows no authorization acknowledgement.
-        acknowledge(httpRoute, 'AwsSolutions-APIG4', 'TODO(issue-6): JWT authorizer lands with issue 6.');
-      }
+      this.httpApi.addRoutes({ path: route.path, methods: [method], integration, authorizer: authorizers[route.auth] });
     }
 
     new CfnOutput(this, 'Url', { value: this.url, description: 'Base URL of the offshore approvals API' });

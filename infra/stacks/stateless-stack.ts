@@ -46,13 +46,18 @@ export class StatelessStack extends Stack {
     this.functions = functions;
     const fn = (key: string): ProjectFunction => functions[key] ?? assertNever(key);
 
+    const linkAuthorizer = Object.entries(catalogue.functions).find(([, spec]) => spec.authorizes === 'approvalLink')?.[0];
+    if (!linkAuthorizer) throw new Error('The catalogue has no function that authorizes approvalLink routes');
     this.api = new ApprovalsApi(this, 'Api', {
       routes: catalogue.routes.map((route) => ({
         method: route.method,
         path: route.path,
         handler: fn(route.function).function,
         handlerName: pascalCase(route.function),
+        auth: route.auth ?? 'jwt',
       })),
+      identityProvider: { issuer: props.settings.oidcIssuer, audience: props.settings.oidcAudience },
+      linkAuthorizer: fn(linkAuthorizer).function,
     });
 
     this.workflow = new ApprovalWorkflow(this, 'Workflow', {
@@ -79,6 +84,7 @@ export class StatelessStack extends Stack {
       if (needs.sendEmail) f.bindEmail(props.sender);
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);
+      f.setEnvironment(ENV.securityTeamGroup, props.settings.securityTeamGroup);
       if (props.settings.approverDirectoryJson) f.setEnvironment(ENV.approverDirectory, props.settings.approverDirectoryJson);
     }
 

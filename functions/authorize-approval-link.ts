@@ -1,0 +1,30 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Context } from 'aws-lambda';
+import middy from '@middy/core';
+import { lambdaEntry, type Runtime } from '#shared/runtime';
+import { hashLinkToken, isWellFormedLinkToken } from '#shared/links';
+import { keys } from '#shared/store/keys';
+import { observed } from '#shared/observability';
+
+/**
+ * API Gateway Lambda authorizer for the approver's pages (`/approvals/{approvalId}`): approvers
+ * have no account, so the link token is their authorization. Allows only a well-formed token whose
+ * hash names a link to this very approval. Whether the link is still usable (decided, expired,
+ * closed) is the page's business: it answers 409/410 with an explanation, which a gateway denial
+ * could not.
+ */
+export function authorizeApprovalLink(runtime: Runtime) {
+  return async (event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerResult> => {
+    const token = event.queryStringParameters?.token;
+    const approvalId = event.pathParameters?.approvalId;
+    if (!approvalId || !isWellFormedLinkToken(token)) return { isAuthorized: false };
+    const { Item } = await runtime.clients.documents.send(
+      new GetCommand({ TableName: runtime.tableName, Key: keys.link(hashLinkToken(token)), ConsistentRead: true, ProjectionExpression: 'approvalId' }),
+    );
+    return { isAuthorized: Item?.approvalId === approvalId };
+  };
+}
+
+export const makeHandler = (runtime: Runtime) =>
+  middy<APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Error, Context>(authorizeApprovalLink(runtime)).use(observed());
+export const handler = lambdaEntry(makeHandler);
