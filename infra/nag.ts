@@ -1,15 +1,18 @@
 import { Stack, Validations, type App } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 // cdk-nag's own formatter for finding ids (`Resource::<Logical.Arn>:*`), so a computed
 // acknowledgement matches the finding exactly (cdk-nag 3 has no prefix matching).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 
-/** Runs the AWS Solutions pack over every stack at synth; findings land in validation-report.json. */
+/** Runs the AWS Solutions and Serverless packs over every stack at synth; findings land in validation-report.json. */
 export function addNagChecks(app: App): void {
   // writeSuppressionsToCloudFormation: each acknowledgement (with its reason) is also written into
   // the resource's Metadata, so the audit trail travels with the template.
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }));
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+    new ServerlessChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+  );
 }
 
 /** Acknowledges one cdk-nag finding on a construct and everything below it. */

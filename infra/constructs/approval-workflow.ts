@@ -2,7 +2,8 @@ import { CfnOutput } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { CustomerManagedEncryptionConfiguration, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { checkSubstitutions, readDefinition } from '../asl.ts';
 import { acknowledge } from '../nag.ts';
@@ -17,6 +18,8 @@ export interface ApprovalWorkflowProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: RetentionDays;
+  /** Encrypts execution data (inputs, outputs, history) and the execution log group. */
+  readonly key: IKey;
 }
 
 /**
@@ -33,7 +36,7 @@ export class ApprovalWorkflow extends Construct {
     const definition = readDefinition(props.definitionFile);
     checkSubstitutions(definition, Object.keys(props.functions), props.definitionFile);
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_YEAR });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_YEAR, encryptionKey: props.key });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
       // Inlined from the file at synth (not uploaded as an asset) so `cdk diff` shows workflow
@@ -42,6 +45,7 @@ export class ApprovalWorkflow extends Construct {
       definitionSubstitutions: Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
+      encryptionConfiguration: new CustomerManagedEncryptionConfiguration(props.key),
     });
     for (const fn of new Set(Object.values(props.functions))) {
       // The unqualified ARN only (the ASL invokes that), not `fn.grantInvoke`'s extra `arn:*`.

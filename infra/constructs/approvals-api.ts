@@ -4,6 +4,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination, type HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -35,6 +36,8 @@ export interface ApprovalsApiProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly accessLogRetention?: RetentionDays;
+  /** Encrypts the access logs (they hold callers' IP addresses). */
+  readonly logKey: IKey;
 }
 
 /** The service's HTTP API: one route per catalogue route, a throttled `$default` stage with JSON access logs. */
@@ -49,7 +52,7 @@ export class ApprovalsApi extends Construct {
       description: 'Offshore approvals: offshoring requests and their approvals',
       createDefaultStage: false,
     });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR, encryptionKey: props.logKey });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -15,6 +16,8 @@ export interface OperationalAlarmsProps {
   readonly functions: Readonly<Record<string, IFunction>>;
   readonly stateMachine: IStateMachine;
   readonly apiStage: HttpStage;
+  /** Failed asynchronous invocations: any message here is a run that did not happen. */
+  readonly deadLetterQueue: IQueue;
   /**
    * Address subscribed to the alarm topic (SES is not involved: SNS sends a confirmation link).
    * @default - no subscription; the alarms still show in the CloudWatch console
@@ -47,7 +50,8 @@ export class OperationalAlarms extends Construct {
     });
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'Offshore approvals alarms' });
-    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+    // Undeliverable alarm emails are kept with the failed invocations, not dropped.
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email, { deadLetterQueue: props.deadLetterQueue }));
 
     const period = props.period ?? Duration.minutes(5);
     const action = new SnsAction(this.topic);
@@ -70,5 +74,8 @@ export class OperationalAlarms extends Construct {
     alarm('RoundsFailed', props.stateMachine.metricFailed({ period }), 'An approval round execution failed');
     alarm('RoundsTimedOut', props.stateMachine.metricTimedOut({ period }), 'An approval round execution timed out');
     alarm('ApiServerErrors', props.apiStage.metricServerError({ period }), 'The API answered with a 5xx');
+    alarm('FailedInvocations', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'A failed invocation is waiting in the dead-letter queue');
+    // SES publishes bounces per account: an approver who never gets their link is a stalled approval.
+    alarm('EmailBounces', new Metric({ namespace: 'AWS/SES', metricName: 'Bounce', statistic: 'Sum', period }), 'An email to an approver, owner or the security team bounced');
   }
 }

@@ -4,6 +4,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, type EnvName } from '../../functions/shared/config.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
@@ -40,6 +42,10 @@ export interface ProjectFunctionProps {
    * trail in the table, so logs need not be kept longer, and logs may hold personal data.
    */
   readonly logRetention?: RetentionDays;
+  /** Encrypts the function's log group (logs may hold personal data). */
+  readonly logKey: IKey;
+  /** Where failed asynchronous invocations go. */
+  readonly deadLetterQueue: IQueue;
 }
 
 /**
@@ -56,7 +62,7 @@ export class ProjectFunction extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
     super(scope, id);
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_YEAR });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_YEAR, encryptionKey: props.logKey });
     // Our own role, not the AWS managed AWSLambdaBasicExecutionRole (which may write to any log group).
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -75,6 +81,7 @@ export class ProjectFunction extends Construct implements IGrantable {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
+      deadLetterQueue: props.deadLetterQueue,
       role: this.role,
       logGroup: this.logGroup,
       projectRoot: fromRepoRoot('.'),

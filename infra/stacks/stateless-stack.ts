@@ -8,6 +8,8 @@ import type { ApprovalsTable } from '../constructs/approvals-table.ts';
 import type { EmailSender } from '../constructs/email-sender.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { FunctionSchedule } from '../constructs/function-schedule.ts';
+import { LogsKey } from '../constructs/logs-key.ts';
+import { FailedInvocations } from '../constructs/failed-invocations.ts';
 import { fromRepoRoot } from '../paths.ts';
 import { checkCatalogue, pascalCase, projectCatalogue, type ServiceCatalogue } from '../service-catalogue.ts';
 import type { DeploymentSettings } from '../settings.ts';
@@ -39,9 +41,16 @@ export class StatelessStack extends Stack {
     const catalogue = props.catalogue ?? projectCatalogue;
     checkCatalogue(catalogue);
 
+    const logsKey = new LogsKey(this, 'LogsKey').key;
+    const failed = new FailedInvocations(this, 'FailedInvocations');
     const functions: Record<string, ProjectFunction> = {};
     for (const [key, spec] of Object.entries(catalogue.functions)) {
-      functions[key] = new ProjectFunction(this, `${pascalCase(key)}Function`, { entry: spec.entry, description: spec.description });
+      functions[key] = new ProjectFunction(this, `${pascalCase(key)}Function`, {
+        entry: spec.entry,
+        description: spec.description,
+        logKey: logsKey,
+        deadLetterQueue: failed.queue,
+      });
     }
     this.functions = functions;
     const fn = (key: string): ProjectFunction => functions[key] ?? assertNever(key);
@@ -56,12 +65,14 @@ export class StatelessStack extends Stack {
         handlerName: pascalCase(route.function),
         auth: route.auth ?? 'jwt',
       })),
+      logKey: logsKey,
       identityProvider: { issuer: props.settings.oidcIssuer, audience: props.settings.oidcAudience },
       linkAuthorizer: fn(linkAuthorizer).function,
     });
 
     this.workflow = new ApprovalWorkflow(this, 'Workflow', {
       definitionFile: fromRepoRoot(catalogue.stateMachineFile),
+      key: logsKey,
       functions: Object.fromEntries(
         Object.entries(catalogue.stateMachineFunctions).map(([placeholder, key]) => [placeholder, fn(key).function]),
       ),
@@ -80,7 +91,7 @@ export class StatelessStack extends Stack {
           inspect: needs.inspectExecutions,
         });
       }
-      if (spec.schedule) new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, ...spec.schedule });
+      if (spec.schedule) new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, deadLetterQueue: failed.queue, ...spec.schedule });
       if (needs.sendEmail) f.bindEmail(props.sender);
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);
@@ -92,6 +103,7 @@ export class StatelessStack extends Stack {
       functions: Object.fromEntries(Object.entries(functions).map(([key, f]) => [key, f.function])),
       stateMachine: this.workflow.stateMachine,
       apiStage: this.api.stage,
+      deadLetterQueue: failed.queue,
       email: props.settings.alarmEmail,
     });
   }

@@ -428,3 +428,54 @@ describe('identity and access (issue 6)', () => {
     expect(holders('states:StartExecution')).toEqual(['addMitigations', 'intake', 'recordDecision', 'resubmitRequest'].sort());
   });
 });
+
+describe('data protection (issue 6)', () => {
+  it('encrypts workflow execution data with a customer-managed, rotated key', () => {
+    stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      EncryptionConfiguration: { Type: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyId: Match.anyValue() },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: true },
+    });
+    stateless.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts every log group with a key and keeps it for a limited time', () => {
+    const groups = Object.values(stateless.findResources('AWS::Logs::LogGroup')) as { Properties: Record<string, unknown> }[];
+    expect(groups.length).toBeGreaterThan(catalogueEntries.length);
+    for (const group of groups) {
+      expect(group.Properties.KmsKeyId).toBeDefined();
+      expect(group.Properties.RetentionInDays).toBe(365);
+    }
+  });
+});
+
+describe('reliability (issue 6)', () => {
+  it('sends every function’s failed asynchronous invocations to an encrypted dead-letter queue', () => {
+    for (const [key] of catalogueEntries) {
+      expect(fnResource(key).resource.Properties.DeadLetterConfig).toEqual({ TargetArn: expect.anything() });
+    }
+    const queues = Object.values(stateless.findResources('AWS::SQS::Queue')) as { Properties: Record<string, unknown> }[];
+    for (const queue of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.RedrivePolicy).toBeDefined();
+    }
+  });
+
+  it('alarms on a waiting failed invocation and on email bounces', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1 });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Bounce', Namespace: 'AWS/SES', Threshold: 1 });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' });
+  });
+
+  it('retries throttled SES and DynamoDB calls with backoff in the state machine', () => {
+    const definition = readFileSync(path.resolve(import.meta.dirname, '../..', STATE_MACHINE_FILE), 'utf8');
+    const asl = JSON.parse(definition) as { States: Record<string, unknown> };
+    const retriers = JSON.stringify(asl);
+    for (const error of ['ThrottlingException', 'ProvisionedThroughputExceededException', 'Lambda.TooManyRequestsException']) expect(retriers).toContain(error);
+    expect(retriers).toContain('"BackoffRate":2');
+  });
+
+  it('passes the Serverless pack with nothing acknowledged at all', () => {
+    expect(rawNagFindings(built.app, { honourAcknowledgements: false, packs: ['Serverless'] })).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { ServerlessChecks, AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 export interface Acknowledgement {
@@ -36,9 +36,13 @@ export function acknowledgements(root: IConstruct): Acknowledgement[] {
  * With `honourAcknowledgements: false` it reports what the pack finds before any acknowledgement,
  * which is how a stale acknowledgement (one that matches nothing) is caught.
  */
-export function rawNagFindings(root: IConstruct, options: { honourAcknowledgements: boolean }): Finding[] {
-  const pack = new AwsSolutionsChecks();
-  if (!options.honourAcknowledgements) {
+export function rawNagFindings(root: IConstruct, options: { honourAcknowledgements: boolean; packs?: ('AwsSolutions' | 'Serverless')[] }): Finding[] {
+  const packs = (options.packs ?? ['AwsSolutions', 'Serverless']).map((name) => (name === 'AwsSolutions' ? new AwsSolutionsChecks() : new ServerlessChecks()));
+  return packs.flatMap((pack) => findingsOf(pack, root, options.honourAcknowledgements));
+}
+
+function findingsOf(pack: AwsSolutionsChecks | ServerlessChecks, root: IConstruct, honourAcknowledgements: boolean): Finding[] {
+  if (!honourAcknowledgements) {
     // cdk-nag 3.0 consults this (private) method for every finding; if a later version renames it,
     // the "still checks" test fails rather than this silently honouring acknowledgements.
     Object.assign(pack, { isAcknowledged: () => false });
