@@ -8,6 +8,7 @@ import { StaleState } from './store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from './errors.ts';
 import { logger } from './http.ts';
+import { ApprovalRejected } from './workflow.ts';
 import { correlate, count } from './observability.ts';
 
 /**
@@ -163,7 +164,8 @@ async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, form: 
       await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVE', approvalId: approval.approvalId }) }));
     } else {
       // Named like the ASL's Catch: the Map fails, the other branches stop waiting, the round is rejected.
-      await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: (form.reason ?? 'Rejected').slice(0, 32_000) }));
+      const signal = new ApprovalRejected(form.reason ?? 'Rejected');
+      await sfn.send(new SendTaskFailureCommand({ taskToken, error: signal.name, cause: signal.message.slice(0, 32_000) }));
     }
   } catch (error) {
     const name = (error as Error).name;

@@ -33,20 +33,27 @@ export async function startApprovalRound(client: SFNClient, stateMachineArn: str
  * Errors a workflow Lambda throws to steer the state machine: Step Functions matches them by name
  * in Catch (statemachines/offshoring-approval.asl.json). The names are part of the ASL contract.
  */
-export class WorkflowSignal extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+export abstract class WorkflowSignal extends Error {
+  // Each name is written out, not taken from the class: bundles are minified, and these strings are
+  // what the ASL's Catch clauses match.
+  abstract override readonly name: string;
 }
 /** The approval was already given (e.g. decided while the branch moved to its next stage): the branch is done. */
-export class ApprovalAlreadyGiven extends WorkflowSignal {}
+export class ApprovalAlreadyGiven extends WorkflowSignal {
+  override readonly name = 'ApprovalAlreadyGiven';
+}
 /** The approver rejected: the round is rejected (Process 3). */
-export class ApprovalRejected extends WorkflowSignal {}
+export class ApprovalRejected extends WorkflowSignal {
+  override readonly name = 'ApprovalRejected';
+}
 /** Nobody decided before the window closed: counted as not obtained (Process 3). */
-export class ApprovalLapsed extends WorkflowSignal {}
+export class ApprovalLapsed extends WorkflowSignal {
+  override readonly name = 'ApprovalLapsed';
+}
 /** The round or request ended (withdrawn, superseded): nothing left to wait for. */
-export class ApprovalClosed extends WorkflowSignal {}
+export class ApprovalClosed extends WorkflowSignal {
+  override readonly name = 'ApprovalClosed';
+}
 
 /** The signal that tells the workflow what the recorded decision means for its branch. */
 export function signalFor(approval: { status: string; reason?: string; approvalId: string }): WorkflowSignal {

@@ -97,6 +97,8 @@ export class ProjectFunction extends Construct implements IGrantable {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
+        // Keep class and function names: stack traces stay readable after minification.
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // Bundle the SDK too: the code that runs is the code the tests ran, not the runtime's copy.
