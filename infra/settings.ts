@@ -1,3 +1,4 @@
+import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
 import type { Construct } from 'constructs';
 import { parseApproverDirectory } from '../functions/shared/directory.ts';
 
@@ -108,6 +109,6 @@ export function readSettings(scope: Construct): DeploymentSettings {
     approverDirectoryJson: approverDirectory(scope, CONTEXT_KEYS.approverDirectory),
     oidcIssuer: baseUrl(scope, CONTEXT_KEYS.oidcIssuer) ?? EXAMPLE_OIDC_ISSUER,
     oidcAudience: text(scope, CONTEXT_KEYS.oidcAudience) ?? DEFAULT_OIDC_AUDIENCE,
-    securityTeamGroup: text(scope, CONTEXT_KEYS.securityTeamGroup) ?? 'offshore-security',
+    securityTeamGroup: text(scope, CONTEXT_KEYS.securityTeamGroup) ?? DEFAULT_SECURITY_TEAM_GROUP,
   };
 }

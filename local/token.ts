@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEV_SECRET, mintDevToken } from './dev-identity.ts';
+import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
 
 /**
  * `npm run -s token -- alex.morgan@justice.gov.uk [--security] [--name "Alex Morgan"]`
@@ -16,7 +17,7 @@ if (!email) {
 }
 console.log(
   mintDevToken(
-    { email, name: values.name, groups: values.security ? [process.env.SECURITY_TEAM_GROUP ?? 'offshore-security'] : [] },
+    { email, name: values.name, groups: values.security ? [process.env.SECURITY_TEAM_GROUP ?? DEFAULT_SECURITY_TEAM_GROUP] : [] },
     process.env.LOCAL_IDENTITY_SECRET ?? DEFAULT_DEV_SECRET,
     { ttlSeconds: Number(values.hours) * 3600 },
   ),

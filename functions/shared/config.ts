@@ -23,6 +23,9 @@ export const ENV = {
   stepFunctionsEndpoint: 'STEPFUNCTIONS_ENDPOINT',
 } as const;
 
+/** The identity-provider group of the security team, unless SECURITY_TEAM_GROUP says otherwise. */
+export const DEFAULT_SECURITY_TEAM_GROUP = 'offshore-security';
+
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 export function env(name: EnvName, fallback?: string): string {

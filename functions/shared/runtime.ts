@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
-import { ENV, env, optionalEnv } from './config.ts';
+import { DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { RequestStore } from './store/request-store.ts';
@@ -68,7 +68,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     email: { from: settings.emailFrom ?? 'offshore-approvals@example.gov.uk', replyTo: settings.emailReplyTo },
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     approvalWaits: { ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits },
-    securityTeamGroup: settings.securityTeamGroup ?? 'offshore-security',
+    securityTeamGroup: settings.securityTeamGroup ?? DEFAULT_SECURITY_TEAM_GROUP,
   };
 }
 
