@@ -13,7 +13,19 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startLocalStack, ROOT } = await import('./stack.ts');
 const dataDir = process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local-data', 'dynamodb');
 
-const stack = await startLocalStack({ port, sesPort, dataDir });
+const { approvalWaitsFromEnvironment } = await import('../functions/shared/runtime.ts');
+// The settings a Lambda reads from its environment, read here from ours (the timeline, the sender, the security team).
+const stack = await startLocalStack({
+  port,
+  sesPort,
+  dataDir,
+  runtime: {
+    approvalWaits: approvalWaitsFromEnvironment(),
+    ...(process.env.EMAIL_FROM ? { emailFrom: process.env.EMAIL_FROM } : {}),
+    ...(process.env.EMAIL_REPLY_TO ? { emailReplyTo: process.env.EMAIL_REPLY_TO } : {}),
+    ...(process.env.SECURITY_TEAM_GROUP ? { securityTeamGroup: process.env.SECURITY_TEAM_GROUP } : {}),
+  },
+});
 const { resumeOpenRounds } = await import('./resume.ts');
 const resumed = await resumeOpenRounds(stack);
 

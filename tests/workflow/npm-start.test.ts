@@ -13,10 +13,10 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
 afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
 
-async function start(dataDir: string): Promise<{ child: ChildProcess; apiUrl: string; inboxUrl: string }> {
+async function start(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; apiUrl: string; inboxUrl: string }> {
   const child = spawn(process.execPath, ['local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', SES_PORT: '0', LOCAL_DATA_DIR: dataDir },
+    env: { ...process.env, PORT: '0', SES_PORT: '0', LOCAL_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -84,6 +84,30 @@ describe('npm start', () => {
       }
       expect(status).toBe('APPROVED');
       await stop(second.child);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the approval timeline from REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS and LAPSE_AFTER_SECONDS', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
+    try {
+      const { child, apiUrl, inboxUrl } = await start(dataDir, { REMINDER_AFTER_SECONDS: '1', ESCALATE_AFTER_SECONDS: '2', LAPSE_AFTER_SECONDS: '3' });
+      const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
+      const auth = { authorization: `Bearer ${mintDevToken({ email: JSON.parse(example).serviceOwner.email })}` };
+      const res = await fetch(`${apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: example });
+      const { requestId, respondBy } = (await res.json()) as { requestId: string; respondBy: string };
+      expect(Date.parse(respondBy) - Date.now()).toBeLessThan(5_000);
+      let subjects: string[] = [];
+      for (let i = 0; i < 300 && !subjects.some((s) => s.startsWith('Rejected: ')); i++) {
+        const { emails } = (await (await fetch(`${inboxUrl}/store`)).json()) as { emails: { subject: string }[] };
+        subjects = emails.filter((e) => e.subject.includes(requestId)).map((e) => e.subject);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(subjects.filter((s) => s.startsWith('Reminder: '))).toHaveLength(5);
+      expect(subjects.filter((s) => s.startsWith('Escalation: '))).toHaveLength(5);
+      expect(subjects).toContainEqual(expect.stringMatching(/^Rejected: /));
+      await stop(child);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
