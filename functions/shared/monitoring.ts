@@ -4,12 +4,12 @@ import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client
 import type { Runtime } from './runtime.ts';
 import { requireStateMachineArn } from './runtime.ts';
 import { keys } from './store/keys.ts';
-import { RequestRecordSchema, SYSTEM, type RequestRecord } from './store/records.ts';
+import { ApprovalRecordSchema, RequestRecordSchema, SYSTEM, approverOf, type RequestRecord } from './store/records.ts';
 import { StaleState } from './store/request-store.ts';
 import { RegisterEntrySchema } from './register.ts';
 import { MONITORING_RULES, dueSoonHorizon, lateStartWithoutApproval, reviewStatus } from './policy/offshoring-policy.ts';
 import { executionArn, executionName } from './workflow.ts';
-import { monitoringDigestEmail, reviewDueEmail, type DigestSection } from './email/templates.ts';
+import { escalationLapsedEmail, monitoringDigestEmail, reviewDueEmail, type DigestSection } from './email/templates.ts';
 import { sendEmail } from './email/send.ts';
 import { Conflict } from './errors.ts';
 import { logger } from './http.ts';
@@ -24,6 +24,7 @@ export const CHECKS = {
   reviews: 'Services whose review is due within 30 days or overdue',
   reconciliation: 'Requests and executions that disagree',
   missedChases: 'Approvals waiting past a reminder, escalation or lapse that did not happen',
+  escalations: 'Escalations the Departmental Head did not answer in time (the request returns to REJECTED)',
   lateStarts: 'Late-notice requests whose planned start passed without approval',
   incidents: 'Services with open incidents',
 } as const;
@@ -118,6 +119,9 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
     (openRequests ??= query({ IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': 'OPEN_REQUEST' } }).then((items) =>
       items.map((item) => RequestRecordSchema.parse(item)),
     ));
+  let chases: Promise<Record<string, unknown>[]> | undefined;
+  const overdueChases = () =>
+    (chases ??= byDue('CHASE_DUE', new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString()));
   const requestLink = (id: string) => `${runtime.publicBaseUrl}/requests/${id}`;
   const serviceLink = (id: string) => `${runtime.publicBaseUrl}/services/${id}`;
 
@@ -214,8 +218,7 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
     },
 
     async missedChases() {
-      const cutoff = new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString();
-      const late = await byDue('CHASE_DUE', cutoff);
+      const late = (await overdueChases()).filter((item) => item.kind !== 'ENDORSEMENT');
       return late.map((item) => ({
         kind: 'MISSED_CHASE',
         id: String(item.approvalId),
@@ -223,6 +226,44 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
         link: requestLink(String(item.requestId)),
         details: { requestId: item.requestId, dueAt: String(item.gsi3sk).split('#')[0], remindedAt: item.remindedAt ?? null, escalatedAt: item.escalatedAt ?? null },
       }));
+    },
+
+    // Offshoring Policy, Process 3(b): an escalation nobody answers must not hold the request forever.
+    async escalations() {
+      const findings: Finding[] = [];
+      for (const item of (await overdueChases()).filter((i) => i.kind === 'ENDORSEMENT')) {
+        const approval = ApprovalRecordSchema.parse(item);
+        const request = await runtime.store.getRequest(approval.requestId);
+        itemsRead += 1;
+        if (!request || request.status !== 'ESCALATED' || request.round !== approval.round) continue;
+        const at = clock().toISOString();
+        const reason = `The ${approval.businessArea} Departmental Head did not respond to the escalation by ${approval.respondBy}`;
+        try {
+          await runtime.store.transition(
+            request,
+            { from: ['ESCALATED'], to: 'REJECTED', reason, at, set: { escalation: undefined } },
+            { eventId: runtime.ids.eventId(), at, type: 'ESCALATION_LAPSED', actor: SYSTEM, round: request.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
+            [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
+                  UpdateExpression: 'SET #status = :lapsed, decidedAt = :at, reason = :reason REMOVE gsi3pk, gsi3sk',
+                  ConditionExpression: '#status = :pending',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':lapsed': 'LAPSED', ':pending': 'PENDING', ':at': at, ':reason': 'no response in time' },
+                },
+              },
+            ],
+          );
+        } catch (error) {
+          if (error instanceof StaleState) continue; // the Head answered meanwhile
+          throw error;
+        }
+        await sendEmail(runtime, escalationLapsedEmail(request, approval));
+        findings.push({ kind: 'ESCALATION_LAPSED', id: request.requestId, summary: `${request.request.serviceName} (${request.requestId}): ${reason}; back to REJECTED`, link: requestLink(request.requestId) });
+      }
+      return findings;
     },
 
     async lateStarts() {

@@ -153,7 +153,7 @@ describe('continual monitoring', () => {
     expect(res.body.runs.map((r: { date: string }) => r.date)).toEqual(
       [runDate + 2 * DAY, runDate + DAY, runDate].map((t) => new Date(t).toISOString().slice(0, 10)),
     );
-    expect(res.body.runs[2].checks).toHaveLength(5);
+    expect(res.body.runs[2].checks.map((c: { check: string }) => c.check)).toEqual(['reviews', 'reconciliation', 'missedChases', 'escalations', 'lateStarts', 'incidents']);
   });
 
   it('shows the register to the security team, and a service only to its owner besides', async () => {
@@ -201,5 +201,27 @@ describe('continual monitoring', () => {
     const bad = await h.submit({ ...multiAreaRequest(), serviceId: 'SVC-DOESNOTEXIST' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]).toMatchObject({ path: 'serviceId' });
+  });
+
+  it('returns an escalation the Departmental Head never answered to REJECTED, reopening the routes', async () => {
+    const owner = 'priya.shah@justice.gov.uk';
+    const { body } = await h.submit({ ...singleAreaRequest(), serviceName: 'Escalated service', plannedStartDate: '2028-01-01' });
+    const first = await h.eventually(async () => (await h.emails(body.requestId)).find((e) => e.subject.includes('Offshoring approval needed')), 'an approver email');
+    const { approvalId, token } = linkIn(first);
+    expect((await h.api(`/approvals/${approvalId}`, form({ token, decision: 'REJECT', reason: 'No' }))).status).toBe(200);
+    await h.eventually(async () => (await h.status(body.requestId)).status === 'REJECTED', 'rejection');
+    const post = (path: string, payload: unknown) => h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, owner);
+    expect((await post(`/requests/${body.requestId}/escalations`, { caseForApproval: 'Essential', residualRisksRectified: true })).status).toBe(202);
+
+    now += 29 * DAY;
+    const run = await runMonitoring(h.stack.runtime);
+    expect(findings(run, 'escalations').items.map((i) => i.id)).toEqual([body.requestId]);
+    expect(findings(run, 'missedChases').items.map((i) => i.details?.requestId)).not.toContain(body.requestId);
+    const view = await h.status(body.requestId);
+    expect(view).toMatchObject({ status: 'REJECTED', statusReason: expect.stringMatching(/did not respond/) });
+    expect(view.audit.map((e: { type: string }) => e.type)).toContain('ESCALATION_LAPSED');
+    expect((await h.emails(`Escalation not answered`)).some((e) => e.subject.includes(body.requestId))).toBe(true);
+    // The routes are open again.
+    expect((await post(`/requests/${body.requestId}/mitigations`, { mitigations: ['Extra controls'] })).status).toBe(201);
   });
 });

@@ -219,3 +219,15 @@ export function monitoringDigestEmail(to: Person, date: string, sections: Digest
   )}`;
   return { to: [to], subject, text: text.join('\n'), html: page(subject, body) };
 }
+
+/** The Departmental Head did not answer the escalation in time: the request is rejected again and the routes reopen. */
+export function escalationLapsedEmail(record: RequestRecord, head: ApprovalRecord): EmailMessage {
+  const subject = `Escalation not answered: ${record.request.serviceName} (${record.requestId})`;
+  const line = `${head.name}, ${head.businessArea} Departmental Head, did not respond to your escalation by ${formatDate(head.respondBy)}. The request is rejected again, so you can resubmit it, provide mitigations, or escalate again (Offshoring Policy, Process 3).`;
+  return {
+    to: [record.request.serviceOwner],
+    subject,
+    text: [`Dear ${record.request.serviceOwner.name},`, '', line].join('\n'),
+    html: page(subject, html`<p>Dear ${record.request.serviceOwner.name},</p><p>${line}</p>`),
+  };
+}

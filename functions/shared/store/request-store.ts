@@ -26,6 +26,11 @@ export interface RequestView {
   audit: AuditEvent[];
 }
 
+function chaseKeysOf(approval: ApprovalRecord) {
+  const due = approval.kind === 'ENDORSEMENT' ? approval.respondBy : approval.reminderAt;
+  return due ? keys.chaseDue(due, approval.approvalId) : {};
+}
+
 /** Thrown when a conditional write finds the record is not in the state the caller expected. */
 export class StaleState extends Error {
   override name = 'StaleState';
@@ -59,7 +64,8 @@ export class RequestStore {
         Item: {
           ...keys.approval(approval.requestId, approval.round, approval.approvalId),
           ...keys.approvalLookup(approval.approvalId),
-          ...(approval.kind === 'APPROVAL' && approval.status === 'PENDING' && approval.reminderAt ? keys.chaseDue(approval.reminderAt, approval.approvalId) : {}),
+          // In the chase index while waiting: an approval from its reminder time, an endorsement from its deadline.
+          ...(approval.status === 'PENDING' ? chaseKeysOf(approval) : {}),
           entity: 'APPROVAL',
           ...approval,
           ...extra,
