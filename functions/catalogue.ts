@@ -10,7 +10,8 @@ export interface FunctionSpec {
   readonly description: string;
   /** What the function touches; CDK turns this into grants, never hand-written IAM. */
   readonly needs: {
-    readonly table?: 'read' | 'readWrite';
+    /** 'getItem': GetItem on the table's items only (no index, no query), for an authorizer's one key lookup. */
+    readonly table?: 'getItem' | 'read' | 'readWrite';
     readonly startExecution?: boolean;
     readonly stopExecution?: boolean;
     /** ListExecutions on the state machine and DescribeExecution on its executions (monitoring's reconciliation). */
@@ -82,7 +83,7 @@ export const lambdaFunctions = {
   authorizeApprovalLink: {
     entry: 'functions/authorize-approval-link.ts',
     description: "API Gateway authorizer for the approver's pages: the link token names a link to this approval",
-    needs: { table: 'read' },
+    needs: { table: 'getItem' },
     authorizes: 'approvalLink',
   },
   servicesApi: {

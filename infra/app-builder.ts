@@ -1,7 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import { Annotations, App } from 'aws-cdk-lib';
 import { addNagChecks } from './nag.ts';
 import type { ServiceCatalogue } from './service-catalogue.ts';
-import { readSettings } from './settings.ts';
+import { CONTEXT_KEYS, readSettings } from './settings.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
 
@@ -16,13 +16,18 @@ const BASE_CONTEXT: Record<string, unknown> = {
 };
 
 export const STACK_NAMES = { stateful: 'OffshoreApprovalsStateful', stateless: 'OffshoreApprovalsStateless' } as const;
-export const DEFAULT_REGION = 'eu-west-2';
 
 export interface BuildOptions {
   /** @default projectCatalogue */
   readonly catalogue?: ServiceCatalogue;
   /** Cloud assembly directory. @default the CLI's, or a temporary directory */
   readonly outdir?: string;
+  /**
+   * The AWS account to synthesize for; `null` for none (an environment-agnostic, offline synth).
+   * With an account, the placeholder identity provider is refused (see infra/README.md).
+   * @default process.env.CDK_DEFAULT_ACCOUNT: the CDK CLI sets it whenever it has credentials
+   */
+  readonly account?: string | null;
 }
 
 export interface BuiltApp {
@@ -37,8 +42,11 @@ export interface BuiltApp {
  */
 export function buildApp(context?: Record<string, unknown>, options: BuildOptions = {}): BuiltApp {
   const app = new App({ context: { ...BASE_CONTEXT, ...context }, outdir: options.outdir });
-  const settings = readSettings(app);
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? DEFAULT_REGION };
+  const account = (options.account === undefined ? process.env.CDK_DEFAULT_ACCOUNT : options.account) || undefined;
+  const settings = readSettings(app, { account });
+  // The region comes from offshore:region (default London), never from the CLI's profile: a
+  // profile set to another region must not quietly put OFFICIAL-SENSITIVE data outside the UK.
+  const env = { account, region: settings.region };
 
   const stateful = new StatefulStack(app, STACK_NAMES.stateful, {
     env,
@@ -53,6 +61,14 @@ export function buildApp(context?: Record<string, unknown>, options: BuildOption
     catalogue: options.catalogue,
     description: 'Offshore approvals: functions, HTTP API and approval workflow.',
   });
+
+  if (settings.oidcIssuerIsExample) {
+    Annotations.of(stateless).addWarningV2(
+      'offshore:exampleIdentityProvider',
+      `${CONTEXT_KEYS.oidcIssuer} is not set: the JWT authorizer trusts a placeholder issuer, so no one can sign in. ` +
+        `A synth for an AWS account (every cdk deploy) refuses it unless it is set or ${CONTEXT_KEYS.allowExampleIdentityProvider} is true.`,
+    );
+  }
 
   addNagChecks(app);
   return { app, stateful, stateless };

@@ -24,6 +24,16 @@ export const projectCatalogue: ServiceCatalogue = {
 
 export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** EventBridge schedule expressions: `cron(` six fields `)` or `rate(` n unit `)`. */
+const SCHEDULE_EXPRESSION = /^(cron\((\S+ ){5}\S+\)|rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\))$/;
+
+/** The function that authorizes routes with this `auth` (checkCatalogue has made sure there is exactly one). */
+export function authorizerOf(c: ServiceCatalogue, auth: 'approvalLink'): string {
+  const key = Object.entries(c.functions).find(([, spec]) => spec.authorizes === auth)?.[0];
+  if (!key) throw new Error(`The catalogue has no function with authorizes: '${auth}'`);
+  return key;
+}
+
 /** What a function needs from the state machine, if anything. */
 export function stateMachineNeeds(spec: FunctionSpec): string[] {
   const needs: string[] = [];
@@ -75,6 +85,28 @@ export function checkCatalogue(c: ServiceCatalogue): void {
   for (const [key, spec] of Object.entries(c.functions)) {
     if (!/^[a-z][A-Za-z0-9]*$/.test(key)) problems.push(`function key "${key}" must be camelCase letters and digits`);
     if (spec.description.length > 256) problems.push(`function "${key}": description is over Lambda's 256 characters`);
+    if (spec.schedule) {
+      if (!SCHEDULE_EXPRESSION.test(spec.schedule.expression)) {
+        problems.push(`function "${key}": schedule expression "${spec.schedule.expression}" is not cron(…) with six fields or rate(<n> <unit>)`);
+      }
+      if (spec.schedule.description.length > 512) problems.push(`function "${key}": schedule description is over EventBridge's 512 characters`);
+    }
+    if (spec.authorizes) {
+      // An authorizer runs on unauthenticated input from the internet, before anything else: it may look, never touch.
+      const { table, ...rest } = spec.needs;
+      const touches = [...(table === 'readWrite' ? ['table: readWrite'] : []), ...Object.entries(rest).filter(([, v]) => v).map(([n]) => n)];
+      if (touches.length > 0) problems.push(`function "${key}" authorizes ${spec.authorizes} routes, so it may only read the table; it also needs ${touches.join(', ')}`);
+      if (c.routes.some((r) => r.function === key)) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot serve a route itself`);
+      if (invokedBy.has(key) || spec.schedule) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot also be invoked by the state machine or a schedule`);
+    }
+  }
+
+  for (const kind of new Set(c.routes.map((r) => r.auth ?? 'jwt'))) {
+    if (kind === 'jwt') continue;
+    const authorizers = Object.entries(c.functions).filter(([, spec]) => spec.authorizes === kind).map(([key]) => key);
+    if (authorizers.length !== 1) {
+      problems.push(`routes with auth "${kind}" need exactly one function with authorizes: '${kind}', found ${authorizers.length === 0 ? 'none' : authorizers.join(', ')}`);
+    }
   }
 
   if (problems.length > 0) throw new Error(`The function catalogue cannot be deployed:\n  - ${problems.join('\n  - ')}`);

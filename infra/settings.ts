@@ -24,6 +24,14 @@ export const CONTEXT_KEYS = {
   oidcAudience: 'offshore:oidcAudience',
   /** Identity-provider group whose members are the security team. */
   securityTeamGroup: 'offshore:securityTeamGroup',
+  /**
+   * `true` lets a synth that targets an AWS account (every `cdk deploy`) use the placeholder issuer
+   * when `offshore:oidcIssuer` is unset: a deployment on which no one can sign in (approver links
+   * still work). For a throwaway sandbox only.
+   */
+  allowExampleIdentityProvider: 'offshore:allowExampleIdentityProvider',
+  /** The AWS region of both stacks. The data is OFFICIAL-SENSITIVE: keep it in the UK. */
+  region: 'offshore:region',
 } as const;
 
 export const DEFAULT_EMAIL_FROM = 'offshore-approvals@example.gov.uk';
@@ -41,12 +49,17 @@ export interface DeploymentSettings {
   readonly approverDirectoryJson?: string;
   readonly oidcIssuer: string;
   readonly oidcAudience: string;
+  /** True while `oidcIssuer` is the placeholder (only ever when nothing will be deployed, or explicitly allowed). */
+  readonly oidcIssuerIsExample: boolean;
   readonly securityTeamGroup: string;
+  readonly region: string;
 }
 
 /** Placeholders until the department's identity provider is configured: tokens from nowhere match them. */
 export const EXAMPLE_OIDC_ISSUER = 'https://identity.example.gov.uk';
 export const DEFAULT_OIDC_AUDIENCE = 'offshore-approvals';
+/** London: the only UK AWS region. */
+export const DEFAULT_REGION = 'eu-west-2';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -77,6 +90,19 @@ function baseUrl(scope: Construct, key: string): string | undefined {
   return value.replace(/\/+$/, '');
 }
 
+function flag(scope: Construct, key: string): boolean {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function region(scope: Construct, key: string): string | undefined {
+  const value = text(scope, key);
+  if (value !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(value)) throw new Error(`Context ${key} is not an AWS region: "${value}"`);
+  return value;
+}
+
 function approverDirectory(scope: Construct, key: string): string | undefined {
   const raw: unknown = scope.node.tryGetContext(key);
   if (raw === undefined || raw === null || raw === '') return undefined;
@@ -98,8 +124,29 @@ function approverDirectory(scope: Construct, key: string): string | undefined {
   return json;
 }
 
+export interface ReadSettingsOptions {
+  /**
+   * The account the stacks are synthesized for. The CDK CLI sets it (CDK_DEFAULT_ACCOUNT) whenever
+   * it has credentials, which every `cdk deploy` has; an offline synth (CI) has none.
+   */
+  readonly account?: string;
+}
+
 /** Reads and validates every `offshore:*` context value; throws on the first invalid one. */
-export function readSettings(scope: Construct): DeploymentSettings {
+export function readSettings(scope: Construct, options: ReadSettingsOptions = {}): DeploymentSettings {
+  const oidcIssuer = baseUrl(scope, CONTEXT_KEYS.oidcIssuer) ?? EXAMPLE_OIDC_ISSUER;
+  const oidcIssuerIsExample = oidcIssuer === EXAMPLE_OIDC_ISSUER;
+  const allowExample = flag(scope, CONTEXT_KEYS.allowExampleIdentityProvider);
+  // A deployment must name the department's identity provider: refuse the placeholder whenever the
+  // synth is for an account, unless explicitly allowed. An offline synth keeps working (with a warning).
+  if (oidcIssuerIsExample && options.account !== undefined && !allowExample) {
+    throw new Error(
+      `Context ${CONTEXT_KEYS.oidcIssuer} is not set, so service owners and the security team could never sign in. ` +
+        `Set it to the department's OIDC issuer (https://…) and ${CONTEXT_KEYS.oidcAudience} to this service's client id, ` +
+        `in cdk.json or with -c ${CONTEXT_KEYS.oidcIssuer}=https://… ` +
+        `(for a throwaway sandbox only: -c ${CONTEXT_KEYS.allowExampleIdentityProvider}=true).`,
+    );
+  }
   return {
     emailFrom: email(scope, CONTEXT_KEYS.emailFrom) ?? DEFAULT_EMAIL_FROM,
     emailReplyTo: email(scope, CONTEXT_KEYS.emailReplyTo),
@@ -107,8 +154,10 @@ export function readSettings(scope: Construct): DeploymentSettings {
     securityTeamEmail: email(scope, CONTEXT_KEYS.securityTeamEmail),
     alarmEmail: email(scope, CONTEXT_KEYS.alarmEmail),
     approverDirectoryJson: approverDirectory(scope, CONTEXT_KEYS.approverDirectory),
-    oidcIssuer: baseUrl(scope, CONTEXT_KEYS.oidcIssuer) ?? EXAMPLE_OIDC_ISSUER,
+    oidcIssuer,
     oidcAudience: text(scope, CONTEXT_KEYS.oidcAudience) ?? DEFAULT_OIDC_AUDIENCE,
+    oidcIssuerIsExample,
     securityTeamGroup: text(scope, CONTEXT_KEYS.securityTeamGroup) ?? DEFAULT_SECURITY_TEAM_GROUP,
+    region: region(scope, CONTEXT_KEYS.region) ?? DEFAULT_REGION,
   };
 }

@@ -169,7 +169,8 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
         const arn = executionArn(stateMachineArn, executionName(request.requestId, request.round));
         let status: string;
         try {
-          status = (await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: arn }))).status ?? 'UNKNOWN';
+          // Metadata only: the execution's data is encrypted with a key this function deliberately cannot use.
+          status = (await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: arn, includedData: 'METADATA_ONLY' }))).status ?? 'UNKNOWN';
         } catch (error) {
           if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
           status = 'MISSING';

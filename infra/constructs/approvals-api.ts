@@ -23,8 +23,11 @@ export interface ApprovalsApiProps {
   readonly routes: readonly ApiRouteBinding[];
   /** The department's OIDC provider, which signs the tokens of service owners and the security team. */
   readonly identityProvider: { readonly issuer: string; readonly audience: string };
-  /** Authorizes the approver's pages by the link token (functions/authorize-approval-link.ts). */
-  readonly linkAuthorizer: IFunction;
+  /**
+   * Authorizes the approver's pages by the link token (functions/authorize-approval-link.ts).
+   * @default - none; required when a route has `auth: 'approvalLink'`
+   */
+  readonly linkAuthorizer?: IFunction;
   /**
    * Default-stage throttling for the whole API.
    * @default { rateLimit: 20, burstLimit: 40 }: far above the offshoring request volume of a
@@ -81,17 +84,23 @@ export class ApprovalsApi extends Construct {
 
     // Every route is authorized: service owners and the security team by the department's identity
     // provider (JWT), approvers (who have no account) by the single-use link token.
-    const authorizers = {
-      jwt: new HttpJwtAuthorizer('DepartmentIdentity', props.identityProvider.issuer, {
-        jwtAudience: [props.identityProvider.audience],
-        identitySource: ['$request.header.Authorization'],
-      }),
-      approvalLink: new HttpLambdaAuthorizer('ApprovalLink', props.linkAuthorizer, {
-        responseTypes: [HttpLambdaResponseType.SIMPLE],
-        identitySource: ['$request.querystring.token'],
-        // Never cached: a link is checked on every use.
-        resultsCacheTtl: Duration.seconds(0),
-      }),
+    const jwt = new HttpJwtAuthorizer('DepartmentIdentity', props.identityProvider.issuer, {
+      jwtAudience: [props.identityProvider.audience],
+      identitySource: ['$request.header.Authorization'],
+    });
+    const approvalLink = props.linkAuthorizer
+      ? new HttpLambdaAuthorizer('ApprovalLink', props.linkAuthorizer, {
+          responseTypes: [HttpLambdaResponseType.SIMPLE],
+          // API Gateway answers 401 without calling the function when the link has no token.
+          identitySource: ['$request.querystring.token'],
+          // Never cached: a link is checked on every use.
+          resultsCacheTtl: Duration.seconds(0),
+        })
+      : undefined;
+    const authorizerFor = (route: ApiRouteBinding) => {
+      if (route.auth === 'jwt') return jwt;
+      if (!approvalLink) throw new Error(`Route ${route.method} ${route.path} needs the approval link authorizer, and none was given`);
+      return approvalLink;
     };
     const integrations = new Map<IFunction, HttpLambdaIntegration>();
     for (const route of props.routes) {
@@ -101,7 +110,7 @@ export class ApprovalsApi extends Construct {
         integrations.set(route.handler, integration);
       }
       const method = HttpMethod[route.method as keyof typeof HttpMethod];
-      this.httpApi.addRoutes({ path: route.path, methods: [method], integration, authorizer: authorizers[route.auth] });
+      this.httpApi.addRoutes({ path: route.path, methods: [method], integration, authorizer: authorizerFor(route) });
     }
 
     new CfnOutput(this, 'Url', { value: this.url, description: 'Base URL of the offshore approvals API' });

@@ -1,11 +1,12 @@
-import { RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type CfnResource } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { tableDesign } from '../../functions/shared/store/table-design.ts';
 
-export type TableAccess = 'read' | 'readWrite';
+/** 'getItem': single-item reads of the table only (an authorizer's key lookup); 'read': every read, indexes too. */
+export type TableAccess = 'getItem' | 'read' | 'readWrite';
 
 export interface ApprovalsTableProps {
   /** Customer-managed key the table is encrypted with. */
@@ -26,9 +27,18 @@ export interface ApprovalsTableProps {
 // Data-plane actions only. No Scan (every access pattern is a key or index query), no streams.
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-// What DynamoDB needs from a caller of a table under a customer-managed key (as CDK's table grants).
+// What DynamoDB needs from a caller of a table under a customer-managed key: CDK's table grants
+// (kms:ReEncrypt*, kms:GenerateDataKey*) with each wildcard written out as the actions it stands for.
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
-export const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+const KEY_WRITE_ACTIONS = [
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:GenerateDataKeyPair',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+];
 
 /**
  * The single table (requests, approvals, audit trail, approval links, idempotency records), built
@@ -72,14 +82,22 @@ export class ApprovalsTable extends Construct {
 
   /**
    * Grants data access on the table and each of its indexes by name (no `index/*` wildcard), and
-   * use of the table key. The key actions are those CDK's own table grants use.
+   * use of the table key through DynamoDB only (`kms:ViaService`): a function can never call KMS
+   * with the key itself.
    */
   grantData(grantee: IGrantable, access: TableAccess): void {
+    const indexArns = this.indexNames.map((name) => `${this.tableArn}/index/${name}`);
     Grant.addToPrincipal({
       grantee,
-      actions: access === 'read' ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
-      resourceArns: [this.tableArn, ...this.indexNames.map((name) => `${this.tableArn}/index/${name}`)],
+      actions: access === 'getItem' ? ['dynamodb:GetItem'] : access === 'read' ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
+      resourceArns: access === 'getItem' ? [this.tableArn] : [this.tableArn, ...indexArns],
     });
-    this.encryptionKey.grant(grantee, ...(access === 'read' ? KEY_READ_ACTIONS : [...KEY_READ_ACTIONS, ...KEY_WRITE_ACTIONS]));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: access === 'readWrite' ? [...KEY_READ_ACTIONS, ...KEY_WRITE_ACTIONS] : KEY_READ_ACTIONS,
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 }

@@ -32,7 +32,8 @@ export interface OperationalAlarmsProps {
 
 /**
  * One alarm per thing that should never happen silently: a function error, a failed or timed-out
- * approval round, a 5xx from the API. Each goes to an encrypted SNS topic. (Aborted rounds are not
+ * approval round, a 5xx from the API, a failed invocation waiting in the dead-letter queue, a
+ * bounced email (and a bounce rate that puts sending at risk). Each goes to an encrypted SNS topic. (Aborted rounds are not
  * alarmed: stopping a round is something the service does on purpose.)
  */
 export class OperationalAlarms extends Construct {
@@ -55,10 +56,10 @@ export class OperationalAlarms extends Construct {
 
     const period = props.period ?? Duration.minutes(5);
     const action = new SnsAction(this.topic);
-    const alarm = (alarmId: string, metric: IMetric, description: string) => {
+    const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 1) => {
       const created = new Alarm(this, alarmId, {
         metric,
-        threshold: 1,
+        threshold,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -77,5 +78,12 @@ export class OperationalAlarms extends Construct {
     alarm('FailedInvocations', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'A failed invocation is waiting in the dead-letter queue');
     // SES publishes bounces per account: an approver who never gets their link is a stalled approval.
     alarm('EmailBounces', new Metric({ namespace: 'AWS/SES', metricName: 'Bounce', statistic: 'Sum', period }), 'An email to an approver, owner or the security team bounced');
+    // SES reviews an account whose bounce rate passes 5% and may pause its sending at 10%: act before then.
+    alarm(
+      'EmailBounceRate',
+      new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1) }),
+      "The account's email bounce rate reached 5%, where SES starts a review (at 10% it may pause sending)",
+      0.05,
+    );
   }
 }

@@ -1,19 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, type EnvName } from '../../functions/shared/config.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { fromRepoRoot } from '../paths.ts';
-import { KEY_WRITE_ACTIONS, type ApprovalsTable, type TableAccess } from './approvals-table.ts';
+import type { ApprovalsTable, TableAccess } from './approvals-table.ts';
 import type { EmailSender } from './email-sender.ts';
+import type { FailedInvocations } from './failed-invocations.ts';
 
 export const SERVICE_NAME = 'offshore-approvals';
+/** The CloudWatch namespace of the service's own metrics (Powertools Metrics, embedded metric format). */
+export const METRICS_NAMESPACE = 'OffshoreApprovals';
 
 /**
  * Every bundle is ESM; some CommonJS dependencies call `require` at run time, which ESM lacks.
@@ -45,7 +47,7 @@ export interface ProjectFunctionProps {
   /** Encrypts the function's log group (logs may hold personal data). */
   readonly logKey: IKey;
   /** Where failed asynchronous invocations go. */
-  readonly deadLetterQueue: IQueue;
+  readonly deadLetters: FailedInvocations;
 }
 
 /**
@@ -81,13 +83,17 @@ export class ProjectFunction extends Construct implements IGrantable {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
-      deadLetterQueue: props.deadLetterQueue,
       role: this.role,
       logGroup: this.logGroup,
       projectRoot: fromRepoRoot('.'),
       depsLockFilePath: fromRepoRoot('package-lock.json'),
+      // Powertools: Logger (JSON, INFO), Metrics (EMF to stdout: no permission needed), Tracer
+      // (X-Ray, active tracing above). Responses are never put in traces: they hold personal data.
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -106,6 +112,10 @@ export class ProjectFunction extends Construct implements IGrantable {
         logLevel: LogLevel.WARNING,
       },
     });
+    // The dead-letter target is set on the function resource rather than through the L2's
+    // `deadLetterQueue`, whose grant would add kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.
+    (this.function.node.defaultChild as CfnFunction).deadLetterConfig = { targetArn: props.deadLetters.queue.queueArn };
+    props.deadLetters.grantSend(this.role);
     acknowledge(
       this.role,
       'AwsSolutions-IAM5[Resource::*]',
@@ -126,15 +136,6 @@ export class ProjectFunction extends Construct implements IGrantable {
   /** Table access and TABLE_NAME. */
   bindTable(table: ApprovalsTable, access: TableAccess): this {
     table.grantData(this, access);
-    if (access === 'readWrite') {
-      for (const action of KEY_WRITE_ACTIONS.filter((a) => a.includes('*'))) {
-        acknowledge(
-          this.role,
-          `AwsSolutions-IAM5[Action::${action}]`,
-          `${action} on the table's own key only: DynamoDB asks for it when a caller writes to a table encrypted with a customer-managed key.`,
-        );
-      }
-    }
     return this.setEnvironment(ENV.tableName, table.tableName);
   }
 
@@ -151,7 +152,7 @@ export class ProjectFunction extends Construct implements IGrantable {
       stateMachine.grant(this, 'states:ListExecutions');
       executionGrants.push(stateMachine.grantExecution(this, 'states:DescribeExecution'));
     }
-    if (needs.stop) executionGrants.push(stateMachine.grantExecution(this, 'states:StopExecution', 'states:DescribeExecution'));
+    if (needs.stop) executionGrants.push(stateMachine.grantExecution(this, 'states:StopExecution'));
     for (const grant of executionGrants) {
       for (const statement of grant.principalStatements) {
         for (const resource of statement.resources) {

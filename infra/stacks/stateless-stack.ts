@@ -11,7 +11,7 @@ import { FunctionSchedule } from '../constructs/function-schedule.ts';
 import { LogsKey } from '../constructs/logs-key.ts';
 import { FailedInvocations } from '../constructs/failed-invocations.ts';
 import { fromRepoRoot } from '../paths.ts';
-import { checkCatalogue, pascalCase, projectCatalogue, type ServiceCatalogue } from '../service-catalogue.ts';
+import { authorizerOf, checkCatalogue, pascalCase, projectCatalogue, type ServiceCatalogue } from '../service-catalogue.ts';
 import type { DeploymentSettings } from '../settings.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -35,6 +35,7 @@ export class StatelessStack extends Stack {
   readonly api: ApprovalsApi;
   readonly workflow: ApprovalWorkflow;
   readonly alarms: OperationalAlarms;
+  readonly failedInvocations: FailedInvocations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -43,20 +44,20 @@ export class StatelessStack extends Stack {
 
     const logsKey = new LogsKey(this, 'LogsKey').key;
     const failed = new FailedInvocations(this, 'FailedInvocations');
+    this.failedInvocations = failed;
     const functions: Record<string, ProjectFunction> = {};
     for (const [key, spec] of Object.entries(catalogue.functions)) {
       functions[key] = new ProjectFunction(this, `${pascalCase(key)}Function`, {
         entry: spec.entry,
         description: spec.description,
         logKey: logsKey,
-        deadLetterQueue: failed.queue,
+        deadLetters: failed,
       });
     }
     this.functions = functions;
     const fn = (key: string): ProjectFunction => functions[key] ?? assertNever(key);
 
-    const linkAuthorizer = Object.entries(catalogue.functions).find(([, spec]) => spec.authorizes === 'approvalLink')?.[0];
-    if (!linkAuthorizer) throw new Error('The catalogue has no function that authorizes approvalLink routes');
+    const usesLinkAuth = catalogue.routes.some((route) => route.auth === 'approvalLink');
     this.api = new ApprovalsApi(this, 'Api', {
       routes: catalogue.routes.map((route) => ({
         method: route.method,
@@ -67,7 +68,7 @@ export class StatelessStack extends Stack {
       })),
       logKey: logsKey,
       identityProvider: { issuer: props.settings.oidcIssuer, audience: props.settings.oidcAudience },
-      linkAuthorizer: fn(linkAuthorizer).function,
+      linkAuthorizer: usesLinkAuth ? fn(authorizerOf(catalogue, 'approvalLink')).function : undefined,
     });
 
     this.workflow = new ApprovalWorkflow(this, 'Workflow', {

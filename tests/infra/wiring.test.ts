@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../functions/shared/config.ts';
 import { checkSubstitutions, readDefinition } from '../../infra/asl.ts';
 import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
-import { checkCatalogue, projectCatalogue, type ServiceCatalogue } from '../../infra/service-catalogue.ts';
+import { authorizerOf, checkCatalogue, projectCatalogue, type ServiceCatalogue } from '../../infra/service-catalogue.ts';
 import { rawNagFindings } from './nag-helpers.ts';
 
 /**
@@ -17,6 +17,8 @@ import { rawNagFindings } from './nag-helpers.ts';
  */
 
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+/** An offline synth (no account), whatever the environment running the tests has. */
+const OFFLINE = { account: null } as const;
 
 function variant(change: (c: { -readonly [K in keyof ServiceCatalogue]: ServiceCatalogue[K] }) => void): ServiceCatalogue {
   const copy = structuredClone(projectCatalogue) as { -readonly [K in keyof ServiceCatalogue]: ServiceCatalogue[K] };
@@ -38,7 +40,37 @@ describe('catalogue rules', () => {
 
   it('rejects a function the state machine invokes that also needs the state machine, naming the cycle', () => {
     expect(() => checkCatalogue(cyclic)).toThrow(/dependency cycle/);
-    expect(() => buildApp(SKIP_BUNDLING, { catalogue: cyclic })).toThrow(/is invoked by the state machine .* and also needs sendTaskResult/);
+    expect(() => buildApp(SKIP_BUNDLING, { ...OFFLINE, catalogue: cyclic })).toThrow(/is invoked by the state machine .* and also needs sendTaskResult/);
+  });
+
+  it('rejects a schedule EventBridge would refuse', () => {
+    for (const expression of ['every day', 'cron(0 6 * * ?)', 'rate(0 days)', 'rate(1 days)']) {
+      const bad = variant((c) => {
+        c.functions = { ...c.functions, monitor: { ...c.functions.monitor!, schedule: { expression, description: 'test' } } };
+      });
+      expect(() => checkCatalogue(bad), expression).toThrow(/schedule expression .* is not cron/);
+    }
+  });
+
+  it('keeps an authorizer read-only, off the routes, and one per kind of link authorization', () => {
+    const writes = variant((c) => {
+      const key = authorizerOf(c, 'approvalLink');
+      c.functions = { ...c.functions, [key]: { ...c.functions[key]!, needs: { table: 'readWrite', sendEmail: true } } };
+    });
+    expect(() => checkCatalogue(writes)).toThrow(/may only read the table; it also needs table: readWrite, sendEmail/);
+    const serves = variant((c) => {
+      c.routes = [...c.routes, { method: 'GET', path: '/authorize', function: authorizerOf(c, 'approvalLink') }];
+    });
+    expect(() => checkCatalogue(serves)).toThrow(/cannot serve a route itself/);
+    const none = variant((c) => {
+      c.functions = Object.fromEntries(Object.entries(c.functions).filter(([, spec]) => !spec.authorizes));
+    });
+    expect(() => checkCatalogue(none)).toThrow(/routes with auth "approvalLink" need exactly one function with authorizes: 'approvalLink', found none/);
+    const two = variant((c) => {
+      const key = authorizerOf(c, 'approvalLink');
+      c.functions = { ...c.functions, secondAuthorizer: c.functions[key]! };
+    });
+    expect(() => checkCatalogue(two)).toThrow(/found authorizeApprovalLink, secondAuthorizer/);
   });
 
   it('rejects routes and placeholders that name no function, and duplicate routes', () => {
@@ -80,7 +112,7 @@ describe('state machine placeholders', () => {
     const catalogue = variant((c) => {
       c.stateMachineFile = file;
     });
-    expect(() => buildApp(SKIP_BUNDLING, { catalogue })).toThrow(/\$\{UnmappedFunctionArn\} has no entry in stateMachineFunctions/);
+    expect(() => buildApp(SKIP_BUNDLING, { ...OFFLINE, catalogue })).toThrow(/\$\{UnmappedFunctionArn\} has no entry in stateMachineFunctions/);
   });
 });
 
@@ -96,6 +128,16 @@ describe('a catalogue that grows', () => {
       },
     };
     c.routes = [...c.routes, { method: 'POST', path: '/requests/{requestId}/pause', function: 'pauseRound' }];
+    // A second scheduled function, on a rate rather than a cron.
+    c.functions = {
+      ...c.functions,
+      weeklyDigest: {
+        entry: 'functions/get-request.ts',
+        description: 'Sends a weekly digest (test-only function)',
+        needs: { table: 'read', sendEmail: true },
+        schedule: { expression: 'rate(7 days)', description: 'Weekly digest (test-only schedule)' },
+      },
+    };
   });
   const directory = JSON.parse(readFileSync(fromRepoRoot('config/approver-directory.json'), 'utf8'));
   let built: BuiltApp;
@@ -110,7 +152,7 @@ describe('a catalogue that grows', () => {
         'offshore:alarmEmail': 'service-ops@example.gov.uk',
         'offshore:approverDirectory': JSON.stringify(directory, null, 2),
       },
-      { catalogue: grown },
+      { ...OFFLINE, catalogue: grown },
     );
     built.app.synth(); // throws on any unacknowledged cdk-nag error
     template = Template.fromStack(built.stateless);
@@ -136,7 +178,7 @@ describe('a catalogue that grows', () => {
     // One statement per function that stops executions (withdrawRequest in the real catalogue, and this one).
     expect(stop).toHaveLength(2);
     for (const statement of stop) {
-      expect(statement.Action).toEqual(['states:StopExecution', 'states:DescribeExecution']);
+      expect(statement.Action).toEqual('states:StopExecution');
       // arn:…:execution:<this machine's name>:* — built from this machine's ARN, nothing wider.
       const resource = JSON.stringify(statement.Resource);
       expect(resource).toContain(':execution:');
@@ -144,6 +186,33 @@ describe('a catalogue that grows', () => {
     }
     expect(variables('pauseRound')[ENV.stateMachineArn]).toEqual({ Ref: machineId });
     expect(rawNagFindings(built.app, { honourAcknowledgements: true })).toEqual([]);
+  });
+
+  it('runs every scheduled function from its own EventBridge rule, with retries and the dead-letter queue', () => {
+    const logical = (construct: { node: { defaultChild?: unknown } }) => Stack.of(built.stateless).getLogicalId(construct.node.defaultChild as CfnElement);
+    const queueArn = { 'Fn::GetAtt': [logical(built.stateless.failedInvocations.queue), 'Arn'] };
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual(['cron(0 6 * * ? *)', 'rate(7 days)']);
+    for (const key of ['monitor', 'weeklyDigest']) {
+      const fnArn = { 'Fn::GetAtt': [logical(built.stateless.functions[key]!.function), 'Arn'] };
+      const spec = grown.functions[key]!;
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: spec.schedule!.expression,
+        Description: spec.schedule!.description,
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: fnArn,
+            RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+            DeadLetterConfig: { Arn: queueArn },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: fnArn });
+    }
+    // EventBridge may write undeliverable events to the queue: the queue policy names each rule.
+    const queuePolicy = JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'));
+    for (const id of Object.keys(template.findResources('AWS::Events::Rule'))) expect(queuePolicy).toContain(`"${id}"`);
   });
 
   it('uses the configured public URL (without its trailing slash) and sender everywhere', () => {
@@ -170,13 +239,55 @@ describe('a catalogue that grows', () => {
 });
 
 describe('deployment settings', () => {
+  const ACCOUNT = { account: '111122223333' };
+  const ISSUER = 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0';
+  const jwtConfiguration = (built: BuiltApp) =>
+    Object.values(Template.fromStack(built.stateless).findResources('AWS::ApiGatewayV2::Authorizer'))
+      .map((a) => a.Properties)
+      .find((p) => p.AuthorizerType === 'JWT')?.JwtConfiguration;
+
+  it('refuses to synthesize for an account (as every deploy does) until the identity provider is set', () => {
+    expect(() => buildApp(SKIP_BUNDLING, ACCOUNT)).toThrow(/offshore:oidcIssuer is not set, so service owners and the security team could never sign in/);
+    expect(() => buildApp({ ...SKIP_BUNDLING, 'offshore:oidcIssuer': 'https://identity.example.gov.uk' }, ACCOUNT)).toThrow(/offshore:oidcIssuer is not set/);
+  });
+
+  it("uses the department's issuer and audience from context, with no warning", () => {
+    const built = buildApp({ ...SKIP_BUNDLING, 'offshore:oidcIssuer': ISSUER, 'offshore:oidcAudience': 'api://offshore-approvals' }, ACCOUNT);
+    expect(jwtConfiguration(built)).toEqual({ Issuer: ISSUER, Audience: ['api://offshore-approvals'] });
+    expect(built.stateless.account).toBe('111122223333');
+    expect(built.stateless.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
+  });
+
+  it('deploys the placeholder only when explicitly allowed (a throwaway sandbox)', () => {
+    for (const allowed of [true, 'true']) {
+      const built = buildApp({ ...SKIP_BUNDLING, 'offshore:allowExampleIdentityProvider': allowed }, ACCOUNT);
+      expect(jwtConfiguration(built)).toEqual({ Issuer: 'https://identity.example.gov.uk', Audience: ['offshore-approvals'] });
+    }
+  });
+
+  it('takes the region from offshore:region, never from the CLI profile', () => {
+    const previous = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'us-east-1';
+    try {
+      expect(buildApp(SKIP_BUNDLING, OFFLINE).stateless.region).toBe('eu-west-2');
+      expect(buildApp({ ...SKIP_BUNDLING, 'offshore:region': 'eu-west-1' }, OFFLINE).stateful.region).toBe('eu-west-1');
+    } finally {
+      if (previous === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = previous;
+    }
+  });
+
   it.each([
+    ['offshore:oidcIssuer', 'http://login.example.com', /must be an https:\/\/ URL/],
+    ['offshore:oidcIssuer', 'not a url', /not a URL/],
+    ['offshore:allowExampleIdentityProvider', 'yes', /must be true or false/],
+    ['offshore:region', 'London', /not an AWS region/],
     ['offshore:emailFrom', 'not-an-address', /not an email address/],
     ['offshore:alarmEmail', 'ops@', /not an email address/],
     ['offshore:publicBaseUrl', 'http://offshoring.example.gov.uk', /must be an https:\/\/ URL/],
     ['offshore:approverDirectory', '{"businessAreas":{}}', /Invalid approver directory/],
     ['offshore:approverDirectory', '{not json', /not valid JSON/],
   ])('refuses %s = %s', (key, value, message) => {
-    expect(() => buildApp({ ...SKIP_BUNDLING, [key]: value })).toThrow(message);
+    expect(() => buildApp({ ...SKIP_BUNDLING, [key]: value }, OFFLINE)).toThrow(message);
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { authorizeApprovalLink } from '../../functions/authorize-approval-link.ts';
+import { authorizeApprovalLink, makeHandler } from '../../functions/authorize-approval-link.ts';
+import { lambdaContext } from '../../local/api-server.ts';
 import { createRuntime } from '../../functions/shared/runtime.ts';
 import { hashLinkToken, mintLinkToken } from '../../functions/shared/links.ts';
 
@@ -34,5 +35,13 @@ describe('the approval link authorizer', () => {
     for (const token of [undefined, '', 'short', 'x'.repeat(44)]) expect(await authorize(event('APR-1', token))).toEqual({ isAuthorized: false });
     expect(await authorize(event(undefined, mintLinkToken()))).toEqual({ isAuthorized: false });
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it("answers API Gateway's simple response through the Lambda entry point (middleware included)", async () => {
+    const token = mintLinkToken();
+    ddb.on(GetCommand).resolves({ Item: { approvalId: 'APR-1' } });
+    const handler = makeHandler(createRuntime({ tableName: 'offshore-test' }));
+    expect(await handler(event('APR-1', token), lambdaContext('authorizeApprovalLink'))).toEqual({ isAuthorized: true });
+    expect(await handler(event('APR-2', token), lambdaContext('authorizeApprovalLink'))).toEqual({ isAuthorized: false });
   });
 });
