@@ -124,16 +124,7 @@ export function approvalStep(runtime: Runtime) {
     const at = clock().toISOString();
     try {
       await store.write([
-        {
-          Update: {
-            TableName: store.tableName,
-            Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-            UpdateExpression: 'SET #status = :lapsed, decidedAt = :at, reason = :reason REMOVE taskToken, gsi3pk, gsi3sk',
-            ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':lapsed': 'LAPSED', ':pending': 'PENDING', ':at': at, ':reason': 'approval not obtained in time' },
-          },
-        },
+        store.lapseApproval(approval, at, 'approval not obtained in time'),
         store.auditPut(approval.requestId, {
           eventId: ids.eventId(),
           at,

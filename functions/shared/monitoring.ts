@@ -244,18 +244,7 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
             request,
             { from: ['ESCALATED'], to: 'REJECTED', reason, at, set: { escalation: undefined } },
             { eventId: runtime.ids.eventId(), at, type: 'ESCALATION_LAPSED', actor: SYSTEM, round: request.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
-            [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-                  UpdateExpression: 'SET #status = :lapsed, decidedAt = :at, reason = :reason REMOVE gsi3pk, gsi3sk',
-                  ConditionExpression: '#status = :pending',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':lapsed': 'LAPSED', ':pending': 'PENDING', ':at': at, ':reason': 'no response in time' },
-                },
-              },
-            ],
+            [runtime.store.lapseApproval(approval, at, 'no response in time')],
           );
         } catch (error) {
           if (error instanceof StaleState) continue; // the Head answered meanwhile

@@ -63,14 +63,7 @@ export interface DescribeExecutionOutput {
   error?: string;
   cause?: string;
 }
-export interface ExecutionListItem {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: Date;
-  stopDate?: Date;
-}
+export type ExecutionListItem = Pick<DescribeExecutionOutput, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'stopDate'>;
 export interface ListExecutionsInput {
   stateMachineArn: string;
   statusFilter?: ExecutionStatus;

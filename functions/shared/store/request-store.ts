@@ -89,6 +89,20 @@ export class RequestStore {
     };
   }
 
+  /** Lapses a still-waiting approval (its window closed with no decision): counted as not obtained. */
+  lapseApproval(approval: Pick<ApprovalRecord, 'requestId' | 'round' | 'approvalId'>, at: string, reason: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
+        UpdateExpression: 'SET #status = :lapsed, decidedAt = :at, reason = :reason REMOVE taskToken, gsi3pk, gsi3sk',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':lapsed': 'LAPSED', ':pending': 'PENDING', ':at': at, ':reason': reason },
+      },
+    };
+  }
+
   /** Stores a new request, its approvals and its first audit events, all or nothing. */
   async createRequest(record: RequestRecord, approvals: ApprovalRecord[], events: AuditEvent[]): Promise<void> {
     await this.write([
