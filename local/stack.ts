@@ -68,11 +68,19 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
-async function freePort(host: string): Promise<number> {
-  const probe = createServer();
-  const url = await listen(probe, 0, host);
-  await closeServer(probe);
-  return Number(new URL(url).port);
+/**
+ * A server that holds its port from the start and serves once its real handler exists. The
+ * runtime needs the Step Functions and API URLs before those servers can be built; binding now
+ * (rather than probing a free port and binding later) means no other process can take the port.
+ */
+async function bindEarly(port: number, host: string): Promise<{ server: Server; url: string; serveWith(real: Server): void }> {
+  let real: Server | undefined;
+  const server = createServer((req, res) => {
+    if (real) real.emit('request', req, res);
+    else res.writeHead(503).end('starting');
+  });
+  const url = await listen(server, port, host);
+  return { server, url, serveWith: (handlerServer) => void (real = handlerServer) };
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -138,16 +146,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sesUrl = `http://${host}:${sesPort}`;
 
   const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
-  // The runtime needs the SFN and API URLs before their servers exist (links, endpoints): pick the ports first.
-  const stepFunctionsUrl = `http://${host}:${await freePort(host)}`;
-  const apiPort = options.port === 0 ? await freePort(host) : (options.port ?? 3000);
+  // The runtime needs the SFN and API URLs before their servers exist (links, endpoints): bind them first.
+  const sfnBinding = await bindEarly(0, host);
+  const apiBinding = await bindEarly(options.port ?? 3000, host);
+  const stepFunctionsUrl = sfnBinding.url;
+  const apiUrl = apiBinding.url;
 
   const runtime = createRuntime({
     tableName,
     stateMachineArn,
     region: LOCAL_REGION,
     endpoints: { dynamoDb: dynamoDbUrl, ses: sesUrl, stepFunctions: stepFunctionsUrl },
-    publicBaseUrl: `http://${host}:${apiPort}`,
+    publicBaseUrl: apiUrl,
     ...options.runtime,
   });
   await ensureTable(runtime.clients.dynamoDb, tableName);
@@ -166,18 +176,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ]),
     ),
   });
-  const sfnServer = createStepFunctionsServer(stepFunctions);
-  await listen(sfnServer, Number(new URL(stepFunctionsUrl).port), host);
+  sfnBinding.serveWith(createStepFunctionsServer(stepFunctions));
 
   const identitySecret = options.identitySecret ?? process.env.LOCAL_IDENTITY_SECRET ?? DEFAULT_DEV_SECRET;
-  const api = createApiServer({
+  apiBinding.serveWith(createApiServer({
     handlers,
     authenticate: (token) => {
       const verdict = verifyDevToken(token, identitySecret);
       return 'claims' in verdict ? { claims: asGatewayClaims(verdict.claims) } : verdict;
     },
-  });
-  const apiUrl = await listen(api, apiPort, host);
+  }));
 
   return {
     apiUrl,
@@ -191,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tokenFor: (identity) => mintDevToken(identity, identitySecret),
     async close() {
       stepFunctions.close();
-      await Promise.all([closeServer(api), closeServer(sfnServer), closeServer(ses), dynamo.close()]);
+      await Promise.all([closeServer(apiBinding.server), closeServer(sfnBinding.server), closeServer(ses), dynamo.close()]);
       runtime.clients.dynamoDb.destroy();
       runtime.clients.stepFunctions.destroy();
       runtime.clients.ses.destroy();
