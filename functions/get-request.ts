@@ -1,7 +1,7 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { NotFound, ValidationFailed } from '#shared/errors';
-import { assertCanRead, callerOf } from '#shared/identity';
+import { assertCanRead, callerOf, ownsRequest } from '#shared/identity';
 import type { RequestView } from '#shared/store/request-store';
 
 /** The request as its service owner and the security team see it: never tokens or internal keys. */
@@ -43,16 +43,17 @@ export function getOffshoringRequest(runtime: Runtime) {
     if (!event.pathParameters?.requestId) {
       const next = event.queryStringParameters?.next;
       if (next !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(next)) throw new ValidationFailed([{ path: 'next', message: 'must be the next token from the previous page' }]);
+      // Listed by the owner's email, kept only where the caller is the owner (by subject once recorded).
       const page = await runtime.store.listByOwner(caller.email, 50, next);
       return json(200, {
-        requests: page.requests.map((r) => ({ requestId: r.requestId, serviceName: r.request.serviceName, status: r.status, round: r.round, submittedAt: r.submittedAt, updatedAt: r.updatedAt, lateNotice: r.lateNotice })),
+        requests: page.requests.filter((r) => ownsRequest(caller, r)).map((r) => ({ requestId: r.requestId, serviceName: r.request.serviceName, status: r.status, round: r.round, submittedAt: r.submittedAt, updatedAt: r.updatedAt, lateNotice: r.lateNotice })),
         ...(page.next ? { next: page.next } : {}),
       });
     }
     const requestId = pathParameter(event, 'requestId');
     const view = await runtime.store.getRequestView(requestId);
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
-    assertCanRead(caller, view.request);
+    await assertCanRead(runtime, caller, view.request);
     return json(200, presentRequest(view));
   };
 }

@@ -84,6 +84,8 @@ export function submitOffshoringRequest(runtime: Runtime) {
       submittedAt: at,
       updatedAt: at,
       submittedBy,
+      // The named owner submitting binds the request to their subject; one submitted for them is bound at their first sign-in.
+      ...(caller.email === request.serviceOwner.email.toLowerCase() ? { serviceOwnerSubject: caller.sub } : {}),
       version: 0,
     };
     const submitted: AuditEvent = {

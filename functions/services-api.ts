@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { Forbidden, NotFound, ValidationFailed } from '#shared/errors';
-import { actorOf, assertSecurityTeam, callerOf } from '#shared/identity';
+import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#shared/identity';
 import { toFieldErrors } from '#shared/request';
 import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#shared/register';
 import { reviewStatus } from '#policy/offshoring-policy';
@@ -33,7 +33,7 @@ export function servicesApi(runtime: Runtime) {
     const entry = await getRegisterEntry(runtime, serviceId);
     if (!entry) throw new NotFound(`No service ${serviceId} in the offshore service register`, { serviceId });
     // Owners see their own service; the security team sees and reviews all.
-    if (!caller.securityTeam && caller.email !== entry.serviceOwner.email.toLowerCase()) throw new Forbidden(`Only the security team or the owner may see ${serviceId}`);
+    if (!caller.securityTeam && !ownsService(caller, entry)) throw new Forbidden(`Only the security team or the owner may see ${serviceId}`);
     if (method === 'POST') {
       assertSecurityTeam(caller);
       const review = ReviewSchema.safeParse(event.body);

@@ -30,7 +30,7 @@ export function withdrawRequest(runtime: Runtime) {
     const view = await store.getRequestView(requestId);
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
     const { request } = view;
-    assertOwner(caller, request);
+    await assertOwner(runtime, caller, request);
     if (!(WITHDRAWABLE as readonly string[]).includes(request.status)) {
       throw new Conflict(`Request ${requestId} is ${request.status} and can no longer be withdrawn`, { requestId, status: request.status });
     }

@@ -9,6 +9,10 @@ import { Forbidden, Unauthenticated } from './errors.ts';
  * does the same with a signed development token (local/dev-identity.ts). Handlers only read claims.
  */
 export interface Caller {
+  /**
+   * The identity provider's immutable subject: Entra's object id (`oid`) when the token carries one,
+   * else `sub`. Ownership is decided by it; an email address can change hands, a subject cannot.
+   */
   sub: string;
   email: string;
   name?: string;
@@ -28,7 +32,8 @@ export function callerOf(event: HttpEvent, runtime: Pick<Runtime, 'securityTeamG
   const email = typeof claims?.email === 'string' ? claims.email.toLowerCase() : undefined;
   if (!claims || typeof claims.sub !== 'string' || !email) throw new Unauthenticated('Sign in with your department account: the request carries no identity with an email address');
   const groups = [...claimList(claims.groups), ...claimList(claims['cognito:groups'])];
-  return { sub: claims.sub, email, ...(typeof claims.name === 'string' ? { name: claims.name } : {}), securityTeam: groups.includes(runtime.securityTeamGroup) };
+  const subject = typeof claims.oid === 'string' && claims.oid !== '' ? claims.oid : claims.sub;
+  return { sub: subject, email, ...(typeof claims.name === 'string' ? { name: claims.name } : {}), securityTeam: groups.includes(runtime.securityTeamGroup) };
 }
 
 /** The caller as the audit trail records them. */
@@ -38,19 +43,46 @@ export function actorOf(caller: Caller): Actor {
 
 const same = (a?: string, b?: string) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
-/** A request is its service owner's and its submitter's. */
-export function ownsRequest(caller: Caller, request: Pick<RequestRecord, 'request' | 'submittedBy'>): boolean {
-  return same(caller.email, request.request.serviceOwner.email) || same(caller.email, request.submittedBy.email);
+type Owned = Pick<RequestRecord, 'request' | 'submittedBy' | 'requestId' | 'serviceOwnerSubject'>;
+
+/**
+ * The subject a request belongs to: recorded when its service owner submitted it, or when the named
+ * owner first signed in to a request the security team submitted for them. Undefined until then.
+ */
+export function ownerSubjectOf(record: Omit<Owned, 'requestId'>): string | undefined {
+  return record.serviceOwnerSubject ?? (record.submittedBy.kind === 'SERVICE_OWNER' ? record.submittedBy.sub : undefined);
 }
 
-/** Issue 6: a service owner may act only on their own requests. */
-export function assertOwner(caller: Caller, request: Pick<RequestRecord, 'request' | 'submittedBy' | 'requestId'>): void {
-  if (!ownsRequest(caller, request)) throw new Forbidden(`Only the service owner of ${request.requestId} may do this`);
+/**
+ * Whether the caller is the request's service owner: by subject once one is recorded; before that,
+ * by the named owner's email (the caller then becomes the owner: see `assertOwner`).
+ */
+export function ownsRequest(caller: Caller, record: Omit<Owned, 'requestId'>): boolean {
+  const subject = ownerSubjectOf(record);
+  return subject !== undefined ? caller.sub === subject : same(caller.email, record.request.serviceOwner.email);
+}
+
+/**
+ * A service owner may act only on their own requests. The first time the named owner signs in to a
+ * request submitted on their behalf, their subject is recorded (once: a conditional write), so a later
+ * holder of the same email address is not the owner.
+ */
+export async function assertOwner(runtime: Pick<Runtime, 'store'>, caller: Caller, record: Owned): Promise<void> {
+  if (!ownsRequest(caller, record)) throw new Forbidden(`Only the service owner of ${record.requestId} may do this`);
+  if (ownerSubjectOf(record) === undefined && !(await runtime.store.recordServiceOwnerSubject(record.requestId, caller.sub))) {
+    const now = await runtime.store.getRequest(record.requestId);
+    if (!now || ownerSubjectOf(now) !== caller.sub) throw new Forbidden(`Only the service owner of ${record.requestId} may do this`);
+  }
 }
 
 /** Owners read their own requests; the security team reads all. */
-export function assertCanRead(caller: Caller, request: Pick<RequestRecord, 'request' | 'submittedBy' | 'requestId'>): void {
-  if (!caller.securityTeam) assertOwner(caller, request);
+export async function assertCanRead(runtime: Pick<Runtime, 'store'>, caller: Caller, record: Owned): Promise<void> {
+  if (!caller.securityTeam) await assertOwner(runtime, caller, record);
+}
+
+/** The owner of a register entry: by subject when the approved request recorded one, else by the named owner's email. */
+export function ownsService(caller: Caller, entry: { serviceOwner: { email: string }; serviceOwnerSubject?: string }): boolean {
+  return entry.serviceOwnerSubject !== undefined ? caller.sub === entry.serviceOwnerSubject : same(caller.email, entry.serviceOwner.email);
 }
 
 export function assertSecurityTeam(caller: Caller): void {

@@ -6,6 +6,7 @@ import type { Runtime } from './runtime.ts';
 import type { RequestView } from './store/request-store.ts';
 import { SYSTEM, type Actor } from './store/records.ts';
 import { OffshoreLocationSchema, PersonSchema } from './request.ts';
+import { ownerSubjectOf } from './identity.ts';
 
 /**
  * The offshore service register: every approved request becomes (or, for a CHANGE naming its
@@ -25,6 +26,8 @@ export const RegisterEntrySchema = z.object({
   dataClassification: z.enum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
   dataCategories: z.array(z.enum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'])),
   serviceOwner: z.object(PersonSchema.shape),
+  /** The owner's identity-provider subject, from the approved request (functions/shared/identity.ts). */
+  serviceOwnerSubject: z.string().optional(),
   approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),
   approvedAt: z.string(),
   reviewDue: z.string(),
@@ -59,6 +62,7 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
   const previous = await getRegisterEntry(runtime, serviceId);
   const approvedAt = runtime.clock();
   const r = request.request;
+  const ownerSubject = ownerSubjectOf(request);
   const entry: RegisterEntry = {
     serviceId,
     version: (previous?.version ?? 0) + 1,
@@ -72,6 +76,7 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
     dataClassification: r.dataClassification,
     dataCategories: r.dataCategories,
     serviceOwner: r.serviceOwner,
+    ...(ownerSubject ? { serviceOwnerSubject: ownerSubject } : {}),
     approvals: view.approvals
       .filter((a) => a.round === request.round && a.kind === 'APPROVAL')
       .map(({ role, name, email, decidedAt }) => ({ role, name, email, ...(decidedAt ? { decidedAt } : {}) })),

@@ -22,7 +22,7 @@ import { sendRecordedEmail } from './email/send.ts';
 export async function loadRejected(runtime: Runtime, requestId: string, caller: Caller): Promise<RequestView> {
   const view = await runtime.store.getRequestView(requestId);
   if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
-  assertOwner(caller, view.request);
+  await assertOwner(runtime, caller, view.request);
   if (!rejectionRoutesOpen(view.request.status)) {
     throw new Conflict(`Request ${requestId} is ${view.request.status}: this is open only to a rejected request (Offshoring Policy, Process 3)`, {
       requestId,

@@ -58,11 +58,22 @@ describe('caller identity from JWT claims', () => {
     expect(claimList(['a'])).toEqual(['a']);
     expect(claimList(undefined)).toEqual([]);
   });
-  it('treats the service owner and the submitter as owning a request, case-insensitively', () => {
-    const request = { request: { serviceOwner: { email: 'Owner@justice.gov.uk' } }, submittedBy: { email: 'submitter@justice.gov.uk' } } as never;
-    expect(ownsRequest({ sub: '', email: 'owner@justice.gov.uk', securityTeam: false }, request)).toBe(true);
-    expect(ownsRequest({ sub: '', email: 'submitter@justice.gov.uk', securityTeam: false }, request)).toBe(true);
-    expect(ownsRequest({ sub: '', email: 'other@justice.gov.uk', securityTeam: true }, request)).toBe(false);
+  it("takes Entra's immutable object id (oid) as the subject when the token carries one", () => {
+    expect(callerOf(event({ sub: 'pairwise-sub', oid: '0f1e2d3c-oid', email: 'a@justice.gov.uk' }), runtime).sub).toBe('0f1e2d3c-oid');
+    expect(callerOf(event({ sub: 'only-sub', email: 'a@justice.gov.uk' }), runtime).sub).toBe('only-sub');
+  });
+  it('decides ownership by the recorded subject, and by the named owner\'s email only while none is recorded', () => {
+    const caller = (sub: string, email: string) => ({ sub, email, securityTeam: false });
+    const bound = { request: { serviceOwner: { email: 'Owner@justice.gov.uk' } }, submittedBy: { kind: 'SERVICE_OWNER', sub: 's-owner' }, serviceOwnerSubject: 's-owner' } as never;
+    expect(ownsRequest(caller('s-owner', 'renamed@justice.gov.uk'), bound)).toBe(true);
+    expect(ownsRequest(caller('s-other', 'owner@justice.gov.uk'), bound)).toBe(false);
+    // Submitted by the security team for the owner: the named owner's email matches until a subject is recorded.
+    const unbound = { request: { serviceOwner: { email: 'Owner@justice.gov.uk' } }, submittedBy: { kind: 'SECURITY_TEAM', sub: 's-sec' } } as never;
+    expect(ownsRequest(caller('s-anyone', 'owner@justice.gov.uk'), unbound)).toBe(true);
+    expect(ownsRequest(caller('s-sec', 'sam.security@justice.gov.uk'), unbound)).toBe(false);
+    // A record written before subjects were recorded separately: the owner who submitted it, by subject.
+    const submittedByOwner = { request: { serviceOwner: { email: 'owner@justice.gov.uk' } }, submittedBy: { kind: 'SERVICE_OWNER', sub: 's-owner' } } as never;
+    expect(ownsRequest(caller('s-other', 'owner@justice.gov.uk'), submittedByOwner)).toBe(false);
   });
 });
 

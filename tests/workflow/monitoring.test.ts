@@ -160,6 +160,8 @@ describe('continual monitoring', () => {
     expect((await h.api('/services', {}, 'priya.shah@justice.gov.uk')).status).toBe(403);
     expect((await h.api(`/services/${overdue}`, {}, 'priya.shah@justice.gov.uk')).status).toBe(200);
     expect((await h.api(`/services/${healthy}`, {}, 'priya.shah@justice.gov.uk')).status).toBe(403);
+    // The owner is the person who owned the approved request (its identity-provider subject), not whoever holds the email now.
+    expect((await h.api(`/services/${overdue}`, {}, { email: 'priya.shah@justice.gov.uk', sub: 'idp-someone-else' })).status).toBe(403);
     expect((await h.api('/monitoring/runs', {}, 'priya.shah@justice.gov.uk')).status).toBe(403);
     expect((await h.api('/monitoring/runs', {}, null)).status).toBe(401);
   });

@@ -86,7 +86,7 @@ describe('identity (the local stand-in for the department identity provider)', (
 
   it('lets a service owner follow their own request, and records who they are on the audit trail', async () => {
     const { body } = await h.submit(singleAreaRequest());
-    const res = await h.api(`/requests/${body.requestId}`, {}, { email: OWNER, name: 'Priya Shah', sub: 'idp-priya' });
+    const res = await h.api(`/requests/${body.requestId}`, {}, { email: OWNER, name: 'Priya Shah' });
     expect(res.status).toBe(200);
     expect(res.body.audit[0].actor).toMatchObject({ kind: 'SERVICE_OWNER', email: OWNER, sub: `local-${OWNER}` });
   });
@@ -98,6 +98,31 @@ describe('identity (the local stand-in for the department identity provider)', (
     const withdraw = await h.api(`/requests/${body.requestId}/withdrawal`, { method: 'POST' }, other);
     expect(withdraw.status).toBe(403);
     expect((await h.status(body.requestId)).status).toBe('PENDING_APPROVAL');
+  });
+
+  it("decides ownership by the identity provider's subject: a new holder of the owner's email is not the owner", async () => {
+    const owner = { email: OWNER, sub: 'idp-subject-priya' };
+    const submitted = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) }, owner);
+    expect(submitted.status).toBe(201);
+    const { requestId } = submitted.body;
+    const sameEmail = { email: OWNER, sub: 'idp-subject-someone-else' };
+    expect((await h.api(`/requests/${requestId}`, {}, sameEmail)).status).toBe(403);
+    expect((await h.api(`/requests/${requestId}/withdrawal`, { method: 'POST' }, sameEmail)).status).toBe(403);
+    expect((await h.api('/requests', {}, sameEmail)).body.requests.map((r: { requestId: string }) => r.requestId)).not.toContain(requestId);
+    // The owner whose email address changed is still the owner.
+    expect((await h.api(`/requests/${requestId}`, {}, { email: 'priya.shah@digital.justice.gov.uk', sub: owner.sub })).status).toBe(200);
+    expect((await h.api('/requests', {}, owner)).body.requests.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
+    expect((await h.status(requestId)).status).toBe('PENDING_APPROVAL');
+  });
+
+  it('binds a request the security team submitted to the named owner at their first sign-in, and no one else after', async () => {
+    const submitted = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) });
+    expect(submitted.status).toBe(201);
+    const { requestId } = submitted.body;
+    expect((await h.api(`/requests/${requestId}`, {}, { email: 'alex.morgan@justice.gov.uk', sub: 'idp-alex' })).status).toBe(403);
+    expect((await h.api(`/requests/${requestId}`, {}, { email: OWNER, sub: 'idp-first-holder' })).status).toBe(200);
+    expect((await h.api(`/requests/${requestId}`, {}, { email: OWNER, sub: 'idp-second-holder' })).status).toBe(403);
+    expect((await h.api(`/requests/${requestId}`, {}, { email: OWNER, sub: 'idp-first-holder' })).status).toBe(200);
   });
 
   it('refuses a submission on behalf of another service owner with 403', async () => {

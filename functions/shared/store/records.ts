@@ -59,6 +59,12 @@ export const RequestRecordSchema = z.object({
   submittedAt: z.string(),
   updatedAt: z.string(),
   submittedBy: ActorSchema,
+  /**
+   * The identity provider's subject of the service owner (functions/shared/identity.ts): recorded at
+   * submission when the owner submits, or at the named owner's first sign-in when the security team
+   * submitted for them. Ownership is checked against it; the email stays for display and matching.
+   */
+  serviceOwnerSubject: z.string().optional(),
   /** Offshoring Policy, Process 3(b): the Departmental Head's endorsement carried into the next round. */
   endorsement: z
     .object({ name: z.string(), email: z.string(), businessArea: z.string(), at: z.string(), caseForApproval: z.string() })

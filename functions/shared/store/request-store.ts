@@ -3,9 +3,10 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { keys, SK_PREFIX } from './keys.ts';
 import {
   ApprovalRecordSchema,
@@ -176,6 +177,28 @@ export class RequestStore {
       requests: (page.Items ?? []).map((item) => RequestRecordSchema.parse(item)),
       ...(page.LastEvaluatedKey ? { next: Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * Records the service owner's subject on a request that has none yet. False if one was recorded
+   * first (or the request is gone): the caller then re-reads to see whose it is.
+   */
+  async recordServiceOwnerSubject(requestId: string, subject: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.request(requestId),
+          UpdateExpression: 'SET serviceOwnerSubject = :subject',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(serviceOwnerSubject)',
+          ExpressionAttributeValues: { ':subject': subject },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async appendAudit(requestId: string, event: AuditEvent): Promise<void> {
