@@ -46,7 +46,8 @@ export const OffshoringRequestSchema = z.strictObject({
   description: text(5000),
   changeType: z.enum(CHANGE_TYPES),
   /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
-  businessAreas: uniqueList(z.string().trim().toUpperCase(), 'business area'),
+  // A blank entry would be no area at all, and would turn a single-area request into a wider MoJ one (Process 1).
+  businessAreas: uniqueList(z.string().trim().min(1, 'must name a business area, not be blank').toUpperCase(), 'business area'),
   dataClassification: z.enum(DATA_CLASSIFICATIONS),
   dataCategories: uniqueList(z.enum(DATA_CATEGORIES), 'data category'),
   offshoreLocations: z

@@ -29,6 +29,13 @@ describe('the offshoring request', () => {
     expect(request.offshoreLocations[0]?.country).toBe('IN');
   });
 
+  it('refuses a blank business area, which would otherwise change who approves', () => {
+    for (const blank of ['', ' \t']) {
+      expect(problems({ ...singleAreaRequest(), businessAreas: ['HMCTS', blank] })).toEqual([{ path: 'businessAreas.1', message: 'must name a business area, not be blank' }]);
+      expect(problems({ ...singleAreaRequest(), businessAreas: [blank] })).toEqual([{ path: 'businessAreas.0', message: 'must name a business area, not be blank' }]);
+    }
+  });
+
   it('lists every problem with its field path, not just the first', () => {
     const body = {
       ...singleAreaRequest(),
