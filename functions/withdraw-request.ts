@@ -25,7 +25,10 @@ export function withdrawRequest(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const caller = callerOf(event, runtime);
     const requestId = pathParameter(event, 'requestId');
-    const parsed = WithdrawalSchema.safeParse(event.body === undefined || event.body === '' ? {} : event.body);
+    // No body at all means no reason given. A JSON body must be the object: `""` or `null` is refused, never read as "no body".
+    const sentJson = /json/i.test(event.headers?.['content-type'] ?? '');
+    const noBody = event.body === undefined || (event.body === '' && !sentJson);
+    const parsed = WithdrawalSchema.safeParse(noBody ? {} : event.body);
     if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
     const view = await store.getRequestView(requestId);
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });

@@ -125,6 +125,18 @@ describe('identity (the local stand-in for the department identity provider)', (
     expect((await h.api(`/requests/${requestId}`, {}, { email: OWNER, sub: 'idp-first-holder' })).status).toBe(200);
   });
 
+  it('refuses a withdrawal whose JSON body is not an object, and changes nothing', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    for (const scalar of ['""', 'null', '"withdraw"', '[]']) {
+      const res = await h.api(`/requests/${body.requestId}/withdrawal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: scalar }, OWNER);
+      expect(res.status, scalar).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({ path: '' });
+    }
+    const view = await h.status(body.requestId);
+    expect(view.status).toBe('PENDING_APPROVAL');
+    expect(view.audit.map((e: { type: string }) => e.type)).not.toContain('REQUEST_WITHDRAWN');
+  });
+
   it('refuses a submission on behalf of another service owner with 403', async () => {
     const res = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) }, 'alex.morgan@justice.gov.uk');
     expect(res.status).toBe(403);
