@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
 
 /**
  * Local stand-in for the department's identity provider. On AWS the HTTP API's JWT authorizer
@@ -9,6 +10,14 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 export const DEV_ISSUER = 'offshore-approvals-local';
 export const DEV_AUDIENCE = 'offshore-approvals';
 export const DEFAULT_DEV_SECRET = 'local-development-only-not-a-secret';
+
+/**
+ * The secret and security-team group every local entry point uses (npm start, npm run token,
+ * npm run monitor), so a token one of them mints is one the others accept.
+ */
+export function localIdentitySettings(env: NodeJS.ProcessEnv = process.env): { secret: string; securityTeamGroup: string } {
+  return { secret: env.LOCAL_IDENTITY_SECRET || DEFAULT_DEV_SECRET, securityTeamGroup: env.SECURITY_TEAM_GROUP || DEFAULT_SECURITY_TEAM_GROUP };
+}
 
 export interface DevIdentity {
   email: string;

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_DEV_SECRET, mintDevToken } from './dev-identity.ts';
-import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
+import { localIdentitySettings, mintDevToken } from './dev-identity.ts';
 
 /**
  * `npm run -s token -- alex.morgan@justice.gov.uk [--security] [--name "Alex Morgan"]`
@@ -15,10 +14,11 @@ if (!email) {
   console.error('Usage: npm run -s token -- <email> [--security] [--name "Full Name"] [--hours 12]');
   process.exit(2);
 }
+const { secret, securityTeamGroup } = localIdentitySettings();
 console.log(
   mintDevToken(
-    { email, name: values.name, groups: values.security ? [process.env.SECURITY_TEAM_GROUP ?? DEFAULT_SECURITY_TEAM_GROUP] : [] },
-    process.env.LOCAL_IDENTITY_SECRET ?? DEFAULT_DEV_SECRET,
+    { email, name: values.name, groups: values.security ? [securityTeamGroup] : [] },
+    secret,
     { ttlSeconds: Number(values.hours) * 3600 },
   ),
 );
