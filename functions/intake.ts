@@ -1,10 +1,10 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { httpHandler, json, type HttpEvent } from '#shared/http';
+import type { Context } from 'aws-lambda';
+import { httpHandler, json, type HttpEvent, type HttpResult } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { Forbidden, ValidationFailed } from '#shared/errors';
-import { actorOf, callerOf } from '#shared/identity';
+import { actorOf, callerOf, type Caller } from '#shared/identity';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#shared/request';
 import { unknownBusinessAreas } from '#policy/offshoring-policy';
 import type { ApproverDirectory } from '#shared/directory';
@@ -56,14 +56,10 @@ export interface SubmissionResponse {
 
 /** POST /requests: a service owner submits an offshoring request. */
 export function submitOffshoringRequest(runtime: Runtime) {
-  const { store, clock, ids, directory } = runtime;
-  return async (event: HttpEvent) => {
-    const caller = callerOf(event, runtime);
-    const request = validateOffshoringRequest(event.body, directory);
-    // A service owner submits their own requests; the security team may register one for an owner (e.g. an existing contract).
-    if (!caller.securityTeam && caller.email !== request.serviceOwner.email.toLowerCase()) {
-      throw new Forbidden(`You are signed in as ${caller.email}: submit requests where you are the service owner`);
-    }
+  const { store, clock, ids } = runtime;
+  const submitOnce = idempotentSubmission(runtime, (submission) => submit(submission.caller, submission.request));
+
+  async function submit(caller: Caller, request: OffshoringRequest) {
     await checkServiceReference(runtime, request);
     const now = clock();
     const at = now.toISOString();
@@ -117,12 +113,42 @@ export function submitOffshoringRequest(runtime: Runtime) {
       respondBy: planned.timeline.respondBy,
     };
     return json(201, body, { Location: `/requests/${requestId}` });
+  }
+
+  return async (event: HttpEvent, context: Context) => {
+    const caller = callerOf(event, runtime);
+    // Validated before the idempotency layer sees it: a refused body is never hashed, stored or replayed.
+    const request = validateOffshoringRequest(event.body, runtime.directory);
+    // A service owner submits their own requests; the security team may register one for an owner (e.g. an existing contract).
+    if (!caller.securityTeam && caller.email !== request.serviceOwner.email.toLowerCase()) {
+      throw new Forbidden(`You are signed in as ${caller.email}: submit requests where you are the service owner`);
+    }
+    const idempotencyKey = event.headers?.['idempotency-key'];
+    if (!idempotencyKey) return submit(caller, request);
+    return submitOnce({ idempotencyKey, caller, request }, context);
   };
 }
 
-/** A retried submission with the same Idempotency-Key returns the first response and creates nothing. */
-function idempotentByHeader(runtime: Runtime) {
-  return makeHandlerIdempotent({
+interface Submission {
+  idempotencyKey: string;
+  caller: Caller;
+  request: OffshoringRequest;
+}
+
+/**
+ * One Idempotency-Key, scoped to the caller, creates at most one request: a retry gets the first
+ * response, a concurrent duplicate 409, the same key with another request 422 (and the first
+ * request again still replays). Powertools' function wrapper, not its Middy middleware: the
+ * middleware deletes records it never acquired, letting duplicates through
+ * (aws-powertools/powertools-lambda-typescript#5675, fixed by #5676, not in 2.35.0).
+ */
+function idempotentSubmission(runtime: Runtime, submit: (submission: Submission) => Promise<HttpResult>) {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: "join('|', [caller.sub, idempotencyKey])",
+    payloadValidationJmesPath: 'request',
+    expiresAfterSeconds: 24 * 60 * 60,
+  });
+  const once = makeIdempotent(async (submission: Submission, _context: Context) => submit(submission), {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: runtime.tableName,
       awsSdkV3Client: runtime.clients.dynamoDb,
@@ -131,17 +157,15 @@ function idempotentByHeader(runtime: Runtime) {
       staticPkValue: keys.idempotencyPartition('intake'),
       expiryAttr: 'expiresAt',
     }),
-    config: new IdempotencyConfig({
-      // Scoped to the caller: one owner's key never replays another's response.
-      eventKeyJmesPath: 'headers."idempotency-key" && join(\'|\', [requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"])',
-      payloadValidationJmesPath: 'body',
-      expiresAfterSeconds: 24 * 60 * 60,
-      throwOnNoIdempotencyKey: false,
-    }),
+    config,
   });
+  return (submission: Submission, context: Context) => {
+    // An in-progress record expires with the invocation, so a retry after a timeout is not refused for ever.
+    config.registerLambdaContext(context);
+    return once(submission, context);
+  };
 }
 
-export const makeHandler = (runtime: Runtime) =>
-  httpHandler(submitOffshoringRequest(runtime), { jsonBody: true, middlewares: [idempotentByHeader(runtime)] });
+export const makeHandler = (runtime: Runtime) => httpHandler(submitOffshoringRequest(runtime), { jsonBody: true });
 
 export const handler = lambdaEntry(makeHandler);

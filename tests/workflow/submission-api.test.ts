@@ -74,6 +74,44 @@ describe('POST /requests on the local stack', () => {
     expect(other.body.error).toBe('IdempotencyKeyReused');
   });
 
+  it('still replays the first response after a refused reuse of the key: one key, one request', async () => {
+    const key = { 'Idempotency-Key': 'retry-test-0003' };
+    const body = { ...singleAreaRequest(), serviceName: 'Replay after reuse' };
+    const first = await h.submit(body, key);
+    expect(first.status).toBe(201);
+    expect((await h.submit({ ...body, serviceName: 'Another body' }, key)).status).toBe(422);
+    const again = await h.submit(body, key);
+    expect(again.status).toBe(201);
+    expect(again.body.requestId).toBe(first.body.requestId);
+    const mine = (await h.api('/requests', {}, body.serviceOwner.email)).body.requests.filter((r: { serviceName: string }) => r.serviceName === body.serviceName);
+    expect(mine).toHaveLength(1);
+  });
+
+  it('creates one request for ten overlapping retries of one key: the others replay it or get 409', async () => {
+    for (const trial of [1, 2, 3]) {
+      const key = { 'Idempotency-Key': `retry-test-0004-${trial}` };
+      const body = { ...singleAreaRequest(), serviceName: `Overlapping retries ${trial}` };
+      // Retries a few milliseconds apart, so some arrive while the first is in progress and some after it finished.
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => new Promise((r) => setTimeout(r, i * 5)).then(() => h.submit(body, key))),
+      );
+      for (const answer of answers) expect([201, 409]).toContain(answer.status);
+      const created = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.requestId));
+      expect(created.size).toBe(1);
+      for (const refused of answers.filter((a) => a.status === 409)) expect(refused.body.error).toBe('IdempotencyKeyInProgress');
+      const mine = (await h.api('/requests', {}, body.serviceOwner.email)).body.requests.filter((r: { serviceName: string }) => r.serviceName === body.serviceName);
+      expect(mine.map((r: { requestId: string }) => r.requestId)).toEqual([...created]);
+    }
+  });
+
+  it('refuses a body nested thousands of levels deep with 400 (or 415), Idempotency-Key or not', async () => {
+    const deep = `{"serviceName":${'['.repeat(6000)}${']'.repeat(6000)}}`;
+    for (const headers of [{}, { 'Idempotency-Key': 'retry-test-0005' }]) {
+      const res = await h.submit(deep, headers);
+      expect([400, 415]).toContain(res.status);
+    }
+  });
+
   it('answers 404 for an unknown request id', async () => {
     const res = await h.api('/requests/OFF-NOSUCHTHING');
     expect(res.status).toBe(404);
