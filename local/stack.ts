@@ -35,6 +35,10 @@ export interface LocalStackOptions {
   port?: number;
   /** Local SES (and its web inbox) port; 0 picks a free one. @default 8005 */
   sesPort?: number;
+  /** Local DynamoDB endpoint's port. @default 0, a free one */
+  dynamoDbPort?: number;
+  /** Local Step Functions endpoint's port. @default 0, a free one */
+  stepFunctionsPort?: number;
   /** Folder dynalite persists to; undefined keeps the table in memory (tests). */
   dataDir?: string;
   host?: string;
@@ -138,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   // dynalite behind a proxy that adds TransactWriteItems/TransactGetItems (local/dynamodb/transactions.ts).
-  const dynamo = await startLocalDynamoDb({ host, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  const dynamo = await startLocalDynamoDb({ host, port: options.dynamoDbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   const dynamoDbUrl = dynamo.url;
 
   const ses = await startSesLocal({ host, port: options.sesPort ?? 8005 });
@@ -147,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
   // The runtime needs the SFN and API URLs before their servers exist (links, endpoints): bind them first.
-  const sfnBinding = await bindEarly(0, host);
+  const sfnBinding = await bindEarly(options.stepFunctionsPort ?? 0, host);
   const apiBinding = await bindEarly(options.port ?? 3000, host);
   const stepFunctionsUrl = sfnBinding.url;
   const apiUrl = apiBinding.url;

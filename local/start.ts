@@ -1,36 +1,47 @@
-import path from 'node:path';
-
 /**
  * `npm start`: the whole service on this machine, no AWS account. What was accepted survives a
- * restart (dynalite persists under .local-data/).
+ * restart (dynalite persists under .local-data/). Every setting is in the README's Configuration
+ * table and read by local/settings.ts.
  */
-const port = Number(process.env.PORT ?? 3000);
-const sesPort = Number(process.env.SES_PORT ?? 8005);
 // Set before the handlers load (Powertools reads its settings when it is constructed).
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // CloudWatch metrics (EMF) have nowhere to go locally.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startLocalStack, ROOT } = await import('./stack.ts');
-const dataDir = process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local-data', 'dynamodb');
+const { localSettings, LocalSettingsError } = await import('./settings.ts');
 
-const { approvalWaitsFromEnvironment } = await import('../functions/shared/runtime.ts');
-// The settings a Lambda reads from its environment, read here from ours (the timeline, the sender, the security team).
-const stack = await startLocalStack({
-  port,
-  sesPort,
-  dataDir,
-  runtime: {
-    approvalWaits: approvalWaitsFromEnvironment(),
-    ...(process.env.EMAIL_FROM ? { emailFrom: process.env.EMAIL_FROM } : {}),
-    ...(process.env.EMAIL_REPLY_TO ? { emailReplyTo: process.env.EMAIL_REPLY_TO } : {}),
-    ...(process.env.SECURITY_TEAM_GROUP ? { securityTeamGroup: process.env.SECURITY_TEAM_GROUP } : {}),
-  },
-});
+let settings: ReturnType<typeof localSettings>;
+try {
+  settings = localSettings(process.env, { root: ROOT });
+} catch (error) {
+  if (!(error instanceof LocalSettingsError)) throw error;
+  console.error(`npm start: ${error.message}`);
+  process.exit(2);
+}
+
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack({
+    port: settings.ports.api,
+    sesPort: settings.ports.ses,
+    dynamoDbPort: settings.ports.dynamoDb,
+    stepFunctionsPort: settings.ports.stepFunctions,
+    dataDir: settings.dataDir,
+    identitySecret: settings.identitySecret,
+    runtime: settings.runtime,
+  });
+} catch (error) {
+  const { code, port } = error as { code?: string; port?: number };
+  if (code !== 'EADDRINUSE') throw error;
+  console.error(`npm start: port ${port} is already in use (another \`npm start\`?): stop it, or choose other ports with PORT, SES_PORT, DYNAMODB_PORT, STEPFUNCTIONS_PORT.`);
+  process.exit(1);
+}
+const dataDir = settings.dataDir;
 const { resumeOpenRounds } = await import('./resume.ts');
 const resumed = await resumeOpenRounds(stack);
 
 // Continual monitoring on a timer, as the EventBridge schedule runs it on AWS (once per date: later ticks repeat nothing).
-const monitorEverySeconds = Number(process.env.MONITOR_INTERVAL_SECONDS ?? 3600);
+const monitorEverySeconds = settings.monitorIntervalSeconds;
 const { runMonitoring } = await import('../functions/shared/monitoring.ts');
 const monitor = () =>
   runMonitoring(stack.runtime)
@@ -43,8 +54,13 @@ console.log(`
 offshore-approvals is running locally (Node ${process.version})
 
   API             ${stack.apiUrl}
-  Email inbox     ${stack.sesUrl}/          (every email the service sends lands here)
+  Email inbox     ${stack.sesUrl}/          (every email the service sends lands here; links open in a new tab)
+  DynamoDB        ${stack.dynamoDbUrl}    (local endpoint, for the AWS CLI or SDK)
+  Step Functions  ${stack.stepFunctionsUrl}    (local endpoint)
+  Emailed links   ${stack.runtime.publicBaseUrl}/…
   Data            ${dataDir}
+
+npm start keeps this terminal: run the commands below in a second one.
 
 Sign in as the example's service owner (a local development token stands in for the identity provider):
 
@@ -59,7 +75,7 @@ Submit the example request:
 
 Then follow it:  curl -sS -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/requests/<requestId>
 Security team:   npm run -s token -- sam.security@justice.gov.uk --security
-Continual monitoring runs every ${monitorEverySeconds} s (MONITOR_INTERVAL_SECONDS); run it now with: npm run monitor
+Continual monitoring ${monitorEverySeconds > 0 ? `runs every ${monitorEverySeconds} s` : 'runs only on demand'} (MONITOR_INTERVAL_SECONDS); run it now with: ${stack.apiUrl === 'http://127.0.0.1:3000' ? '' : `API_URL=${stack.apiUrl} `}npm run monitor
 
 Press Ctrl+C to stop.
 `);

@@ -7,7 +7,11 @@ export const ENV = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** Approver directory as JSON; when unset the bundled config/approver-directory.json is used. */
   approverDirectory: 'APPROVER_DIRECTORY',
+  /** The sender's address (on AWS, the SES identity's). */
   emailFrom: 'EMAIL_FROM',
+  /** The name mail clients show for the sender. */
+  emailFromName: 'EMAIL_FROM_NAME',
+  /** Where replies go; the sender's address when unset. */
   emailReplyTo: 'EMAIL_REPLY_TO',
   /** Base URL that approver links and service-owner links are built on (the API's public URL). */
   publicBaseUrl: 'PUBLIC_BASE_URL',
@@ -23,6 +27,10 @@ export const ENV = {
   stepFunctionsEndpoint: 'STEPFUNCTIONS_ENDPOINT',
 } as const;
 
+export const DEFAULT_EMAIL_FROM = 'offshore-approvals@example.gov.uk';
+/** How every email's sender reads in a mail client, unless EMAIL_FROM_NAME says otherwise. */
+export const DEFAULT_EMAIL_FROM_NAME = 'MoJ Offshore approvals';
+
 /** The identity-provider group of the security team, unless SECURITY_TEAM_GROUP says otherwise. */
 export const DEFAULT_SECURITY_TEAM_GROUP = 'offshore-security';
 
@@ -36,7 +44,7 @@ export function env(name: EnvName, fallback?: string): string {
   return value;
 }
 
-export function optionalEnv(name: EnvName): string | undefined {
-  const value = process.env[name];
+export function optionalEnv(name: EnvName, from: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = from[name];
   return value === undefined || value === '' ? undefined : value;
 }

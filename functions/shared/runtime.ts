@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
-import { DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv } from './config.ts';
+import { DEFAULT_EMAIL_FROM, DEFAULT_EMAIL_FROM_NAME, DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv, type EnvName } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { RequestStore } from './store/request-store.ts';
@@ -23,7 +23,8 @@ export interface Runtime {
   readonly directory: ApproverDirectory;
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  readonly email: { from: string; replyTo?: string };
+  /** The sender: its address, the name mail clients show for it, and where replies go. */
+  readonly email: { from: string; fromName: string; replyTo: string };
   /** Base of every link the service emails (no trailing slash). */
   readonly publicBaseUrl: string;
   readonly approvalWaits: ApprovalWaitSettings;
@@ -38,6 +39,8 @@ export interface RuntimeSettings {
   clock?: Clock;
   ids?: IdGenerator;
   emailFrom?: string;
+  emailFromName?: string;
+  /** @default the sender's address */
   emailReplyTo?: string;
   publicBaseUrl?: string;
   approvalWaits?: Partial<ApprovalWaitSettings>;
@@ -52,6 +55,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const at = (url?: string) => (url ? { endpoint: url } : {});
   const dynamoDb = new DynamoDBClient({ ...common, ...at(settings.endpoints?.dynamoDb), maxAttempts: 5 });
   const documents = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  const from = settings.emailFrom ?? DEFAULT_EMAIL_FROM;
   return {
     clients: {
       dynamoDb,
@@ -65,23 +69,40 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     directory: settings.directory ?? loadApproverDirectory(),
     clock: settings.clock ?? systemClock,
     ids: settings.ids ?? randomIds,
-    email: { from: settings.emailFrom ?? 'offshore-approvals@example.gov.uk', replyTo: settings.emailReplyTo },
+    email: { from, fromName: settings.emailFromName ?? DEFAULT_EMAIL_FROM_NAME, replyTo: settings.emailReplyTo ?? from },
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     approvalWaits: { ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits },
     securityTeamGroup: settings.securityTeamGroup ?? DEFAULT_SECURITY_TEAM_GROUP,
   };
 }
 
+/**
+ * The settings a handler reads from its environment (sender, links, timeline, security team): the
+ * same list on AWS (set by CDK) and in local mode (`npm start` reads them from its own environment).
+ * Unset ones are left out, so the runtime's defaults apply.
+ */
+export function settingsFromEnvironment(from: NodeJS.ProcessEnv = process.env): Partial<RuntimeSettings> {
+  const read = (name: EnvName) => optionalEnv(name, from);
+  const settings: Partial<RuntimeSettings> = { approvalWaits: approvalWaitsFromEnvironment(from) };
+  const emailFrom = read(ENV.emailFrom);
+  const emailFromName = read(ENV.emailFromName);
+  const emailReplyTo = read(ENV.emailReplyTo);
+  const publicBaseUrl = read(ENV.publicBaseUrl);
+  const securityTeamGroup = read(ENV.securityTeamGroup);
+  if (emailFrom) settings.emailFrom = emailFrom;
+  if (emailFromName) settings.emailFromName = emailFromName;
+  if (emailReplyTo) settings.emailReplyTo = emailReplyTo;
+  if (publicBaseUrl) settings.publicBaseUrl = publicBaseUrl;
+  if (securityTeamGroup) settings.securityTeamGroup = securityTeamGroup;
+  return settings;
+}
+
 /** The Lambda's runtime, from the environment CDK sets (infra/ binds each variable with its grant). */
 export function runtimeFromEnvironment(): Runtime {
   return createRuntime({
+    ...settingsFromEnvironment(),
     tableName: env(ENV.tableName),
     stateMachineArn: optionalEnv(ENV.stateMachineArn),
-    emailFrom: optionalEnv(ENV.emailFrom),
-    emailReplyTo: optionalEnv(ENV.emailReplyTo),
-    publicBaseUrl: optionalEnv(ENV.publicBaseUrl),
-    approvalWaits: approvalWaitsFromEnvironment(),
-    securityTeamGroup: optionalEnv(ENV.securityTeamGroup),
     endpoints: {
       dynamoDb: optionalEnv(ENV.dynamodbEndpoint),
       stepFunctions: optionalEnv(ENV.stepFunctionsEndpoint),
@@ -91,9 +112,9 @@ export function runtimeFromEnvironment(): Runtime {
 }
 
 /** REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS, LAPSE_AFTER_SECONDS: whichever are set. */
-export function approvalWaitsFromEnvironment(): Partial<ApprovalWaitSettings> {
-  const read = (name: (typeof ENV)[keyof typeof ENV]) => {
-    const value = optionalEnv(name);
+export function approvalWaitsFromEnvironment(from: NodeJS.ProcessEnv = process.env): Partial<ApprovalWaitSettings> {
+  const read = (name: EnvName) => {
+    const value = optionalEnv(name, from);
     if (value === undefined) return undefined;
     const seconds = Number(value);
     if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`${name} must be a whole number of seconds, at least 1`);

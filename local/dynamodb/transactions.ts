@@ -34,6 +34,8 @@ export interface LocalDynamoDbOptions {
   host?: string;
   /** Folder dynalite persists to (LevelDB); undefined keeps the data in memory. */
   dataDir?: string;
+  /** The endpoint's (the proxy's) port; dynalite behind it always takes a free one. @default 0, a free port */
+  port?: number;
 }
 
 export interface LocalDynamoDb {
@@ -110,10 +112,10 @@ class Mutex {
   }
 }
 
-function listen(server: Server, host: string): Promise<string> {
+function listen(server: Server, host: string, port = 0): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       const { port } = server.address() as AddressInfo;
       resolve(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
@@ -497,7 +499,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
       else res.destroy();
     });
   });
-  const url = await listen(proxy, host);
+  const url = await listen(proxy, host, options.port);
 
   return {
     url,

@@ -4,14 +4,26 @@ import type { Person } from '../request.ts';
 import { SYSTEM, type AuditEvent } from '../store/records.ts';
 import type { EmailMessage } from './templates.ts';
 
-const address = ({ name, email }: Person) => `"${name.replace(/["\\\r\n]/g, '')}" <${email}>`;
+/**
+ * One mailbox as an email header names it: `"Display Name" <address>`. A name outside printable
+ * ASCII goes as an RFC 2047 encoded word, as SES requires; quotes and backslashes are dropped
+ * rather than escaped, so no name can end the quoted string early.
+ */
+export function mailbox(name: string | undefined, email: string): string {
+  const display = (name ?? '').replace(/[\r\n]+/g, ' ').trim();
+  if (!display) return email;
+  if (/^[\x20-\x7e]*$/.test(display)) return `"${display.replace(/["\\]/g, '')}" <${email}>`;
+  return `=?UTF-8?B?${Buffer.from(display, 'utf8').toString('base64')}?= <${email}>`;
+}
+
+const address = ({ name, email }: Person) => mailbox(name, email);
 
 /** Sends one email through SES (v2, simple content: text and HTML). */
 export async function sendEmail(runtime: Runtime, message: EmailMessage): Promise<string | undefined> {
   const { MessageId } = await runtime.clients.ses.send(
     new SendEmailCommand({
-      FromEmailAddress: runtime.email.from,
-      ...(runtime.email.replyTo ? { ReplyToAddresses: [runtime.email.replyTo] } : {}),
+      FromEmailAddress: mailbox(runtime.email.fromName, runtime.email.from),
+      ReplyToAddresses: [runtime.email.replyTo],
       Destination: { ToAddresses: message.to.map(address), ...(message.cc?.length ? { CcAddresses: message.cc.map(address) } : {}) },
       Content: {
         Simple: {
