@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { httpHandler, json, type HttpEvent, type HttpResult } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { Forbidden, ValidationFailed } from '#shared/errors';
-import { actorOf, callerOf, type Caller } from '#shared/identity';
+import { actorOf, callerOf, ownsService, type Caller } from '#shared/identity';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#shared/request';
 import { unknownBusinessAreas } from '#policy/offshoring-policy';
 import type { ApproverDirectory } from '#shared/directory';
@@ -33,14 +33,21 @@ export function validateOffshoringRequest(body: unknown, directory: ApproverDire
   return parsed.data;
 }
 
-/** A CHANGE may name the register entry it changes; it must exist (and only a CHANGE may name one). */
-export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest): Promise<void> {
+/**
+ * A CHANGE may name the register entry it changes; it must exist, and only its owner (or the
+ * security team) may change it. Only a CHANGE may name one.
+ */
+export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest, caller: Caller): Promise<void> {
   if (!request.serviceId) return;
   if (request.changeType !== 'CHANGE') {
     throw new ValidationFailed([{ path: 'serviceId', message: 'only a CHANGE request names an existing service' }]);
   }
-  if (!(await getRegisterEntry(runtime, request.serviceId))) {
+  const entry = await getRegisterEntry(runtime, request.serviceId);
+  if (!entry) {
     throw new ValidationFailed([{ path: 'serviceId', message: `no service ${request.serviceId} in the offshore service register` }]);
+  }
+  if (!caller.securityTeam && !ownsService(caller, entry)) {
+    throw new Forbidden(`Only the owner of ${request.serviceId} (or the security team) may request a change to it`, { serviceId: request.serviceId });
   }
 }
 
@@ -60,7 +67,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
   const submitOnce = idempotentSubmission(runtime, (submission) => submit(submission.caller, submission.request));
 
   async function submit(caller: Caller, request: OffshoringRequest) {
-    await checkServiceReference(runtime, request);
+    await checkServiceReference(runtime, request, caller);
     const now = clock();
     const at = now.toISOString();
     const requestId = ids.requestId();

@@ -1,7 +1,7 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { actorOf, callerOf } from '#shared/identity';
-import { beginNewRound, loadRejected } from '#shared/rejection-routes';
+import { assertSameServiceOwner, beginNewRound, loadRejected } from '#shared/rejection-routes';
 import { checkServiceReference, validateOffshoringRequest } from './intake.ts';
 
 /** POST /requests/{requestId}/resubmissions: Process 3(a), adjust plans so that approval is granted. */
@@ -9,9 +9,10 @@ export function resubmitRequest(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const requestId = pathParameter(event, 'requestId');
     const adjusted = validateOffshoringRequest(event.body, runtime.directory);
-    await checkServiceReference(runtime, adjusted);
     const caller = callerOf(event, runtime);
     const view = await loadRejected(runtime, requestId, caller);
+    assertSameServiceOwner(view.request, adjusted);
+    await checkServiceReference(runtime, adjusted, caller);
     const body = await beginNewRound(runtime, {
       view,
       from: 'REJECTED',

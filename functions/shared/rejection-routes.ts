@@ -32,6 +32,17 @@ export async function loadRejected(runtime: Runtime, requestId: string, caller: 
   return view;
 }
 
+/**
+ * Process 3(a) adjusts the plans, not who owns them: a resubmission names the same service owner,
+ * so a request never changes hands through its rejection routes.
+ */
+export function assertSameServiceOwner(current: RequestRecord, adjusted: OffshoringRequest): void {
+  const owner = current.request.serviceOwner.email;
+  if (adjusted.serviceOwner.email.toLowerCase() !== owner.toLowerCase()) {
+    throw new ValidationFailed([{ path: 'serviceOwner.email', message: `a resubmission keeps the request's service owner (${owner})` }]);
+  }
+}
+
 export interface NewRound {
   view: RequestView;
   from: RequestRecord['status'];

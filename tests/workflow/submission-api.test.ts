@@ -106,7 +106,7 @@ describe('POST /requests on the local stack', () => {
 
   it('refuses a body nested thousands of levels deep with 400 (or 415), Idempotency-Key or not', async () => {
     const deep = `{"serviceName":${'['.repeat(6000)}${']'.repeat(6000)}}`;
-    for (const headers of [{}, { 'Idempotency-Key': 'retry-test-0005' }]) {
+    for (const headers of [{}, { 'Idempotency-Key': 'retry-test-0005' }] as Record<string, string>[]) {
       const res = await h.submit(deep, headers);
       expect([400, 415]).toContain(res.status);
     }
