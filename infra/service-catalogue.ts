@@ -34,16 +34,6 @@ export function authorizerOf(c: ServiceCatalogue, auth: 'approvalLink'): string 
   return key;
 }
 
-/** What a function needs from the state machine, if anything. */
-export function stateMachineNeeds(spec: FunctionSpec): string[] {
-  const needs: string[] = [];
-  if (spec.needs.startExecution) needs.push('startExecution');
-  if (spec.needs.stopExecution) needs.push('stopExecution');
-  if (spec.needs.sendTaskResult) needs.push('sendTaskResult');
-  if (spec.needs.inspectExecutions) needs.push('inspectExecutions');
-  return needs;
-}
-
 /**
  * Rejects, at synth time and with a message that says what to change, a catalogue that
  * CloudFormation could not deploy or that names something that does not exist.
@@ -51,25 +41,12 @@ export function stateMachineNeeds(spec: FunctionSpec): string[] {
 export function checkCatalogue(c: ServiceCatalogue): void {
   const problems: string[] = [];
   const known = new Set(Object.keys(c.functions));
-  const invokedBy = new Map<string, string[]>();
+  // A function the state machine invokes may also call it (send its own task's result, say): every
+  // grant names the state machine by the ARN built from its name, so there is no dependency cycle.
+  const invokedByStateMachine = new Set<string>();
   for (const [placeholder, key] of Object.entries(c.stateMachineFunctions)) {
     if (!known.has(key)) problems.push(`stateMachineFunctions.${placeholder} names unknown function "${key}"`);
-    invokedBy.set(key, [...(invokedBy.get(key) ?? []), placeholder]);
-  }
-
-  for (const [key, placeholders] of invokedBy) {
-    const spec = c.functions[key];
-    const needs = spec ? stateMachineNeeds(spec) : [];
-    if (needs.length > 0) {
-      // The state machine's definition references the function's ARN, and a function depends on its
-      // role's policy; granting that role access to the state machine closes the loop.
-      problems.push(
-        `function "${key}" is invoked by the state machine (\${${placeholders.join('}, ${')}}) and also needs ` +
-          `${needs.join(', ')}: that is a CloudFormation dependency cycle (state machine → function → role policy → ` +
-          `state machine). Move the state-machine call into a function the state machine does not invoke, or pass ` +
-          `what the task needs in its input (a task token is in the input already).`,
-      );
-    }
+    invokedByStateMachine.add(key);
   }
 
   const seen = new Set<string>();
@@ -97,7 +74,7 @@ export function checkCatalogue(c: ServiceCatalogue): void {
       const touches = [...(table === 'readWrite' ? ['table: readWrite'] : []), ...Object.entries(rest).filter(([, v]) => v).map(([n]) => n)];
       if (touches.length > 0) problems.push(`function "${key}" authorizes ${spec.authorizes} routes, so it may only read the table; it also needs ${touches.join(', ')}`);
       if (c.routes.some((r) => r.function === key)) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot serve a route itself`);
-      if (invokedBy.has(key) || spec.schedule) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot also be invoked by the state machine or a schedule`);
+      if (invokedByStateMachine.has(key) || spec.schedule) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot also be invoked by the state machine or a schedule`);
     }
   }
 

@@ -3,12 +3,12 @@ import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cd
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ENV, type EnvName } from '../../functions/shared/config.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { fromRepoRoot } from '../paths.ts';
+import type { ApprovalWorkflow } from './approval-workflow.ts';
 import type { ApprovalsTable, TableAccess } from './approvals-table.ts';
 import type { EmailSender } from './email-sender.ts';
 import type { FailedInvocations } from './failed-invocations.ts';
@@ -140,19 +140,17 @@ export class ProjectFunction extends Construct implements IGrantable {
   }
 
   /**
-   * State machine access and STATE_MACHINE_ARN. Never for a function the state machine invokes:
-   * that would be a dependency cycle (checkCatalogue rejects it first).
+   * State machine access and STATE_MACHINE_ARN, with the key actions each call needs. Every grant
+   * names the state machine by the ARN built from its name, so a function the state machine
+   * invokes may have these needs too (no dependency cycle).
    */
-  bindStateMachine(stateMachine: IStateMachine, needs: { start?: boolean; stop?: boolean; sendTaskResult?: boolean; inspect?: boolean }): this {
-    if (needs.start) stateMachine.grantStartExecution(this);
-    if (needs.sendTaskResult) stateMachine.grantTaskResponse(this);
+  bindStateMachine(workflow: ApprovalWorkflow, needs: { start?: boolean; stop?: boolean; sendTaskResult?: boolean; inspect?: boolean }): this {
+    if (needs.start) workflow.grantStartExecution(this);
+    if (needs.sendTaskResult) workflow.grantTaskResponse(this);
     const executionGrants = [];
     // Reconciliation: list this machine's executions (on the machine) and describe each (on its executions).
-    if (needs.inspect) {
-      stateMachine.grant(this, 'states:ListExecutions');
-      executionGrants.push(stateMachine.grantExecution(this, 'states:DescribeExecution'));
-    }
-    if (needs.stop) executionGrants.push(stateMachine.grantExecution(this, 'states:StopExecution'));
+    if (needs.inspect) executionGrants.push(workflow.grantInspectExecutions(this));
+    if (needs.stop) executionGrants.push(workflow.grantStopExecution(this));
     for (const grant of executionGrants) {
       for (const statement of grant.principalStatements) {
         for (const resource of statement.resources) {
@@ -164,7 +162,7 @@ export class ProjectFunction extends Construct implements IGrantable {
         }
       }
     }
-    return this.setEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+    return this.setEnvironment(ENV.stateMachineArn, workflow.stateMachineArn);
   }
 
   /** ses:SendEmail from the sender identity, EMAIL_FROM and (when set) EMAIL_REPLY_TO. */

@@ -85,7 +85,7 @@ export class StatelessStack extends Stack {
       const { needs } = spec;
       if (needs.table) f.bindTable(props.table, needs.table);
       if (needs.startExecution || needs.stopExecution || needs.sendTaskResult || needs.inspectExecutions) {
-        f.bindStateMachine(this.workflow.stateMachine, {
+        f.bindStateMachine(this.workflow, {
           start: needs.startExecution,
           stop: needs.stopExecution,
           sendTaskResult: needs.sendTaskResult,

@@ -301,10 +301,15 @@ describe('approval workflow', () => {
     });
   });
 
-  it('does not give a function the state machine invokes any access to the state machine (no cycle)', () => {
+  it('lets the functions it invokes reach it only by its name-built ARN (no reference back, so no cycle)', () => {
+    const machineId = logicalId(built.stateless.workflow.stateMachine.node.defaultChild);
     for (const key of invokedByStateMachine) {
-      expect(fnResource(key).resource.Properties.Environment.Variables[ENV.stateMachineArn]).toBeUndefined();
-      expect(actionsOf(key).filter((a) => a.startsWith('states:'))).toEqual([]);
+      expect(JSON.stringify(fnResource(key).resource)).not.toContain(`"${machineId}"`);
+      const roleId = logicalId(built.stateless.functions[key]!.role.node.defaultChild);
+      const policies = (Object.values(stateless.findResources('AWS::IAM::Policy')) as Resource[]).filter((p) =>
+        (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
+      );
+      expect(JSON.stringify(policies)).not.toContain(`"${machineId}"`);
     }
   });
 });
@@ -471,9 +476,10 @@ describe('identity and access (issue 6)', () => {
     expect([built.stateful.region, built.stateless.region]).toEqual(['eu-west-2', 'eu-west-2']);
   });
 
-  it('lets only the decision handler send task results, and only intake and the round-starting routes start executions', () => {
+  it('lets only the decision handler and the approval branch step send task results, and only intake and the round-starting routes start executions', () => {
     const holders = (action: string) => catalogueEntries.filter(([key]) => actionsOf(key).includes(action)).map(([key]) => key).sort();
-    expect(holders('states:SendTaskSuccess')).toEqual(['recordDecision']);
+    // The branch step answers its own task token when the outcome is already settled (lapsed, given, closed).
+    expect(holders('states:SendTaskSuccess')).toEqual(['notifyApprover', 'recordDecision']);
     expect(holders('states:StartExecution')).toEqual(['addMitigations', 'intake', 'recordDecision', 'resubmitRequest'].sort());
   });
 });
