@@ -88,6 +88,10 @@ describe('npm start honours its documented settings', () => {
       expect(email.from).toBe('"MoJ Offshore approvals" <offshore-approvals@example.gov.uk>');
       expect(email.replyTo).toEqual(['offshore-approvals@example.gov.uk']);
       for (const link of [...textLinks(email.body.text), ...hrefs(email.body.html)]) expect(link.startsWith(`${local.apiUrl}/approvals/`)).toBe(true);
+      // The link opens outside the inbox's frame (the approval page refuses framing).
+      const anchors = email.body.html?.match(/<a\b[^>]*>/g) ?? [];
+      expect(anchors).toHaveLength(1);
+      expect(anchors[0]).toMatch(/ target="_blank" rel="noopener noreferrer"/);
     }
     await local.stop();
   });

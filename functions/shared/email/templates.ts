@@ -57,6 +57,15 @@ ${record.status === 'ESCALATED' && record.escalation ? html`<h3>The service owne
 ${record.endorsement ? html`<h3>Endorsed by the Departmental Head</h3><p>${record.endorsement.name} (${record.endorsement.businessArea}), ${formatDate(record.endorsement.at)}:</p><blockquote>${record.endorsement.caseForApproval}</blockquote>` : ''}`;
 }
 
+/**
+ * A link in an email. It opens in a new tab or window: mail clients and web inboxes show the email
+ * inside a frame, and the service's pages refuse to be framed. `noopener noreferrer` gives the page
+ * no handle on the inbox and no Referer naming it.
+ */
+export function emailLink(href: string, text: string): Html {
+  return html`<a href="${href}" target="_blank" rel="noopener noreferrer">${text}</a>`;
+}
+
 function page(title: string, body: Html): string {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:Arial,sans-serif;max-width:42em">${body}</body></html>`.value;
 }
@@ -93,7 +102,7 @@ export function approvalRequestEmail(record: RequestRecord, approval: ApprovalRe
 ${record.lateNotice ? html`<p style="color:#d4351c;font-weight:bold">Urgent: ${record.lateNoticeReason}</p>` : ''}
 ${factsHtml(record)}
 <p><strong>${deadline}</strong></p>
-<p><a href="${link}">Review the request and record your decision</a></p>
+<p>${emailLink(link, 'Review the request and record your decision')}</p>
 <p>This link is personal to you and works once; please do not forward it.</p>`;
   return { to: [{ name: approval.name, email: approval.email }], subject, text, html: page(subject, body) };
 }
@@ -190,7 +199,7 @@ export function reviewDueEmail(entry: { serviceId: string; serviceName: string; 
     to: [entry.serviceOwner],
     subject,
     text: [`Dear ${entry.serviceOwner.name},`, '', line, '', link].join('\n'),
-    html: page(subject, html`<p>Dear ${entry.serviceOwner.name},</p><p>${line}</p><p><a href="${link}">${link}</a></p>`),
+    html: page(subject, html`<p>Dear ${entry.serviceOwner.name},</p><p>${line}</p><p>${emailLink(link, link)}</p>`),
   };
 }
 
@@ -214,7 +223,7 @@ export function monitoringDigestEmail(to: Person, date: string, sections: Digest
   }
   const body = html`<p>Continual monitoring run for ${date} (Offshoring Policy, Process 4).</p>${sections.map(
     (s) => html`<h3>${s.title}: ${s.status === 'OK' ? String(s.items.length) : s.status}</h3>${s.error ? html`<p style="color:#d4351c">${s.error}</p>` : ''}${
-      s.items.length ? html`<ul>${s.items.map((i) => html`<li>${i.summary}${i.link ? html` <a href="${i.link}">${i.link}</a>` : ''}</li>`)}</ul>` : ''
+      s.items.length ? html`<ul>${s.items.map((i) => html`<li>${i.summary}${i.link ? html` ${emailLink(i.link, i.link)}` : ''}</li>`)}</ul>` : ''
     }`,
   )}`;
   return { to: [to], subject, text: text.join('\n'), html: page(subject, body) };
