@@ -9,6 +9,7 @@ import type { Actor } from '#shared/store/records';
 import { executionArn, executionName } from '#shared/workflow';
 import { roundClosedEmail } from '#shared/email/templates';
 import { sendRecordedEmail } from '#shared/email/send';
+import { orConflict, requestChangedFirst } from '#shared/races';
 
 /** A request can be withdrawn while anything is still open for it. */
 export const WITHDRAWABLE = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;
@@ -40,12 +41,12 @@ export function withdrawRequest(runtime: Runtime) {
     const at = clock().toISOString();
     const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
     const actor: Actor = actorOf(caller);
-    await store.transition(
+    await orConflict(() => store.transition(
       request,
       { from: [request.status], to: 'WITHDRAWN', reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
       { eventId: ids.eventId(), at, type: 'REQUEST_WITHDRAWN', actor, round: request.round, details: { reason: parsed.data.reason ?? null, previousStatus: request.status } },
       waiting.map((a) => store.closeApproval(a, at)),
-    );
+    ), requestChangedFirst(runtime, requestId, 'it was being withdrawn'));
 
     if (request.status === 'PENDING_APPROVAL') {
       const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));

@@ -9,6 +9,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, PayloadTooLarge } from './errors.ts';
+import { StaleState } from './store/request-store.ts';
 import { logger, observed } from './observability.ts';
 
 export { logger };
@@ -40,6 +41,10 @@ function isHttpError(error: unknown): error is HttpErrorLike {
 export function describeError(error: unknown, awsRequestId?: string): { statusCode: number; body: Record<string, unknown> } {
   if (error instanceof DomainError) {
     return { statusCode: error.statusCode, body: { error: error.name, message: error.message, ...error.details } };
+  }
+  // A conditional write that lost to another writer, where the use case did not say more: never a 500.
+  if (error instanceof StaleState) {
+    return { statusCode: 409, body: { error: 'Conflict', message: 'Another change to this record was saved first; reload it to see where it stands' } };
   }
   if (error instanceof IdempotencyValidationError) {
     return {

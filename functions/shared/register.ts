@@ -7,6 +7,8 @@ import type { RequestView } from './store/request-store.ts';
 import { SYSTEM, type Actor } from './store/records.ts';
 import { OffshoreLocationSchema, PersonSchema } from './request.ts';
 import { ownerSubjectOf } from './identity.ts';
+import { Conflict } from './errors.ts';
+import { orConflict } from './races.ts';
 
 /**
  * The offshore service register: every approved request becomes (or, for a CHANGE naming its
@@ -103,7 +105,15 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
 export async function recordReview(runtime: Runtime, entry: RegisterEntry, review: { notes: string; actor: Actor }): Promise<RegisterEntry> {
   const now = runtime.clock();
   const next: RegisterEntry = { ...entry, version: entry.version + 1, lastReviewedAt: now.toISOString(), reviewDue: reviewDue(entry, now), dueSoonNotifiedFor: undefined };
-  await runtime.store.write([
+  const reviewedFirst = async () => {
+    const now = await getRegisterEntry(runtime, entry.serviceId);
+    return new Conflict(`Another review of ${entry.serviceId} was recorded first (version ${now?.version}, next review due ${now?.reviewDue})`, {
+      serviceId: entry.serviceId,
+      version: now?.version,
+      reviewDue: now?.reviewDue,
+    });
+  };
+  await orConflict(() => runtime.store.write([
     { Put: { TableName: runtime.tableName, Item: versionItem(next, `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`), ConditionExpression: 'attribute_not_exists(pk)' } },
     {
       Put: {
@@ -114,7 +124,7 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
         ExpressionAttributeValues: { ':seen': entry.version },
       },
     },
-  ]);
+  ]), reviewedFirst);
   return next;
 }
 

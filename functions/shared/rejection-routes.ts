@@ -11,6 +11,7 @@ import { assertOwner, type Caller } from './identity.ts';
 import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
 import { approvalRequestEmail, endorsementOutcomeEmail } from './email/templates.ts';
 import { sendRecordedEmail } from './email/send.ts';
+import { orConflict, requestChangedFirst } from './races.ts';
 
 /**
  * Offshoring Policy, Process 3: once rejected, the Service Owner may adjust plans (resubmit),
@@ -61,7 +62,7 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
   const at = now.toISOString();
   const round = current.round + 1;
   const planned = planRound(runtime, current.requestId, round, next.request, now);
-  await store.transition(
+  await orConflict(() => store.transition(
     current,
     {
       from: [next.from],
@@ -89,7 +90,7 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
       details: { ...next.details, requiredApprovers: planned.approvers.map(publicApprover), lateNotice: planned.notice.lateNotice, respondBy: planned.timeline.respondBy },
     },
     planned.approvals.map((approval) => store.approvalPut(approval)),
-  );
+  ), requestChangedFirst(runtime, current.requestId, `round ${round} was being started`));
   await startRound(runtime, { requestId: current.requestId, version: current.version + 1 }, planned);
   return {
     requestId: current.requestId,
@@ -142,7 +143,7 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
     createdAt: at,
   };
   const token = mintLinkToken();
-  await store.transition(
+  await orConflict(() => store.transition(
     request,
     {
       from: ['REJECTED'],
@@ -162,7 +163,7 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
         },
       },
     ],
-  );
+  ), requestChangedFirst(runtime, request.requestId, 'it was being escalated'));
   const escalated: RequestRecord = { ...request, status: 'ESCALATED', escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } };
   const link = approvalLink(runtime.publicBaseUrl, endorsement.approvalId, token);
   await sendRecordedEmail(runtime, request.requestId, request.round, `ESCALATION:${endorsement.approvalId}`, approvalRequestEmail(escalated, endorsement, link, 'REQUEST'));
@@ -186,11 +187,11 @@ export async function concludeEscalation(runtime: Runtime, requestId: string, de
     });
   } else {
     const at = runtime.clock().toISOString();
-    await runtime.store.transition(
+    await orConflict(() => runtime.store.transition(
       view.request,
       { from: ['ESCALATED'], to: 'CLOSED', reason: `The ${decided.businessArea} Departmental Head declined to endorse: ${decided.reason ?? ''}`.trim(), at },
       { eventId: runtime.ids.eventId(), at, type: 'REQUEST_CLOSED', actor, round: view.request.round, details: { reason: decided.reason ?? null } },
-    );
+    ), requestChangedFirst(runtime, requestId, 'your decision was taking effect (your decision is recorded)'));
   }
   const after = (await runtime.store.getRequestView(requestId))!;
   await sendRecordedEmail(runtime, requestId, after.request.round, `ENDORSEMENT_OUTCOME:${decided.approvalId}`, endorsementOutcomeEmail(after.request, decided.status === 'APPROVED', decided), after.audit);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { describeError } from '../../functions/shared/http.ts';
+import { StaleState } from '../../functions/shared/store/request-store.ts';
 import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/shared/links.ts';
 import { html, escapeHtml } from '../../functions/shared/html.ts';
 import { callerOf, claimList, ownsRequest } from '../../functions/shared/identity.ts';
@@ -91,5 +93,12 @@ describe('local development identity tokens', () => {
     const [h, , s] = token.split('.');
     const altered = Buffer.from(JSON.stringify({ email: 'root@x', iss: 'offshore-approvals-local', aud: 'offshore-approvals', exp: 9e9 })).toString('base64url');
     expect(verifyDevToken(`${h}.${altered}.${s}`, 's3cret')).toEqual({ refused: 'bad signature' });
+  });
+});
+
+describe('error responses', () => {
+  it('answers a write that lost a race with 409, never 500, when the use case said nothing more', () => {
+    expect(describeError(new StaleState('The record changed since it was read'))).toMatchObject({ statusCode: 409, body: { error: 'Conflict' } });
+    expect(describeError(new Error('boom'))).toMatchObject({ statusCode: 500 });
   });
 });

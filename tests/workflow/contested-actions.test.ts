@@ -3,8 +3,9 @@ import { form, linkIn, startHarness, type Harness } from './harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
- * A request or a registered service never changes hands through the body of a later request:
- * not by a resubmission naming another owner, nor by a CHANGE naming another owner's service.
+ * Actions that contend for one record. A request or a registered service never changes hands
+ * through the body of a later request; and when two people act on one record at once, exactly one
+ * wins and every other gets a 409 saying what won, never a 500.
  */
 let h: Harness;
 beforeAll(async () => {
@@ -77,5 +78,56 @@ describe('ownership through the body', () => {
     expect(byOwner.status).toBe(201);
     const bySecurityTeam = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...change, serviceOwner: singleAreaRequest().serviceOwner }) });
     expect(bySecurityTeam.status).toBe(201);
+  });
+});
+
+describe('concurrent actions on one record', () => {
+  const settle = <T>(n: number, act: () => Promise<T>) => Promise.all(Array.from({ length: n }, act));
+
+  it('lets one of many concurrent rejection routes start the next round; the rest get 409 saying what won', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    await decideAll(body.requestId, 5, 'REJECT');
+    await until(body.requestId, 'REJECTED');
+    const answers = await settle(6, () => postJson(`/requests/${body.requestId}/mitigations`, { mitigations: ['DPIA completed'] }, OWNER));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const lost of answers.filter((a) => a.status !== 201)) {
+      expect(lost.status).toBe(409);
+      expect(lost.body).toMatchObject({ error: 'Conflict', requestId: body.requestId });
+    }
+    const view = await h.status(body.requestId);
+    expect(view).toMatchObject({ status: 'PENDING_APPROVAL', round: 2 });
+    expect(view.audit.filter((e: { type: string }) => e.type === 'MITIGATIONS_PROVIDED' || e.type.startsWith('ROUND_STARTED'))).toHaveLength(1);
+  });
+
+  it('lets one of many concurrent withdrawals win; the rest get 409 with the status it left', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    await approverEmails(body.requestId, 5);
+    const answers = await settle(5, () => h.api(`/requests/${body.requestId}/withdrawal`, { method: 'POST' }, OWNER));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    for (const lost of answers.filter((a) => a.status !== 200)) {
+      expect(lost.status).toBe(409);
+      expect(lost.body).toMatchObject({ requestId: body.requestId, status: 'WITHDRAWN' });
+    }
+    const view = await h.status(body.requestId);
+    expect(view.audit.filter((e: { type: string }) => e.type === 'REQUEST_WITHDRAWN')).toHaveLength(1);
+  });
+
+  it('records one of many concurrent reviews of a service; the rest get 409 with the version that won', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    await decideAll(body.requestId, 5, 'APPROVE');
+    await until(body.requestId, 'APPROVED');
+    const serviceId: string = await h.eventually(
+      async () => (await h.status(body.requestId)).audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED')?.details.serviceId,
+      'the service to be registered',
+    );
+    const answers = await settle(5, () =>
+      h.api(`/services/${serviceId}/reviews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ notes: 'Annual review' }) }),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const lost of answers.filter((a) => a.status !== 201)) {
+      expect(lost.status).toBe(409);
+      expect(lost.body).toMatchObject({ error: 'Conflict', serviceId, version: 2 });
+    }
+    expect((await h.api(`/services/${serviceId}`)).body.versions).toHaveLength(2);
   });
 });
