@@ -116,11 +116,15 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, match: Com
   };
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
+export function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
   const structured: APIGatewayProxyStructuredResultV2 =
     typeof result === 'object' && result !== null && 'statusCode' in result ? result : { statusCode: 200, body: JSON.stringify(result) };
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name] = String(value);
+  // A header with no value is not sent at all (API Gateway drops it; Node would write "undefined").
+  for (const [name, value] of Object.entries(structured.headers ?? {})) {
+    if (value === undefined || value === null || String(value).trim() === '') continue;
+    headers[name] = String(value);
+  }
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
   const body = structured.body === undefined ? '' : structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : structured.body;
   res.writeHead(structured.statusCode ?? 200, headers).end(body);

@@ -8,7 +8,7 @@ import {
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError, PayloadTooLarge } from './errors.ts';
+import { DomainError, PayloadTooLarge, ValidationFailed } from './errors.ts';
 import { StaleState } from './store/request-store.ts';
 import { logger, observed } from './observability.ts';
 
@@ -81,6 +81,21 @@ export function errorResponses(render: (statusCode: number, body: Record<string,
   };
 }
 
+type SecurityHeaderOptions = NonNullable<Parameters<typeof httpSecurityHeaders>[0]>;
+
+/**
+ * middy's security headers, configured so that no header is ever sent empty or as "undefined".
+ * Left to its defaults it "hides" `Server` and `X-Powered-By` by setting them to undefined (which a
+ * server then writes as the text "undefined"), and writes `Reporting-Endpoints` and `Report-To` with
+ * no endpoint in them. Nothing here sets those two anyway, and no reporting endpoint exists, so all
+ * four are off. `X-XSS-Protection` is off too: the browser filter it controlled is gone, its default
+ * names a report group that does not exist, and the pages' CSP does that job.
+ */
+export function securityHeaders(options: SecurityHeaderOptions = {}) {
+  const quiet = { poweredBy: false, reportTo: false, xssProtection: false, reportingEndpoints: false };
+  return httpSecurityHeaders({ ...quiet, ...options } as SecurityHeaderOptions);
+}
+
 /** Nothing this service accepts comes near this (a request with 50 long mitigations is ~120 KB). */
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -91,6 +106,20 @@ export function bodySizeLimit(maxBytes = MAX_BODY_BYTES): MiddlewareObj<HttpEven
       if (typeof event.body !== 'string') return;
       const bytes = event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
       if (bytes > maxBytes) throw new PayloadTooLarge(`The body is ${bytes} bytes; the most this service accepts is ${maxBytes}`, { maxBytes });
+    },
+  };
+}
+
+/** A body parser that runs only for methods with a body: a GET's body, and its Content-Type, are never read. */
+function withBodyOnly(parser: MiddlewareObj<any>): MiddlewareObj<HttpEvent> {
+  return {
+    before: async (request) => {
+      const method = request.event.requestContext?.http?.method;
+      if (method === 'GET' || method === 'HEAD') {
+        request.event.body = undefined;
+        return;
+      }
+      return parser.before?.(request);
     },
   };
 }
@@ -111,20 +140,33 @@ export interface HttpHandlerOptions {
 export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = {}) {
   const chain = middy<HttpEvent, HttpResult, Error, Context>(handler)
     // onError runs in reverse order: errors become responses first, then get the security headers.
-    .use(options.securityHeaders ?? httpSecurityHeaders())
+    .use(options.securityHeaders ?? securityHeaders())
     .use(errorResponses(options.render))
     .use(observed())
     .use(httpHeaderNormalizer())
     .use(bodySizeLimit());
-  if (options.jsonBody) chain.use(httpJsonBodyParser(options.jsonBody === 'optional' ? { disableContentTypeError: true } : {}));
-  if (options.formBody) chain.use(httpUrlencodeBodyParser());
+  if (options.jsonBody) chain.use(withBodyOnly(httpJsonBodyParser(options.jsonBody === 'optional' ? { disableContentTypeError: true } : {})));
+  if (options.formBody) chain.use(withBodyOnly(httpUrlencodeBodyParser()));
   for (const middleware of options.middlewares ?? []) chain.use(middleware);
   return chain;
 }
 
+/** Every id the service issues (OFF-…, APR-…, SVC-…) fits this, far inside DynamoDB's key size. */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** A path id, decoded and checked: a malformed escape or an id the service could never have issued is a 400 with the reason. */
 export function pathParameter(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new Error(`Route is missing path parameter ${name}`);
-  return decodeURIComponent(value);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    throw new ValidationFailed([{ path: name, message: 'is not valid percent-encoding' }]);
+  }
+  if (!ID_PATTERN.test(decoded)) {
+    throw new ValidationFailed([{ path: name, message: 'must be an id as the service issues them: letters, digits, - and _, at most 128 characters' }]);
+  }
+  return decoded;
 }
 export type { APIGatewayProxyResultV2 };

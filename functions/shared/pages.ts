@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import { Html, html } from './html.ts';
-import type { HttpResult } from './http.ts';
+import { securityHeaders, type HttpResult } from './http.ts';
 import { requestFacts } from './email/templates.ts';
 import type { RequestRecord } from './store/records.ts';
 
@@ -23,7 +22,7 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLES).digest('base64
 
 /** Security headers for the pages: a strict CSP that still lets the one form post back to us. */
 export const pageSecurityHeaders = () =>
-  httpSecurityHeaders({
+  securityHeaders({
     contentSecurityPolicy: {
       'default-src': "'none'",
       'style-src': STYLE_HASH,
