@@ -9,6 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+const OWNER_EMAIL = 'priya.shah@justice.gov.uk';
+
 describe('POST /requests on the local stack', () => {
   it('accepts a multi-area request, routes it to the MoJ SIRO and SSA, and starts its execution', async () => {
     const { status, body, headers } = await h.submit(multiAreaRequest());
@@ -109,6 +111,24 @@ describe('POST /requests on the local stack', () => {
     for (const headers of [{}, { 'Idempotency-Key': 'retry-test-0005' }] as Record<string, string>[]) {
       const res = await h.submit(deep, headers);
       expect([400, 415]).toContain(res.status);
+    }
+  });
+
+  it('answers a malformed or impossible path id with 400 and the reason, never 500', async () => {
+    for (const path of ['/requests/%E0%A4%A', '/requests/%ZZ', `/requests/OFF-${'X'.repeat(2000)}`, '/requests/..%2F..%2Fetc', '/services/%E0%A4%A', `/services/SVC-${'9'.repeat(1100)}`]) {
+      const res = await h.api(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.errors[0].path).toMatch(/^(requestId|serviceId)$/);
+    }
+    const withdraw = await h.api('/requests/%E0%A4%A/withdrawal', { method: 'POST' }, OWNER_EMAIL);
+    expect(withdraw.status).toBe(400);
+  });
+
+  it('never reads a GET body: a JSON Content-Type on a GET is ignored on every route', async () => {
+    const { body } = await h.submit(singleAreaRequest());
+    for (const path of ['/services', '/monitoring/runs', `/requests/${body.requestId}`, '/requests']) {
+      const res = await h.api(path, { headers: { 'content-type': 'application/json' } });
+      expect(res.status, path).toBe(200);
     }
   });
 
