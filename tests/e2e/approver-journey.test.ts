@@ -1,26 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { startHarness, linkIn, type Harness } from '../workflow/harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
+import { ensureChromium } from './chromium.ts';
 
 /**
  * The approver's journey in a real browser (Debian's Chromium, driven by playwright-core): open the
  * emailed link, read the request, reject without a reason (refused), reject with one, see what was
  * recorded. No scripts run on these pages, so this also proves the form works under the strict CSP.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let h: Harness;
 let browser: Browser;
 
+// Installing Chromium on a fresh machine takes a minute or two; only this suite waits for it.
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it with apt-get install -y chromium`);
+  const executablePath = await ensureChromium();
   h = await startHarness();
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-});
+}, 15 * 60_000);
 afterAll(async () => {
   await browser?.close();
   await h?.close();
