@@ -7,3 +7,5 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'offshore-approvals';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_DEV ??= 'true';
+// CloudWatch metrics (EMF) have nowhere to go in tests, as in local mode.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
