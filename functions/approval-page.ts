@@ -7,12 +7,21 @@ import { ROLE_TITLES } from '#policy/offshoring-policy';
 import { formatDate } from '#shared/email/templates';
 import type { OpenedLink } from '#shared/approvals';
 import type { FieldError } from '#shared/request';
+import { approvalLink } from '#shared/links';
+
+/**
+ * The form posts back to the emailed link itself, built on the public base URL: behind a custom
+ * domain with a base path (https://…/offshore) a root-relative action would lose the path.
+ */
+export function decisionAction(runtime: Pick<Runtime, 'publicBaseUrl'>, { approval }: OpenedLink, token: string): string {
+  return approvalLink(runtime.publicBaseUrl, approval.approvalId, token);
+}
 
 /**
  * GET /approvals/{approvalId}?token=…: what the emailed link opens. Mail scanners open every link,
  * so this only shows the request and a form; nothing changes until the person presses a button.
  */
-export function decisionForm({ approval, request }: OpenedLink, token: string, errors: FieldError[] = [], values: { decision?: string; reason?: string } = {}) {
+export function decisionForm({ approval, request }: OpenedLink, action: string, errors: FieldError[] = [], values: { decision?: string; reason?: string } = {}) {
   const endorsement = approval.kind === 'ENDORSEMENT';
   const [yes, no] = endorsement ? ['Endorse', 'Decline'] : ['Approve', 'Reject'];
   const errorFor = (path: string) => errors.find((e) => e.path === path)?.message;
@@ -21,7 +30,7 @@ export function decisionForm({ approval, request }: OpenedLink, token: string, e
 ${request.lateNotice ? html`<p class="late">Urgent: ${request.lateNoticeReason}</p>` : ''}
 ${errors.length ? html`<div class="error" role="alert"><h2>There is a problem</h2><ul>${errors.map((e) => html`<li>${e.path ? `${e.path}: ` : ''}${e.message}</li>`)}</ul></div>` : ''}
 ${factsTable(request)}
-<form method="post" action="/approvals/${encodeURIComponent(approval.approvalId)}?token=${token}">
+<form method="post" action="${action}">
 <label for="reason">Reason${endorsement ? '' : ' (required to reject, optional to approve)'}</label>
 ${errorFor('reason') ? html`<p class="late">${errorFor('reason')}</p>` : ''}
 <textarea id="reason" name="reason" maxlength="5000">${values.reason ?? ''}</textarea>
@@ -35,10 +44,10 @@ export function showApprovalPage(runtime: Runtime) {
     const approvalId = pathParameter(event, 'approvalId');
     const token = event.queryStringParameters?.token;
     const opened = await openApprovalLink(runtime, approvalId, token);
-    return page(200, opened.request.request.serviceName, decisionForm(opened, token as string));
+    return page(200, opened.request.request.serviceName, decisionForm(opened, decisionAction(runtime, opened, token as string)));
   };
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  httpHandler(showApprovalPage(runtime), { render: errorPage, securityHeaders: pageSecurityHeaders() });
+  httpHandler(showApprovalPage(runtime), { render: errorPage, securityHeaders: pageSecurityHeaders(runtime.publicBaseUrl) });
 export const handler = lambdaEntry(makeHandler);

@@ -7,7 +7,7 @@ import { html } from '#shared/html';
 import { toFieldErrors } from '#shared/request';
 import { ROLE_TITLES } from '#policy/offshoring-policy';
 import { formatDate } from '#shared/email/templates';
-import { decisionForm } from './approval-page.ts';
+import { decisionAction, decisionForm } from './approval-page.ts';
 
 /**
  * POST /approvals/{approvalId} (form: token, decision, reason): records the decision, consumes the
@@ -23,7 +23,7 @@ export function submitDecision(runtime: Runtime) {
     const parsed = DecisionFormSchema.safeParse(form);
     if (!parsed.success) {
       const values = { decision: String(form.decision ?? ''), reason: String(form.reason ?? '') };
-      return page(400, 'Check your answer', decisionForm(opened, form.token as string, toFieldErrors(parsed.error), values));
+      return page(400, 'Check your answer', decisionForm(opened, decisionAction(runtime, opened, form.token as string), toFieldErrors(parsed.error), values));
     }
     const decided = await recordDecision(runtime, opened, parsed.data);
     if (decided.kind === 'ENDORSEMENT') await concludeEscalation(runtime, decided.requestId, decided);
@@ -48,5 +48,5 @@ export function submitDecision(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  httpHandler(submitDecision(runtime), { formBody: true, render: errorPage, securityHeaders: pageSecurityHeaders() });
+  httpHandler(submitDecision(runtime), { formBody: true, render: errorPage, securityHeaders: pageSecurityHeaders(runtime.publicBaseUrl) });
 export const handler = lambdaEntry(makeHandler);

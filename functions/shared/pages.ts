@@ -20,13 +20,23 @@ button{font:inherit;padding:8px 16px;margin:12px 12px 0 0;border:0;color:#fff;cu
 
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLES).digest('base64')}'`;
 
+/**
+ * Where the decision form may post: the approval links under the public base URL, which is where
+ * the form's action points (it may be another origin than the one serving the page, e.g. the
+ * API's own URL behind a custom domain, and may carry a base path).
+ */
+export function formActionSource(publicBaseUrl: string): string {
+  const base = new URL(`${publicBaseUrl.replace(/\/+$/, '')}/approvals/`);
+  return `${base.origin}${base.pathname}`;
+}
+
 /** Security headers for the pages: a strict CSP that still lets the one form post back to us. */
-export const pageSecurityHeaders = () =>
+export const pageSecurityHeaders = (publicBaseUrl: string) =>
   securityHeaders({
     contentSecurityPolicy: {
       'default-src': "'none'",
       'style-src': STYLE_HASH,
-      'form-action': "'self'",
+      'form-action': formActionSource(publicBaseUrl),
       'base-uri': "'none'",
       'frame-ancestors': "'none'",
       sandbox: 'allow-forms',
