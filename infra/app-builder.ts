@@ -1,7 +1,7 @@
 import { Annotations, App } from 'aws-cdk-lib';
 import { addNagChecks } from './nag.ts';
 import type { ServiceCatalogue } from './service-catalogue.ts';
-import { CONTEXT_KEYS, readSettings } from './settings.ts';
+import { BUNDLED_APPROVER_DIRECTORY, CONTEXT_KEYS, readSettings } from './settings.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
 
@@ -10,8 +10,9 @@ import { StatelessStack } from './stacks/stateless-stack.ts';
  * so that the tests, which build the app without the CLI, build the same thing.
  */
 const BASE_CONTEXT: Record<string, unknown> = {
-  // Exports (Fn::ImportValue) between the stacks: CloudFormation then refuses any stateful change
-  // that would pull the table, key or identity out from under the deployed functions.
+  // Exports (Fn::ImportValue) for the table and its key: CloudFormation then refuses any stateful
+  // change that would pull them out from under the deployed functions. The sender is passed by plain
+  // names instead (SenderReference), so changing it never waits on an export.
   '@aws-cdk/core:defaultCrossStackReferences': 'strong',
 };
 
@@ -57,7 +58,7 @@ export function buildApp(context?: Record<string, unknown>, options: BuildOption
     env,
     settings,
     table: stateful.table,
-    sender: stateful.sender,
+    sender: stateful.sender.reference,
     catalogue: options.catalogue,
     description: 'Offshore approvals: functions, HTTP API and approval workflow.',
   });
@@ -67,6 +68,20 @@ export function buildApp(context?: Record<string, unknown>, options: BuildOption
       'offshore:exampleIdentityProvider',
       `${CONTEXT_KEYS.oidcIssuer} is not set: the JWT authorizer trusts a placeholder issuer, so no one can sign in. ` +
         `A synth for an AWS account (every cdk deploy) refuses it unless it is set or ${CONTEXT_KEYS.allowExampleIdentityProvider} is true.`,
+    );
+  }
+  // Only reached offline: a synth for an account refuses both (readSettings).
+  if (settings.placeholderAddresses.sender) {
+    Annotations.of(stateful).addWarningV2(
+      'offshore:exampleSender',
+      `${CONTEXT_KEYS.emailFrom} is the placeholder ${settings.emailFrom}: SES could never verify it. A synth for an AWS account refuses it.`,
+    );
+  }
+  if (settings.placeholderAddresses.directory.length > 0) {
+    Annotations.of(stateless).addWarningV2(
+      'offshore:exampleApproverDirectory',
+      `The approver directory names placeholder addresses (${settings.placeholderAddresses.directory[0]}, …): no approval email would arrive. ` +
+        `A synth for an AWS account refuses it until ${CONTEXT_KEYS.approverDirectory} (or ${BUNDLED_APPROVER_DIRECTORY}) has real addresses.`,
     );
   }
 

@@ -1,14 +1,26 @@
+import { readFileSync } from 'node:fs';
 import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
 import type { Construct } from 'constructs';
 import { parseApproverDirectory } from '../functions/shared/directory.ts';
+import { fromRepoRoot } from './paths.ts';
 
 /**
  * Deployment settings, read from CDK context (cdk.json, or `cdk deploy -c offshore:emailFrom=...`).
  * An empty string means "not set", so cdk.json can list every key with its default.
  */
 export const CONTEXT_KEYS = {
-  /** Sender address; the stateful stack creates (and SES verifies) an email identity for it. */
+  /**
+   * Sender address. Without emailDomain, the stateful stack creates (and SES verifies, by a link
+   * emailed to it) an email-address identity for it.
+   */
   emailFrom: 'offshore:emailFrom',
+  /**
+   * The sender's domain: the stateful stack creates a domain identity for it, with Easy DKIM and a
+   * custom MAIL FROM domain, so mail from it passes DMARC. emailFrom must be on it.
+   */
+  emailDomain: 'offshore:emailDomain',
+  /** The custom MAIL FROM (bounce) domain, a subdomain of emailDomain; `bounce.<emailDomain>` unless set. */
+  mailFromDomain: 'offshore:mailFromDomain',
   /** Optional Reply-To for every email the service sends. */
   emailReplyTo: 'offshore:emailReplyTo',
   /** Optional public base URL for links in emails (a custom domain). Defaults to the HTTP API's URL. */
@@ -35,18 +47,27 @@ export const CONTEXT_KEYS = {
 } as const;
 
 export const DEFAULT_EMAIL_FROM = 'offshore-approvals@example.gov.uk';
+/** The directory bundled into every function when offshore:approverDirectory is unset. */
+export const BUNDLED_APPROVER_DIRECTORY = 'config/approver-directory.json';
 
 /** Lambda caps all environment variables of a function at 4 KB together; leave room for the others. */
 const MAX_APPROVER_DIRECTORY_BYTES = 3_000;
 
 export interface DeploymentSettings {
   readonly emailFrom: string;
+  /** The sender's domain identity (Easy DKIM) and its MAIL FROM domain; unset for an email-address identity. */
+  readonly emailDomain?: { readonly name: string; readonly mailFrom: string };
   readonly emailReplyTo?: string;
   readonly publicBaseUrl?: string;
   readonly securityTeamEmail?: string;
   readonly alarmEmail?: string;
   /** Minified, already validated against the directory schema. */
   readonly approverDirectoryJson?: string;
+  /**
+   * Addresses on placeholder domains: the sender's, and the directory's (the bundled one when
+   * offshore:approverDirectory is unset). Only ever non-empty when nothing will be deployed.
+   */
+  readonly placeholderAddresses: { readonly sender: boolean; readonly directory: readonly string[] };
   readonly oidcIssuer: string;
   readonly oidcAudience: string;
   /** True while `oidcIssuer` is the placeholder (only ever when nothing will be deployed, or explicitly allowed). */
@@ -76,7 +97,8 @@ function email(scope: Construct, key: string): string | undefined {
   return value;
 }
 
-function baseUrl(scope: Construct, key: string): string | undefined {
+/** An https:// URL, exactly as configured. */
+function httpsUrl(scope: Construct, key: string): string | undefined {
   const value = text(scope, key);
   if (value === undefined) return undefined;
   let url: URL;
@@ -85,9 +107,61 @@ function baseUrl(scope: Construct, key: string): string | undefined {
   } catch {
     throw new Error(`Context ${key} is not a URL: "${value}"`);
   }
-  // Approval links carry one-time tokens: never over plain HTTP.
+  // Approval links carry one-time tokens, and tokens are only fetched from a TLS issuer: never plain HTTP.
   if (url.protocol !== 'https:') throw new Error(`Context ${key} must be an https:// URL, got "${value}"`);
-  return value.replace(/\/+$/, '');
+  return value;
+}
+
+/** An https:// URL that paths are appended to: without its trailing slash. */
+function baseUrl(scope: Construct, key: string): string | undefined {
+  return httpsUrl(scope, key)?.replace(/\/+$/, '');
+}
+
+/**
+ * Domains no one receives mail for: the reserved top-level names (RFC 2606, RFC 6762's `.local`)
+ * and any domain with an `example` label (example.com, the placeholder example.gov.uk).
+ */
+export function isPlaceholderAddress(address: string): boolean {
+  const labels = (address.split('@').pop() ?? '').toLowerCase().split('.');
+  return ['example', 'invalid', 'local', 'localhost', 'test'].includes(labels.at(-1) ?? '') || labels.includes('example');
+}
+
+/** Every `email` in a parsed approver directory. */
+function addressesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(addressesIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) => (key === 'email' && typeof v === 'string' ? [v] : addressesIn(v)));
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+function domain(scope: Construct, key: string): string | undefined {
+  const value = text(scope, key)?.toLowerCase();
+  if (value !== undefined && !DOMAIN.test(value)) throw new Error(`Context ${key} is not a domain name: "${value}"`);
+  return value;
+}
+
+const isWithin = (name: string, parent: string) => name === parent || name.endsWith(`.${parent}`);
+
+/** The sender's domain identity, checked against the sender's address. */
+function emailDomain(scope: Construct, emailFrom: string): DeploymentSettings['emailDomain'] {
+  const name = domain(scope, CONTEXT_KEYS.emailDomain);
+  const mailFromSetting = domain(scope, CONTEXT_KEYS.mailFromDomain);
+  if (name === undefined) {
+    if (mailFromSetting !== undefined) throw new Error(`Context ${CONTEXT_KEYS.mailFromDomain} needs ${CONTEXT_KEYS.emailDomain}: a MAIL FROM domain belongs to a domain identity`);
+    return undefined;
+  }
+  const senderDomain = (emailFrom.split('@').pop() ?? '').toLowerCase();
+  // SES sends from any address on a verified domain or its subdomains; DKIM then aligns with the From domain.
+  if (!isWithin(senderDomain, name)) {
+    throw new Error(`Context ${CONTEXT_KEYS.emailFrom} ("${emailFrom}") is not on ${CONTEXT_KEYS.emailDomain} ("${name}"): set the sender to an address on that domain`);
+  }
+  const mailFrom = mailFromSetting ?? `bounce.${name}`;
+  // SES: the MAIL FROM domain is a subdomain of the identity's domain, and not one mail is sent from.
+  if (!mailFrom.endsWith(`.${name}`) || mailFrom === senderDomain) {
+    throw new Error(`Context ${CONTEXT_KEYS.mailFromDomain} ("${mailFrom}") must be a subdomain of ${name} that mail is not sent from (e.g. bounce.${name})`);
+  }
+  return { name, mailFrom };
 }
 
 function flag(scope: Construct, key: string): boolean {
@@ -132,28 +206,63 @@ export interface ReadSettingsOptions {
   readonly account?: string;
 }
 
-/** Reads and validates every `offshore:*` context value; throws on the first invalid one. */
+/**
+ * Reads and validates every `offshore:*` context value; throws on the first invalid one. A synth
+ * for an account (every `cdk deploy`) also refuses the placeholders, listing every one to set.
+ */
 export function readSettings(scope: Construct, options: ReadSettingsOptions = {}): DeploymentSettings {
-  const oidcIssuer = baseUrl(scope, CONTEXT_KEYS.oidcIssuer) ?? EXAMPLE_OIDC_ISSUER;
-  const oidcIssuerIsExample = oidcIssuer === EXAMPLE_OIDC_ISSUER;
+  // The issuer exactly as configured: API Gateway compares a token's `iss` with it character for
+  // character, and some providers' issuers end in a slash (Entra v1, Auth0).
+  const oidcIssuer = httpsUrl(scope, CONTEXT_KEYS.oidcIssuer) ?? EXAMPLE_OIDC_ISSUER;
+  const oidcIssuerIsExample = oidcIssuer.replace(/\/+$/, '') === EXAMPLE_OIDC_ISSUER;
   const allowExample = flag(scope, CONTEXT_KEYS.allowExampleIdentityProvider);
-  // A deployment must name the department's identity provider: refuse the placeholder whenever the
-  // synth is for an account, unless explicitly allowed. An offline synth keeps working (with a warning).
-  if (oidcIssuerIsExample && options.account !== undefined && !allowExample) {
-    throw new Error(
-      `Context ${CONTEXT_KEYS.oidcIssuer} is not set, so service owners and the security team could never sign in. ` +
-        `Set it to the department's OIDC issuer (https://…) and ${CONTEXT_KEYS.oidcAudience} to this service's client id, ` +
-        `in cdk.json or with -c ${CONTEXT_KEYS.oidcIssuer}=https://… ` +
-        `(for a throwaway sandbox only: -c ${CONTEXT_KEYS.allowExampleIdentityProvider}=true).`,
-    );
+  const emailFrom = email(scope, CONTEXT_KEYS.emailFrom) ?? DEFAULT_EMAIL_FROM;
+  const sendingDomain = emailDomain(scope, emailFrom);
+  const approverDirectoryJson = approverDirectory(scope, CONTEXT_KEYS.approverDirectory);
+  const directoryAddresses = addressesIn(JSON.parse(approverDirectoryJson ?? readFileSync(fromRepoRoot(BUNDLED_APPROVER_DIRECTORY), 'utf8')));
+  const placeholderAddresses = { sender: isPlaceholderAddress(emailFrom), directory: [...new Set(directoryAddresses.filter(isPlaceholderAddress))] };
+
+  // A deployment must name the department's identity provider, a sender SES can verify and approvers
+  // who can receive mail: refuse the placeholders whenever the synth is for an account. An offline
+  // synth (CI) keeps working, with warnings.
+  if (options.account !== undefined) {
+    const problems: string[] = [];
+    if (oidcIssuerIsExample && !allowExample) {
+      problems.push(
+        `Context ${CONTEXT_KEYS.oidcIssuer} is not set, so service owners and the security team could never sign in. ` +
+          `Set it to the department's OIDC issuer (https://…, exactly as its tokens' iss claim writes it) and ${CONTEXT_KEYS.oidcAudience} ` +
+          `to this service's client id, in cdk.json or with -c ${CONTEXT_KEYS.oidcIssuer}=https://… ` +
+          `(for a throwaway sandbox only: -c ${CONTEXT_KEYS.allowExampleIdentityProvider}=true).`,
+      );
+    }
+    if (placeholderAddresses.sender) {
+      problems.push(
+        `Context ${CONTEXT_KEYS.emailFrom} is "${emailFrom}", a placeholder domain no one can verify with SES, so no email would ever be sent. ` +
+          `Set it to the service's sender on the department's domain (-c ${CONTEXT_KEYS.emailFrom}=offshore-approvals@<domain>), ` +
+          `and ${CONTEXT_KEYS.emailDomain}=<domain> to send with DKIM (see infra/README.md, "Sender").`,
+      );
+    }
+    if (placeholderAddresses.directory.length > 0) {
+      const source = approverDirectoryJson ? `Context ${CONTEXT_KEYS.approverDirectory}` : `The bundled approver directory (${BUNDLED_APPROVER_DIRECTORY})`;
+      problems.push(
+        `${source} names addresses on placeholder domains (${placeholderAddresses.directory.slice(0, 3).join(', ')}` +
+          `${placeholderAddresses.directory.length > 3 ? `, and ${placeholderAddresses.directory.length - 3} more` : ''}): every approval email would bounce and every round end in ERROR. ` +
+          `Set ${CONTEXT_KEYS.approverDirectory} to the department's directory (JSON, the schema of ${BUNDLED_APPROVER_DIRECTORY})` +
+          `${approverDirectoryJson ? '' : ', or put the real addresses in that file'}.`,
+      );
+    }
+    if (problems.length > 0) throw new Error(`This synth is for an AWS account (cdk deploy), and:\n  - ${problems.join('\n  - ')}`);
   }
+
   return {
-    emailFrom: email(scope, CONTEXT_KEYS.emailFrom) ?? DEFAULT_EMAIL_FROM,
+    emailFrom,
+    emailDomain: sendingDomain,
     emailReplyTo: email(scope, CONTEXT_KEYS.emailReplyTo),
     publicBaseUrl: baseUrl(scope, CONTEXT_KEYS.publicBaseUrl),
     securityTeamEmail: email(scope, CONTEXT_KEYS.securityTeamEmail),
     alarmEmail: email(scope, CONTEXT_KEYS.alarmEmail),
-    approverDirectoryJson: approverDirectory(scope, CONTEXT_KEYS.approverDirectory),
+    approverDirectoryJson,
+    placeholderAddresses,
     oidcIssuer,
     oidcAudience: text(scope, CONTEXT_KEYS.oidcAudience) ?? DEFAULT_OIDC_AUDIENCE,
     oidcIssuerIsExample,

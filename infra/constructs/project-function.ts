@@ -10,7 +10,7 @@ import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { fromRepoRoot } from '../paths.ts';
 import type { ApprovalWorkflow } from './approval-workflow.ts';
 import type { ApprovalsTable, TableAccess } from './approvals-table.ts';
-import type { EmailSender } from './email-sender.ts';
+import { grantSendFrom, type SenderReference } from './email-sender.ts';
 import type { FailedInvocations } from './failed-invocations.ts';
 
 export const SERVICE_NAME = 'offshore-approvals';
@@ -166,8 +166,8 @@ export class ProjectFunction extends Construct implements IGrantable {
   }
 
   /** ses:SendEmail from the sender identity, EMAIL_FROM and (when set) EMAIL_REPLY_TO. */
-  bindEmail(sender: EmailSender): this {
-    sender.grantSend(this);
+  bindEmail(sender: SenderReference): this {
+    grantSendFrom(this, sender);
     this.setEnvironment(ENV.emailFrom, sender.from);
     if (sender.replyTo) this.setEnvironment(ENV.emailReplyTo, sender.replyTo);
     return this;

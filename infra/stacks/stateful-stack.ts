@@ -20,6 +20,7 @@ export class StatefulStack extends Stack {
     key: 'ApprovalsDataKey',
     table: 'ApprovalsTable',
     emailIdentity: 'SenderEmailIdentity',
+    domainIdentity: 'SenderDomainIdentity',
     configurationSet: 'SenderConfigurationSet',
   } as const;
 
@@ -48,7 +49,8 @@ export class StatefulStack extends Stack {
     this.sender = new EmailSender(this, 'Sender', {
       from: props.settings.emailFrom,
       replyTo: props.settings.emailReplyTo,
-      logicalIds: { identity: ids.emailIdentity, configurationSet: ids.configurationSet },
+      domain: props.settings.emailDomain,
+      logicalIds: { identity: ids.emailIdentity, domainIdentity: ids.domainIdentity, configurationSet: ids.configurationSet },
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

@@ -5,7 +5,7 @@ import { ApprovalWorkflow } from '../constructs/approval-workflow.ts';
 import { ApprovalsApi } from '../constructs/approvals-api.ts';
 import { OperationalAlarms } from '../constructs/operational-alarms.ts';
 import type { ApprovalsTable } from '../constructs/approvals-table.ts';
-import type { EmailSender } from '../constructs/email-sender.ts';
+import type { SenderReference } from '../constructs/email-sender.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { FunctionSchedule } from '../constructs/function-schedule.ts';
 import { LogsKey } from '../constructs/logs-key.ts';
@@ -16,7 +16,8 @@ import type { DeploymentSettings } from '../settings.ts';
 
 export interface StatelessStackProps extends StackProps {
   readonly table: ApprovalsTable;
-  readonly sender: EmailSender;
+  /** Plain names only: nothing about the sender is imported from the stateful stack (see SenderReference). */
+  readonly sender: SenderReference;
   readonly settings: DeploymentSettings;
   /**
    * What to build: functions, routes, state-machine placeholders.

@@ -71,6 +71,7 @@ describe('stateful stack', () => {
       key: 'ApprovalsDataKey',
       table: 'ApprovalsTable',
       emailIdentity: 'SenderEmailIdentity',
+      domainIdentity: 'SenderDomainIdentity',
       configurationSet: 'SenderConfigurationSet',
     });
   });

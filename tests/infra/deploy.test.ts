@@ -8,6 +8,7 @@ import {
   actionsOf,
   dependencyCycle,
   deploymentContext,
+  ENTRA_V1_ISSUER,
   logicalIdOf,
   resourcesOf,
   roleStatements,
@@ -99,5 +100,84 @@ describe('the state machine and its encryption key', () => {
       expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'kms:GenerateDataKey']),
     );
     expect(dependencyCycle(stateless)).toBeUndefined();
+  });
+});
+
+describe('the identity provider', () => {
+  it('keeps the issuer exactly as configured, trailing slash and all (API Gateway compares iss exactly)', () => {
+    const authorizer = Object.values(stateless.findResources('AWS::ApiGatewayV2::Authorizer')).find((a) => a.Properties.AuthorizerType === 'JWT');
+    expect(authorizer?.Properties.JwtConfiguration).toEqual({ Issuer: ENTRA_V1_ISSUER, Audience: ['api://offshore-approvals'] });
+    expect(ENTRA_V1_ISSUER.endsWith('/')).toBe(true);
+  });
+
+  it('still drops the trailing slash of the public base URL, which paths are appended to', () => {
+    const fn = resourcesOf(stateless)[logicalIdOf(built.stateless.functions.intake!.function)]!;
+    expect(fn.Properties.Environment.Variables[ENV.publicBaseUrl]).toBe('https://service.justice.gov.uk/offshoring');
+  });
+});
+
+describe('the sender: a domain identity with Easy DKIM and a custom MAIL FROM', () => {
+  const stateful = () => Template.fromStack(built.stateful);
+
+  it('verifies the domain with Easy DKIM (2048-bit) and bounces through bounce.<domain>, under a pinned logical id', () => {
+    expect(Object.keys(stateful().findResources('AWS::SES::EmailIdentity'))).toEqual(['SenderDomainIdentity']);
+    stateful().hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'offshoring.justice.gov.uk',
+      DkimAttributes: { SigningEnabled: true },
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      MailFromAttributes: { MailFromDomain: 'bounce.offshoring.justice.gov.uk', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: 'SenderConfigurationSet' } },
+    });
+    expect(resourcesOf(stateful()).SenderDomainIdentity).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('outputs the DNS records to publish: three DKIM CNAMEs, the MAIL FROM MX and its SPF record', () => {
+    const outputs = stateful().toJSON().Outputs as Record<string, { Value: unknown; Export?: unknown }>;
+    const value = (name: string) => written(outputs[name]?.Value);
+    for (const n of [1, 2, 3]) {
+      expect(value(`SenderDkimRecord${n}`)).toBe(`\${SenderDomainIdentity.DkimDNSTokenName${n}} CNAME \${SenderDomainIdentity.DkimDNSTokenValue${n}}`);
+    }
+    expect(value('SenderMailFromMxRecord')).toBe('bounce.offshoring.justice.gov.uk MX 10 feedback-smtp.eu-west-2.amazonses.com');
+    expect(value('SenderMailFromSpfRecord')).toBe('bounce.offshoring.justice.gov.uk TXT "v=spf1 include:amazonses.com ~all"');
+  });
+
+  it('lets the sending functions send from the identities and configuration set named in plain text', () => {
+    for (const [key, spec] of entries) {
+      const ses = statementsOf(key).filter((st) => actionsOf(st).includes('ses:SendEmail'));
+      if (!spec.needs.sendEmail) {
+        expect(ses).toEqual([]);
+        continue;
+      }
+      expect(ses).toHaveLength(1);
+      expect(actionsOf(ses[0]!)).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      expect((ses[0]!.Resource as unknown[]).map(written)).toEqual([
+        `arn:aws:ses:eu-west-2:${ACCOUNT}:identity/offshore-approvals@offshoring.justice.gov.uk`,
+        `arn:aws:ses:eu-west-2:${ACCOUNT}:identity/offshoring.justice.gov.uk`,
+        `arn:aws:ses:eu-west-2:${ACCOUNT}:configuration-set/OffshoreApprovalsStateful-sender`,
+      ]);
+    }
+  });
+
+  it('imports nothing about the sender into the stateless stack, and exports nothing about it', () => {
+    const imports = [...JSON.stringify(stateless.toJSON()).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const name of imports) expect(name).toMatch(/ApprovalsTable|ApprovalsDataKey/);
+    const exported = Object.values(stateful().toJSON().Outputs as Record<string, { Value: unknown; Export?: unknown }>).filter((o) => o.Export);
+    expect(JSON.stringify(exported)).not.toMatch(/Sender|Identity|ConfigurationSet/);
+  });
+
+  it('can change the sender without changing any export the stateless stack holds on to', () => {
+    const exportsWith = (sender: Record<string, string>) => {
+      const app = buildApp({ ...SKIP_BUNDLING, ...deploymentContext(), ...sender }, { account: ACCOUNT });
+      app.app.synth();
+      return Template.fromStack(app.stateful).toJSON().Outputs;
+    };
+    const exported = (outputs: Record<string, { Export?: unknown; Value: unknown }>) =>
+      Object.fromEntries(Object.entries(outputs).filter(([, o]) => o.Export));
+    const before = exportsWith({});
+    const after = exportsWith({ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'offshoring@justice.gov.uk', 'offshore:mailFromDomain': 'mail.justice.gov.uk' });
+    expect(Object.keys(exported(before)).length).toBeGreaterThan(0);
+    expect(exported(after)).toEqual(exported(before));
+    expect(JSON.stringify(after)).toContain('mail.justice.gov.uk MX 10');
   });
 });

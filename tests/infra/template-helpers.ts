@@ -104,7 +104,7 @@ export function dependencyCycle(template: Template): string[] | undefined {
 /** The bundled approver directory with its addresses moved to a real-looking domain. */
 export function realLookingDirectory(): unknown {
   const bundled = readFileSync(fromRepoRoot('config/approver-directory.json'), 'utf8');
-  return JSON.parse(bundled.replaceAll('.justice.local', '.justice.gov.uk'));
+  return JSON.parse(bundled.replaceAll('justice.local', 'justice.gov.uk'));
 }
 
 export const ACCOUNT = '123456789012';

@@ -10,7 +10,7 @@ import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
 import { authorizerOf, checkCatalogue, projectCatalogue, type ServiceCatalogue } from '../../infra/service-catalogue.ts';
 import { rawNagFindings } from './nag-helpers.ts';
-import { actionsOf, dependencyCycle, logicalIdOf, roleStatements, written } from './template-helpers.ts';
+import { actionsOf, dependencyCycle, deploymentContext, logicalIdOf, realLookingDirectory, roleStatements, written } from './template-helpers.ts';
 
 /**
  * How the infrastructure follows the catalogue and the context, using catalogue variants. Bundling
@@ -258,17 +258,61 @@ describe('deployment settings', () => {
   });
 
   it("uses the department's issuer and audience from context, with no warning", () => {
-    const built = buildApp({ ...SKIP_BUNDLING, 'offshore:oidcIssuer': ISSUER, 'offshore:oidcAudience': 'api://offshore-approvals' }, ACCOUNT);
+    const built = buildApp({ ...SKIP_BUNDLING, ...deploymentContext(), 'offshore:oidcIssuer': ISSUER, 'offshore:oidcAudience': 'api://offshore-approvals' }, ACCOUNT);
     expect(jwtConfiguration(built)).toEqual({ Issuer: ISSUER, Audience: ['api://offshore-approvals'] });
     expect(built.stateless.account).toBe('111122223333');
-    expect(built.stateless.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
+    for (const stack of [built.stateful, built.stateless]) expect(stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
   });
 
-  it('deploys the placeholder only when explicitly allowed (a throwaway sandbox)', () => {
+  it.each([
+    ['Entra ID v1', 'https://sts.windows.net/4f6b0c2e-8d1a-4c55-9a3e-2b7d9e1f0a61/'],
+    ['Auth0', 'https://offshoring.eu.auth0.com/'],
+    ['Entra ID v2', ISSUER],
+  ])('keeps a %s issuer exactly as its tokens write iss', (_provider, issuer) => {
+    const built = buildApp({ ...SKIP_BUNDLING, ...deploymentContext(), 'offshore:oidcIssuer': issuer }, ACCOUNT);
+    expect(jwtConfiguration(built)?.Issuer).toBe(issuer);
+  });
+
+  it('deploys the placeholder identity provider only when explicitly allowed (a throwaway sandbox)', () => {
+    const { 'offshore:oidcIssuer': _issuer, 'offshore:oidcAudience': _audience, ...realSenderAndDirectory } = deploymentContext();
     for (const allowed of [true, 'true']) {
-      const built = buildApp({ ...SKIP_BUNDLING, 'offshore:allowExampleIdentityProvider': allowed }, ACCOUNT);
+      const built = buildApp({ ...SKIP_BUNDLING, ...realSenderAndDirectory, 'offshore:allowExampleIdentityProvider': allowed }, ACCOUNT);
       expect(jwtConfiguration(built)).toEqual({ Issuer: 'https://identity.example.gov.uk', Audience: ['offshore-approvals'] });
     }
+  });
+
+  it('refuses, for an account, the placeholder sender and a directory of placeholder addresses, saying what to set', () => {
+    const real = { ...SKIP_BUNDLING, ...deploymentContext() };
+    expect(() => buildApp({ ...real, 'offshore:emailFrom': '', 'offshore:emailDomain': '' }, ACCOUNT)).toThrow(
+      /offshore:emailFrom is "offshore-approvals@example.gov.uk", a placeholder domain .* Set it to the service's sender/,
+    );
+    expect(() => buildApp({ ...real, 'offshore:approverDirectory': '' }, ACCOUNT)).toThrow(
+      /The bundled approver directory \(config\/approver-directory.json\) names addresses on placeholder domains \(siro@hmcts.justice.local, .*Set offshore:approverDirectory/,
+    );
+    const oneLeftOver = structuredClone(realLookingDirectory()) as { securityTeam: { email: string } };
+    oneLeftOver.securityTeam.email = 'security@example.com';
+    expect(() => buildApp({ ...real, 'offshore:approverDirectory': JSON.stringify(oneLeftOver) }, ACCOUNT)).toThrow(
+      /Context offshore:approverDirectory names addresses on placeholder domains \(security@example.com\)/,
+    );
+    // Everything to set, in one message.
+    expect(() => buildApp(SKIP_BUNDLING, ACCOUNT)).toThrow(/oidcIssuer is not set[\s\S]*emailFrom is[\s\S]*bundled approver directory/);
+  });
+
+  it('warns, offline, about the placeholder sender and directory, and synthesizes', () => {
+    const built = buildApp(SKIP_BUNDLING, OFFLINE);
+    const warnings = [built.stateful, built.stateless].flatMap((stack) => stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
+    expect(warnings.some((w) => w.includes('offshore:emailFrom is the placeholder offshore-approvals@example.gov.uk'))).toBe(true);
+    expect(warnings.some((w) => w.includes('The approver directory names placeholder addresses (siro@hmcts.justice.local'))).toBe(true);
+  });
+
+  it.each([
+    [{ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'approvals@digital.cabinet-office.gov.uk' }, /is not on offshore:emailDomain \("justice.gov.uk"\)/],
+    [{ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'a@justice.gov.uk', 'offshore:mailFromDomain': 'bounce.example.org' }, /must be a subdomain of justice.gov.uk/],
+    [{ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'a@bounce.justice.gov.uk', 'offshore:mailFromDomain': 'bounce.justice.gov.uk' }, /that mail is not sent from/],
+    [{ 'offshore:mailFromDomain': 'bounce.justice.gov.uk' }, /offshore:mailFromDomain needs offshore:emailDomain/],
+    [{ 'offshore:emailDomain': 'not a domain' }, /offshore:emailDomain is not a domain name/],
+  ])('refuses a sending domain SES could not use: %o', (settings, message) => {
+    expect(() => buildApp({ ...SKIP_BUNDLING, ...settings }, OFFLINE)).toThrow(message);
   });
 
   it('takes the region from offshore:region, never from the CLI profile', () => {
