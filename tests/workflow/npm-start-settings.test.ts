@@ -26,7 +26,7 @@ async function submitExample(local: RunningStart): Promise<string> {
 
 async function inboxUntil(local: RunningStart, done: (emails: StoredEmail[]) => boolean): Promise<StoredEmail[]> {
   let emails: StoredEmail[] = [];
-  for (let i = 0; i < 400 && !done(emails); i++) {
+  for (let i = 0; i < 800 && !done(emails); i++) {
     emails = ((await (await fetch(`${local.inboxUrl}/store`)).json()) as { emails: StoredEmail[] }).emails;
     if (!done(emails)) await new Promise((r) => setTimeout(r, 25));
   }
