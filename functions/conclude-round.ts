@@ -14,7 +14,8 @@ import { registerApprovedService } from '#shared/register';
 /**
  * The end of an approval round (statemachines/offshoring-approval.asl.json: RoundApproved,
  * RoundRejected, RoundFailed). Safe to retry: the request moves only from PENDING_APPROVAL in this
- * round, and each email is sent once (keyed in the audit trail).
+ * round, and each email is sent once (keyed in the audit trail). A request that left the round
+ * meanwhile (withdrawn, or a newer round) keeps its status: the conclusion changes nothing then.
  */
 export const RoundEndSchema = z.object({
   outcome: z.enum(['APPROVED', 'REJECTED', 'FAILED']),
@@ -38,7 +39,8 @@ export function concludeRound(runtime: Runtime) {
   /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
   const closePending = (approvals: ApprovalRecord[], at: string) => approvals.filter((a) => a.status === 'PENDING').map((a) => store.closeApproval(a, at));
 
-  async function conclude(end: RoundEnd): Promise<{ status: string }> {
+  /** `concluded`: this call moved the request (so the outcome is counted once, not per retry). */
+  async function conclude(end: RoundEnd): Promise<{ status: string; concluded: boolean }> {
     const view = await store.getRequestView(end.requestId);
     if (!view) throw new Error(`Request ${end.requestId} does not exist`);
     const { request } = view;
@@ -49,7 +51,7 @@ export function concludeRound(runtime: Runtime) {
       if (end.outcome === 'FAILED') {
         const cause = `The approval workflow failed: ${end.error ?? 'unknown error'}`;
         await moveRequest(request, 'ERROR', cause, 'WORKFLOW_FAILED', { error: end.error, cause: end.cause?.slice(0, 2000) });
-        return { status: 'ERROR' };
+        return { status: 'ERROR', concluded: true };
       }
       const outcome = roundOutcome(approvals.map((a) => a.status));
       if (end.outcome === 'APPROVED' && outcome === 'APPROVED') {
@@ -76,7 +78,7 @@ export function concludeRound(runtime: Runtime) {
 
     // Emails after the state change, each once (a retry after a partial send picks up the rest).
     const after = (await store.getRequestView(end.requestId))!;
-    if (after.request.round !== end.round) return { status: after.request.status };
+    if (after.request.round !== end.round) return { status: after.request.status, concluded: !settled };
     const sent = after.audit;
     if (after.request.status === 'APPROVED') {
       if (!sent.some((e) => e.type === 'SERVICE_REGISTERED' && e.round === end.round)) await registerApprovedService(runtime, after);
@@ -89,15 +91,15 @@ export function concludeRound(runtime: Runtime) {
       }
     }
     logger.info('Approval round concluded', { requestId: end.requestId, round: end.round, status: after.request.status });
-    return { status: after.request.status };
+    return { status: after.request.status, concluded: !settled };
   }
 
   return async (event: unknown) => {
     const end = RoundEndSchema.parse(event);
     correlate(end.requestId);
-    const result = await conclude(end);
-    count(`Round${end.outcome.charAt(0)}${end.outcome.slice(1).toLowerCase()}`);
-    return result;
+    const { status, concluded } = await conclude(end);
+    if (concluded) count(`Round${end.outcome.charAt(0)}${end.outcome.slice(1).toLowerCase()}`);
+    return { status };
   };
 }
 

@@ -10,13 +10,15 @@ import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '#share
 import { approvalLink, hashLinkToken, mintLinkToken } from '#shared/links';
 import { approvalRequestEmail, escalationEmail } from '#shared/email/templates';
 import { sendRecordedEmail } from '#shared/email/send';
-import { ApprovalClosed, ApprovalLapsed, signalFor } from '#shared/workflow';
+import { completeTask, recordedOutcome, type ApprovalOutcome } from '#shared/workflow';
 
 /**
  * One approval branch's steps (statemachines/offshoring-approval.asl.json): REQUEST, REMINDER and
- * ESCALATION store the branch's current task token and send the email; LAPSE closes the window.
- * The table is the source of truth: if a decision is already recorded, the step does not email, it
- * throws the signal that completes the branch the way the decision says.
+ * ESCALATION store the branch's current task token and send the stage's email; LAPSE closes the
+ * window. The table is the source of truth: if the approval is already decided, lapsed or closed,
+ * the step does not email. A waiting step then ends its own task the way the table says (its return
+ * value would be ignored and the task would wait on); LAPSE returns the outcome for the ASL to route.
+ * Expected outcomes are never thrown: a Lambda error means something broke, and the alarms say so.
  */
 export const ApprovalStepSchema = z.object({
   stage: z.enum(['REQUEST', 'REMINDER', 'ESCALATION', 'LAPSE']),
@@ -26,31 +28,51 @@ export const ApprovalStepSchema = z.object({
   approvalId: z.string(),
 });
 export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
+type WaitingStage = 'REQUEST' | 'REMINDER' | 'ESCALATION';
 
 const AUDIT_TYPE = { REQUEST: 'APPROVAL_REQUESTED', REMINDER: 'APPROVER_REMINDED', ESCALATION: 'APPROVAL_ESCALATED', LAPSE: 'APPROVAL_LAPSED' } as const;
 
 async function load(runtime: Runtime, step: ApprovalStep): Promise<{ view: RequestView; approval: ApprovalRecord }> {
   const view = await runtime.store.getRequestView(step.requestId);
   const approval = view?.approvals.find((a) => a.approvalId === step.approvalId);
-  if (!view || !approval) throw new ApprovalClosed(`Approval ${step.approvalId} of ${step.requestId} does not exist`);
+  // The round's input names approvals written with the request: one missing is a fault, not an outcome.
+  if (!view || !approval) throw new Error(`Approval ${step.approvalId} of ${step.requestId} does not exist`);
   return { view, approval };
 }
 
-/** Throws unless the approval is still waiting in the request's current, open round. */
-function assertWaiting(view: RequestView, approval: ApprovalRecord): void {
-  if (approval.status !== 'PENDING') throw signalFor(approval);
-  if (view.request.round !== approval.round || view.request.status !== 'PENDING_APPROVAL') {
-    throw new ApprovalClosed(`Request ${view.request.requestId} is ${view.request.status} (round ${view.request.round})`);
+/** Why the approval was not obtained, in words for the execution history. */
+function causeOf(outcome: Exclude<ApprovalOutcome, 'APPROVED'>, view: RequestView, approval: ApprovalRecord): string {
+  switch (outcome) {
+    case 'REJECTED':
+      return approval.reason ?? 'Rejected';
+    case 'LAPSED':
+      return `${approval.name} (${approval.role}) did not decide by ${approval.respondBy}: approval not obtained in time`;
+    case 'CLOSED':
+      return `Request ${view.request.requestId} is ${view.request.status} (round ${view.request.round}); approval ${approval.approvalId} is ${approval.status}`;
   }
 }
 
 export function approvalStep(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
-  async function wait(step: ApprovalStep & { stage: 'REQUEST' | 'REMINDER' | 'ESCALATION' }) {
+  /** The approval no longer waits: this step's own task ends the way the table says. */
+  async function endWait(step: ApprovalStep & { taskToken: string }, outcome: ApprovalOutcome, view: RequestView, approval: ApprovalRecord) {
+    const ended = await completeTask(
+      runtime.clients.stepFunctions,
+      step.taskToken,
+      outcome === 'APPROVED' ? { outcome, approvalId: approval.approvalId } : { outcome, cause: causeOf(outcome, view, approval) },
+    );
+    logger.info('Approval no longer waiting; branch told', { approvalId: approval.approvalId, stage: step.stage, outcome, task: ended });
+    return { stage: step.stage, approvalId: approval.approvalId, outcome };
+  }
+
+  async function wait(step: ApprovalStep & { stage: WaitingStage }) {
     if (!step.taskToken) throw new Error(`Stage ${step.stage} needs the task token`);
+    const waiting = { ...step, taskToken: step.taskToken };
     const { view, approval } = await load(runtime, step);
-    assertWaiting(view, approval);
+    const settled = recordedOutcome(view.request, approval);
+    if (settled) return endWait(waiting, settled, view, approval);
+
     const at = clock().toISOString();
     const nextDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
     const chase = keys.chaseDue(nextDue, approval.approvalId);
@@ -99,9 +121,10 @@ export function approvalStep(runtime: Runtime) {
       ]);
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
-      // Decided between our read and our write: follow the decision.
+      // Decided or closed between our read and our write: follow what was recorded.
       const fresh = await load(runtime, step);
-      assertWaiting(fresh.view, fresh.approval);
+      const outcome = recordedOutcome(fresh.view.request, fresh.approval);
+      if (outcome) return endWait(waiting, outcome, fresh.view, fresh.approval);
       throw error;
     }
 
@@ -117,10 +140,14 @@ export function approvalStep(runtime: Runtime) {
     return { stage: step.stage, approvalId: approval.approvalId };
   }
 
-  /** The window closed. Whoever writes first wins: a decision recorded before this stands. */
-  async function lapse(step: ApprovalStep) {
+  /**
+   * The window closed. Whoever writes first wins: a decision recorded before this stands. Returns
+   * the outcome (APPROVED, REJECTED, LAPSED or CLOSED); the ASL's Choice routes on it.
+   */
+  async function lapse(step: ApprovalStep): Promise<{ stage: 'LAPSE'; approvalId: string; outcome: ApprovalOutcome }> {
     const { view, approval } = await load(runtime, step);
-    assertWaiting(view, approval);
+    const settled = recordedOutcome(view.request, approval);
+    if (settled) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: settled };
     const at = clock().toISOString();
     try {
       await store.write([
@@ -137,16 +164,19 @@ export function approvalStep(runtime: Runtime) {
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
       const fresh = await load(runtime, step);
-      throw signalFor(fresh.approval);
+      const outcome = recordedOutcome(fresh.view.request, fresh.approval);
+      if (outcome) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome };
+      throw error;
     }
     count('ApprovalLapsed');
-    throw new ApprovalLapsed(`${approval.name} (${approval.role}) did not decide by ${approval.respondBy}: approval not obtained in time`);
+    logger.info('Approval lapsed', { approvalId: approval.approvalId, respondBy: approval.respondBy });
+    return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: 'LAPSED' };
   }
 
   return async (event: unknown) => {
     const step = ApprovalStepSchema.parse(event);
     correlate(step.requestId);
-    return step.stage === 'LAPSE' ? lapse(step) : wait(step as ApprovalStep & { stage: 'REQUEST' | 'REMINDER' | 'ESCALATION' });
+    return step.stage === 'LAPSE' ? lapse(step) : wait(step as ApprovalStep & { stage: WaitingStage });
   };
 }
 

@@ -1,5 +1,4 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { Runtime } from './runtime.ts';
 import { keys } from './store/keys.ts';
@@ -8,7 +7,7 @@ import { StaleState } from './store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from './errors.ts';
 import { logger } from './http.ts';
-import { ApprovalRejected } from './workflow.ts';
+import { completeTask } from './workflow.ts';
 import { correlate, count } from './observability.ts';
 
 /**
@@ -159,17 +158,16 @@ async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, form: 
   const taskToken = Item?.taskToken as string | undefined;
   if (!taskToken) return;
   try {
-    const sfn = runtime.clients.stepFunctions;
-    if (form.decision === 'APPROVE') {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVE', approvalId: approval.approvalId }) }));
-    } else {
-      // Named like the ASL's Catch: the Map fails, the other branches stop waiting, the round is rejected.
-      const signal = new ApprovalRejected(form.reason ?? 'Rejected');
-      await sfn.send(new SendTaskFailureCommand({ taskToken, error: signal.name, cause: signal.message.slice(0, 32_000) }));
-    }
+    // Named as the ASL matches it: a rejection fails the Map, the other branches stop waiting, the round is rejected.
+    const result = await completeTask(
+      runtime.clients.stepFunctions,
+      taskToken,
+      form.decision === 'APPROVE' ? { outcome: 'APPROVED', approvalId: approval.approvalId } : { outcome: 'REJECTED', cause: form.reason ?? 'Rejected' },
+    );
+    if (result === 'taskEnded') logger.info('Branch had moved on; its next step will read the recorded decision', { approvalId: approval.approvalId });
   } catch (error) {
     const name = (error as Error).name;
-    if (['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(name)) {
+    if (name === 'InvalidToken') {
       logger.info('Branch had moved on; its next step will read the recorded decision', { approvalId: approval.approvalId, reason: name });
       return;
     }

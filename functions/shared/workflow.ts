@@ -1,4 +1,4 @@
-import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** What each approval round's execution receives. Handlers read everything else from the table. */
 export interface ApprovalRoundInput {
@@ -30,41 +30,59 @@ export async function startApprovalRound(client: SFNClient, stateMachineArn: str
 }
 
 /**
- * Errors a workflow Lambda throws to steer the state machine: Step Functions matches them by name
- * in Catch (statemachines/offshoring-approval.asl.json). The names are part of the ASL contract.
+ * How an approval branch ends when the approval is not obtained, by the names the ASL matches
+ * (its Map's Catch, and the Fail states after the lapse step). These are expected outcomes: a step
+ * hands them to its own task with SendTaskFailure, or returns them for a Choice to route, and never
+ * throws them, so a Lambda error always means something broke. Written out as strings: bundles are
+ * minified, and these are the ASL contract.
  */
-export abstract class WorkflowSignal extends Error {
-  // Each name is written out, not taken from the class: bundles are minified, and these strings are
-  // what the ASL's Catch clauses match.
-  abstract override readonly name: string;
-}
-/** The approval was already given (e.g. decided while the branch moved to its next stage): the branch is done. */
-export class ApprovalAlreadyGiven extends WorkflowSignal {
-  override readonly name = 'ApprovalAlreadyGiven';
-}
-/** The approver rejected: the round is rejected (Process 3). */
-export class ApprovalRejected extends WorkflowSignal {
-  override readonly name = 'ApprovalRejected';
-}
-/** Nobody decided before the window closed: counted as not obtained (Process 3). */
-export class ApprovalLapsed extends WorkflowSignal {
-  override readonly name = 'ApprovalLapsed';
-}
-/** The round or request ended (withdrawn, superseded): nothing left to wait for. */
-export class ApprovalClosed extends WorkflowSignal {
-  override readonly name = 'ApprovalClosed';
+export const BRANCH_ERRORS = {
+  /** The approver rejected: the round is rejected (Offshoring Policy, Process 3). */
+  REJECTED: 'ApprovalRejected',
+  /** Nobody decided before the window closed: not obtained, so the round is rejected (Process 3). */
+  LAPSED: 'ApprovalLapsed',
+  /** The round ended outside the workflow (withdrawn, or a newer round): nothing left to wait for. */
+  CLOSED: 'ApprovalClosed',
+} as const;
+
+/** What the table records for an approval a branch waits on, once it no longer waits. */
+export type ApprovalOutcome = 'APPROVED' | keyof typeof BRANCH_ERRORS;
+
+/**
+ * The outcome the table records for the approval, or undefined while it is still waiting in the
+ * request's current, open round. The approval's own status comes first: a decision recorded just
+ * before the round closed still counts.
+ */
+export function recordedOutcome(
+  request: { round: number; status: string },
+  approval: { round: number; status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'LAPSED' | 'CLOSED' },
+): ApprovalOutcome | undefined {
+  if (approval.status !== 'PENDING') return approval.status;
+  if (request.round !== approval.round || request.status !== 'PENDING_APPROVAL') return 'CLOSED';
+  return undefined;
 }
 
-/** The signal that tells the workflow what the recorded decision means for its branch. */
-export function signalFor(approval: { status: string; reason?: string; approvalId: string }): WorkflowSignal {
-  switch (approval.status) {
-    case 'APPROVED':
-      return new ApprovalAlreadyGiven(`Approval ${approval.approvalId} was given`);
-    case 'REJECTED':
-      return new ApprovalRejected(approval.reason ?? 'Rejected');
-    case 'LAPSED':
-      return new ApprovalLapsed(`Approval ${approval.approvalId} lapsed: approval not obtained in time`);
-    default:
-      return new ApprovalClosed(`Approval ${approval.approvalId} is ${approval.status}`);
+/** What a waiting task is told: the decision (the branch succeeds) or why the approval was not obtained. */
+export type TaskResult = { outcome: 'APPROVED'; approvalId: string } | { outcome: keyof typeof BRANCH_ERRORS; cause: string };
+
+/** SendTaskFailure's limit on a cause. */
+const MAX_CAUSE_LENGTH = 32_768;
+
+/**
+ * Ends a waiting task (SendTaskSuccess or SendTaskFailure). Answers 'taskEnded' when the task had
+ * already ended (answered first, timed out, or its execution stopped): the recorded outcome stands
+ * either way, so that is not a failure.
+ */
+export async function completeTask(client: SFNClient, taskToken: string, result: TaskResult): Promise<'completed' | 'taskEnded'> {
+  try {
+    if (result.outcome === 'APPROVED') {
+      await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVE', approvalId: result.approvalId }) }));
+    } else {
+      await client.send(new SendTaskFailureCommand({ taskToken, error: BRANCH_ERRORS[result.outcome], cause: result.cause.slice(0, MAX_CAUSE_LENGTH) }));
+    }
+    return 'completed';
+  } catch (error) {
+    if (['TaskTimedOut', 'TaskDoesNotExist'].includes((error as Error).name)) return 'taskEnded';
+    throw error;
   }
 }

@@ -8,8 +8,10 @@ import type { RunOptions, StateMachineDefinition } from 'aws-local-stepfunctions
  * aws-local-stepfunctions interprets the ASL; this class adds what it lacks and what the handlers
  * rely on: executions with names and ARNs, the Lambda integrations (optimised `lambda:invoke`, the
  * callback pattern, and bare Lambda ARNs) routed to in-process handlers, task tokens with the
- * service's once-only, time-limited semantics, and the service's error names. server.ts puts it
- * behind the AWS JSON protocol so the handlers use the real SFN client against it.
+ * service's once-only, time-limited semantics (a token can be answered while the Lambda that
+ * received it still runs, as on AWS), the service's error names, and a record of failed Lambda
+ * invocations (what CloudWatch counts as Errors).
+ * server.ts puts it behind the AWS JSON protocol so the handlers use the real SFN client against it.
  */
 
 // ---- Library types the package does not export by name ----------------------------------------
@@ -62,6 +64,15 @@ export interface DescribeExecutionOutput {
   output?: string;
   error?: string;
   cause?: string;
+}
+/** A Lambda invocation that ended in an error: what the function-error alarms count on AWS. */
+export interface LambdaFailure {
+  executionArn: string;
+  /** The Task state that invoked the function. */
+  state: string;
+  error: string;
+  cause: string;
+  at: Date;
 }
 export type ExecutionListItem = Pick<DescribeExecutionOutput, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'stopDate'>;
 export interface ListExecutionsInput {
@@ -238,6 +249,7 @@ export class LocalStepFunctions {
   readonly #tokens = new Map<string, PendingTask>();
   /** In start order, so listings can run newest first. */
   readonly #executions = new Map<string, ExecutionRecord>();
+  readonly #lambdaFailures: LambdaFailure[] = [];
   #closed = false;
   #turnId = 0;
   #turnOpen = false;
@@ -374,6 +386,11 @@ export class LocalStepFunctions {
     execution.abort();
     // A closed execution keeps the date it closed on.
     return { stopDate: execution.stopDate ?? this.#now() };
+  }
+
+  /** Lambda invocations that failed, oldest first; only those of one execution when it is named. */
+  lambdaFailures(executionArn?: string): LambdaFailure[] {
+    return this.#lambdaFailures.filter((failure) => executionArn === undefined || failure.executionArn === executionArn).map((failure) => ({ ...failure }));
   }
 
   /** Test helper: resolves with the execution's description once it is no longer RUNNING. */
@@ -574,7 +591,10 @@ export class LocalStepFunctions {
       pending.timer = setTimeout(() => this.#completeTask(pending, 'timed out'), timeoutSeconds * 1000);
       invokeLambda(handler, payloadOf(input)).then(
         () => {}, // The callback pattern ignores the function's result and waits for the token.
-        (error: Error) => this.#completeTask(pending, { error }),
+        (error: Error) => {
+          this.#recordLambdaFailure(execution, task, error);
+          this.#completeTask(pending, { error });
+        },
       );
     } else {
       const payload = task.integration === 'lambda' ? input : payloadOf(input);
@@ -584,10 +604,17 @@ export class LocalStepFunctions {
             task.integration === 'lambda' ? result : { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
           this.#completeTask(pending, { output });
         },
-        (error: Error) => this.#completeTask(pending, { error }),
+        (error: Error) => {
+          this.#recordLambdaFailure(execution, task, error);
+          this.#completeTask(pending, { error });
+        },
       );
     }
     return promise;
+  }
+
+  #recordLambdaFailure(execution: ExecutionRecord, task: TaskInfo, error: Error): void {
+    this.#lambdaFailures.push({ executionArn: execution.executionArn, state: task.name, error: error.name, cause: error.message, at: this.#now() });
   }
 
   /** Takes the token the Parameters just read, if the task's input carries it. */

@@ -8,42 +8,82 @@ import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
 
 /**
- * The ASL matches errors by name, and the Lambdas are minified when deployed: the names must
- * survive minification. This builds the signals as a minified bundle (esbuild, no keepNames) and
- * checks every error the ASL catches is one the code can throw, by that exact name.
+ * The ASL and the code agree on names: the errors the ASL matches are the names the code produces
+ * (after minification, as deployed).
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-function caughtByTheAsl(): string[] {
-  const names = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'ErrorEquals') (value as string[]).forEach((n) => names.add(n));
-        else visit(value);
-      }
-    }
-  };
-  visit(JSON.parse(readFileSync(path.join(ROOT, STATE_MACHINE_FILE), 'utf8')));
-  return [...names];
+interface State {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Error?: string;
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  ItemProcessor?: { States: Record<string, State> };
+}
+interface Machine {
+  States: Record<string, State>;
+}
+
+const machine = JSON.parse(readFileSync(path.join(ROOT, STATE_MACHINE_FILE), 'utf8')) as Machine;
+
+/** Every state, with the Map's own states, by name. */
+function allStates(states: Record<string, State> = machine.States): [string, State][] {
+  return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, State], ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : [])]);
+}
+const tasks = allStates().filter(([, state]) => state.Type === 'Task');
+
+const awsOwn = (name: string) => /^(States|Lambda|Sandbox)\./.test(name) || /Exception$/.test(name) || name === 'RequestLimitExceeded';
+
+/** The code's error names as deployed: bundled and minified (esbuild, no keepNames). */
+async function minifiedNames(): Promise<{ branchErrors: string[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'signals-'));
+  try {
+    const outfile = path.join(dir, 'names.mjs');
+    await build({
+      stdin: {
+        contents: `export { BRANCH_ERRORS } from './functions/shared/workflow.ts';`,
+        resolveDir: ROOT,
+        loader: 'ts',
+      },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'node',
+      outfile,
+      logLevel: 'silent',
+      external: ['@aws-sdk/*', 'zod'],
+    });
+    const bundle = (await import(pathToFileURL(outfile).href)) as { BRANCH_ERRORS: Record<string, string> };
+    return { branchErrors: Object.values(bundle.BRANCH_ERRORS) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe('the workflow error contract', () => {
-  it('throws, after minification, exactly the names the ASL catches', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'signals-'));
-    try {
-      const outfile = path.join(dir, 'signals.mjs');
-      await build({ entryPoints: [path.join(ROOT, 'functions/shared/workflow.ts')], bundle: true, minify: true, format: 'esm', platform: 'node', outfile, logLevel: 'silent', external: ['@aws-sdk/*'] });
-      const signals = (await import(pathToFileURL(outfile).href)) as typeof import('../../functions/shared/workflow.ts');
-      const thrown = ['APPROVED', 'REJECTED', 'LAPSED', 'CLOSED'].map((status) => signals.signalFor({ status, approvalId: 'APR-1', reason: 'r' }).name);
-      expect(thrown).toEqual(['ApprovalAlreadyGiven', 'ApprovalRejected', 'ApprovalLapsed', 'ApprovalClosed']);
-      // AWS's own errors (retried throttling) are not ours to throw.
-      const ours = caughtByTheAsl().filter((n) => !/^(States|Lambda)\.|Exception$|^RequestLimitExceeded$/.test(n));
-      expect(ours.sort()).toEqual(['ApprovalAlreadyGiven', 'ApprovalLapsed', 'ApprovalRejected'].sort());
-      for (const name of ours) expect(thrown).toContain(name);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  it('matches and raises, after minification, only names the code produces, and the Map catches every branch outcome', async () => {
+    const { branchErrors } = await minifiedNames();
+    expect(branchErrors.sort()).toEqual(['ApprovalClosed', 'ApprovalLapsed', 'ApprovalRejected']);
+
+    const matched = allStates().flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
+    // Fail states inside a branch, which the Map's Catch routes (the execution's own Fail is for the alarms).
+    const raised = allStates(machine.States.ApprovalRound!.ItemProcessor!.States).flatMap(([, state]) => (state.Type === 'Fail' && state.Error ? [state.Error] : []));
+    const ours = new Set([...matched, ...raised].filter((name) => !awsOwn(name)));
+    expect([...ours].sort()).toEqual([...branchErrors].sort());
+
+    const roundCatches = machine.States.ApprovalRound!.Catch!.flatMap((c) => c.ErrorEquals);
+    for (const name of branchErrors) expect(roundCatches).toContain(name);
+    // A withdrawal or a newer round ends the round quietly; only a real failure reaches RoundFailed.
+    expect(machine.States.ApprovalRound!.Catch!.find((c) => c.ErrorEquals.includes('ApprovalClosed'))!.Next).toBe('RoundClosed');
+    expect(machine.States.RoundClosed!.Type).toBe('Succeed');
+  });
+
+  it('never catches an expected outcome from a Lambda: no Task matches a branch outcome by name', () => {
+    for (const [name, state] of tasks) {
+      const matched = [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals);
+      expect(matched.filter((error) => /^Approval/.test(error)), name).toEqual([]);
     }
   });
 });

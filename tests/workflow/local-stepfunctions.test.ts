@@ -154,6 +154,11 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
       error: 'Boom',
       cause: { errorType: 'Boom', errorMessage: 'publisher down' },
     });
+    // Caught or not, a handler's error is a failed invocation (what the function-error alarms count).
+    expect(stack.engine.lambdaFailures(described.executionArn)).toEqual([
+      { executionArn: described.executionArn, state: 'Publish', error: 'Boom', cause: expect.stringContaining('publisher down'), at: expect.any(Date) },
+    ]);
+    expect(stack.engine.lambdaFailures(described.executionArn!.replace('pipeline-boom', 'pipeline-ok'))).toEqual([]);
   });
 
   it('fails the execution with the error and cause of an uncaught handler error', async () => {
@@ -446,5 +451,54 @@ describe('local Step Functions: the callback pattern (task tokens)', () => {
     await succeed(first.requests[0]!.taskToken, { decision: 'APPROVED' });
     expect((await finished(first.executionArn)).status).toBe('SUCCEEDED');
     expect(await rejectionOf(start(input))).toBeInstanceOf(ExecutionAlreadyExists);
+  });
+});
+
+describe('local Step Functions: answers while the Lambda runs', () => {
+  /** One callback task that waits for its token, with a Catch for Rejected. */
+  const callbackMachine = (taskSeconds: number) =>
+    JSON.stringify({
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: '${AskFunctionArn}', Payload: { 'taskToken.$': '$$.Task.Token' } },
+          TimeoutSeconds: taskSeconds,
+          Catch: [{ ErrorEquals: ['Rejected'], ResultPath: '$.failure', Next: 'Refused' }],
+          End: true,
+        },
+        Refused: { Type: 'Pass', Parameters: { 'refused.$': '$.failure.Error' }, End: true },
+      },
+    });
+
+  it('takes SendTaskSuccess or SendTaskFailure from the Lambda that received the token, before it returns', async () => {
+    // As on AWS: a step that finds its answer already recorded completes its own task, then returns.
+    const returned = Promise.withResolvers<void>();
+    let answer: (token: string) => Promise<unknown> = async () => undefined;
+    const stack = await startLocalStack(callbackMachine(30), {
+      AskFunctionArn: async (event) => {
+        await answer((event as { taskToken: string }).taskToken);
+        await returned.promise; // Still running while the execution moves on.
+        return { ignored: true };
+      },
+    });
+    try {
+      const start = async (name: string) =>
+        (await stack.client.send(new StartExecutionCommand({ stateMachineArn: stack.engine.stateMachineArn, name, input: '{}' }))).executionArn!;
+
+      answer = (taskToken) => stack.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVE' }) }));
+      expect(await stack.engine.waitForExecution(await start('answered-success'))).toMatchObject({ status: 'SUCCEEDED', output: '{"decision":"APPROVE"}' });
+
+      answer = (taskToken) => stack.client.send(new SendTaskFailureCommand({ taskToken, error: 'Rejected', cause: 'Recorded before this step ran' }));
+      const failed = await start('answered-failure');
+      expect(await stack.engine.waitForExecution(failed)).toMatchObject({ status: 'SUCCEEDED', output: '{"refused":"Rejected"}' });
+
+      returned.resolve();
+      expect(stack.engine.lambdaFailures()).toEqual([]);
+    } finally {
+      returned.resolve();
+      await stopLocalStack(stack);
+    }
   });
 });
