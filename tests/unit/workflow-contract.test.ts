@@ -6,17 +6,20 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { RequestStore, StaleState, TransactionConflict } from '../../functions/shared/store/request-store.ts';
 
 /**
  * The ASL and the code agree on names: the errors the ASL matches are the names the code produces
- * (after minification, as deployed).
+ * (after minification, as deployed), and every Lambda task retries the same transient failures.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 interface State {
   Type: string;
   Resource?: string;
-  TimeoutSeconds?: number;
   Error?: string;
   Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
@@ -34,16 +37,30 @@ function allStates(states: Record<string, State> = machine.States): [string, Sta
 }
 const tasks = allStates().filter(([, state]) => state.Type === 'Task');
 
+/** Transient failures of a Lambda task: the Lambda service, its sandbox, throttling, and DynamoDB transaction conflicts. */
+const TRANSIENT = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Sandbox.Timedout',
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionConflict',
+];
 const awsOwn = (name: string) => /^(States|Lambda|Sandbox)\./.test(name) || /Exception$/.test(name) || name === 'RequestLimitExceeded';
 
 /** The code's error names as deployed: bundled and minified (esbuild, no keepNames). */
-async function minifiedNames(): Promise<{ branchErrors: string[] }> {
+async function minifiedNames(): Promise<{ branchErrors: string[]; transactionConflict: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'signals-'));
   try {
     const outfile = path.join(dir, 'names.mjs');
     await build({
       stdin: {
-        contents: `export { BRANCH_ERRORS } from './functions/shared/workflow.ts';`,
+        contents: `export { BRANCH_ERRORS } from './functions/shared/workflow.ts'; export { TransactionConflict } from './functions/shared/store/request-store.ts';`,
         resolveDir: ROOT,
         loader: 'ts',
       },
@@ -55,8 +72,11 @@ async function minifiedNames(): Promise<{ branchErrors: string[] }> {
       logLevel: 'silent',
       external: ['@aws-sdk/*', 'zod'],
     });
-    const bundle = (await import(pathToFileURL(outfile).href)) as { BRANCH_ERRORS: Record<string, string> };
-    return { branchErrors: Object.values(bundle.BRANCH_ERRORS) };
+    const bundle = (await import(pathToFileURL(outfile).href)) as {
+      BRANCH_ERRORS: Record<string, string>;
+      TransactionConflict: new (message: string) => Error;
+    };
+    return { branchErrors: Object.values(bundle.BRANCH_ERRORS), transactionConflict: new bundle.TransactionConflict('x').name };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -64,14 +84,15 @@ async function minifiedNames(): Promise<{ branchErrors: string[] }> {
 
 describe('the workflow error contract', () => {
   it('matches and raises, after minification, only names the code produces, and the Map catches every branch outcome', async () => {
-    const { branchErrors } = await minifiedNames();
+    const { branchErrors, transactionConflict } = await minifiedNames();
     expect(branchErrors.sort()).toEqual(['ApprovalClosed', 'ApprovalLapsed', 'ApprovalRejected']);
+    expect(transactionConflict).toBe('TransactionConflict');
 
     const matched = allStates().flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     // Fail states inside a branch, which the Map's Catch routes (the execution's own Fail is for the alarms).
     const raised = allStates(machine.States.ApprovalRound!.ItemProcessor!.States).flatMap(([, state]) => (state.Type === 'Fail' && state.Error ? [state.Error] : []));
     const ours = new Set([...matched, ...raised].filter((name) => !awsOwn(name)));
-    expect([...ours].sort()).toEqual([...branchErrors].sort());
+    expect([...ours].sort()).toEqual([...branchErrors, transactionConflict].sort());
 
     const roundCatches = machine.States.ApprovalRound!.Catch!.flatMap((c) => c.ErrorEquals);
     for (const name of branchErrors) expect(roundCatches).toContain(name);
@@ -84,6 +105,44 @@ describe('the workflow error contract', () => {
     for (const [name, state] of tasks) {
       const matched = [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals);
       expect(matched.filter((error) => /^Approval/.test(error)), name).toEqual([]);
+    }
+  });
+});
+
+describe('retries', () => {
+  it.each(tasks.map(([name]) => name))('%s retries every transient Lambda, throttling and transaction-conflict error, and nothing else', (name) => {
+    const state = tasks.find(([n]) => n === name)![1];
+    const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+    expect(retried).toEqual(expect.arrayContaining(TRANSIENT));
+    // Not a blanket retry: a real fault fails the round at once (RoundFailed marks the request ERROR).
+    expect(retried).not.toContain('States.ALL');
+    expect(retried).not.toContain('States.TaskFailed');
+  });
+
+  it('gets DynamoDB transaction conflicts by a stable name, while a failed condition stays StaleState', async () => {
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-2' }));
+    const dynamo = mockClient(documents);
+    const store = new RequestStore(documents, 'approvals');
+    const cancelled = (...codes: string[]) =>
+      new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+    try {
+      dynamo
+        .on(TransactWriteCommand)
+        .rejectsOnce(cancelled('None', 'TransactionConflict'))
+        .rejectsOnce(cancelled('TransactionConflict', 'ConditionalCheckFailed'))
+        .rejectsOnce(cancelled('ThrottlingError'));
+      await expect(store.write([])).rejects.toBeInstanceOf(TransactionConflict);
+      await expect(store.write([])).rejects.toBeInstanceOf(StaleState);
+      await expect(store.write([])).rejects.toBeInstanceOf(TransactionCanceledException);
+    } finally {
+      dynamo.restore();
+    }
+    expect(TRANSIENT).toContain(new TransactionConflict('x').name);
+  });
+
+  it('lets a concluding step that fails for good mark the request ERROR', () => {
+    for (const name of ['RoundApproved', 'RoundRejected']) {
+      expect(machine.States[name]!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RoundFailed' })]);
     }
   });
 });

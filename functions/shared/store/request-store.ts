@@ -37,6 +37,15 @@ export class StaleState extends Error {
   override name = 'StaleState';
 }
 
+/**
+ * Thrown when DynamoDB cancelled a transaction because another one was changing the same items at
+ * that moment (no condition failed): trying again is the answer. The name is written out because
+ * bundles are minified, and the state machine retries it by this name.
+ */
+export class TransactionConflict extends Error {
+  override readonly name = 'TransactionConflict';
+}
+
 /** Reads and writes requests, approvals and their append-only audit trail. */
 export class RequestStore {
   readonly client: DynamoDBDocumentClient;
@@ -253,13 +262,19 @@ export class RequestStore {
     ]);
   }
 
-  /** Runs a transaction; a failed condition becomes StaleState so callers can answer 409/410. */
+  /**
+   * Runs a transaction. A failed condition becomes StaleState so callers can answer 409/410; it
+   * wins over a conflict in the same cancellation, since retrying cannot make that condition hold.
+   * A cancellation only by a concurrent transaction becomes TransactionConflict, to be retried.
+   */
   async write(items: TransactItem[]): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
-        throw new StaleState('The record changed since it was read');
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (codes.includes('ConditionalCheckFailed')) throw new StaleState('The record changed since it was read');
+        if (codes.includes('TransactionConflict')) throw new TransactionConflict('Another transaction was changing the same items; try again', { cause: error });
       }
       throw error;
     }
