@@ -8,6 +8,7 @@ import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { RequestStore } from './store/request-store.ts';
 import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from './policy/offshoring-policy.ts';
+import { checkLapseWindow } from './workflow.ts';
 
 /**
  * Everything a handler depends on, in one object. On AWS it is built from the environment; local
@@ -71,7 +72,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     ids: settings.ids ?? randomIds,
     email: { from, fromName: settings.emailFromName ?? DEFAULT_EMAIL_FROM_NAME, replyTo: settings.emailReplyTo ?? from },
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
-    approvalWaits: { ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits },
+    approvalWaits: checkLapseWindow({ ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits }),
     securityTeamGroup: settings.securityTeamGroup ?? DEFAULT_SECURITY_TEAM_GROUP,
   };
 }

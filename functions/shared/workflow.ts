@@ -9,6 +9,33 @@ export interface ApprovalRoundInput {
   waits: { requestSeconds: number; reminderSeconds: number; escalationSeconds: number };
 }
 
+/**
+ * The ASL's top-level TimeoutSeconds (statemachines/offshoring-approval.asl.json; a contract test
+ * keeps them equal). A round still running after this is stuck: it times out, and the
+ * rounds-timed-out alarm says so.
+ */
+export const ROUND_TIMEOUT_SECONDS = 35 * 86_400;
+
+/**
+ * What a round needs beyond its lapse window: the lapse step and the round's conclusion, each with
+ * its retries, take minutes; a day leaves room to spare.
+ */
+export const ROUND_CLOSING_ALLOWANCE_SECONDS = 86_400;
+
+/** The longest lapse window a round's execution can hold (34 days). */
+export const MAX_LAPSE_AFTER_SECONDS = ROUND_TIMEOUT_SECONDS - ROUND_CLOSING_ALLOWANCE_SECONDS;
+
+/** The waits, once their lapse window is known to fit: a round must lapse, never time out. */
+export function checkLapseWindow<T extends { lapseAfterSeconds: number }>(waits: T): T {
+  if (waits.lapseAfterSeconds > MAX_LAPSE_AFTER_SECONDS) {
+    throw new Error(
+      `The lapse window (LAPSE_AFTER_SECONDS) is ${waits.lapseAfterSeconds} s; it must be at most ${MAX_LAPSE_AFTER_SECONDS} s ` +
+        `(${MAX_LAPSE_AFTER_SECONDS / 86_400} days), because an approval round's execution times out after ${ROUND_TIMEOUT_SECONDS} s`,
+    );
+  }
+  return waits;
+}
+
 /** Round 1 runs as the request id (so the execution is easy to find); later rounds add their number. */
 export function executionName(requestId: string, round: number): string {
   return round === 1 ? requestId : `${requestId}-round-${round}`;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunOptions, StateMachineDefinition } from 'aws-local-stepfunctions';
 
 /**
@@ -9,8 +9,8 @@ import type { RunOptions, StateMachineDefinition } from 'aws-local-stepfunctions
  * rely on: executions with names and ARNs, the Lambda integrations (optimised `lambda:invoke`, the
  * callback pattern, and bare Lambda ARNs) routed to in-process handlers, task tokens with the
  * service's once-only, time-limited semantics (a token can be answered while the Lambda that
- * received it still runs, as on AWS), the service's error names, and a record of failed Lambda
- * invocations (what CloudWatch counts as Errors).
+ * received it still runs, as on AWS), the execution's TimeoutSeconds however long, the service's
+ * error names, and a record of failed Lambda invocations (what CloudWatch counts as Errors).
  * server.ts puts it behind the AWS JSON protocol so the handlers use the real SFN client against it.
  */
 
@@ -202,6 +202,8 @@ interface ExecutionRecord {
   offeredToken?: string;
   /** The timeout the running Task state's override computed, read back by the library at once. */
   taskTimeoutSeconds?: number;
+  /** The execution's own TimeoutSeconds, kept by the engine (see `prepareDefinition`). */
+  timeout?: { clear(): void };
 }
 
 /**
@@ -249,6 +251,8 @@ export class LocalStepFunctions {
   readonly #tokens = new Map<string, PendingTask>();
   /** In start order, so listings can run newest first. */
   readonly #executions = new Map<string, ExecutionRecord>();
+  /** The definition's top-level TimeoutSeconds, which the engine enforces itself. */
+  readonly #executionTimeoutSeconds: number | undefined;
   readonly #lambdaFailures: LambdaFailure[] = [];
   #closed = false;
   #turnId = 0;
@@ -283,6 +287,11 @@ export class LocalStepFunctions {
     const { tasks, cancellingContainers } = this.#analyse(definition);
     this.#tasks = tasks;
     this.#cancellingContainers = cancellingContainers;
+    const timeoutSeconds: unknown = definition.TimeoutSeconds;
+    if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && (timeoutSeconds as number) >= 1)) {
+      throw new Error(`The state machine's TimeoutSeconds must be a whole number of seconds, at least 1 (got ${JSON.stringify(timeoutSeconds)})`);
+    }
+    this.#executionTimeoutSeconds = timeoutSeconds as number | undefined;
     // Validates the (rewritten) definition; throws the library's list of problems.
     this.#stateMachine = new StateMachine(prepareDefinition(definition));
   }
@@ -333,6 +342,9 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: this.#taskHandlers(execution) },
     });
     execution.abort = run.abort;
+    if (this.#executionTimeoutSeconds !== undefined) {
+      execution.timeout = setLongTimeout(() => this.#timeOut(execution), this.#executionTimeoutSeconds * 1000);
+    }
     run.result.then(
       (output) => this.#finish(execution, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
       (error: unknown) => this.#finish(execution, executionFailure(error)),
@@ -683,8 +695,15 @@ export class LocalStepFunctions {
     return this.#turnId;
   }
 
+  /** The execution ran past its TimeoutSeconds: TIMED_OUT, as AWS reports it, and its run stops. */
+  #timeOut(execution: ExecutionRecord): void {
+    this.#finish(execution, { status: 'TIMED_OUT', error: 'States.Timeout', cause: `The execution ran longer than its TimeoutSeconds (${this.#executionTimeoutSeconds} s)` });
+    execution.abort();
+  }
+
   #finish(execution: ExecutionRecord, result: Pick<ExecutionRecord, 'status' | 'output' | 'error' | 'cause'>): void {
     if (execution.status !== 'RUNNING') return;
+    execution.timeout?.clear();
     Object.assign(execution, defined(result), { stopDate: this.#now() });
     // On AWS a closed execution's tasks are closed too: their tokens answer TaskTimedOut.
     for (const pending of [...execution.pending]) this.#completeTask(pending, 'cancelled');
@@ -728,7 +747,8 @@ export class LocalStepFunctions {
 /**
  * Routes every Task state's timeout through the engine (TIMEOUT_CONTEXT_PATH), so the library's
  * timer and the token's agree, AWS's default applies instead of the library's 60 s, and no value
- * overflows Node's timer. The execution's own TimeoutSeconds is capped for the same reason.
+ * overflows Node's timer. The execution's own TimeoutSeconds is taken out: the library would hand
+ * it to one setTimeout (overflowing past ~24.8 days), so the engine keeps it (`setLongTimeout`).
  *
  * The library resolves TimeoutSecondsPath against the input after Parameters, AWS against the
  * state's input. So such a state's Parameters are wrapped to resolve the author's path alongside
@@ -756,8 +776,21 @@ function prepareDefinition(definition: StateMachineDefinition): StateMachineDefi
   };
   const copy = structuredClone(definition);
   rewrite(copy);
-  if (typeof copy.TimeoutSeconds === 'number') copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
+  delete copy.TimeoutSeconds;
   return copy;
+}
+
+/** setTimeout for any span: chained timers, each within what Node's timers hold. */
+function setLongTimeout(callback: () => void, ms: number): { clear(): void } {
+  let left = ms;
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const span = Math.min(left, MAX_TIMER_SECONDS * 1000);
+    left -= span;
+    timer = setTimeout(left > 0 ? arm : callback, span);
+  };
+  arm();
+  return { clear: () => clearTimeout(timer) };
 }
 
 /**
@@ -801,7 +834,6 @@ function payloadOf(input: JsonValue): JsonValue {
 }
 
 function executionFailure(error: unknown): Pick<ExecutionRecord, 'status' | 'error' | 'cause'> {
-  if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout' };
   // ExecutionError wraps the error that ended the run: a state's error (Error/Cause) or the library's own.
   const cause: unknown = error instanceof ExecutionError ? error.cause : error;
   const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown };

@@ -6,26 +6,32 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
+import { MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS } from '../../functions/shared/workflow.ts';
+import { DEFAULT_APPROVAL_WAITS } from '../../functions/shared/policy/offshoring-policy.ts';
+import { createRuntime } from '../../functions/shared/runtime.ts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { RequestStore, StaleState, TransactionConflict } from '../../functions/shared/store/request-store.ts';
 
 /**
- * The ASL and the code agree on names: the errors the ASL matches are the names the code produces
- * (after minification, as deployed), and every Lambda task retries the same transient failures.
+ * The ASL and the code agree on names and numbers: the errors the ASL matches are the names the
+ * code produces (after minification, as deployed), every Lambda task retries the same transient
+ * failures, and the execution's timeout outlasts the longest round the configuration allows.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 interface State {
   Type: string;
   Resource?: string;
+  TimeoutSeconds?: number;
   Error?: string;
   Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   ItemProcessor?: { States: Record<string, State> };
 }
 interface Machine {
+  TimeoutSeconds?: number;
   States: Record<string, State>;
 }
 
@@ -144,5 +150,36 @@ describe('retries', () => {
     for (const name of ['RoundApproved', 'RoundRejected']) {
       expect(machine.States[name]!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RoundFailed' })]);
     }
+  });
+});
+
+describe('the execution timeout', () => {
+  /** Seconds a task can add by retrying: every attempt up to `attemptSeconds`, plus the backoff between them. */
+  const retrySeconds = (state: State, attemptSeconds: number) =>
+    (state.Retry ?? []).reduce((sum, r) => {
+      const attempts = r.MaxAttempts ?? 3;
+      let waits = 0;
+      for (let k = 0; k < attempts; k++) waits += (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** k;
+      return sum + attempts * attemptSeconds + waits;
+    }, 0);
+
+  it('is the TimeoutSeconds the code validates the lapse window against', () => {
+    expect(machine.TimeoutSeconds).toBe(ROUND_TIMEOUT_SECONDS);
+  });
+
+  it('outlasts the longest round: the longest lapse window accepted, every retry, the lapse step and the conclusion', () => {
+    // A waiting step's failed attempt ends within Lambda's longest timeout (900 s), then the stage starts again.
+    const waitingRetries = tasks.filter(([, s]) => s.Resource?.endsWith('.waitForTaskToken')).reduce((sum, [, s]) => sum + retrySeconds(s, 900), 0);
+    const closing = ['LapseApproval', 'RoundRejected', 'RoundFailed'].map((name) => allStates().find(([n]) => n === name)![1]);
+    const closingSeconds = closing.reduce((sum, s) => sum + s.TimeoutSeconds! + retrySeconds(s, s.TimeoutSeconds!), 0);
+    expect(MAX_LAPSE_AFTER_SECONDS + waitingRetries + closingSeconds).toBeLessThan(ROUND_TIMEOUT_SECONDS);
+    expect(DEFAULT_APPROVAL_WAITS.lapseAfterSeconds).toBeLessThanOrEqual(MAX_LAPSE_AFTER_SECONDS);
+  });
+
+  it('refuses a configured lapse window the execution could not hold, and accepts the longest one it can', () => {
+    const runtime = (lapseAfterSeconds: number) => createRuntime({ tableName: 'approvals', approvalWaits: { lapseAfterSeconds } });
+    expect(() => runtime(MAX_LAPSE_AFTER_SECONDS + 1)).toThrow(/LAPSE_AFTER_SECONDS.*at most 2937600 s/);
+    expect(() => runtime(ROUND_TIMEOUT_SECONDS)).toThrow(/times out after 3024000 s/);
+    expect(runtime(MAX_LAPSE_AFTER_SECONDS).approvalWaits.lapseAfterSeconds).toBe(MAX_LAPSE_AFTER_SECONDS);
   });
 });

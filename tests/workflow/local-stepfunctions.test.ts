@@ -454,10 +454,11 @@ describe('local Step Functions: the callback pattern (task tokens)', () => {
   });
 });
 
-describe('local Step Functions: answers while the Lambda runs', () => {
-  /** One callback task that waits for its token, with a Catch for Rejected. */
-  const callbackMachine = (taskSeconds: number) =>
+describe('local Step Functions: answers while the Lambda runs, and the execution timeout', () => {
+  /** One callback task that waits for its token, with a Catch for Rejected; TimeoutSeconds as given. */
+  const callbackMachine = (taskSeconds: number, executionSeconds?: number) =>
     JSON.stringify({
+      ...(executionSeconds === undefined ? {} : { TimeoutSeconds: executionSeconds }),
       StartAt: 'Ask',
       States: {
         Ask: {
@@ -499,6 +500,53 @@ describe('local Step Functions: answers while the Lambda runs', () => {
     } finally {
       returned.resolve();
       await stopLocalStack(stack);
+    }
+  });
+
+  it('times the execution out after its TimeoutSeconds: TIMED_OUT, with its waiting tokens closed', async () => {
+    const tokens: string[] = [];
+    const stack = await startLocalStack(callbackMachine(30, 1), { AskFunctionArn: async (event) => void tokens.push((event as { taskToken: string }).taskToken) });
+    try {
+      const { executionArn } = await stack.client.send(new StartExecutionCommand({ stateMachineArn: stack.engine.stateMachineArn, name: 'stuck', input: '{}' }));
+      await stack.engine.waitForExecution(executionArn!);
+      const described = await stack.client.send(new DescribeExecutionCommand({ executionArn }));
+      expect(described).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+      const { executions } = await stack.client.send(new ListExecutionsCommand({ stateMachineArn: stack.engine.stateMachineArn, statusFilter: 'TIMED_OUT' }));
+      expect(executions?.map((e) => e.executionArn)).toEqual([executionArn]);
+      const late = await rejectionOf(stack.client.send(new SendTaskSuccessCommand({ taskToken: tokens[0]!, output: '{}' })));
+      expect(late).toBeInstanceOf(TaskTimedOut);
+    } finally {
+      await stopLocalStack(stack);
+    }
+  });
+
+  it('holds an execution TimeoutSeconds longer than one Node timer can (about 24.8 days)', async () => {
+    // The round's 35-day timeout must neither fire at once (timer overflow) nor early (a capped timer).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const DAY = 86_400;
+    // Two 20-day waits: each task's own timer stays within what one Node timer holds.
+    const wait = (next: object) => ({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${AskFunctionArn}', Payload: { 'taskToken.$': '$$.Task.Token' } },
+      TimeoutSeconds: 20 * DAY,
+      ...next,
+    });
+    const definition = JSON.stringify({
+      TimeoutSeconds: 35 * DAY,
+      StartAt: 'Ask',
+      States: { Ask: wait({ Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'AskAgain' }], End: true }), AskAgain: wait({ End: true }) },
+    });
+    const engine = new LocalStepFunctions({ definition, functions: { AskFunctionArn: async () => undefined } });
+    try {
+      const { executionArn } = await engine.startExecution({ stateMachineArn: engine.stateMachineArn, name: 'long', input: '{}' });
+      await vi.advanceTimersByTimeAsync(25 * DAY * 1000);
+      expect((await engine.describeExecution({ executionArn })).status).toBe('RUNNING');
+      await vi.advanceTimersByTimeAsync(10 * DAY * 1000);
+      expect((await engine.describeExecution({ executionArn })).status).toBe('TIMED_OUT');
+    } finally {
+      engine.close();
+      vi.useRealTimers();
     }
   });
 });
