@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness.ts';
+import { singleAreaRequest } from '../fixtures/index.ts';
+
+/**
+ * A service's name is typed by its owner and goes into every email's subject: on the local stack,
+ * the subject that reaches the inbox is one line, whatever the name holds.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+describe('email subjects built from what owners typed', () => {
+  it('a service name with CR/LF and a Bcc header reaches the inbox as a one-line subject, with no added recipient', async () => {
+    const { status, body } = await h.submit({ ...singleAreaRequest(), serviceName: 'Payroll\r\nBcc: x@evil.example\r\n\r\nInjected body' });
+    expect(status).toBe(201);
+    const emails = await h.eventually(async () => {
+      const found = await h.emails(body.requestId);
+      return found.length > 0 && found;
+    }, `the approver emails for ${body.requestId}`);
+    for (const email of emails) {
+      expect(email.subject).not.toMatch(/[\r\n\u0000-\u001f\u007f]/);
+      expect(email.subject).toBe(`Offshoring approval needed: Payroll Bcc: x@evil.example Injected body (${body.requestId})`);
+      expect(email.destination.bcc).toEqual([]);
+      expect([...email.destination.to, ...email.destination.cc].join(' ')).not.toContain('evil');
+    }
+  });
+});
