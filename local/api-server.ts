@@ -63,16 +63,28 @@ function compile(route: ApiRoute): CompiledRoute {
 
 /** API Gateway's own limit is 10 MB; nothing this service accepts comes near 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A body over the limit is still read to its end, up to API Gateway's own limit, before the 413:
+ * closing a connection the client is still writing to resets it, and the client may lose the
+ * answer. Beyond this the connection is cut as soon as the 413 is written.
+ */
+const MAX_DRAINED_BYTES = 10 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAINED_BYTES) {
+        req.pause();
+        resolve('too-large');
+      }
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, match: CompiledRoute, params: Record<string, string>): APIGatewayProxyEventV2 {
@@ -156,7 +168,8 @@ export function createApiServer({ handlers, authenticate, extraRoutes = {} }: Ap
         const params = Object.fromEntries(compiled.names.map((name, i) => [name, m[i + 1] ?? '']));
         const body = await readBody(req);
         if (body === 'too-large') {
-          return send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'PayloadTooLarge', message: `The body must be under ${MAX_BODY_BYTES} bytes` }) });
+          // The connection closes after the answer: nothing of this request is left on it for the next one to trip over.
+          return send(res, { statusCode: 413, headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ error: 'PayloadTooLarge', message: `The body must be under ${MAX_BODY_BYTES} bytes` }) });
         }
         const event = toApiGatewayEvent(req, body, compiled, params);
         if ((compiled.route.auth ?? 'jwt') === 'jwt') {
