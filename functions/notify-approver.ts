@@ -76,10 +76,15 @@ export function approvalStep(runtime: Runtime) {
     const at = clock().toISOString();
     const nextDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
     const chase = keys.chaseDue(nextDue, approval.approvalId);
-    const stampField = step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'ESCALATION' ? 'escalatedAt' : undefined;
+    // Each stage emails once per approval: a restarted round or a retried step finds its email in the
+    // audit trail and only takes the new task token, so the approver hears nothing twice.
+    const emailKey = `${step.stage}:${approval.approvalId}`;
+    const emailed = view.audit.some((e) => e.type === 'EMAIL_SENT' && e.details.key === emailKey);
+    const stageRecorded = view.audit.some((e) => e.type === AUDIT_TYPE[step.stage] && e.details.approvalId === approval.approvalId);
+    const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'ESCALATION' ? 'escalatedAt' : undefined;
 
     // A fresh link for the request and each reminder; earlier links keep working until respondBy.
-    const linkToken = step.stage === 'ESCALATION' ? undefined : mintLinkToken();
+    const linkToken = emailed || step.stage === 'ESCALATION' ? undefined : mintLinkToken();
     const link: LinkRecord | undefined = linkToken
       ? { approvalId: approval.approvalId, requestId: approval.requestId, round: approval.round, validUntil: approval.respondBy, issuedAt: at }
       : undefined;
@@ -106,18 +111,22 @@ export function approvalStep(runtime: Runtime) {
         ...(link && linkToken
           ? [{ Put: { TableName: store.tableName, Item: { ...keys.link(hashLinkToken(linkToken)), entity: 'LINK', ...link }, ConditionExpression: 'attribute_not_exists(pk)' } }]
           : []),
-        store.auditPut(approval.requestId, {
-          eventId: ids.eventId(),
-          at,
-          type: AUDIT_TYPE[step.stage],
-          actor: SYSTEM,
-          round: approval.round,
-          details: {
-            ...approverOf(approval),
-            respondBy: approval.respondBy,
-            ...(step.stage === 'ESCALATION' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
-          },
-        }),
+        ...(stageRecorded
+          ? []
+          : [
+              store.auditPut(approval.requestId, {
+                eventId: ids.eventId(),
+                at,
+                type: AUDIT_TYPE[step.stage],
+                actor: SYSTEM,
+                round: approval.round,
+                details: {
+                  ...approverOf(approval),
+                  respondBy: approval.respondBy,
+                  ...(step.stage === 'ESCALATION' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
+                },
+              }),
+            ]),
       ]);
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
@@ -128,7 +137,10 @@ export function approvalStep(runtime: Runtime) {
       throw error;
     }
 
-    const emailKey = `${step.stage}:${approval.approvalId}:${at}`;
+    if (emailed) {
+      logger.info('Approver step resumed; its email was already sent', { approvalId: approval.approvalId, stage: step.stage });
+      return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
+    }
     if (step.stage === 'ESCALATION') {
       await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, escalationEmail(view.request, approval));
     } else {
@@ -137,7 +149,7 @@ export function approvalStep(runtime: Runtime) {
     }
     logger.info('Approver step done', { approvalId: approval.approvalId, stage: step.stage });
     count({ REQUEST: 'ApprovalRequested', REMINDER: 'ApproverReminded', ESCALATION: 'ApprovalEscalated' }[step.stage]);
-    return { stage: step.stage, approvalId: approval.approvalId };
+    return { stage: step.stage, approvalId: approval.approvalId, emailed: true };
   }
 
   /**

@@ -6,9 +6,11 @@ import { startApprovalRound } from '../functions/shared/workflow.ts';
 /**
  * Local mode only. The local Step Functions stand-in keeps executions in memory, so a restart of
  * `npm start` loses the rounds that were running (on AWS they simply keep running). This starts each
- * pending round again under its own name, with the time left to its original deadlines. Decisions
- * already recorded stand (each branch reads the table first); approvers still waiting get their
- * email again with a fresh link, and their earlier links keep working.
+ * pending round again under its own name, each stage ending at its original deadline (a stage
+ * already past ends after a second). The restart is silent: each stage emails once per approval, so
+ * a stage whose email went out before only takes the new task token, and an approver hears again
+ * only when a reminder or escalation falls due. Decisions already recorded stand (each branch reads
+ * the table first), and the links already sent keep working.
  */
 export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
   const { runtime } = stack;
