@@ -3,6 +3,7 @@ import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { NotFound, ValidationFailed } from '#shared/errors';
 import { assertCanRead, callerOf, ownsRequest } from '#shared/identity';
 import type { RequestView } from '#shared/store/request-store';
+import { InvalidPageToken } from '#shared/store/paging';
 
 /** The request as its service owner and the security team see it: never tokens or internal keys. */
 export function presentRequest({ request, approvals, audit }: RequestView) {
@@ -44,7 +45,11 @@ export function getOffshoringRequest(runtime: Runtime) {
       const next = event.queryStringParameters?.next;
       if (next !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(next)) throw new ValidationFailed([{ path: 'next', message: 'must be the next token from the previous page' }]);
       // Listed by the owner's email, kept only where the caller is the owner (by subject once recorded).
-      const page = await runtime.store.listByOwner(caller.email, 50, next);
+      const page = await runtime.store.listByOwner(caller.email, 50, next).catch((error: unknown) => {
+        // A token the caller changed, or took from another owner's listing: never handed to DynamoDB.
+        if (error instanceof InvalidPageToken) throw new ValidationFailed([{ path: 'next', message: error.message }]);
+        throw error;
+      });
       return json(200, {
         requests: page.requests.filter((r) => ownsRequest(caller, r)).map((r) => ({ requestId: r.requestId, serviceName: r.request.serviceName, status: r.status, round: r.round, submittedAt: r.submittedAt, updatedAt: r.updatedAt, lateNotice: r.lateNotice })),
         ...(page.next ? { next: page.next } : {}),

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { keys, SK_PREFIX } from './keys.ts';
+import { ownerPageStart, pageToken } from './paging.ts';
 import {
   ApprovalRecordSchema,
   AuditEventSchema,
@@ -169,7 +170,7 @@ export class RequestStore {
     };
   }
 
-  /** A service owner's requests, newest first (gsi2), a page at a time. */
+  /** A service owner's requests, newest first (gsi2), a page at a time. Throws InvalidPageToken for a token not from their listing. */
   async listByOwner(email: string, limit = 50, after?: string): Promise<{ requests: RequestRecord[]; next?: string }> {
     const page = await this.client.send(
       new QueryCommand({
@@ -179,12 +180,12 @@ export class RequestStore {
         ExpressionAttributeValues: { ':pk': keys.ownerLookup(email, '').gsi2pk },
         ScanIndexForward: false,
         Limit: limit,
-        ...(after ? { ExclusiveStartKey: JSON.parse(Buffer.from(after, 'base64url').toString()) } : {}),
+        ...(after ? { ExclusiveStartKey: ownerPageStart(after, email) } : {}),
       }),
     );
     return {
       requests: (page.Items ?? []).map((item) => RequestRecordSchema.parse(item)),
-      ...(page.LastEvaluatedKey ? { next: Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') } : {}),
+      ...(page.LastEvaluatedKey ? { next: pageToken(page.LastEvaluatedKey) } : {}),
     };
   }
 

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { keys } from './keys.ts';
+
+/**
+ * Paging tokens: a page's last key (DynamoDB's LastEvaluatedKey), as base64url JSON, handed back
+ * by the caller for the next page. The caller can change it, so it is checked before DynamoDB sees
+ * it: it must be exactly a key of the index being read, in the caller's own partition.
+ */
+
+/** The token is not one this listing handed out to this caller; `message` says what is wrong with it. */
+export class InvalidPageToken extends Error {
+  override readonly name = 'InvalidPageToken';
+}
+
+export function pageToken(lastEvaluatedKey: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
+}
+
+// The ids the service issues (functions/shared/http.ts checks path ids the same way).
+const REQUEST_PK = /^REQUEST#[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** A key of gsi2 (a service owner's requests): the table's key and the index's, nothing else. */
+const OwnerPageKeySchema = z.strictObject({
+  pk: z.string().regex(REQUEST_PK),
+  sk: z.literal(keys.request('').sk),
+  gsi2pk: z.string(),
+  gsi2sk: z.iso.datetime(),
+});
+
+function decode(token: string): unknown {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new InvalidPageToken('is not a paging token: it must be base64url');
+  try {
+    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidPageToken('is not a paging token: it does not decode');
+  }
+}
+
+/** Where the next page of `email`'s requests starts, from the token the previous page gave them. */
+export function ownerPageStart(token: string, email: string): z.infer<typeof OwnerPageKeySchema> {
+  const parsed = OwnerPageKeySchema.safeParse(decode(token));
+  if (!parsed.success) throw new InvalidPageToken('is not a paging token from this listing: it names no place in it');
+  if (parsed.data.gsi2pk !== keys.ownerLookup(email, '').gsi2pk) throw new InvalidPageToken('is a paging token from another owner’s listing');
+  return parsed.data;
+}
