@@ -12,6 +12,11 @@ export interface FunctionSpec {
   readonly needs: {
     /** 'getItem': GetItem on the table's items only (no index, no query), for an authorizer's one key lookup. */
     readonly table?: 'getItem' | 'read' | 'readWrite';
+    /**
+     * Keeps Powertools idempotency records in the table (with table: 'readWrite'): DeleteItem on the
+     * IDEMPOTENCY# partitions, where the library deletes its in-progress record when the handler fails.
+     */
+    readonly idempotency?: boolean;
     readonly startExecution?: boolean;
     readonly stopExecution?: boolean;
     /** ListExecutions on the state machine and DescribeExecution on its executions (monitoring's reconciliation). */
@@ -33,7 +38,7 @@ export const lambdaFunctions = {
   intake: {
     entry: 'functions/intake.ts',
     description: 'Accepts an offshoring request, works out its approvers and starts the approval workflow',
-    needs: { table: 'readWrite', startExecution: true },
+    needs: { table: 'readWrite', idempotency: true, startExecution: true },
   },
   getRequest: {
     entry: 'functions/get-request.ts',

@@ -68,6 +68,7 @@ export function checkCatalogue(c: ServiceCatalogue): void {
       }
       if (spec.schedule.description.length > 512) problems.push(`function "${key}": schedule description is over EventBridge's 512 characters`);
     }
+    if (spec.needs.idempotency && spec.needs.table !== 'readWrite') problems.push(`function "${key}": idempotency needs table: 'readWrite' (the records are written to the table)`);
     if (spec.authorizes) {
       // An authorizer runs on unauthenticated input from the internet, before anything else: it may look, never touch.
       const { table, ...rest } = spec.needs;

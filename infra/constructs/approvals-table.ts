@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { keys } from '../../functions/shared/store/keys.ts';
 import { tableDesign } from '../../functions/shared/store/table-design.ts';
 
 /** 'getItem': single-item reads of the table only (an authorizer's key lookup); 'read': every read, indexes too. */
@@ -24,21 +25,17 @@ export interface ApprovalsTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-// Data-plane actions only. No Scan (every access pattern is a key or index query), no streams.
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-// What DynamoDB needs from a caller of a table under a customer-managed key: CDK's table grants
-// (kms:ReEncrypt*, kms:GenerateDataKey*) with each wildcard written out as the actions it stands for.
-const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
-const KEY_WRITE_ACTIONS = [
-  'kms:Encrypt',
-  'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-  'kms:GenerateDataKey',
-  'kms:GenerateDataKeyWithoutPlaintext',
-  'kms:GenerateDataKeyPair',
-  'kms:GenerateDataKeyPairWithoutPlaintext',
-];
+// The data-plane calls the handlers make (functions/shared/store and the Powertools idempotency
+// layer): GetItem and Query to read; PutItem and UpdateItem to write, alone or in a
+// TransactWriteItems (which IAM authorizes item by item). No Scan, no batches, no
+// ConditionCheckItem, and DeleteItem only for idempotency records (below).
+export const TABLE_ITEM_READ_ACTIONS = ['dynamodb:GetItem'];
+export const TABLE_QUERY_ACTIONS = ['dynamodb:Query'];
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+// The table key, through DynamoDB: kms:Decrypt to unwrap the table's key, kms:DescribeKey to
+// check it; a writer also kms:GenerateDataKey. Never Encrypt, ReEncrypt or data key pairs.
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+export const TABLE_KEY_WRITE_ACTIONS = [...TABLE_KEY_READ_ACTIONS, 'kms:GenerateDataKey'];
 
 /**
  * The single table (requests, approvals, audit trail, approval links, idempotency records), built
@@ -81,20 +78,31 @@ export class ApprovalsTable extends Construct {
   }
 
   /**
-   * Grants data access on the table and each of its indexes by name (no `index/*` wildcard), and
-   * use of the table key through DynamoDB only (`kms:ViaService`): a function can never call KMS
-   * with the key itself.
+   * Grants item access on the table, queries on the table and each of its indexes by name (no
+   * `index/*` wildcard), and use of the table key through DynamoDB only (`kms:ViaService`): a
+   * function can never call KMS with the key itself. `idempotency` adds DeleteItem, on the
+   * idempotency records' partitions only.
    */
-  grantData(grantee: IGrantable, access: TableAccess): void {
+  grantData(grantee: IGrantable, access: TableAccess, options: { idempotency?: boolean } = {}): void {
     const indexArns = this.indexNames.map((name) => `${this.tableArn}/index/${name}`);
     Grant.addToPrincipal({
       grantee,
-      actions: access === 'getItem' ? ['dynamodb:GetItem'] : access === 'read' ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
-      resourceArns: access === 'getItem' ? [this.tableArn] : [this.tableArn, ...indexArns],
+      actions: access === 'readWrite' ? [...TABLE_ITEM_READ_ACTIONS, ...TABLE_WRITE_ACTIONS] : TABLE_ITEM_READ_ACTIONS,
+      resourceArns: [this.tableArn],
     });
+    if (access !== 'getItem') Grant.addToPrincipal({ grantee, actions: TABLE_QUERY_ACTIONS, resourceArns: [this.tableArn, ...indexArns] });
+    if (options.idempotency) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:DeleteItem'],
+          resources: [this.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.idempotencyPartition('*')] } },
+        }),
+      );
+    }
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: access === 'readWrite' ? [...KEY_READ_ACTIONS, ...KEY_WRITE_ACTIONS] : KEY_READ_ACTIONS,
+        actions: access === 'readWrite' ? TABLE_KEY_WRITE_ACTIONS : TABLE_KEY_READ_ACTIONS,
         resources: [this.encryptionKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
       }),

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant, PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Queue, QueueEncryption, type CfnQueue } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
 
 export interface FailedInvocationsProps {
   /**
@@ -13,11 +14,12 @@ export interface FailedInvocationsProps {
 }
 
 /**
- * Where failed asynchronous invocations land (every function's dead-letter target, the schedule's,
- * and the alarm topic's undeliverable emails): nothing that failed is lost, and an alarm watches the
- * depth. An operator re-drives from `queue`; a message that keeps failing moves to `parked`, and
- * from there back to `queue`, so no redrive policy ever drops one. (The parked queue names its
- * target by a fixed name, not a reference, so the two policies do not make a CloudFormation cycle.)
+ * Where failed asynchronous invocations land (the scheduled functions' dead-letter target, the
+ * schedules', and the alarm topic's undeliverable emails): nothing that failed is lost, and alarms
+ * watch both queues. A message received 5 times from `queue` without being deleted moves to
+ * `parked`; `parked` has no redrive policy of its own (a dead-letter target must exist before a
+ * queue names it, so the two cannot name each other), and an operator moves its messages back
+ * with SQS's own redrive, StartMessageMoveTask (infra/README.md, "Runbook: failed invocations").
  *
  * A failed event names requests and people, so the queues are encrypted with their own
  * customer-managed key, usable only for these queues (the key policy and every grant are
@@ -27,6 +29,8 @@ export class FailedInvocations extends Construct {
   readonly queue: Queue;
   readonly parked: Queue;
   readonly key: Key;
+  /** How long each queue keeps a message. */
+  readonly retention: Duration;
   /** The queue's ARN as SQS puts it in the encryption context; built from its name, not a reference, so the key policy can use it. */
   private readonly queueArnByName: string;
 
@@ -37,6 +41,7 @@ export class FailedInvocations extends Construct {
     const parkedName = `${queueName}-parked`;
     const arnOf = (name: string) => stack.formatArn({ service: 'sqs', resource: name });
     this.queueArnByName = arnOf(queueName);
+    this.retention = props.retention ?? Duration.days(14);
 
     this.key = new Key(this, 'Key', {
       description: 'Offshore approvals: encrypts failed invocations (their events name requests and people)',
@@ -49,15 +54,24 @@ export class FailedInvocations extends Construct {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
-      retentionPeriod: props.retention ?? Duration.days(14),
+      retentionPeriod: this.retention,
     };
     this.parked = new Queue(this, 'Parked', { ...common, queueName: parkedName });
     this.queue = new Queue(this, 'Queue', { ...common, queueName, deadLetterQueue: { queue: this.parked, maxReceiveCount: 5 } });
-    (this.parked.node.defaultChild as CfnQueue).redrivePolicy = { deadLetterTargetArn: this.queueArnByName, maxReceiveCount: 50 };
+    acknowledge(
+      this.parked,
+      'Serverless-SQSRedrivePolicy',
+      'The last queue of the chain: the dead-letter target of the failed-invocations queue. A redrive policy back to that queue cannot exist (each would have to exist before the other names it); an operator moves parked messages back with StartMessageMoveTask (infra/README.md, "Runbook: failed invocations"), and an alarm watches its depth.',
+    );
 
     // EventBridge (a scheduled event it could not deliver) and SNS (an alarm email it could not
-    // deliver) write to the queue as themselves; the queue policy CDK writes names the rule or topic.
-    for (const service of ['events.amazonaws.com', 'sns.amazonaws.com']) {
+    // deliver) write to the queue as themselves, for a rule or topic of this account (the queue
+    // policy CDK writes names the very rule or topic).
+    const sources = {
+      'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      'sns.amazonaws.com': stack.formatArn({ service: 'sns', resource: '*' }),
+    };
+    for (const [service, sourceArn] of Object.entries(sources)) {
       this.key.addToResourcePolicy(
         new PolicyStatement({
           principals: [new ServicePrincipal(service)],
@@ -65,6 +79,7 @@ export class FailedInvocations extends Construct {
           resources: ['*'],
           conditions: {
             StringEquals: { 'aws:SourceAccount': stack.account, 'kms:EncryptionContext:aws:sqs:arn': this.queueArnByName },
+            ArnLike: { 'aws:SourceArn': sourceArn },
           },
         }),
       );

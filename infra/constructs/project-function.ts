@@ -46,8 +46,14 @@ export interface ProjectFunctionProps {
   readonly logRetention?: RetentionDays;
   /** Encrypts the function's log group (logs may hold personal data). */
   readonly logKey: IKey;
-  /** Where failed asynchronous invocations go. */
-  readonly deadLetters: FailedInvocations;
+  /**
+   * Where failed asynchronous invocations go, for a function invoked asynchronously (a schedule).
+   * Lambda sends only failed asynchronous invocations to a dead-letter queue, so a function invoked
+   * only synchronously (an API route, an authorizer, a state machine task) has none: its caller
+   * gets the error (an API 5xx, the workflow's Retry and Catch) and the error alarm fires.
+   * @default - none: the function is invoked only synchronously
+   */
+  readonly deadLetters?: FailedInvocations;
 }
 
 /**
@@ -112,10 +118,18 @@ export class ProjectFunction extends Construct implements IGrantable {
         logLevel: LogLevel.WARNING,
       },
     });
-    // The dead-letter target is set on the function resource rather than through the L2's
-    // `deadLetterQueue`, whose grant would add kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.
-    (this.function.node.defaultChild as CfnFunction).deadLetterConfig = { targetArn: props.deadLetters.queue.queueArn };
-    props.deadLetters.grantSend(this.role);
+    if (props.deadLetters) {
+      // Set on the function resource rather than through the L2's `deadLetterQueue`, whose grant
+      // would add kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.
+      (this.function.node.defaultChild as CfnFunction).deadLetterConfig = { targetArn: props.deadLetters.queue.queueArn };
+      props.deadLetters.grantSend(this.role);
+    } else {
+      acknowledge(
+        this.function,
+        'Serverless-LambdaDLQ',
+        'Invoked only synchronously (API Gateway, the HTTP API authorizer, or a Step Functions task): Lambda sends nothing but failed asynchronous invocations to a dead-letter queue, so one would never receive anything. The caller gets the error and the Errors alarm fires.',
+      );
+    }
     acknowledge(
       this.role,
       'AwsSolutions-IAM5[Resource::*]',
@@ -134,8 +148,8 @@ export class ProjectFunction extends Construct implements IGrantable {
   }
 
   /** Table access and TABLE_NAME. */
-  bindTable(table: ApprovalsTable, access: TableAccess): this {
-    table.grantData(this, access);
+  bindTable(table: ApprovalsTable, access: TableAccess, options: { idempotency?: boolean } = {}): this {
+    table.grantData(this, access, options);
     return this.setEnvironment(ENV.tableName, table.tableName);
   }
 

@@ -29,7 +29,9 @@ export interface StatelessStackProps extends StackProps {
 /**
  * Code and wiring, built entirely from the catalogue: one function per entry (its `needs` become
  * grants plus environment variables), one API route per route, one state machine whose
- * placeholders are the catalogue's state-machine functions. Safe to destroy and redeploy.
+ * placeholders are the catalogue's state-machine functions. Updated in place by every deploy;
+ * destroyed (or its API or state machine replaced) only once no approval round is open: emailed
+ * links carry the API's URL, and open rounds are executions of the state machine (infra/README.md).
  */
 export class StatelessStack extends Stack {
   readonly functions: Readonly<Record<string, ProjectFunction>>;
@@ -52,7 +54,8 @@ export class StatelessStack extends Stack {
         entry: spec.entry,
         description: spec.description,
         logKey: logsKey,
-        deadLetters: failed,
+        // Only a schedule invokes a function asynchronously; every other invocation is synchronous.
+        deadLetters: spec.schedule ? failed : undefined,
       });
     }
     this.functions = functions;
@@ -84,7 +87,7 @@ export class StatelessStack extends Stack {
     for (const [key, spec] of Object.entries(catalogue.functions)) {
       const f = fn(key);
       const { needs } = spec;
-      if (needs.table) f.bindTable(props.table, needs.table);
+      if (needs.table) f.bindTable(props.table, needs.table, { idempotency: needs.idempotency });
       if (needs.startExecution || needs.stopExecution || needs.sendTaskResult || needs.inspectExecutions) {
         f.bindStateMachine(this.workflow, {
           start: needs.startExecution,
@@ -105,7 +108,7 @@ export class StatelessStack extends Stack {
       functions: Object.fromEntries(Object.entries(functions).map(([key, f]) => [key, f.function])),
       stateMachine: this.workflow.stateMachine,
       apiStage: this.api.stage,
-      deadLetterQueue: failed.queue,
+      failedInvocations: { queue: failed.queue, parked: failed.parked, retention: failed.retention },
       email: props.settings.alarmEmail,
     });
   }

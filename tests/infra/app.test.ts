@@ -33,6 +33,10 @@ beforeAll(() => {
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
+function resourceOf(construct: { node: { defaultChild?: unknown } }): Resource {
+  return stateless.toJSON().Resources[logicalId(construct.node.defaultChild)] as Resource;
+}
+
 function logicalId(element: unknown): string {
   return Stack.of(element as CfnElement).getLogicalId(element as CfnElement);
 }
@@ -186,7 +190,8 @@ describe('functions, one per catalogue entry', () => {
       .filter((st) => JSON.stringify(st.Resource).includes('ApprovalsDataKey'));
     expect(keyStatements).toHaveLength(1);
     expect(keyStatements[0]!.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-2.amazonaws.com' } });
-    expect(keyStatements[0]!.Action.includes('kms:Encrypt')).toBe(lambdaFunctions[key as keyof typeof lambdaFunctions].needs.table === 'readWrite');
+    const writes = lambdaFunctions[key as keyof typeof lambdaFunctions].needs.table === 'readWrite';
+    expect(keyStatements[0]!.Action).toEqual(writes ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'] : ['kms:Decrypt', 'kms:DescribeKey']);
   });
 
   it.each(catalogueEntries)('%s: logs to its own log group, kept for a year', (key) => {
@@ -366,15 +371,20 @@ describe('cdk-nag (AWS Solutions)', () => {
     }
   });
 
-  it('acknowledges nothing but IAM wildcards: never authorization, logging, PITR, key rotation or DLQ rules', () => {
+  it('acknowledges IAM wildcards and the two dead-letter rules that cannot apply, never authorization, logging, PITR, key rotation or SQS DLQ rules', () => {
     expect(acks.length).toBeGreaterThan(0);
     // Authorization, logging and tracing, point-in-time recovery, key rotation, dead-letter queues, runtime.
     const never = ['APIG4', 'COG4', 'APIG1', 'APIG6', 'SF1', 'SF2', 'DDB3', 'KMS5', 'SQS3', 'L1'].map((id) => `AwsSolutions-${id}`);
     for (const ack of acks) {
-      expect(ack.id).toMatch(/^AwsSolutions-IAM5\[.+\]$/);
+      expect(ack.id).toMatch(/^(AwsSolutions-IAM5\[.+\]|Serverless-LambdaDLQ|Serverless-SQSRedrivePolicy)$/);
       expect(never).not.toContain(ack.id.replace(/\[.*$/, ''));
-      expect(ack.id).not.toMatch(/^Serverless-/);
     }
+    // A dead-letter queue only on what is invoked asynchronously (a schedule): the rule is acknowledged
+    // exactly on the functions invoked only synchronously, and the redrive rule only on the last queue.
+    const lambdaDlq = acks.filter((a) => a.id === 'Serverless-LambdaDLQ').map((a) => a.path).sort();
+    const synchronous = catalogueEntries.filter(([, spec]) => !spec.schedule).map(([key]) => built.stateless.functions[key]!.function.node.path).sort();
+    expect(lambdaDlq).toEqual(synchronous);
+    expect(acks.filter((a) => a.id === 'Serverless-SQSRedrivePolicy').map((a) => a.path)).toEqual([built.stateless.failedInvocations.parked.node.path]);
   });
 
   it('writes every acknowledgement, with its reason, into the template metadata for auditors', () => {
@@ -391,7 +401,7 @@ describe('cdk-nag (AWS Solutions)', () => {
     for (const ack of acks) expect(written).toContainEqual({ id: ack.id, reason: ack.reason });
     for (const entry of written) {
       expect(entry.reason.length).toBeGreaterThan(20);
-      expect(entry.id).toMatch(/^AwsSolutions-IAM5\[.+\]$/);
+      expect(entry.id).toMatch(/^(AwsSolutions-IAM5\[.+\]|Serverless-LambdaDLQ|Serverless-SQSRedrivePolicy)$/);
     }
   });
 });
@@ -508,19 +518,27 @@ describe('data protection (issue 6)', () => {
 describe('reliability (issue 6)', () => {
   const failed = () => built.stateless.failedInvocations;
 
-  it('sends every function’s failed asynchronous invocations to the dead-letter queue, granting exactly what sending takes', () => {
+  it('sends a scheduled function’s failed asynchronous invocations to the dead-letter queue, granting exactly what sending takes, and gives the others none', () => {
     const queueId = logicalId(failed().queue.node.defaultChild);
     const keyId = logicalId(failed().key.node.defaultChild);
     const policies = Object.values(stateless.findResources('AWS::IAM::Policy')) as Resource[];
-    for (const [key] of catalogueEntries) {
-      expect(fnResource(key).resource.Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(catalogueEntries.filter(([, spec]) => spec.schedule).map(([key]) => key)).toEqual(['monitor']);
+    for (const [key, spec] of catalogueEntries) {
       const roleId = logicalId(built.stateless.functions[key]!.role.node.defaultChild);
       const statements = policies
         .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
         .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Condition?: unknown }[]);
+      const onKey = statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] }));
+      if (!spec.schedule) {
+        // Invoked only synchronously: a dead-letter queue would never receive anything.
+        expect(fnResource(key).resource.Properties.DeadLetterConfig).toBeUndefined();
+        expect(JSON.stringify(statements)).not.toContain(queueId);
+        expect(onKey).toEqual([]);
+        continue;
+      }
+      expect(fnResource(key).resource.Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
       expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }));
       // The queue's key: two actions, and only in this queue's encryption context.
-      const onKey = statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] }));
       expect(onKey).toEqual([
         {
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -532,16 +550,18 @@ describe('reliability (issue 6)', () => {
     }
   });
 
-  it('encrypts the dead-letter queues with their own rotated customer-managed key, refuses plain HTTP, and never drops a message', () => {
+  it('encrypts the dead-letter queues with their own rotated customer-managed key, refuses plain HTTP, and parks what is received too often', () => {
     const keyId = logicalId(failed().key.node.defaultChild);
     const queues = Object.values(stateless.findResources('AWS::SQS::Queue')) as Resource[];
     expect(queues).toHaveLength(2);
     for (const queue of queues) {
       expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
       expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();
-      expect(queue.Properties.RedrivePolicy).toBeDefined();
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }
+    // One direction only: the queue to the parked queue (which names nothing, so it can be created first).
+    expect(resourceOf(failed().queue).Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(failed().parked.node.defaultChild), 'Arn'] }, maxReceiveCount: 5 });
+    expect(resourceOf(failed().parked).Properties.RedrivePolicy).toBeUndefined();
     expect(stateless.toJSON().Resources[keyId].Properties.EnableKeyRotation).toBe(true);
     const queuePolicies = Object.values(stateless.findResources('AWS::SQS::QueuePolicy')) as Resource[];
     expect(queuePolicies.length).toBeGreaterThanOrEqual(2);
@@ -559,6 +579,7 @@ describe('reliability (issue 6)', () => {
       const statement = statements.find((st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: service }));
       expect(statement).toMatchObject({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'] });
       expect(Object.keys(statement!.Condition.StringEquals).sort()).toEqual(['aws:SourceAccount', 'kms:EncryptionContext:aws:sqs:arn']);
+      expect(Object.keys(statement!.Condition.ArnLike)).toEqual(['aws:SourceArn']);
       expect(JSON.stringify(statement!.Condition.StringEquals['kms:EncryptionContext:aws:sqs:arn'])).toContain('-failed-invocations"');
     }
   });
@@ -578,7 +599,8 @@ describe('reliability (issue 6)', () => {
     expect(retriers).toContain('"BackoffRate":2');
   });
 
-  it('passes the Serverless pack with nothing acknowledged at all', () => {
-    expect(rawNagFindings(built.app, { honourAcknowledgements: false, packs: ['Serverless'] })).toEqual([]);
+  it('passes the Serverless pack but for the two dead-letter rules that cannot apply', () => {
+    const findings = rawNagFindings(built.app, { honourAcknowledgements: false, packs: ['Serverless'] });
+    expect([...new Set(findings.map((f) => f.ruleName))].sort()).toEqual(['Serverless-LambdaDLQ', 'Serverless-SQSRedrivePolicy']);
   });
 });

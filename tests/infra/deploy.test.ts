@@ -1,8 +1,13 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { lambdaFunctions, stateMachineFunctions, type FunctionSpec } from '../../functions/catalogue.ts';
 import { ENV } from '../../functions/shared/config.ts';
-import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
+import { keys } from '../../functions/shared/store/keys.ts';
+import { REQUEST_STATUSES } from '../../functions/shared/store/records.ts';
+import { buildApp, STACK_NAMES, type BuiltApp } from '../../infra/app-builder.ts';
+import { approvalRoundName } from '../../infra/constructs/approval-workflow.ts';
+import { fromRepoRoot } from '../../infra/paths.ts';
 import {
   ACCOUNT,
   actionsOf,
@@ -179,5 +184,185 @@ describe('the sender: a domain identity with Easy DKIM and a custom MAIL FROM', 
     expect(Object.keys(exported(before)).length).toBeGreaterThan(0);
     expect(exported(after)).toEqual(exported(before));
     expect(JSON.stringify(after)).toContain('mail.justice.gov.uk MX 10');
+  });
+});
+
+describe('failed invocations: one direction, both queues watched', () => {
+  const failed = () => built.stateless.failedInvocations;
+  const queueResource = (queue: { node: { defaultChild?: unknown } }) => resourcesOf(stateless)[logicalIdOf(queue as never)]!;
+
+  it('lets CloudFormation create the parked queue first: it names no queue, and the queue names it by reference', () => {
+    expect(queueResource(failed().parked).Properties.RedrivePolicy).toBeUndefined();
+    expect(JSON.stringify(queueResource(failed().parked))).not.toContain('failed-invocations"');
+    expect(queueResource(failed().queue).Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(failed().parked), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    expect(dependencyCycle(stateless)).toBeUndefined();
+  });
+
+  it('alarms on the depth of both queues, and before SQS deletes a waiting message', () => {
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, any> }[];
+    const on = (queue: { node: { defaultChild?: unknown } }, metric: string) =>
+      alarms.filter((a) => a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${logicalIdOf(queue as never)}"`));
+    for (const queue of [failed().queue, failed().parked]) {
+      expect(on(queue, 'ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 1, Statistic: 'Maximum' }) })]);
+      // Retention is 14 days: warn at 7.
+      expect(on(queue, 'ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 7 * 24 * 3600 }) })]);
+    }
+    for (const alarm of alarms.filter((a) => a.Properties.Namespace === 'AWS/SQS')) {
+      expect(alarm.Properties.AlarmDescription).toContain('runbook: infra/README.md');
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('has the runbook the alarms point to: inspect, replay, and move parked messages back with StartMessageMoveTask', () => {
+    const readme = readFileSync(fromRepoRoot('infra/README.md'), 'utf8');
+    const runbook = readme.slice(readme.indexOf('## Runbook: failed invocations'));
+    expect(runbook.length).toBeGreaterThan(200);
+    for (const step of ['aws sqs receive-message', 'aws sqs start-message-move-task', 'aws sqs list-message-move-tasks', 'aws sqs delete-message']) {
+      expect(runbook).toContain(step);
+    }
+  });
+});
+
+describe('dead-letter queues only where invocations are asynchronous', () => {
+  const queueArn = () => ({ 'Fn::GetAtt': [logicalIdOf(built.stateless.failedInvocations.queue), 'Arn'] });
+
+  it.each(entries)('%s: a dead-letter target (and the grants to use it) only if a schedule invokes it', (key, spec) => {
+    const fn = resourcesOf(stateless)[logicalIdOf(built.stateless.functions[key]!.function)]!;
+    const sqs = statementsOf(key).filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+    const queueKey = statementsOf(key).filter((st) => written(st.Resource) === `\${${logicalIdOf(built.stateless.failedInvocations.key)}.Arn}`);
+    if (spec.schedule) {
+      expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: queueArn() });
+      expect(sqs.map((st) => [st.Action, st.Resource])).toEqual([['sqs:SendMessage', queueArn()]]);
+      expect(queueKey).toHaveLength(1);
+    } else {
+      expect(fn.Properties.DeadLetterConfig).toBeUndefined();
+      expect(sqs).toEqual([]);
+      expect(queueKey).toEqual([]);
+    }
+  });
+
+  it('keeps the schedule target’s dead-letter queue', () => {
+    const rules = Object.values(stateless.findResources('AWS::Events::Rule')) as { Properties: { Targets: { DeadLetterConfig?: unknown }[] } }[];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig).toEqual({ Arn: queueArn() });
+  });
+});
+
+describe('key policies and the table role: nothing wider than the calls made', () => {
+  const keyPolicies = () => [
+    ...Object.entries(stateless.findResources('AWS::KMS::Key')).map(([id, r]) => ({ id, statements: r.Properties.KeyPolicy.Statement as Statement[] })),
+    ...Object.entries(Template.fromStack(built.stateful).findResources('AWS::KMS::Key')).map(([id, r]) => ({ id, statements: r.Properties.KeyPolicy.Statement as Statement[] })),
+  ];
+  const servicePrincipalStatements = () =>
+    keyPolicies().flatMap(({ id, statements }) =>
+      statements.filter((st) => JSON.stringify(st.Principal).includes('"Service"')).map((st) => ({ key: id, service: (st.Principal as { Service: string }).Service, condition: st.Condition })),
+    );
+  const writtenCondition = (condition: unknown) => JSON.parse(JSON.stringify(condition), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('Fn::') || k === 'Ref') ? written(v) : v));
+
+  it('conditions every service principal on this account: the source account and the source ARN', () => {
+    const byService = Object.fromEntries(servicePrincipalStatements().map((st) => [st.service, writtenCondition(st.condition)]));
+    expect(Object.keys(byService).sort()).toEqual(['cloudwatch.amazonaws.com', 'delivery.logs.amazonaws.com', 'events.amazonaws.com', 'logs.eu-west-2.amazonaws.com', 'sns.amazonaws.com']);
+    expect(byService['delivery.logs.amazonaws.com']).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:eu-west-2:${ACCOUNT}:*` } });
+    expect(byService['cloudwatch.amazonaws.com']).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-2:${ACCOUNT}:alarm:*` } });
+    const queue = `arn:aws:sqs:eu-west-2:${ACCOUNT}:OffshoreApprovalsStateless-failed-invocations`;
+    expect(byService['events.amazonaws.com']).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT, 'kms:EncryptionContext:aws:sqs:arn': queue },
+      ArnLike: { 'aws:SourceArn': `arn:aws:events:eu-west-2:${ACCOUNT}:rule/*` },
+    });
+    expect(byService['sns.amazonaws.com']).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT, 'kms:EncryptionContext:aws:sqs:arn': queue },
+      ArnLike: { 'aws:SourceArn': `arn:aws:sns:eu-west-2:${ACCOUNT}:*` },
+    });
+    // CloudWatch Logs encrypts for a log group named in the encryption context: only this account's, in this region.
+    expect(byService['logs.eu-west-2.amazonaws.com']).toEqual({ ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:eu-west-2:${ACCOUNT}:log-group:*` } });
+  });
+
+  const tableArn = '${import:OffshoreApprovalsStateful:ExportsOutputFnGetAttApprovalsTableArn2F7DDF9D}';
+  const tableStatements = (key: string) =>
+    statementsOf(key)
+      .filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')) || written(st.Resource).includes('ApprovalsDataKey'))
+      .map((st) => ({ Action: st.Action, Resource: [st.Resource].flat().map(written), ...(st.Condition ? { Condition: writtenCondition(st.Condition) } : {}) }));
+  const indexes = ['gsi1', 'gsi2', 'gsi3'].map((name) => `${tableArn}/index/${name}`);
+  const tableKey = '${import:OffshoreApprovalsStateful:ExportsOutputFnGetAttApprovalsDataKeyArn7B006C43}';
+  const viaDynamoDb = { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-2.amazonaws.com' } };
+
+  it.each(entries.filter(([, spec]) => spec.needs.table))('%s: exactly the table actions and key actions its access needs', (key, spec) => {
+    const expected = {
+      getItem: [{ Action: 'dynamodb:GetItem', Resource: [tableArn] }, { Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: [tableKey], Condition: viaDynamoDb }],
+      read: [
+        { Action: 'dynamodb:GetItem', Resource: [tableArn] },
+        { Action: 'dynamodb:Query', Resource: [tableArn, ...indexes] },
+        { Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: [tableKey], Condition: viaDynamoDb },
+      ],
+      readWrite: [
+        { Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [tableArn] },
+        { Action: 'dynamodb:Query', Resource: [tableArn, ...indexes] },
+        ...(spec.needs.idempotency
+          ? [{ Action: 'dynamodb:DeleteItem', Resource: [tableArn], Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY#*'] } } }]
+          : []),
+        { Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], Resource: [tableKey], Condition: viaDynamoDb },
+      ],
+    }[spec.needs.table!];
+    expect(tableStatements(key)).toEqual(expected);
+  });
+
+  it('grants, across the catalogue, exactly the DynamoDB actions the handlers call', () => {
+    const granted = new Set(entries.flatMap(([key]) => statementsOf(key).flatMap(actionsOf)).filter((a) => a.startsWith('dynamodb:')));
+    expect([...granted].sort()).toEqual([...dynamoDbActionsCalled()].sort());
+  });
+});
+
+/**
+ * The IAM actions behind every DynamoDB call under functions/: the document client's commands, the
+ * items of each TransactWriteItems (IAM authorizes them one by one), and the Powertools idempotency
+ * layer's GetItem, PutItem, UpdateItem and DeleteItem.
+ */
+function dynamoDbActionsCalled(): Set<string> {
+  const sources = readdirSync(fromRepoRoot('functions'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => readFileSync(fromRepoRoot(`functions/${file}`), 'utf8'));
+  const commandAction: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem' };
+  const transactItem: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+  const actions = new Set<string>();
+  for (const source of sources) {
+    for (const [, name] of source.matchAll(/new (\w+?)(?:Item)?Command\(/g)) if (name! in commandAction) actions.add(`dynamodb:${commandAction[name!]}`);
+    if (source.includes('TransactWriteCommand')) {
+      for (const [, name] of source.matchAll(/\{\s*(Put|Update|Delete|ConditionCheck):\s*\{/g)) actions.add(`dynamodb:${transactItem[name!]}`);
+    }
+    if (source.includes('DynamoDBPersistenceLayer')) for (const a of ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']) actions.add(`dynamodb:${a}`);
+  }
+  return actions;
+}
+
+describe('the stateless stack is documented as updatable, not disposable, while rounds are open', () => {
+  const infraReadme = () => readFileSync(fromRepoRoot('infra/README.md'), 'utf8');
+  const section = (text: string, heading: string) => {
+    const start = text.indexOf(heading);
+    expect(start, heading).toBeGreaterThanOrEqual(0);
+    const next = text.indexOf('\n## ', start + heading.length);
+    return text.slice(start, next < 0 ? undefined : next);
+  };
+
+  it('says what is safe and how to drain, with the names the code uses', () => {
+    const readme = infraReadme();
+    expect(readme).not.toMatch(/safe to destroy/i);
+    const drain = section(readme, '## Updating and destroying the stateless stack');
+    expect(drain).toContain(`stateMachine:${approvalRoundName(STACK_NAMES.stateless)}`);
+    expect(drain).toContain('--status-filter RUNNING');
+    expect(drain).toContain(`"${keys.openRequest('', '').gsi3pk}"`);
+    // The statuses of a request whose round is open.
+    for (const status of ['PENDING_APPROVAL', 'ESCALATED'] as const) {
+      expect(REQUEST_STATUSES).toContain(status);
+      expect(drain).toContain(`"${status}"`);
+    }
+  });
+
+  it("corrects the README's Deploy section too", () => {
+    const deploy = section(readFileSync(fromRepoRoot('README.md'), 'utf8'), '## Deploy');
+    expect(deploy).not.toMatch(/can be destroyed and redeployed\.|safe to destroy/i);
+    expect(deploy).toContain('infra/README.md#updating-and-destroying-the-stateless-stack');
   });
 });
