@@ -149,6 +149,8 @@ const MAX_EXECUTION_NAME_LENGTH = 80;
 /** AWS rejects whitespace, brackets, wildcards, these specials and control characters in names. */
 const INVALID_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
 const DEFAULT_MAX_RESULTS = 100;
+/** Failed Lambda invocations kept for `lambdaFailures`, newest. */
+const MAX_LAMBDA_FAILURES = 1000;
 const MAX_MAX_RESULTS = 1000;
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -627,6 +629,8 @@ export class LocalStepFunctions {
 
   #recordLambdaFailure(execution: ExecutionRecord, task: TaskInfo, error: Error): void {
     this.#lambdaFailures.push({ executionArn: execution.executionArn, state: task.name, error: error.name, cause: error.message, at: this.#now() });
+    // `npm start` runs for days: keep the recent failures, not every one.
+    if (this.#lambdaFailures.length > MAX_LAMBDA_FAILURES) this.#lambdaFailures.shift();
   }
 
   /** Takes the token the Parameters just read, if the task's input carries it. */
