@@ -237,7 +237,7 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
     }
     if (placeholderAddresses.sender) {
       problems.push(
-        `Context ${CONTEXT_KEYS.emailFrom} is "${emailFrom}", a placeholder domain no one can verify with SES, so no email would ever be sent. ` +
+        `Context ${CONTEXT_KEYS.emailFrom} is "${emailFrom}", an address on a placeholder domain that SES can never verify, so no email would ever be sent. ` +
           `Set it to the service's sender on the department's domain (-c ${CONTEXT_KEYS.emailFrom}=offshore-approvals@<domain>), ` +
           `and ${CONTEXT_KEYS.emailDomain}=<domain> to send with DKIM (see infra/README.md, "Sender").`,
       );

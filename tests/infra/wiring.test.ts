@@ -284,7 +284,7 @@ describe('deployment settings', () => {
   it('refuses, for an account, the placeholder sender and a directory of placeholder addresses, saying what to set', () => {
     const real = { ...SKIP_BUNDLING, ...deploymentContext() };
     expect(() => buildApp({ ...real, 'offshore:emailFrom': '', 'offshore:emailDomain': '' }, ACCOUNT)).toThrow(
-      /offshore:emailFrom is "offshore-approvals@example.gov.uk", a placeholder domain .* Set it to the service's sender/,
+      /offshore:emailFrom is "offshore-approvals@example.gov.uk", an address on a placeholder domain .* Set it to the service's sender/,
     );
     expect(() => buildApp({ ...real, 'offshore:approverDirectory': '' }, ACCOUNT)).toThrow(
       /The bundled approver directory \(config\/approver-directory.json\) names addresses on placeholder domains \(siro@hmcts.justice.local, .*Set offshore:approverDirectory/,
