@@ -3,7 +3,7 @@ import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { Forbidden, NotFound, ValidationFailed } from '#shared/errors';
 import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#shared/identity';
-import { toFieldErrors } from '#shared/request';
+import { toFieldErrors, typedText } from '#shared/request';
 import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#shared/register';
 import { reviewStatus } from '#policy/offshoring-policy';
 
@@ -15,7 +15,7 @@ const FilterSchema = z.strictObject({
 });
 
 const ReviewSchema = z.strictObject({
-  notes: z.string().trim().min(1, 'say what the review found').max(5000),
+  notes: typedText(z.string().trim().min(1, 'say what the review found').max(5000, 'must be at most 5000 characters')),
 });
 
 export function servicesApi(runtime: Runtime) {

@@ -4,7 +4,7 @@ import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#share
 import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
 import { actorOf, assertOwner, callerOf } from '#shared/identity';
 import { Conflict, NotFound, ValidationFailed } from '#shared/errors';
-import { toFieldErrors } from '#shared/request';
+import { toFieldErrors, typedText } from '#shared/request';
 import type { Actor } from '#shared/store/records';
 import { executionArn, executionName } from '#shared/workflow';
 import { roundClosedEmail } from '#shared/email/templates';
@@ -14,7 +14,7 @@ import { orConflict, requestChangedFirst } from '#shared/races';
 /** A request can be withdrawn while anything is still open for it. */
 export const WITHDRAWABLE = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;
 
-export const WithdrawalSchema = z.strictObject({ reason: z.string().trim().max(2000).optional() });
+export const WithdrawalSchema = z.strictObject({ reason: typedText(z.string().trim().max(2000, 'must be at most 2000 characters')).optional() });
 
 /**
  * POST /requests/{requestId}/withdrawal: the service owner withdraws the request. The table changes

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from './runtime.ts';
-import type { OffshoringRequest } from './request.ts';
+import { text, type OffshoringRequest } from './request.ts';
 import type { RequestView } from './store/request-store.ts';
 import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from './store/records.ts';
 import { keys } from './store/keys.ts';
@@ -104,13 +104,13 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
 }
 
 export const MitigationsSchema = z.strictObject({
-  mitigations: z.array(z.string().trim().min(1, 'must not be empty').max(2000)).min(1, 'give at least one mitigation').max(50),
+  mitigations: z.array(text(2000)).min(1, 'give at least one mitigation').max(50),
   /** Alternative mitigations replace the earlier ones; additional ones (the default) are added. */
   replaceExisting: z.boolean().default(false),
 });
 
 export const EscalationSchema = z.strictObject({
-  caseForApproval: z.string().trim().min(1, 'must not be empty').max(5000),
+  caseForApproval: text(5000),
   // Offshoring Policy, Process 3(b): "Any residual or inherent risk must be rectified before escalating."
   residualRisksRectified: z.literal(true, 'confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)'),
   /** Whose Departmental Head: required when the request spans more than one business area. */

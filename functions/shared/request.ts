@@ -12,7 +12,21 @@ export const DATA_CLASSIFICATIONS = ['OFFICIAL', 'OFFICIAL-SENSITIVE'] as const;
 export const DATA_CATEGORIES = ['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'] as const;
 export const OFFSHORE_ACTIVITIES = ['HOSTING', 'SUPPORT', 'DEVELOPMENT', 'PROCESSING', 'ACCESS'] as const;
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+// Control characters other than tab and line breaks, which no one types (NUL, escape, C1 controls...).
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * Text people type: well-formed Unicode (a JSON string may hold a lone surrogate, which no UTF-8
+ * store or email can carry) and no control characters but tab and line breaks. Line breaks stay
+ * allowed in every field: email headers make their own text one line.
+ */
+export const typedText = (schema: z.ZodString) =>
+  schema
+    .refine((value) => value.isWellFormed(), 'must be valid Unicode text (it has a lone surrogate)')
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+
+/** Required text: trimmed, not empty, at most `max` characters. */
+export const text = (max: number) => typedText(z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
 
 export const PersonSchema = z.strictObject({
   name: text(200),
