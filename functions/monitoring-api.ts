@@ -1,17 +1,30 @@
+import { z } from 'zod';
 import { httpHandler, json, type HttpEvent } from '#shared/http';
 import { lambdaEntry, type Runtime } from '#shared/runtime';
 import { listRuns, runMonitoring } from '#shared/monitoring';
 import { assertSecurityTeam, callerOf } from '#shared/identity';
+import { ValidationFailed } from '#shared/errors';
+import { toFieldErrors } from '#shared/request';
+
+/** Running the checks takes no options: no body, or an empty JSON object. */
+const RunRequestSchema = z.strictObject({}, 'send no body (or {}): a run takes no options');
 
 /**
  * GET /monitoring/runs: recent runs with their findings. POST /monitoring/runs: run today's checks
  * now (the security team, or `npm run monitor` locally); if today's run exists it is returned and
- * no second digest is sent.
+ * no second digest is sent. A body the route does not take is refused, not ignored: a refused body
+ * never starts a run.
  */
 export function monitoringApi(runtime: Runtime) {
   return async (event: HttpEvent) => {
     assertSecurityTeam(callerOf(event, runtime));
     if (event.requestContext.http.method === 'POST') {
+      // A JSON `""` is a body, not the absence of one.
+      const sentJson = /json/i.test(event.headers?.['content-type'] ?? '');
+      if (event.body !== undefined && (event.body !== '' || sentJson)) {
+        const parsed = RunRequestSchema.safeParse(event.body);
+        if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+      }
       const run = await runMonitoring(runtime);
       return json(run.repeated ? 200 : 201, run);
     }
@@ -19,5 +32,5 @@ export function monitoringApi(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) => httpHandler(monitoringApi(runtime));
+export const makeHandler = (runtime: Runtime) => httpHandler(monitoringApi(runtime), { jsonBody: 'optional' });
 export const handler = lambdaEntry(makeHandler);
