@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack } from '../local/stack.ts';
-import { registerEntryItem, type RegisterEntry } from '../functions/shared/register.ts';
-import { runMonitoring } from '../functions/shared/monitoring.ts';
+import { registerEntryItem, type RegisterEntry } from '../functions/domain/register.ts';
+import { runMonitoring } from '../functions/domain/monitoring.ts';
 
 /**
  * `npm run bench`: continual monitoring's cost must grow with what is due, not with the register.

@@ -1,9 +1,9 @@
-import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { actorOf, callerOf } from '#shared/identity';
-import { ValidationFailed } from '#shared/errors';
-import { toFieldErrors } from '#shared/request';
-import { MitigationsSchema, beginNewRound, loadRejected } from '#shared/rejection-routes';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { actorOf, callerOf } from '#web/identity';
+import { ValidationFailed } from '#web/errors';
+import { toFieldErrors } from '#domain/request';
+import { MitigationsSchema, beginNewRound, loadRejected } from '#domain/rejection-routes';
 
 /** POST /requests/{requestId}/mitigations: Process 3(c), additional or alternative mitigations. */
 export function addMitigations(runtime: Runtime) {

@@ -1,13 +1,13 @@
-import { httpHandler, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { openApprovalLink } from '#shared/approvals';
-import { errorPage, factsTable, page, pageSecurityHeaders } from '#shared/pages';
-import { html } from '#shared/html';
-import { ROLE_TITLES } from '#policy/offshoring-policy';
-import { formatDate } from '#shared/email/templates';
-import type { OpenedLink } from '#shared/approvals';
-import type { FieldError } from '#shared/request';
-import { approvalLink } from '#shared/links';
+import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { openApprovalLink } from '#domain/decisions';
+import { errorPage, factsTable, page, pageSecurityHeaders } from '#web/pages';
+import { html } from '#web/html';
+import { ROLE_TITLES } from '#domain/offshoring-policy';
+import { formatDate } from '#email/templates';
+import type { OpenedLink } from '#domain/decisions';
+import type { FieldError } from '#domain/request';
+import { approvalLink } from '#domain/links';
 
 /**
  * The form posts back to the emailed link itself, built on the public base URL: behind a custom

@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { hashLinkToken, isWellFormedLinkToken } from '#shared/links';
-import { keys } from '#shared/store/keys';
-import { observed } from '#shared/observability';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { hashLinkToken, isWellFormedLinkToken } from '#domain/links';
+import { keys } from '#store/keys';
+import { observed } from '#platform/observability';
 
 /**
  * API Gateway Lambda authorizer for the approver's pages (`/approvals/{approvalId}`): approvers

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { logger } from '#shared/http';
-import { correlate, count, observed } from '#shared/observability';
-import { StaleState, type RequestView } from '#shared/store/request-store';
-import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#shared/store/records';
-import { roundOutcome } from '#policy/offshoring-policy';
-import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '#shared/email/templates';
-import { sendRecordedEmail } from '#shared/email/send';
-import { registerApprovedService } from '#shared/register';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { logger } from '#web/http';
+import { correlate, count, observed } from '#platform/observability';
+import { StaleState, type RequestView } from '#store/request-store';
+import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#store/records';
+import { roundOutcome } from '#domain/offshoring-policy';
+import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '#email/templates';
+import { sendRecordedEmail } from '#email/send';
+import { registerApprovedService } from '#domain/register';
 
 /**
  * The end of an approval round (statemachines/offshoring-approval.asl.json: RoundApproved,

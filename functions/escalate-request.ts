@@ -1,9 +1,9 @@
-import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { actorOf, callerOf } from '#shared/identity';
-import { ValidationFailed } from '#shared/errors';
-import { toFieldErrors } from '#shared/request';
-import { EscalationSchema, escalateToDepartmentalHead, loadRejected } from '#shared/rejection-routes';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { actorOf, callerOf } from '#web/identity';
+import { ValidationFailed } from '#web/errors';
+import { toFieldErrors } from '#domain/request';
+import { EscalationSchema, escalateToDepartmentalHead, loadRejected } from '#domain/rejection-routes';
 
 /** POST /requests/{requestId}/escalations: Process 3(b), escalate to the Departmental Head. */
 export function escalateRequest(runtime: Runtime) {

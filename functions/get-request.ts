@@ -1,9 +1,9 @@
-import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { NotFound, ValidationFailed } from '#shared/errors';
-import { assertCanRead, callerOf, ownsRequest } from '#shared/identity';
-import type { RequestView } from '#shared/store/request-store';
-import { InvalidPageToken } from '#shared/store/paging';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { NotFound, ValidationFailed } from '#web/errors';
+import { assertCanRead, callerOf, ownsRequest } from '#web/identity';
+import type { RequestView } from '#store/request-store';
+import { InvalidPageToken } from '#store/paging';
 
 /** The request as its service owner and the security team see it: never tokens or internal keys. */
 export function presentRequest({ request, approvals, audit }: RequestView) {

@@ -1,18 +1,18 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { httpHandler, json, type HttpEvent, type HttpResult } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { Forbidden, ValidationFailed } from '#shared/errors';
-import { actorOf, callerOf, ownsService, type Caller } from '#shared/identity';
-import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#shared/request';
-import { unknownBusinessAreas } from '#policy/offshoring-policy';
-import type { ApproverDirectory } from '#shared/directory';
-import type { Actor, AuditEvent, RequestRecord } from '#shared/store/records';
-import { keys } from '#shared/store/keys';
-import { planRound, publicApprover, startRound } from '#shared/rounds';
-import { correlate, count } from '#shared/observability';
-import { getRegisterEntry } from '#shared/register';
+import { httpHandler, json, type HttpEvent, type HttpResult } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { Forbidden, ValidationFailed } from '#web/errors';
+import { actorOf, callerOf, ownsService, type Caller } from '#web/identity';
+import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#domain/request';
+import { unknownBusinessAreas } from '#domain/offshoring-policy';
+import type { ApproverDirectory } from '#platform/directory';
+import type { Actor, AuditEvent, RequestRecord } from '#store/records';
+import { keys } from '#store/keys';
+import { planRound, publicApprover, startRound } from '#domain/rounds';
+import { correlate, count } from '#platform/observability';
+import { getRegisterEntry } from '#domain/register';
 
 /** Validates the body against the schema and the approver directory, listing every problem at once. */
 export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { logger } from '#shared/http';
-import { correlate, count, observed } from '#shared/observability';
-import { runMonitoring } from '#shared/monitoring';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { logger } from '#web/http';
+import { correlate, count, observed } from '#platform/observability';
+import { runMonitoring } from '#domain/monitoring';
 
 /**
  * The scheduled continual-monitoring run (EventBridge schedule → this Lambda). The event's time

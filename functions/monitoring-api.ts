@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { httpHandler, json, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { listRuns, runMonitoring } from '#shared/monitoring';
-import { assertSecurityTeam, callerOf } from '#shared/identity';
-import { ValidationFailed } from '#shared/errors';
-import { toFieldErrors } from '#shared/request';
+import { httpHandler, json, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { listRuns, runMonitoring } from '#domain/monitoring';
+import { assertSecurityTeam, callerOf } from '#web/identity';
+import { ValidationFailed } from '#web/errors';
+import { toFieldErrors } from '#domain/request';
 
 /** Running the checks takes no options: no body, or an empty JSON object. */
 const RunRequestSchema = z.strictObject({}, 'send no body (or {}): a run takes no options');

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { logger } from '#shared/http';
-import { correlate, count, observed } from '#shared/observability';
-import { keys } from '#shared/store/keys';
-import { StaleState, type RequestView } from '#shared/store/request-store';
-import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '#shared/store/records';
-import { approvalLink, hashLinkToken, mintLinkToken } from '#shared/links';
-import { approvalRequestEmail, escalationEmail } from '#shared/email/templates';
-import { sendRecordedEmail } from '#shared/email/send';
-import { completeTask, recordedOutcome, type ApprovalOutcome } from '#shared/workflow';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { logger } from '#web/http';
+import { correlate, count, observed } from '#platform/observability';
+import { keys } from '#store/keys';
+import { StaleState, type RequestView } from '#store/request-store';
+import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '#store/records';
+import { approvalLink, hashLinkToken, mintLinkToken } from '#domain/links';
+import { approvalRequestEmail, escalationEmail } from '#email/templates';
+import { sendRecordedEmail } from '#email/send';
+import { completeTask, recordedOutcome, type ApprovalOutcome } from '#domain/workflow';
 
 /**
  * One approval branch's steps (statemachines/offshoring-approval.asl.json): REQUEST, REMINDER and

@@ -1,12 +1,12 @@
-import { httpHandler, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { DecisionFormSchema, openApprovalLink, recordDecision } from '#shared/approvals';
-import { concludeEscalation } from '#shared/rejection-routes';
-import { errorPage, page, pageSecurityHeaders } from '#shared/pages';
-import { html } from '#shared/html';
-import { toFieldErrors } from '#shared/request';
-import { ROLE_TITLES } from '#policy/offshoring-policy';
-import { formatDate } from '#shared/email/templates';
+import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { DecisionFormSchema, openApprovalLink, recordDecision } from '#domain/decisions';
+import { concludeEscalation } from '#domain/rejection-routes';
+import { errorPage, page, pageSecurityHeaders } from '#web/pages';
+import { html } from '#web/html';
+import { toFieldErrors } from '#domain/request';
+import { ROLE_TITLES } from '#domain/offshoring-policy';
+import { formatDate } from '#email/templates';
 import { decisionAction, decisionForm } from './approval-page.ts';
 
 /**

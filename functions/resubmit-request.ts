@@ -1,7 +1,7 @@
-import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { actorOf, callerOf } from '#shared/identity';
-import { assertSameServiceOwner, beginNewRound, loadRejected } from '#shared/rejection-routes';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { actorOf, callerOf } from '#web/identity';
+import { assertSameServiceOwner, beginNewRound, loadRejected } from '#domain/rejection-routes';
 import { checkServiceReference, validateOffshoringRequest } from './intake.ts';
 
 /** POST /requests/{requestId}/resubmissions: Process 3(a), adjust plans so that approval is granted. */

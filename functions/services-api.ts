@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { httpHandler, json, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, type Runtime } from '#shared/runtime';
-import { Forbidden, NotFound, ValidationFailed } from '#shared/errors';
-import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#shared/identity';
-import { toFieldErrors, typedText } from '#shared/request';
-import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#shared/register';
-import { reviewStatus } from '#policy/offshoring-policy';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { Forbidden, NotFound, ValidationFailed } from '#web/errors';
+import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#web/identity';
+import { toFieldErrors, typedText } from '#domain/request';
+import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#domain/register';
+import { reviewStatus } from '#domain/offshoring-policy';
 
 /** The offshore service register over HTTP: GET /services, GET /services/{serviceId}, POST /services/{serviceId}/reviews. */
 const FilterSchema = z.strictObject({

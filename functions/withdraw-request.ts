@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#shared/http';
-import { lambdaEntry, requireStateMachineArn, type Runtime } from '#shared/runtime';
-import { actorOf, assertOwner, callerOf } from '#shared/identity';
-import { Conflict, NotFound, ValidationFailed } from '#shared/errors';
-import { toFieldErrors, typedText } from '#shared/request';
-import type { Actor } from '#shared/store/records';
-import { executionArn, executionName } from '#shared/workflow';
-import { roundClosedEmail } from '#shared/email/templates';
-import { sendRecordedEmail } from '#shared/email/send';
-import { orConflict, requestChangedFirst } from '#shared/races';
+import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#web/http';
+import { lambdaEntry, requireStateMachineArn, type Runtime } from '#platform/runtime';
+import { actorOf, assertOwner, callerOf } from '#web/identity';
+import { Conflict, NotFound, ValidationFailed } from '#web/errors';
+import { toFieldErrors, typedText } from '#domain/request';
+import type { Actor } from '#store/records';
+import { executionArn, executionName } from '#domain/workflow';
+import { roundClosedEmail } from '#email/templates';
+import { sendRecordedEmail } from '#email/send';
+import { orConflict, requestChangedFirst } from '#domain/races';
 
 /** A request can be withdrawn while anything is still open for it. */
 export const WITHDRAWABLE = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
+import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/platform/config.ts';
 import type { Construct } from 'constructs';
-import { parseApproverDirectory } from '../functions/shared/directory.ts';
+import { parseApproverDirectory } from '../functions/platform/directory.ts';
 import { fromRepoRoot } from './paths.ts';
 
 /**

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { apiRoutes, lambdaFunctions, type ApiRoute, type FunctionKey } from '../functions/catalogue.ts';
-import type { Runtime } from '../functions/shared/runtime.ts';
+import type { Runtime } from '../functions/platform/runtime.ts';
 
 /**
  * Local stand-in for API Gateway (HTTP API, payload format 2.0): the routes of functions/catalogue.ts,

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/shared/config.ts';
+import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/platform/config.ts';
 
 /**
  * Local stand-in for the department's identity provider. On AWS the HTTP API's JWT authorizer

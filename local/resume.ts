@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from './stack.ts';
-import { RequestRecordSchema } from '../functions/shared/store/records.ts';
-import { startApprovalRound } from '../functions/shared/workflow.ts';
+import { RequestRecordSchema } from '../functions/store/records.ts';
+import { startApprovalRound } from '../functions/domain/workflow.ts';
 
 /**
  * Local mode only. The local Step Functions stand-in keeps executions in memory, so a restart of

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ENV } from '../functions/shared/config.ts';
-import { parseApproverDirectory, type ApproverDirectory } from '../functions/shared/directory.ts';
-import { settingsFromEnvironment, type RuntimeSettings } from '../functions/shared/runtime.ts';
+import { ENV } from '../functions/platform/config.ts';
+import { parseApproverDirectory, type ApproverDirectory } from '../functions/platform/directory.ts';
+import { settingsFromEnvironment, type RuntimeSettings } from '../functions/platform/runtime.ts';
 import { localIdentitySettings } from './dev-identity.ts';
 
 /**

@@ -5,8 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { startLocalDynamoDb } from './dynamodb/transactions.ts';
 import * as sesLocalModule from 'aws-ses-v2-local';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/shared/runtime.ts';
-import { tableDesign } from '../functions/shared/store/table-design.ts';
+import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/platform/runtime.ts';
+import { tableDesign } from '../functions/store/table-design.ts';
 import { STATE_MACHINE_FILE, stateMachineFunctions } from '../functions/catalogue.ts';
 import { createApiServer, lambdaContext, loadHandlers } from './api-server.ts';
 import { DEFAULT_DEV_SECRET, asGatewayClaims, mintDevToken, verifyDevToken, type DevIdentity } from './dev-identity.ts';
@@ -168,6 +168,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const handlers = await loadHandlers(runtime);
   const definition = await readFile(path.join(ROOT, STATE_MACHINE_FILE), 'utf8');
+  /** Workflow Lambda invocations still running, so close() can let them finish. */
+  const inFlight = new Set<Promise<unknown>>();
   const stepFunctions = new LocalStepFunctions({
     definition,
     stateMachineName: STATE_MACHINE_NAME,
@@ -176,7 +178,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     functions: Object.fromEntries(
       Object.entries(stateMachineFunctions).map(([placeholderName, key]) => [
         placeholderName,
-        (event: unknown) => handlers[key](event, lambdaContext(key)),
+        (event: unknown) => {
+          const invocation = handlers[key](event, lambdaContext(key));
+          inFlight.add(invocation);
+          const settled = () => inFlight.delete(invocation);
+          invocation.then(settled, settled);
+          return invocation;
+        },
       ]),
     ),
   });
@@ -203,6 +211,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tokenFor: (identity) => mintDevToken(identity, identitySecret),
     async close() {
       stepFunctions.close();
+      // Workflow steps already running finish against the table before it closes (as a Lambda would).
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await Promise.all([closeServer(apiBinding.server), closeServer(sfnBinding.server), closeServer(ses), dynamo.close()]);
       runtime.clients.dynamoDb.destroy();
       runtime.clients.stepFunctions.destroy();

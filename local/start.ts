@@ -42,7 +42,7 @@ const resumed = await resumeOpenRounds(stack);
 
 // Continual monitoring on a timer, as the EventBridge schedule runs it on AWS (once per date: later ticks repeat nothing).
 const monitorEverySeconds = settings.monitorIntervalSeconds;
-const { runMonitoring } = await import('../functions/shared/monitoring.ts');
+const { runMonitoring } = await import('../functions/domain/monitoring.ts');
 const monitor = () =>
   runMonitoring(stack.runtime)
     .then((run) => !run.repeated && console.log(`Monitoring run ${run.date}: ${JSON.stringify(run.counts)} (digest sent to ${run.digest?.to})`))

@@ -3,8 +3,8 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { keys } from '../../functions/shared/store/keys.ts';
-import { tableDesign } from '../../functions/shared/store/table-design.ts';
+import { keys } from '../../functions/store/keys.ts';
+import { tableDesign } from '../../functions/store/table-design.ts';
 
 /** 'getItem': single-item reads of the table only (an authorizer's key lookup); 'read': every read, indexes too. */
 export type TableAccess = 'getItem' | 'read' | 'readWrite';
@@ -25,7 +25,7 @@ export interface ApprovalsTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-// The data-plane calls the handlers make (functions/shared/store and the Powertools idempotency
+// The data-plane calls the handlers make (functions/store and the Powertools idempotency
 // layer): GetItem and Query to read; PutItem and UpdateItem to write, alone or in a
 // TransactWriteItems (which IAM authorizes item by item). No Scan, no batches, no
 // ConditionCheckItem, and DeleteItem only for idempotency records (below).
@@ -39,7 +39,7 @@ export const TABLE_KEY_WRITE_ACTIONS = [...TABLE_KEY_READ_ACTIONS, 'kms:Generate
 
 /**
  * The single table (requests, approvals, audit trail, approval links, idempotency records), built
- * from functions/shared/store/table-design.ts, the same description local mode builds its table from.
+ * from functions/store/table-design.ts, the same description local mode builds its table from.
  * On-demand, point-in-time recovery, deletion protection, encrypted with a customer-managed key.
  */
 export class ApprovalsTable extends Construct {

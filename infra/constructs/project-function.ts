@@ -5,7 +5,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ENV, type EnvName } from '../../functions/shared/config.ts';
+import { ENV, type EnvName } from '../../functions/platform/config.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { fromRepoRoot } from '../paths.ts';
 import type { ApprovalWorkflow } from './approval-workflow.ts';
@@ -60,7 +60,7 @@ export interface ProjectFunctionProps {
  * The project's Lambda: Node.js 24 on Graviton, X-Ray active, its own log group with retention,
  * a role that starts with nothing but that log group, and ESM bundles built by the local esbuild.
  * Access is added with the `bind…` methods, each of which grants and sets the environment
- * variable the handler reads (names from functions/shared/config.ts) together.
+ * variable the handler reads (names from functions/platform/config.ts) together.
  */
 export class ProjectFunction extends Construct implements IGrantable {
   readonly function: NodejsFunction;
@@ -141,7 +141,7 @@ export class ProjectFunction extends Construct implements IGrantable {
     return this.function.functionArn;
   }
 
-  /** Sets one of the handler settings from functions/shared/config.ts. */
+  /** Sets one of the handler settings from functions/platform/config.ts. */
   setEnvironment(name: EnvName, value: string): this {
     this.function.addEnvironment(name, value);
     return this;

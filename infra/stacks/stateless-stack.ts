@@ -1,6 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ENV } from '../../functions/shared/config.ts';
+import { ENV } from '../../functions/platform/config.ts';
 import { ApprovalWorkflow } from '../constructs/approval-workflow.ts';
 import { ApprovalsApi } from '../constructs/approvals-api.ts';
 import { OperationalAlarms } from '../constructs/operational-alarms.ts';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { apiRoutes, lambdaFunctions, STATE_MACHINE_FILE, stateMachineFunctions, type FunctionSpec } from '../../functions/catalogue.ts';
-import { ENV } from '../../functions/shared/config.ts';
+import { ENV } from '../../functions/platform/config.ts';
 import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
 import { DEFAULT_EMAIL_FROM } from '../../infra/settings.ts';
 import { StatefulStack } from '../../infra/stacks/stateful-stack.ts';

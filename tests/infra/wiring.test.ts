@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ENV } from '../../functions/shared/config.ts';
+import { ENV } from '../../functions/platform/config.ts';
 import { checkSubstitutions, readDefinition } from '../../infra/asl.ts';
 import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';

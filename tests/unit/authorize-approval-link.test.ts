@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { authorizeApprovalLink, makeHandler } from '../../functions/authorize-approval-link.ts';
 import { lambdaContext } from '../../local/api-server.ts';
-import { createRuntime } from '../../functions/shared/runtime.ts';
-import { hashLinkToken, mintLinkToken } from '../../functions/shared/links.ts';
+import { createRuntime } from '../../functions/platform/runtime.ts';
+import { hashLinkToken, mintLinkToken } from '../../functions/domain/links.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => ddb.reset());

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { MAX_SUBJECT_CHARS, mailbox, sendEmail } from '../../functions/shared/email/send.ts';
-import { createRuntime } from '../../functions/shared/runtime.ts';
-import type { EmailMessage } from '../../functions/shared/email/templates.ts';
+import { MAX_SUBJECT_CHARS, mailbox, sendEmail } from '../../functions/email/send.ts';
+import { createRuntime } from '../../functions/platform/runtime.ts';
+import type { EmailMessage } from '../../functions/email/templates.ts';
 
 /**
  * Every subject and display name reaches SES as one line of 7-bit ASCII header text: text people

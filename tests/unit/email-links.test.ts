@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { approvalRequestEmail, monitoringDigestEmail, reviewDueEmail, type EmailMessage } from '../../functions/shared/email/templates.ts';
-import { OffshoringRequestSchema } from '../../functions/shared/request.ts';
-import type { ApprovalRecord, RequestRecord } from '../../functions/shared/store/records.ts';
+import { approvalRequestEmail, monitoringDigestEmail, reviewDueEmail, type EmailMessage } from '../../functions/email/templates.ts';
+import { OffshoringRequestSchema } from '../../functions/domain/request.ts';
+import type { ApprovalRecord, RequestRecord } from '../../functions/store/records.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**

@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { makeHandler } from '../../functions/intake.ts';
-import { createRuntime } from '../../functions/shared/runtime.ts';
-import { sequentialIds } from '../../functions/shared/clock.ts';
+import { createRuntime } from '../../functions/platform/runtime.ts';
+import { sequentialIds } from '../../functions/platform/clock.ts';
 import { fixedClock, multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 import { lambdaContext } from '../../local/api-server.ts';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_SETTING_NAMES, LocalSettingsError, localSettings } from '../../local/settings.ts';
 import { DEFAULT_DEV_SECRET } from '../../local/dev-identity.ts';
-import { createRuntime } from '../../functions/shared/runtime.ts';
-import { mailbox } from '../../functions/shared/email/send.ts';
+import { createRuntime } from '../../functions/platform/runtime.ts';
+import { mailbox } from '../../functions/email/send.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (env: Record<string, string>) => localSettings(env, { root: ROOT, cwd: ROOT });

@@ -41,8 +41,8 @@ afterEach(() => {
 });
 
 async function handlerCounting(names: string[]) {
-  const { httpHandler, json } = await import('../../functions/shared/http.ts');
-  const { count } = await import('../../functions/shared/observability.ts');
+  const { httpHandler, json } = await import('../../functions/web/http.ts');
+  const { count } = await import('../../functions/platform/observability.ts');
   const handler = httpHandler(async () => {
     for (const name of names) count(name);
     return json(200, { ok: true });

@@ -8,8 +8,8 @@ import {
   fourWeekNotice,
   requiredApprovers,
   unknownBusinessAreas,
-} from '../../functions/shared/policy/offshoring-policy.ts';
-import { loadApproverDirectory, parseApproverDirectory } from '../../functions/shared/directory.ts';
+} from '../../functions/domain/offshoring-policy.ts';
+import { loadApproverDirectory, parseApproverDirectory } from '../../functions/platform/directory.ts';
 
 const directory = loadApproverDirectory();
 const roles = (areas: string[]) => requiredApprovers({ businessAreas: areas }, directory).map((a) => a.role);
@@ -148,7 +148,7 @@ describe('reviewDue (Offshoring Policy, Process 4)', () => {
 
 describe('monitoring rules (Offshoring Policy, Process 4)', () => {
   it('classifies a review as overdue, due within 30 days, or fine', async () => {
-    const { reviewStatus, dueSoonHorizon, lateStartWithoutApproval } = await import('../../functions/shared/policy/offshoring-policy.ts');
+    const { reviewStatus, dueSoonHorizon, lateStartWithoutApproval } = await import('../../functions/domain/offshoring-policy.ts');
     expect(reviewStatus('2027-01-01', '2027-01-02')).toBe('OVERDUE');
     expect(reviewStatus('2027-01-31', '2027-01-01')).toBe('DUE_SOON');
     expect(reviewStatus('2027-02-01', '2027-01-01')).toBe('OK');

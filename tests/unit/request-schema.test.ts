@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateOffshoringRequest } from '../../functions/intake.ts';
-import { ValidationFailed } from '../../functions/shared/errors.ts';
-import { loadApproverDirectory } from '../../functions/shared/directory.ts';
+import { ValidationFailed } from '../../functions/web/errors.ts';
+import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 
 const directory = loadApproverDirectory();

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { describeError } from '../../functions/shared/http.ts';
-import { StaleState } from '../../functions/shared/store/request-store.ts';
-import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/shared/links.ts';
-import { html, escapeHtml } from '../../functions/shared/html.ts';
-import { callerOf, claimList, ownsRequest } from '../../functions/shared/identity.ts';
+import { describeError } from '../../functions/web/http.ts';
+import { StaleState } from '../../functions/store/request-store.ts';
+import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/domain/links.ts';
+import { html, escapeHtml } from '../../functions/web/html.ts';
+import { callerOf, claimList, ownsRequest } from '../../functions/web/identity.ts';
 import { asGatewayClaims, mintDevToken, verifyDevToken } from '../../local/dev-identity.ts';
-import { approvalRequestEmail } from '../../functions/shared/email/templates.ts';
-import type { ApprovalRecord, RequestRecord } from '../../functions/shared/store/records.ts';
+import { approvalRequestEmail } from '../../functions/email/templates.ts';
+import type { ApprovalRecord, RequestRecord } from '../../functions/store/records.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
-import { OffshoringRequestSchema } from '../../functions/shared/request.ts';
+import { OffshoringRequestSchema } from '../../functions/domain/request.ts';
 
 describe('approval link tokens', () => {
   it('are 256 random bits, base64url, and stored only as a SHA-256 hash', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OffshoringRequestSchema, toFieldErrors } from '../../functions/shared/request.ts';
-import { EscalationSchema, MitigationsSchema } from '../../functions/shared/rejection-routes.ts';
+import { OffshoringRequestSchema, toFieldErrors } from '../../functions/domain/request.ts';
+import { EscalationSchema, MitigationsSchema } from '../../functions/domain/rejection-routes.ts';
 import { WithdrawalSchema } from '../../functions/withdraw-request.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 

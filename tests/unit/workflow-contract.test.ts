@@ -6,13 +6,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
-import { MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS } from '../../functions/shared/workflow.ts';
-import { DEFAULT_APPROVAL_WAITS } from '../../functions/shared/policy/offshoring-policy.ts';
-import { createRuntime } from '../../functions/shared/runtime.ts';
+import { MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS } from '../../functions/domain/workflow.ts';
+import { DEFAULT_APPROVAL_WAITS } from '../../functions/domain/offshoring-policy.ts';
+import { createRuntime } from '../../functions/platform/runtime.ts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { RequestStore, StaleState, TransactionConflict } from '../../functions/shared/store/request-store.ts';
+import { RequestStore, StaleState, TransactionConflict } from '../../functions/store/request-store.ts';
 
 /**
  * The ASL and the code agree on names and numbers: the errors the ASL matches are the names the
@@ -66,7 +66,7 @@ async function minifiedNames(): Promise<{ branchErrors: string[]; transactionCon
     const outfile = path.join(dir, 'names.mjs');
     await build({
       stdin: {
-        contents: `export { BRANCH_ERRORS } from './functions/shared/workflow.ts'; export { TransactionConflict } from './functions/shared/store/request-store.ts';`,
+        contents: `export { BRANCH_ERRORS } from './functions/domain/workflow.ts'; export { TransactionConflict } from './functions/store/request-store.ts';`,
         resolveDir: ROOT,
         loader: 'ts',
       },

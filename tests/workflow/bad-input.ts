@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiRoutes, type ApiRoute } from '../../functions/catalogue.ts';
-import { MAX_BODY_BYTES } from '../../functions/shared/http.ts';
-import { ISO_3166_ALPHA2 } from '../../functions/shared/countries.ts';
+import { MAX_BODY_BYTES } from '../../functions/web/http.ts';
+import { ISO_3166_ALPHA2 } from '../../functions/domain/countries.ts';
 import { MAX_BODY_BYTES as LOCAL_SERVER_MAX_BODY_BYTES } from '../../local/api-server.ts';
 import { form, linkIn, SECURITY_TEAM, type Harness } from './harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
@@ -162,7 +162,7 @@ const BUSINESS_AREAS = ['HMCTS', 'HMPPS', 'LAA', 'OPG', 'CICA', 'MOJ_HQ'];
 
 // ---- Contracts ----------------------------------------------------------------------------------
 
-/** The offshoring request (intake and resubmission): functions/shared/request.ts. */
+/** The offshoring request (intake and resubmission): functions/domain/request.ts. */
 function offshoringRequestContract(target: JsonBodyContract['target']): JsonBodyContract {
   return {
     kind: 'json',

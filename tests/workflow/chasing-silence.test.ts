@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
-import { executionArn } from '../../functions/shared/workflow.ts';
+import { executionArn } from '../../functions/domain/workflow.ts';
 import { concludeRound } from '../../functions/conclude-round.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, linkIn, startHarness, type Harness } from './harness.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
-import { runMonitoring, type MonitoringRun } from '../../functions/shared/monitoring.ts';
-import { executionArn } from '../../functions/shared/workflow.ts';
+import { runMonitoring, type MonitoringRun } from '../../functions/domain/monitoring.ts';
+import { executionArn } from '../../functions/domain/workflow.ts';
 
 /**
  * Issue 5 on the local stack: a register with due, overdue and healthy services, stuck and healthy

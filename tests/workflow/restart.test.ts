@@ -5,7 +5,7 @@ import path from 'node:path';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 import { resumeOpenRounds } from '../../local/resume.ts';
-import { executionArn } from '../../functions/shared/workflow.ts';
+import { executionArn } from '../../functions/domain/workflow.ts';
 
 /**
  * A restart of local mode on the same data (as `npm start` restarts on .local-data): the rounds that

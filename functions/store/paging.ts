@@ -16,7 +16,7 @@ export function pageToken(lastEvaluatedKey: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
 }
 
-// The ids the service issues (functions/shared/http.ts checks path ids the same way).
+// The ids the service issues (functions/web/http.ts checks path ids the same way).
 const REQUEST_PK = /^REQUEST#[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** A key of gsi2 (a service owner's requests): the table's key and the index's, nothing else. */

@@ -1,6 +1,6 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { Runtime } from '../runtime.ts';
-import type { Person } from '../request.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import type { Person } from '../domain/request.ts';
 import { SYSTEM, type AuditEvent } from '../store/records.ts';
 import type { EmailMessage } from './templates.ts';
 

@@ -6,9 +6,9 @@ import type { Context } from 'aws-lambda';
 import { DEFAULT_EMAIL_FROM, DEFAULT_EMAIL_FROM_NAME, DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv, type EnvName } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
-import { RequestStore } from './store/request-store.ts';
-import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from './policy/offshoring-policy.ts';
-import { checkLapseWindow } from './workflow.ts';
+import { RequestStore } from '../store/request-store.ts';
+import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from '../domain/offshoring-policy.ts';
+import { checkLapseWindow } from '../domain/workflow.ts';
 
 /**
  * Everything a handler depends on, in one object. On AWS it is built from the environment; local

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { OffshoringRequestSchema, PersonSchema } from '../request.ts';
-import { APPROVER_ROLES } from '../policy/offshoring-policy.ts';
+import { OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
+import { APPROVER_ROLES } from '../domain/offshoring-policy.ts';
 
 /**
  * What the table holds, as zod schemas (types inferred, never written twice). The key layout is
@@ -60,7 +60,7 @@ export const RequestRecordSchema = z.object({
   updatedAt: z.string(),
   submittedBy: ActorSchema,
   /**
-   * The identity provider's subject of the service owner (functions/shared/identity.ts): recorded at
+   * The identity provider's subject of the service owner (functions/web/identity.ts): recorded at
    * submission when the owner submits, or at the named owner's first sign-in when the security team
    * submitted for them. Ownership is checked against it; the email stays for display and matching.
    */

@@ -1,8 +1,8 @@
-import type { FieldError } from './request.ts';
+import type { FieldError } from '../domain/request.ts';
 
 /**
  * Domain errors: thrown by handlers and the domain, turned into HTTP responses by one middleware
- * (functions/shared/http.ts). Handlers never build error responses by hand.
+ * (functions/web/http.ts). Handlers never build error responses by hand.
  */
 export abstract class DomainError extends Error {
   abstract readonly statusCode: number;

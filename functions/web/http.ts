@@ -9,8 +9,8 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, PayloadTooLarge, ValidationFailed } from './errors.ts';
-import { StaleState } from './store/request-store.ts';
-import { logger, observed } from './observability.ts';
+import { StaleState } from '../store/request-store.ts';
+import { logger, observed } from '../platform/observability.ts';
 
 export { logger };
 

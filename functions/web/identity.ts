@@ -1,6 +1,6 @@
 import type { HttpEvent } from './http.ts';
-import type { Runtime } from './runtime.ts';
-import type { Actor, RequestRecord } from './store/records.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import type { Actor, RequestRecord } from '../store/records.ts';
 import { Forbidden, Unauthenticated } from './errors.ts';
 
 /**

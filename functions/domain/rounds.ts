@@ -1,11 +1,11 @@
-import { approvalTimeline, fourWeekNotice, requiredApprovers, type ApprovalTimeline, type NoticeAssessment, type RequiredApprover } from './policy/offshoring-policy.ts';
+import { approvalTimeline, fourWeekNotice, requiredApprovers, type ApprovalTimeline, type NoticeAssessment, type RequiredApprover } from './offshoring-policy.ts';
 import type { OffshoringRequest } from './request.ts';
-import type { Runtime } from './runtime.ts';
-import { requireStateMachineArn } from './runtime.ts';
-import { SYSTEM, type ApprovalRecord, type RequestRecord } from './store/records.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import { requireStateMachineArn } from '../platform/runtime.ts';
+import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
 import { executionName, startApprovalRound } from './workflow.ts';
-import { WorkflowUnavailable } from './errors.ts';
-import { logger } from './http.ts';
+import { WorkflowUnavailable } from '../web/errors.ts';
+import { logger } from '../web/http.ts';
 
 /**
  * An approval round: every required approver asked at once (Offshoring Policy, Process 1), one

@@ -1,18 +1,18 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import type { Runtime } from './runtime.ts';
-import { requireStateMachineArn } from './runtime.ts';
-import { keys } from './store/keys.ts';
-import { ApprovalRecordSchema, RequestRecordSchema, SYSTEM, approverOf, type RequestRecord } from './store/records.ts';
-import { StaleState } from './store/request-store.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import { requireStateMachineArn } from '../platform/runtime.ts';
+import { keys } from '../store/keys.ts';
+import { ApprovalRecordSchema, RequestRecordSchema, SYSTEM, approverOf, type RequestRecord } from '../store/records.ts';
+import { StaleState } from '../store/request-store.ts';
 import { RegisterEntrySchema } from './register.ts';
-import { MONITORING_RULES, dueSoonHorizon, lateStartWithoutApproval, reviewStatus } from './policy/offshoring-policy.ts';
+import { MONITORING_RULES, dueSoonHorizon, lateStartWithoutApproval, reviewStatus } from './offshoring-policy.ts';
 import { executionArn, executionName } from './workflow.ts';
-import { escalationLapsedEmail, monitoringDigestEmail, reviewDueEmail, type DigestSection } from './email/templates.ts';
-import { sendEmail } from './email/send.ts';
-import { Conflict } from './errors.ts';
-import { logger } from './http.ts';
+import { escalationLapsedEmail, monitoringDigestEmail, reviewDueEmail, type DigestSection } from '../email/templates.ts';
+import { sendEmail } from '../email/send.ts';
+import { Conflict } from '../web/errors.ts';
+import { logger } from '../web/http.ts';
 
 /**
  * Continual monitoring (Offshoring Policy, Process 4). Each run checks what has fallen due, reading

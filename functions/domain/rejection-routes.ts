@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../platform/runtime.ts';
 import { text, type OffshoringRequest } from './request.ts';
-import type { RequestView } from './store/request-store.ts';
-import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from './store/records.ts';
-import { keys } from './store/keys.ts';
+import type { RequestView } from '../store/request-store.ts';
+import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
+import { keys } from '../store/keys.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
-import { rejectionRoutesOpen } from './policy/offshoring-policy.ts';
-import { Conflict, NotFound, ValidationFailed } from './errors.ts';
-import { assertOwner, type Caller } from './identity.ts';
+import { rejectionRoutesOpen } from './offshoring-policy.ts';
+import { Conflict, NotFound, ValidationFailed } from '../web/errors.ts';
+import { assertOwner, type Caller } from '../web/identity.ts';
 import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
-import { approvalRequestEmail, endorsementOutcomeEmail } from './email/templates.ts';
-import { sendRecordedEmail } from './email/send.ts';
+import { approvalRequestEmail, endorsementOutcomeEmail } from '../email/templates.ts';
+import { sendRecordedEmail } from '../email/send.ts';
 import { orConflict, requestChangedFirst } from './races.ts';
 
 /**

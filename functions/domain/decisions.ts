@@ -1,14 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { Runtime } from './runtime.ts';
-import { keys } from './store/keys.ts';
-import { ApprovalRecordSchema, LinkRecordSchema, approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from './store/records.ts';
-import { StaleState } from './store/request-store.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import { keys } from '../store/keys.ts';
+import { ApprovalRecordSchema, LinkRecordSchema, approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';
+import { StaleState } from '../store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
-import { AlreadyDecided, LinkGone, LinkRefused } from './errors.ts';
-import { logger } from './http.ts';
+import { AlreadyDecided, LinkGone, LinkRefused } from '../web/errors.ts';
+import { logger } from '../web/http.ts';
 import { completeTask } from './workflow.ts';
-import { correlate, count } from './observability.ts';
+import { correlate, count } from '../platform/observability.ts';
 
 /**
  * Approval links, checked in one place for the page (GET) and the decision (POST): a wrong,

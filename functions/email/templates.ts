@@ -1,7 +1,7 @@
-import { countryName } from '../countries.ts';
-import { html, type Html } from '../html.ts';
-import { REJECTION_ROUTES, ROLE_TITLES } from '../policy/offshoring-policy.ts';
-import type { Person } from '../request.ts';
+import { countryName } from '../domain/countries.ts';
+import { html, type Html } from '../web/html.ts';
+import { REJECTION_ROUTES, ROLE_TITLES } from '../domain/offshoring-policy.ts';
+import type { Person } from '../domain/request.ts';
 import type { ApprovalRecord, RequestRecord } from '../store/records.ts';
 
 /** Email bodies as pure functions of the records: easy to test, nothing sent from here. */

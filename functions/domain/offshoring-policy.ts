@@ -2,8 +2,8 @@
  * The Offshoring Policy as code: pure functions, no AWS, each citing the clause it implements.
  * docs/policy-traceability.md maps every clause to the function here and to its test.
  */
-import type { ApproverDirectory } from '../directory.ts';
-import type { OffshoringRequest, Person } from '../request.ts';
+import type { ApproverDirectory } from '../platform/directory.ts';
+import type { OffshoringRequest, Person } from './request.ts';
 
 export const APPROVER_ROLES = ['BUSINESS_AREA_SIRO', 'MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];

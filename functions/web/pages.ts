@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Html, html } from './html.ts';
 import { securityHeaders, type HttpResult } from './http.ts';
-import { requestFacts } from './email/templates.ts';
-import type { RequestRecord } from './store/records.ts';
+import { requestFacts } from '../email/templates.ts';
+import type { RequestRecord } from '../store/records.ts';
 
 /** Server-rendered pages for approvers: no scripts, one inline stylesheet pinned by its hash. */
 const STYLES = `body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#0b0c0c;background:#fff}

@@ -1,13 +1,13 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { keys } from './store/keys.ts';
-import { reviewDue, reviewStatus } from './policy/offshoring-policy.ts';
-import type { Runtime } from './runtime.ts';
-import type { RequestView } from './store/request-store.ts';
-import { SYSTEM, type Actor } from './store/records.ts';
+import { keys } from '../store/keys.ts';
+import { reviewDue, reviewStatus } from './offshoring-policy.ts';
+import type { Runtime } from '../platform/runtime.ts';
+import type { RequestView } from '../store/request-store.ts';
+import { SYSTEM, type Actor } from '../store/records.ts';
 import { OffshoreLocationSchema, PersonSchema } from './request.ts';
-import { ownerSubjectOf } from './identity.ts';
-import { Conflict } from './errors.ts';
+import { ownerSubjectOf } from '../web/identity.ts';
+import { Conflict } from '../web/errors.ts';
 import { orConflict } from './races.ts';
 
 /**
@@ -28,7 +28,7 @@ export const RegisterEntrySchema = z.object({
   dataClassification: z.enum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
   dataCategories: z.array(z.enum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'])),
   serviceOwner: z.object(PersonSchema.shape),
-  /** The owner's identity-provider subject, from the approved request (functions/shared/identity.ts). */
+  /** The owner's identity-provider subject, from the approved request (functions/web/identity.ts). */
   serviceOwnerSubject: z.string().optional(),
   approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),
   approvedAt: z.string(),

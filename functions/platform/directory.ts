@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PersonSchema } from './request.ts';
+import { PersonSchema } from '../domain/request.ts';
 import bundledDirectory from '../../config/approver-directory.json' with { type: 'json' };
 import { ENV, optionalEnv } from './config.ts';
 
