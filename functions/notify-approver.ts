@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { lambdaEntry, type Runtime } from '#platform/runtime';

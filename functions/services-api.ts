@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { Forbidden, NotFound, ValidationFailed } from '#web/errors';

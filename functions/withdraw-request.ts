@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, requireStateMachineArn, type Runtime } from '#platform/runtime';

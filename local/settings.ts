@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../functions/platform/config.ts';
 import { parseApproverDirectory, type ApproverDirectory } from '../functions/platform/directory.ts';
 import { settingsFromEnvironment, type RuntimeSettings } from '../functions/platform/runtime.ts';

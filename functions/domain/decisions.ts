@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Runtime } from '../platform/runtime.ts';
 import { keys } from '../store/keys.ts';
 import { ApprovalRecordSchema, LinkRecordSchema, approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';

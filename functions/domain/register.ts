@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { keys } from '../store/keys.ts';
 import { reviewDue, reviewStatus } from './offshoring-policy.ts';
 import type { Runtime } from '../platform/runtime.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Runtime } from '../platform/runtime.ts';
 import { text, type OffshoringRequest } from './request.ts';
 import type { RequestView } from '../store/request-store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ISO_3166_ALPHA2 } from './countries.ts';
 
 /**

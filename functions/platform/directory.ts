@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PersonSchema } from '../domain/request.ts';
 import bundledDirectory from '../../config/approver-directory.json' with { type: 'json' };
 import { ENV, optionalEnv } from './config.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
 import { APPROVER_ROLES } from '../domain/offshoring-policy.ts';
 
