@@ -1,178 +1,19 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { httpHandler, json, type HttpEvent, type HttpResult } from '#web/http';
+import { httpHandler, json, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
-import { Forbidden, ValidationFailed } from '#web/errors';
-import { actorOf, callerOf, ownsService, type Caller } from '#web/identity';
-import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from '#domain/request';
-import { unknownBusinessAreas } from '#domain/offshoring-policy';
-import type { ApproverDirectory } from '#platform/directory';
-import type { Actor, AuditEvent, RequestRecord } from '#store/records';
-import { keys } from '#store/keys';
-import { planRound, publicApprover, startRound } from '#domain/rounds';
-import { correlate, count } from '#platform/observability';
-import { getRegisterEntry } from '#domain/register';
+import { callerOf } from '#web/identity';
+import { submitOffshoringRequest, validateOffshoringRequest } from '#domain/submission';
 
-/** Validates the body against the schema and the approver directory, listing every problem at once. */
-export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {
-  const parsed = OffshoringRequestSchema.safeParse(body);
-  const errors: FieldError[] = parsed.success ? [] : toFieldErrors(parsed.error);
-  const areas = (body as { businessAreas?: unknown } | null)?.businessAreas;
-  if (Array.isArray(areas)) {
-    const codes = areas.map((a) => (typeof a === 'string' ? a.trim().toUpperCase() : ''));
-    for (const { index, code } of unknownBusinessAreas(codes, directory)) {
-      if (code === '') continue; // already reported by the schema
-      errors.push({
-        path: `businessAreas.${index}`,
-        message: `unknown business area "${code}": use one of ${Object.keys(directory.businessAreas).join(', ')}`,
-      });
-    }
-  }
-  if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
-  return parsed.data;
-}
-
-/**
- * A CHANGE may name the register entry it changes; it must exist, and only its owner (or the
- * security team) may change it. Only a CHANGE may name one.
- */
-export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest, caller: Caller): Promise<void> {
-  if (!request.serviceId) return;
-  if (request.changeType !== 'CHANGE') {
-    throw new ValidationFailed([{ path: 'serviceId', message: 'only a CHANGE request names an existing service' }]);
-  }
-  const entry = await getRegisterEntry(runtime, request.serviceId);
-  if (!entry) {
-    throw new ValidationFailed([{ path: 'serviceId', message: `no service ${request.serviceId} in the offshore service register` }]);
-  }
-  if (!caller.securityTeam && !ownsService(caller, entry)) {
-    throw new Forbidden(`Only the owner of ${request.serviceId} (or the security team) may request a change to it`, { serviceId: request.serviceId });
-  }
-}
-
-export interface SubmissionResponse {
-  requestId: string;
-  status: 'PENDING_APPROVAL';
-  round: number;
-  requiredApprovers: { role: string; name: string; email: string }[];
-  lateNotice: boolean;
-  lateNoticeReason?: string;
-  respondBy: string;
-}
-
-/** POST /requests: a service owner submits an offshoring request. */
-export function submitOffshoringRequest(runtime: Runtime) {
-  const { store, clock, ids } = runtime;
-  const submitOnce = idempotentSubmission(runtime, (submission) => submit(submission.caller, submission.request));
-
-  async function submit(caller: Caller, request: OffshoringRequest) {
-    await checkServiceReference(runtime, request, caller);
-    const now = clock();
-    const at = now.toISOString();
-    const requestId = ids.requestId();
-    const planned = planRound(runtime, requestId, 1, request, now);
-    const { notice } = planned;
-    const submittedBy: Actor = actorOf(caller);
-
-    const record: RequestRecord = {
-      requestId,
-      status: 'PENDING_APPROVAL',
-      round: 1,
-      request,
-      requiredApprovers: planned.approvers,
-      lateNotice: notice.lateNotice,
-      noticeDays: notice.noticeDays,
-      lateNoticeReason: notice.lateNoticeReason,
-      submittedAt: at,
-      updatedAt: at,
-      submittedBy,
-      // The named owner submitting binds the request to their subject; one submitted for them is bound at their first sign-in.
-      ...(caller.email === request.serviceOwner.email.toLowerCase() ? { serviceOwnerSubject: caller.sub } : {}),
-      version: 0,
-    };
-    const submitted: AuditEvent = {
-      eventId: ids.eventId(),
-      at,
-      type: 'REQUEST_SUBMITTED',
-      actor: submittedBy,
-      round: 1,
-      details: {
-        requiredApprovers: planned.approvers.map(publicApprover),
-        lateNotice: notice.lateNotice,
-        respondBy: planned.timeline.respondBy,
-        ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
-      },
-    };
-    await store.createRequest(record, planned.approvals, [submitted]);
-    correlate(requestId);
-    count('RequestSubmitted');
-    if (notice.lateNotice) count('LateNoticeRequest');
-    await startRound(runtime, record, planned);
-
-    const body: SubmissionResponse = {
-      requestId,
-      status: 'PENDING_APPROVAL',
-      round: 1,
-      requiredApprovers: planned.approvers.map(publicApprover),
-      lateNotice: notice.lateNotice,
-      ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
-      respondBy: planned.timeline.respondBy,
-    };
-    return json(201, body, { Location: `/requests/${requestId}` });
-  }
-
+/** POST /requests: a service owner submits an offshoring request (an Idempotency-Key makes a retry safe). */
+export function intake(runtime: Runtime) {
+  const submit = submitOffshoringRequest(runtime);
   return async (event: HttpEvent, context: Context) => {
     const caller = callerOf(event, runtime);
-    // Validated before the idempotency layer sees it: a refused body is never hashed, stored or replayed.
     const request = validateOffshoringRequest(event.body, runtime.directory);
-    // A service owner submits their own requests; the security team may register one for an owner (e.g. an existing contract).
-    if (!caller.securityTeam && caller.email !== request.serviceOwner.email.toLowerCase()) {
-      throw new Forbidden(`You are signed in as ${caller.email}: submit requests where you are the service owner`);
-    }
-    const idempotencyKey = event.headers?.['idempotency-key'];
-    if (!idempotencyKey) return submit(caller, request);
-    return submitOnce({ idempotencyKey, caller, request }, context);
+    const created = await submit(caller, request, event.headers?.['idempotency-key'], context);
+    return json(201, created, { Location: `/requests/${created.requestId}` });
   };
 }
 
-interface Submission {
-  idempotencyKey: string;
-  caller: Caller;
-  request: OffshoringRequest;
-}
-
-/**
- * One Idempotency-Key, scoped to the caller, creates at most one request: a retry gets the first
- * response, a concurrent duplicate 409, the same key with another request 422 (and the first
- * request again still replays). Powertools' function wrapper, not its Middy middleware: the
- * middleware deletes records it never acquired, letting duplicates through
- * (aws-powertools/powertools-lambda-typescript#5675, fixed by #5676, not in 2.35.0).
- */
-function idempotentSubmission(runtime: Runtime, submit: (submission: Submission) => Promise<HttpResult>) {
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: "join('|', [caller.sub, idempotencyKey])",
-    payloadValidationJmesPath: 'request',
-    expiresAfterSeconds: 24 * 60 * 60,
-  });
-  const once = makeIdempotent(async (submission: Submission, _context: Context) => submit(submission), {
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: runtime.tableName,
-      awsSdkV3Client: runtime.clients.dynamoDb,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      staticPkValue: keys.idempotencyPartition('intake'),
-      expiryAttr: 'expiresAt',
-    }),
-    config,
-  });
-  return (submission: Submission, context: Context) => {
-    // An in-progress record expires with the invocation, so a retry after a timeout is not refused for ever.
-    config.registerLambdaContext(context);
-    return once(submission, context);
-  };
-}
-
-export const makeHandler = (runtime: Runtime) => httpHandler(submitOffshoringRequest(runtime), { jsonBody: true });
-
+export const makeHandler = (runtime: Runtime) => httpHandler(intake(runtime), { jsonBody: true });
 export const handler = lambdaEntry(makeHandler);

@@ -3,11 +3,8 @@ import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { DecisionFormSchema, openApprovalLink, recordDecision } from '#domain/decisions';
 import { concludeEscalation } from '#domain/rejection-routes';
 import { errorPage, page, pageSecurityHeaders } from '#web/pages';
-import { html } from '#web/html';
 import { toFieldErrors } from '#domain/request';
-import { ROLE_TITLES } from '#domain/offshoring-policy';
-import { formatDate } from '#email/templates';
-import { decisionAction, decisionForm } from './approval-page.ts';
+import { decisionAction, decisionForm, decisionRecorded } from '#web/approval-pages';
 
 /**
  * POST /approvals/{approvalId} (form: token, decision, reason): records the decision, consumes the
@@ -28,22 +25,8 @@ export function submitDecision(runtime: Runtime) {
     const decided = await recordDecision(runtime, opened, parsed.data);
     if (decided.kind === 'ENDORSEMENT') await concludeEscalation(runtime, decided.requestId, decided);
 
-    const endorsement = decided.kind === 'ENDORSEMENT';
-    const word = endorsement ? (decided.status === 'APPROVED' ? 'Endorsed' : 'Declined') : decided.status === 'APPROVED' ? 'Approved' : 'Rejected';
-    return page(
-      200,
-      `Decision recorded: ${word}`,
-      html`<h1>Decision recorded: ${word}</h1>
-<p class="notice">Thank you. Your decision on <strong>${opened.request.request.serviceName}</strong> (${opened.request.requestId}) is recorded as written evidence:</p>
-<table>
-<tr><th scope="row">Decision</th><td>${word}</td></tr>
-<tr><th scope="row">By</th><td>${decided.name} (${ROLE_TITLES[decided.role]}), ${decided.email}</td></tr>
-<tr><th scope="row">At</th><td>${formatDate(decided.decidedAt!)}</td></tr>
-<tr><th scope="row">Reason</th><td>${decided.reason ?? '(none given)'}</td></tr>
-<tr><th scope="row">Request version</th><td>Round ${decided.round}</td></tr>
-</table>
-<p>You can close this page. The link you used no longer works.</p>`,
-    );
+    const recorded = decisionRecorded(opened, decided);
+    return page(200, recorded.title, recorded.body);
   };
 }
 

@@ -2,7 +2,7 @@ import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { actorOf, callerOf } from '#web/identity';
 import { assertSameServiceOwner, beginNewRound, loadRejected } from '#domain/rejection-routes';
-import { checkServiceReference, validateOffshoringRequest } from './intake.ts';
+import { checkServiceReference, validateOffshoringRequest } from '#domain/submission';
 
 /** POST /requests/{requestId}/resubmissions: Process 3(a), adjust plans so that approval is granted. */
 export function resubmitRequest(runtime: Runtime) {
