@@ -1,4 +1,4 @@
-import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { byRoute, httpHandler, json, pathParameter } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { NotFound, ValidationFailed } from '#web/errors';
 import { assertCanRead, callerOf, ownsRequest } from '#web/identity';
@@ -37,11 +37,11 @@ export function presentRequest({ request, approvals, audit }: RequestView) {
   };
 }
 
-/** GET /requests/{requestId}; GET /requests lists the caller's own requests, newest first. */
+/** GET /requests lists the caller's own requests, newest first; GET /requests/{requestId} shows one. */
 export function getOffshoringRequest(runtime: Runtime) {
-  return async (event: HttpEvent) => {
-    const caller = callerOf(event, runtime);
-    if (!event.pathParameters?.requestId) {
+  return byRoute({
+    'GET /requests': async (event) => {
+      const caller = callerOf(event, runtime);
       const next = event.queryStringParameters?.next;
       if (next !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(next)) throw new ValidationFailed([{ path: 'next', message: 'must be the next token from the previous page' }]);
       // Listed by the owner's email, kept only where the caller is the owner (by subject once recorded).
@@ -54,13 +54,16 @@ export function getOffshoringRequest(runtime: Runtime) {
         requests: page.requests.filter((r) => ownsRequest(caller, r)).map((r) => ({ requestId: r.requestId, serviceName: r.request.serviceName, status: r.status, round: r.round, submittedAt: r.submittedAt, updatedAt: r.updatedAt, lateNotice: r.lateNotice })),
         ...(page.next ? { next: page.next } : {}),
       });
-    }
-    const requestId = pathParameter(event, 'requestId');
-    const view = await runtime.store.getRequestView(requestId);
-    if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
-    await assertCanRead(runtime, caller, view.request);
-    return json(200, presentRequest(view));
-  };
+    },
+    'GET /requests/{requestId}': async (event) => {
+      const caller = callerOf(event, runtime);
+      const requestId = pathParameter(event, 'requestId');
+      const view = await runtime.store.getRequestView(requestId);
+      if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+      await assertCanRead(runtime, caller, view.request);
+      return json(200, presentRequest(view));
+    },
+  });
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(getOffshoringRequest(runtime));

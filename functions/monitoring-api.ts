@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { httpHandler, json, type HttpEvent } from '#web/http';
+import { byRoute, httpHandler, json } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { listRuns, runMonitoring } from '#domain/monitoring';
 import { assertSecurityTeam, callerOf } from '#web/identity';
@@ -16,9 +16,13 @@ const RunRequestSchema = z.strictObject({}, 'send no body (or {}): a run takes n
  * never starts a run.
  */
 export function monitoringApi(runtime: Runtime) {
-  return async (event: HttpEvent) => {
-    assertSecurityTeam(callerOf(event, runtime));
-    if (event.requestContext.http.method === 'POST') {
+  return byRoute({
+    'GET /monitoring/runs': async (event) => {
+      assertSecurityTeam(callerOf(event, runtime));
+      return json(200, { runs: await listRuns(runtime) });
+    },
+    'POST /monitoring/runs': async (event) => {
+      assertSecurityTeam(callerOf(event, runtime));
       // A JSON `""` is a body, not the absence of one.
       const sentJson = /json/i.test(event.headers?.['content-type'] ?? '');
       if (event.body !== undefined && (event.body !== '' || sentJson)) {
@@ -27,9 +31,8 @@ export function monitoringApi(runtime: Runtime) {
       }
       const run = await runMonitoring(runtime);
       return json(run.repeated ? 200 : 201, run);
-    }
-    return json(200, { runs: await listRuns(runtime) });
-  };
+    },
+  });
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(monitoringApi(runtime), { jsonBody: 'optional' });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { byRoute, httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { Forbidden, NotFound, ValidationFailed } from '#web/errors';
 import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#web/identity';
@@ -19,31 +19,36 @@ const ReviewSchema = z.strictObject({
 });
 
 export function servicesApi(runtime: Runtime) {
-  return async (event: HttpEvent) => {
-    const method = event.requestContext.http.method;
+  /** One entry, if the caller may see it: owners see their own service; the security team sees and reviews all. */
+  async function entryFor(event: HttpEvent) {
     const caller = callerOf(event, runtime);
-    if (!event.pathParameters?.serviceId) {
-      assertSecurityTeam(caller);
+    const serviceId = pathParameter(event, 'serviceId');
+    const entry = await getRegisterEntry(runtime, serviceId);
+    if (!entry) throw new NotFound(`No service ${serviceId} in the offshore service register`, { serviceId });
+    if (!caller.securityTeam && !ownsService(caller, entry)) throw new Forbidden(`Only the security team or the owner may see ${serviceId}`);
+    return { caller, entry };
+  }
+  return byRoute({
+    'GET /services': async (event) => {
+      assertSecurityTeam(callerOf(event, runtime));
       const filter = FilterSchema.safeParse(event.queryStringParameters ?? {});
       if (!filter.success) throw new ValidationFailed(toFieldErrors(filter.error));
       const services = await listRegister(runtime, filter.data);
       return json(200, { services, count: services.length });
-    }
-    const serviceId = pathParameter(event, 'serviceId');
-    const entry = await getRegisterEntry(runtime, serviceId);
-    if (!entry) throw new NotFound(`No service ${serviceId} in the offshore service register`, { serviceId });
-    // Owners see their own service; the security team sees and reviews all.
-    if (!caller.securityTeam && !ownsService(caller, entry)) throw new Forbidden(`Only the security team or the owner may see ${serviceId}`);
-    if (method === 'POST') {
+    },
+    'GET /services/{serviceId}': async (event) => {
+      const { entry } = await entryFor(event);
+      const today = runtime.clock().toISOString().slice(0, 10);
+      return json(200, { ...entry, reviewStatus: reviewStatus(entry.reviewDue, today), versions: await registerHistory(runtime, entry.serviceId) });
+    },
+    'POST /services/{serviceId}/reviews': async (event) => {
+      const { caller, entry } = await entryFor(event);
       assertSecurityTeam(caller);
       const review = ReviewSchema.safeParse(event.body);
       if (!review.success) throw new ValidationFailed(toFieldErrors(review.error));
-      const next = await recordReview(runtime, entry, { notes: review.data.notes, actor: actorOf(caller) });
-      return json(201, next);
-    }
-    const today = runtime.clock().toISOString().slice(0, 10);
-    return json(200, { ...entry, reviewStatus: reviewStatus(entry.reviewDue, today), versions: await registerHistory(runtime, serviceId) });
-  };
+      return json(201, await recordReview(runtime, entry, { notes: review.data.notes, actor: actorOf(caller) }));
+    },
+  });
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(servicesApi(runtime), { jsonBody: 'optional' });

@@ -110,6 +110,18 @@ export function bodySizeLimit(maxBytes = MAX_BODY_BYTES): MiddlewareObj<HttpEven
   };
 }
 
+/**
+ * One function serving several routes dispatches on API Gateway's route key
+ * ("GET /requests/{requestId}"), never on which path parameters happen to be present.
+ */
+export function byRoute(routes: Readonly<Record<string, HttpHandler>>): HttpHandler {
+  return (event, context) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new Error(`No handler for route ${event.routeKey}: the catalogue and the function disagree`);
+    return route(event, context);
+  };
+}
+
 /** A body parser that runs only for methods with a body: a GET's body, and its Content-Type, are never read. */
 function withBodyOnly(parser: MiddlewareObj<any>): MiddlewareObj<HttpEvent> {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError } from '../../functions/web/http.ts';
+import { byRoute, describeError, json } from '../../functions/web/http.ts';
 import { StaleState } from '../../functions/store/request-store.ts';
 import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/domain/links.ts';
 import { html, escapeHtml } from '../../functions/web/html.ts';
@@ -100,5 +100,18 @@ describe('error responses', () => {
   it('answers a write that lost a race with 409, never 500, when the use case said nothing more', () => {
     expect(describeError(new StaleState('The record changed since it was read'))).toMatchObject({ statusCode: 409, body: { error: 'Conflict' } });
     expect(describeError(new Error('boom'))).toMatchObject({ statusCode: 500 });
+  });
+});
+
+describe('routing in a function that serves several routes', () => {
+  it('dispatches on the route key, not on which path parameters are present, and refuses a route it does not serve', async () => {
+    const handler = byRoute({
+      'GET /requests': async () => json(200, { route: 'list' }),
+      'GET /requests/{requestId}': async () => json(200, { route: 'one' }),
+    });
+    const call = (routeKey: string, pathParameters?: Record<string, string>) => handler({ routeKey, pathParameters } as never, {} as never);
+    expect(JSON.parse((await call('GET /requests/{requestId}', {})).body!)).toEqual({ route: 'one' });
+    expect(JSON.parse((await call('GET /requests', { requestId: 'OFF-1' })).body!)).toEqual({ route: 'list' });
+    expect(() => call('POST /requests')).toThrow(/No handler for route POST \/requests/);
   });
 });
