@@ -20,7 +20,7 @@ export function formatDate(iso: string): string {
   return new Date(iso).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: iso.length > 10 ? 'short' : undefined, timeZone: 'Europe/London' });
 }
 
-/** The facts an approver needs, and no more (issue 6: emails carry no more than the approver needs). */
+/** The facts an approver needs, and no more. */
 export function requestFacts(record: RequestRecord): [string, string][] {
   const r = record.request;
   const facts: [string, string][] = [

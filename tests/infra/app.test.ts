@@ -406,7 +406,7 @@ describe('cdk-nag (AWS Solutions)', () => {
   });
 });
 
-describe('scheduled continual monitoring (issue 5)', () => {
+describe('scheduled continual monitoring', () => {
   it('runs the monitor daily from an EventBridge rule, with retries and a dead-letter queue that itself cannot lose a run', () => {
     const monitorArn = { 'Fn::GetAtt': [fnResource('monitor').id, 'Arn'] };
     stateless.hasResourceProperties('AWS::Events::Rule', {
@@ -434,7 +434,7 @@ describe('scheduled continual monitoring (issue 5)', () => {
   });
 });
 
-describe('identity and access (issue 6)', () => {
+describe('identity and access', () => {
   const routes = () => Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; AuthorizationType: string; AuthorizerId: unknown } }[];
   const authorizers = () => stateless.findResources('AWS::ApiGatewayV2::Authorizer') as Record<string, { Properties: Record<string, unknown> }>;
 
@@ -495,7 +495,7 @@ describe('identity and access (issue 6)', () => {
   });
 });
 
-describe('data protection (issue 6)', () => {
+describe('data protection', () => {
   it('encrypts workflow execution data with a customer-managed, rotated key', () => {
     stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       EncryptionConfiguration: { Type: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyId: Match.anyValue() },
@@ -515,7 +515,7 @@ describe('data protection (issue 6)', () => {
   });
 });
 
-describe('reliability (issue 6)', () => {
+describe('reliability', () => {
   const failed = () => built.stateless.failedInvocations;
 
   it('sends a scheduled function’s failed asynchronous invocations to the dead-letter queue, granting exactly what sending takes, and gives the others none', () => {

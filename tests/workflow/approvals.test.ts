@@ -3,7 +3,7 @@ import { form, linkIn, startHarness, type Email, type Harness } from './harness.
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 
 /**
- * Issue 3's whole story on the local stack, through HTTP and the local inbox only: the ASL file
+ * The approval story on the local stack, through HTTP and the local inbox only: the ASL file
  * runs on aws-local-stepfunctions, every approver gets one email with one link, and decisions come
  * back through the approval pages.
  */

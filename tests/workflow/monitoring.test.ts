@@ -5,7 +5,7 @@ import { runMonitoring, type MonitoringRun } from '../../functions/domain/monito
 import { executionArn } from '../../functions/domain/workflow.ts';
 
 /**
- * Issue 5 on the local stack: a register with due, overdue and healthy services, stuck and healthy
+ * Continual monitoring on the local stack: a register with due, overdue and healthy services, stuck and healthy
  * requests, the monitor run against it, its findings, its emails and its idempotency. The clock is
  * injected, so months pass in a line.
  */
