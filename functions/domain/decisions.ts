@@ -5,6 +5,7 @@ import { keys } from '../store/keys.ts';
 import { ApprovalRecordSchema, LinkRecordSchema, approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';
 import { StaleState } from '../store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
+import { typedText } from './request.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from '../web/errors.ts';
 import { logger } from '../web/http.ts';
 import { completeTask } from './workflow.ts';
@@ -70,7 +71,7 @@ export const DecisionFormSchema = z
   .object({
     token: z.string(),
     decision: z.enum(['APPROVE', 'REJECT'], 'choose Approve or Reject'),
-    reason: z.string().trim().max(5000, 'must be at most 5000 characters').optional().transform((r) => (r ? r : undefined)),
+    reason: typedText(z.string().trim().max(5000, 'must be at most 5000 characters')).optional().transform((r) => (r ? r : undefined)),
   })
   .refine((form) => form.decision !== 'REJECT' || !!form.reason, { path: ['reason'], message: 'give a reason when you reject' });
 export type DecisionForm = z.infer<typeof DecisionFormSchema>;

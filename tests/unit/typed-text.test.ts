@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OffshoringRequestSchema, toFieldErrors } from '../../functions/domain/request.ts';
 import { EscalationSchema, MitigationsSchema } from '../../functions/domain/rejection-routes.ts';
 import { WithdrawalSchema } from '../../functions/withdraw-request.ts';
+import { DecisionFormSchema } from '../../functions/domain/decisions.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
@@ -33,5 +34,16 @@ describe('typed text in request bodies', () => {
     expect(errorsOf(EscalationSchema.safeParse({ caseForApproval: 'x\ud800y', residualRisksRectified: true })).map((e) => e.path)).toEqual(['caseForApproval']);
     expect(errorsOf(WithdrawalSchema.safeParse({ reason: 'x\u0007y' })).map((e) => e.path)).toEqual(['reason']);
     expect(WithdrawalSchema.safeParse({ reason: '' }).success).toBe(true);
+  });
+
+  it.each([
+    ['a NUL', 'Needs a DPIA\u0000 first'],
+    ['an escape', 'Needs a \u001b[2JDPIA'],
+    ['a lone surrogate', 'Needs a \ud800 DPIA'],
+  ])("refuses an approver's reason with %s, whichever the decision", (_, reason) => {
+    for (const decision of ['APPROVE', 'REJECT']) {
+      expect(errorsOf(DecisionFormSchema.safeParse({ token: 't', decision, reason })).map((e) => e.path)).toEqual(['reason']);
+    }
+    expect(DecisionFormSchema.parse({ token: 't', decision: 'REJECT', reason: 'Needs a DPIA\nfirst\t😀' }).reason).toBe('Needs a DPIA\nfirst\t😀');
   });
 });
