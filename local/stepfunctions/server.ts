@@ -22,6 +22,7 @@ const TARGET_PREFIX = 'AWSStepFunctions.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** Well above the service's 256 KiB payload limit; only guards the process's memory. */
 const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_DRAINED_BYTES = 10 * 1024 * 1024;
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 class RequestError extends Error {
@@ -97,6 +98,11 @@ async function handle(engine: LocalStepFunctions, request: IncomingMessage, resp
   }
   try {
     const body = await readBody(request);
+    if (body === 'too-large') {
+      // The connection closes after the answer: nothing of this request is left on it for the next one to trip over.
+      const message = `The request body must be at most ${MAX_BODY_BYTES} bytes`;
+      return send(response, requestId, 413, { __type: errorType('SerializationException'), message }, { 'x-amzn-errortype': 'SerializationException', connection: 'close' });
+    }
     const target = request.headers['x-amz-target'];
     const operationName = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
     const operation = request.method === 'POST' && operationName !== undefined && Object.hasOwn(operations, operationName)
@@ -149,16 +155,26 @@ function send(
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new RequestError('SerializationException', 'Request body too large');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * A body over the limit is still read to its end, up to MAX_DRAINED_BYTES, before it is refused:
+ * closing a connection the client is still writing to resets it, and the client may lose the
+ * answer. Beyond that the connection is cut as soon as the answer is written.
+ */
+function readBody(request: IncomingMessage): Promise<string | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAINED_BYTES) {
+        request.pause();
+        resolve('too-large');
+      }
+    });
+    request.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
 }
 
 function parseBody(text: string): RequestBody {

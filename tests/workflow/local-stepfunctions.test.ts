@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DescribeExecutionCommand,
@@ -201,6 +201,50 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
     expect(response.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     expect(((await response.json()) as { __type: string }).__type).toMatch(/#UnknownOperationException$/);
+  });
+
+  it('answers a body over 1 MB with 413 and Connection: close, and the next request on the same kept-alive agent is answered', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (body: Buffer) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: string; socket: unknown }>((resolve, reject) => {
+        const req = httpRequest(stack.endpoint, {
+          agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.DescribeExecution', 'content-length': body.length },
+        });
+        const timer = setTimeout(() => req.destroy(new Error('no answer within 10 s')), 10_000);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString(), socket: req.socket });
+          });
+        });
+        req.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        req.end(body);
+      });
+    try {
+      const unknown = Buffer.from(JSON.stringify({ executionArn: `${stack.engine.stateMachineArn.replace(':stateMachine:', ':execution:')}:nobody` }));
+      const warm = await call(unknown);
+      expect(warm.status).toBe(400);
+      expect(warm.headers.connection).toBe('keep-alive');
+
+      const tooLarge = await call(Buffer.alloc(1024 * 1024 + 512 * 1024, ' '));
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.headers.connection).toBe('close');
+      expect(tooLarge.headers['x-amzn-errortype']).toBe('SerializationException');
+
+      const next = await call(unknown);
+      expect(next.status).toBe(400);
+      expect(next.headers['x-amzn-errortype']).toBe('ExecutionDoesNotExist');
+      expect(next.socket).not.toBe(tooLarge.socket);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('refuses at construction an ASL it cannot run faithfully', () => {
