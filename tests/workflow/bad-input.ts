@@ -278,6 +278,8 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
         { constructor: 'APPROVE', toString: 'APPROVE' },
       ),
       fc.tuple(fc.constantFrom('APPROVE', 'REJECT'), fc.integer({ min: 5001, max: 60_000 })).map(([decision, n]) => ({ decision, reason: 'r'.repeat(n) })),
+      // Control characters in the reason, whichever the decision (a form is UTF-8: a lone surrogate arrives as U+FFFD, which is text).
+      fc.tuple(fc.constantFrom('APPROVE', 'REJECT'), withInside('Needs a DPIA first', fc.constantFrom(...CONTROL_CHARACTERS))).map(([decision, reason]) => ({ decision, reason })),
       fc.string({ maxLength: 30 }).filter((d) => d !== 'APPROVE' && d !== 'REJECT').map((decision) => ({ decision })),
     ),
     target: (t) => ({ approvalId: t.approval.approvalId }),
