@@ -1,5 +1,6 @@
 import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
 import { openApprovalLink } from '#domain/decisions';
 import { errorPage, page, pageSecurityHeaders } from '#web/pages';
 import { decisionAction, decisionForm } from '#web/approval-pages';
@@ -19,4 +20,4 @@ export function showApprovalPage(runtime: Runtime) {
 
 export const makeHandler = (runtime: Runtime) =>
   httpHandler(showApprovalPage(runtime), { render: errorPage, securityHeaders: pageSecurityHeaders(runtime.publicBaseUrl) });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb);

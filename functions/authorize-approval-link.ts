@@ -1,7 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Context } from 'aws-lambda';
 import middy from '@middy/core';
-import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { entryPoint } from '#platform/lambda';
+import { ENV, env } from '#platform/config';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { clientSettingsFromEnvironment, type RuntimeClients } from '#platform/clients/settings';
 import { hashLinkToken, isWellFormedLinkToken } from '#domain/links';
 import { keys } from '#store/keys';
 import { observed } from '#platform/observability';
@@ -13,7 +16,7 @@ import { observed } from '#platform/observability';
  * closed) is the page's business: it answers 409/410 with an explanation, which a gateway denial
  * could not.
  */
-export function authorizeApprovalLink(runtime: Runtime) {
+export function authorizeApprovalLink(runtime: LinkTable) {
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerResult> => {
     const token = event.queryStringParameters?.token;
     const approvalId = event.pathParameters?.approvalId;
@@ -25,6 +28,19 @@ export function authorizeApprovalLink(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) =>
+/**
+ * All the authorizer reads: the table, through a DynamoDB client. A whole Runtime (the one local
+ * mode and the tests pass) is one; the Lambda builds only this, so its bundle holds no store,
+ * directory, HTTP chain or other SDK client.
+ */
+export interface LinkTable {
+  readonly tableName: string;
+  readonly clients: Pick<RuntimeClients, 'documents'>;
+}
+
+export const makeHandler = (runtime: LinkTable) =>
   middy<APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Error, Context>(authorizeApprovalLink(runtime)).use(observed());
-export const handler = lambdaEntry(makeHandler);
+export const handler = entryPoint(
+  (): LinkTable => ({ tableName: env(ENV.tableName), clients: dynamoDb(clientSettingsFromEnvironment()) }),
+  makeHandler,
+);

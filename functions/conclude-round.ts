@@ -2,8 +2,9 @@ import * as z from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
-import { logger } from '#web/http';
-import { correlate, count, observed } from '#platform/observability';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { ses } from '#platform/clients/ses';
+import { correlate, count, logger, observed } from '#platform/observability';
 import { StaleState, type RequestView } from '#store/request-store';
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#store/records';
 import { roundOutcome } from '#domain/offshoring-policy';
@@ -105,4 +106,4 @@ export function concludeRound(runtime: Runtime) {
 
 export const makeHandler = (runtime: Runtime) =>
   middy<unknown, unknown, Error, Context>(concludeRound(runtime)).use(observed());
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, ses);

@@ -1,5 +1,6 @@
 import { byRoute, httpHandler, json, pathParameter } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
 import { NotFound, ValidationFailed } from '#web/errors';
 import { assertCanRead, callerOf, ownsRequest } from '#web/identity';
 import type { RequestView } from '#store/request-store';
@@ -67,4 +68,4 @@ export function getOffshoringRequest(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(getOffshoringRequest(runtime));
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb);

@@ -1,6 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { httpHandler, json, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { stepFunctions } from '#platform/clients/step-functions';
 import { callerOf } from '#web/identity';
 import { submitOffshoringRequest, validateOffshoringRequest } from '#domain/submission';
 
@@ -16,4 +18,4 @@ export function intake(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(intake(runtime), { jsonBody: true });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions);

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { byRoute, httpHandler, json } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
 import { listRuns, runMonitoring } from '#domain/monitoring';
 import { assertSecurityTeam, callerOf } from '#web/identity';
 import { ValidationFailed } from '#web/errors';
@@ -36,4 +39,4 @@ export function monitoringApi(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(monitoringApi(runtime), { jsonBody: 'optional' });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

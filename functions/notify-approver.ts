@@ -2,8 +2,10 @@ import * as z from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
-import { logger } from '#web/http';
-import { correlate, count, observed } from '#platform/observability';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
+import { correlate, count, logger, observed } from '#platform/observability';
 import { keys } from '#store/keys';
 import { StaleState, type RequestView } from '#store/request-store';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '#store/records';
@@ -194,4 +196,4 @@ export function approvalStep(runtime: Runtime) {
 
 export const makeHandler = (runtime: Runtime) =>
   middy<unknown, unknown, Error, Context>(approvalStep(runtime)).use(observed());
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

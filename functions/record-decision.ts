@@ -1,5 +1,8 @@
 import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
 import { DecisionFormSchema, openApprovalLink, recordDecision } from '#domain/decisions';
 import { concludeEscalation } from '#domain/rejection-routes';
 import { errorPage, page, pageSecurityHeaders } from '#web/pages';
@@ -32,4 +35,4 @@ export function submitDecision(runtime: Runtime) {
 
 export const makeHandler = (runtime: Runtime) =>
   httpHandler(submitDecision(runtime), { formBody: true, render: errorPage, securityHeaders: pageSecurityHeaders(runtime.publicBaseUrl) });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

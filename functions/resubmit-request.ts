@@ -1,5 +1,7 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { stepFunctions } from '#platform/clients/step-functions';
 import { actorOf, callerOf } from '#web/identity';
 import { assertSameServiceOwner, beginNewRound, loadRejected } from '#domain/rejection-routes';
 import { checkServiceReference, validateOffshoringRequest } from '#domain/submission';
@@ -26,4 +28,4 @@ export function resubmitRequest(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(resubmitRequest(runtime), { jsonBody: true });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions);

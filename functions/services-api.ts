@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { byRoute, httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
 import { Forbidden, NotFound, ValidationFailed } from '#web/errors';
 import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#web/identity';
 import { toFieldErrors, typedText } from '#domain/request';
@@ -52,4 +53,4 @@ export function servicesApi(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(servicesApi(runtime), { jsonBody: 'optional' });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb);

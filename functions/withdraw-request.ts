@@ -1,7 +1,11 @@
 import * as z from 'zod';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { httpHandler, json, logger, pathParameter, type HttpEvent } from '#web/http';
+import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { logger } from '#platform/observability';
 import { lambdaEntry, requireStateMachineArn, type Runtime } from '#platform/runtime';
+import { dynamoDb } from '#platform/clients/dynamodb';
+import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
 import { actorOf, assertOwner, callerOf } from '#web/identity';
 import { Conflict, NotFound, ValidationFailed } from '#web/errors';
 import { toFieldErrors, typedText } from '#domain/request';
@@ -66,4 +70,4 @@ export function withdrawRequest(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(withdrawRequest(runtime), { jsonBody: 'optional' });
-export const handler = lambdaEntry(makeHandler);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -7,9 +7,8 @@ import { StaleState } from '../store/request-store.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { typedText } from './request.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from '../web/errors.ts';
-import { logger } from '../web/http.ts';
 import { completeTask } from './workflow.ts';
-import { correlate, count } from '../platform/observability.ts';
+import { correlate, count, logger } from '../platform/observability.ts';
 
 /**
  * Approval links, checked in one place for the page (GET) and the decision (POST): a wrong,

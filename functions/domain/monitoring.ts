@@ -12,7 +12,7 @@ import { executionArn, executionName } from './workflow.ts';
 import { escalationLapsedEmail, monitoringDigestEmail, reviewDueEmail, type DigestSection } from '../email/templates.ts';
 import { sendEmail } from '../email/send.ts';
 import { Conflict } from '../web/errors.ts';
-import { logger } from '../web/http.ts';
+import { logger } from '../platform/observability.ts';
 
 /**
  * Continual monitoring (Offshoring Policy, Process 4). Each run checks what has fallen due, reading

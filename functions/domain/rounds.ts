@@ -5,7 +5,7 @@ import { requireStateMachineArn } from '../platform/runtime.ts';
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
 import { executionName, startApprovalRound } from './workflow.ts';
 import { WorkflowUnavailable } from '../web/errors.ts';
-import { logger } from '../web/http.ts';
+import { logger } from '../platform/observability.ts';
 
 /**
  * An approval round: every required approver asked at once (Offshoring Policy, Process 1), one

@@ -1,7 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_EMAIL_FROM, DEFAULT_EMAIL_FROM_NAME, DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv, type EnvName } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
@@ -9,6 +5,11 @@ import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { RequestStore } from '../store/request-store.ts';
 import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from '../domain/offshoring-policy.ts';
 import { checkLapseWindow } from '../domain/workflow.ts';
+import { clientSettingsFromEnvironment, type ClientFactory, type ClientSettings, type RuntimeClients } from './clients/settings.ts';
+import { dynamoDb } from './clients/dynamodb.ts';
+import { stepFunctions } from './clients/step-functions.ts';
+import { ses } from './clients/ses.ts';
+import { entryPoint } from './lambda.ts';
 
 /**
  * Everything a handler depends on, in one object. On AWS it is built from the environment; local
@@ -16,7 +17,8 @@ import { checkLapseWindow } from '../domain/workflow.ts';
  * handlers are the same functions either way.
  */
 export interface Runtime {
-  readonly clients: { dynamoDb: DynamoDBClient; documents: DynamoDBDocumentClient; stepFunctions: SFNClient; ses: SESv2Client };
+  /** The SDK clients this function builds (its entry names them); reaching for another throws. */
+  readonly clients: RuntimeClients;
   readonly store: RequestStore;
   readonly tableName: string;
   /** Set only for functions that start or stop executions. */
@@ -33,7 +35,7 @@ export interface Runtime {
   readonly securityTeamGroup: string;
 }
 
-export interface RuntimeSettings {
+export interface RuntimeSettings extends ClientSettings {
   tableName: string;
   stateMachineArn?: string;
   directory?: ApproverDirectory;
@@ -46,25 +48,23 @@ export interface RuntimeSettings {
   publicBaseUrl?: string;
   approvalWaits?: Partial<ApprovalWaitSettings>;
   securityTeamGroup?: string;
-  /** Local stand-ins; unset on AWS. */
-  endpoints?: { dynamoDb?: string; stepFunctions?: string; ses?: string };
-  region?: string;
 }
 
+/** Every client: local mode and the tests, where one runtime serves every handler. */
 export function createRuntime(settings: RuntimeSettings): Runtime {
-  const common = settings.region ? { region: settings.region } : {};
-  const at = (url?: string) => (url ? { endpoint: url } : {});
-  const dynamoDb = new DynamoDBClient({ ...common, ...at(settings.endpoints?.dynamoDb), maxAttempts: 5 });
-  const documents = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  return runtimeWith(settings, [dynamoDb, stepFunctions, ses]);
+}
+
+/**
+ * The runtime with only the clients given: a Lambda builds the ones its catalogue needs declare
+ * (functions/catalogue.ts), so its bundle holds no other SDK client.
+ */
+export function runtimeWith(settings: RuntimeSettings, factories: readonly ClientFactory[]): Runtime {
+  const clients = onlyBuilt(Object.assign({}, ...factories.map((build) => build(settings))));
   const from = settings.emailFrom ?? DEFAULT_EMAIL_FROM;
   return {
-    clients: {
-      dynamoDb,
-      documents,
-      stepFunctions: new SFNClient({ ...common, ...at(settings.endpoints?.stepFunctions) }),
-      ses: new SESv2Client({ ...common, ...at(settings.endpoints?.ses) }),
-    },
-    store: new RequestStore(documents, settings.tableName),
+    clients,
+    store: new RequestStore(clients.documents, settings.tableName),
     tableName: settings.tableName,
     stateMachineArn: settings.stateMachineArn,
     directory: settings.directory ?? loadApproverDirectory(),
@@ -98,18 +98,24 @@ export function settingsFromEnvironment(from: NodeJS.ProcessEnv = process.env): 
   return settings;
 }
 
+/** A client this function did not build is a wiring mistake, named as such rather than an undefined `.send`. */
+function onlyBuilt(built: Partial<RuntimeClients>): RuntimeClients {
+  const clients = { ...built } as RuntimeClients;
+  for (const name of ['dynamoDb', 'documents', 'stepFunctions', 'ses'] as const) {
+    if (name in built) continue;
+    Object.defineProperty(clients, name, {
+      enumerable: false,
+      get() {
+        throw new Error(`This function builds no ${name} client: name it in the function's lambdaEntry, with the need in functions/catalogue.ts`);
+      },
+    });
+  }
+  return clients;
+}
+
 /** The Lambda's runtime, from the environment CDK sets (infra/ binds each variable with its grant). */
-export function runtimeFromEnvironment(): Runtime {
-  return createRuntime({
-    ...settingsFromEnvironment(),
-    tableName: env(ENV.tableName),
-    stateMachineArn: optionalEnv(ENV.stateMachineArn),
-    endpoints: {
-      dynamoDb: optionalEnv(ENV.dynamodbEndpoint),
-      stepFunctions: optionalEnv(ENV.stepFunctionsEndpoint),
-      ses: optionalEnv(ENV.sesEndpoint),
-    },
-  });
+export function runtimeFromEnvironment(factories: readonly ClientFactory[]): Runtime {
+  return runtimeWith({ ...settingsFromEnvironment(), ...clientSettingsFromEnvironment(), tableName: env(ENV.tableName), stateMachineArn: optionalEnv(ENV.stateMachineArn) }, factories);
 }
 
 /** REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS, LAPSE_AFTER_SECONDS: whichever are set. */
@@ -137,13 +143,10 @@ export function requireStateMachineArn(runtime: Runtime): string {
 }
 
 /**
- * A Lambda entry point: builds the handler from the environment on first invocation (so importing
- * the module has no side effects) and reuses it after.
+ * A handler's Lambda entry point, with the clients its catalogue needs declare and no others, e.g.
+ * `lambdaEntry(makeHandler, dynamoDb, stepFunctions)`. The runtime is built from the environment
+ * once (functions/platform/lambda.ts says when).
  */
-export function lambdaEntry<E, R>(make: (runtime: Runtime) => (event: E, context: Context) => Promise<R>) {
-  let built: ((event: E, context: Context) => Promise<R>) | undefined;
-  return (event: E, context: Context): Promise<R> => {
-    built ??= make(runtimeFromEnvironment());
-    return built(event, context);
-  };
+export function lambdaEntry<E, R>(make: (runtime: Runtime) => (event: E, context: Context) => Promise<R>, ...clients: ClientFactory[]) {
+  return entryPoint(() => runtimeFromEnvironment(clients), make);
 }

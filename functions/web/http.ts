@@ -12,8 +12,6 @@ import { DomainError, PayloadTooLarge, ValidationFailed } from './errors.ts';
 import { StaleState } from '../store/request-store.ts';
 import { logger, observed } from '../platform/observability.ts';
 
-export { logger };
-
 export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
