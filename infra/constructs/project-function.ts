@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ENV, type EnvName } from '../../functions/platform/config.ts';
+import { LAMBDA_BUNDLING } from '../bundling.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { fromRepoRoot } from '../paths.ts';
 import type { ApprovalWorkflow } from './approval-workflow.ts';
@@ -16,13 +17,6 @@ import type { FailedInvocations } from './failed-invocations.ts';
 export const SERVICE_NAME = 'offshore-approvals';
 /** The CloudWatch namespace of the service's own metrics (Powertools Metrics, embedded metric format). */
 export const METRICS_NAMESPACE = 'OffshoreApprovals';
-
-/**
- * Every bundle is ESM; some CommonJS dependencies call `require` at run time, which ESM lacks.
- * The alias keeps the banner's import from clashing with any bundled `createRequire`.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __offshoreCreateRequire } from 'node:module'; const require = __offshoreCreateRequire(import.meta.url);";
 
 export interface ProjectFunctionProps {
   /** Entry file relative to the repository root. It must export `handler`. */
@@ -102,21 +96,8 @@ export class ProjectFunction extends Construct implements IGrantable {
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        // Keep class and function names: stack traces stay readable after minification.
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the SDK too: the code that runs is the code the tests ran, not the runtime's copy.
-        bundleAwsSDK: true,
-        logLevel: LogLevel.WARNING,
-      },
+      // infra/bundling.ts: the options bench/bundles.ts builds with too.
+      bundling: { ...LAMBDA_BUNDLING, mainFields: [...LAMBDA_BUNDLING.mainFields] },
     });
     if (props.deadLetters) {
       // Set on the function resource rather than through the L2's `deadLetterQueue`, whose grant

@@ -6,7 +6,10 @@ import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { apiRoutes, lambdaFunctions, STATE_MACHINE_FILE, stateMachineFunctions, type FunctionSpec } from '../../functions/catalogue.ts';
 import { ENV } from '../../functions/platform/config.ts';
+import { build } from 'esbuild';
 import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
+import { esbuildOptions } from '../../infra/bundling.ts';
+import { fromRepoRoot } from '../../infra/paths.ts';
 import { DEFAULT_EMAIL_FROM } from '../../infra/settings.ts';
 import { StatefulStack } from '../../infra/stacks/stateful-stack.ts';
 import { acknowledgements, rawNagFindings, type Acknowledgement } from './nag-helpers.ts';
@@ -214,6 +217,36 @@ describe('functions, one per catalogue entry', () => {
     });
     expect(process.versions.node.split('.')[0]).toBe('24');
     expect(JSON.parse(output)).toEqual(bundles.map(() => 'function'));
+  });
+
+  // The package each SDK client's code comes from, and the needs (functions/catalogue.ts) that call for it.
+  const sdkClients = {
+    '@aws-sdk/client-dynamodb': (needs: FunctionSpec['needs']) => needs.table !== undefined,
+    '@aws-sdk/client-sfn': (needs: FunctionSpec['needs']) =>
+      Boolean(needs.startExecution || needs.stopExecution || needs.sendTaskResult || needs.inspectExecutions),
+    '@aws-sdk/client-sesv2': (needs: FunctionSpec['needs']) => Boolean(needs.sendEmail),
+  };
+
+  it.each(catalogueEntries)('%s: the deployed bundle is what infra/bundling.ts builds, holding only the SDK clients its needs call for', async (key, spec) => {
+    const s3Key = fnResource(key).resource.Properties.Code.S3Key as string;
+    const deployed = readFileSync(path.join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'));
+    const { outputFiles, metafile } = await build({ ...esbuildOptions(fromRepoRoot(spec.entry), 'index.mjs'), write: false, metafile: true });
+    // The bench (bench/bundles.ts) measures these bytes: they must be the deployed ones.
+    expect(Buffer.from(outputFiles.find((f) => f.path.endsWith('index.mjs'))!.contents).equals(deployed)).toBe(true);
+    const packages = new Set(
+      Object.entries(Object.values(metafile.outputs).find((o) => o.entryPoint)!.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]),
+    );
+    for (const [client, needed] of Object.entries(sdkClients)) expect([client, packages.has(client)]).toEqual([client, needed(spec.needs)]);
+  });
+
+  it('bundles the link authorizer without the HTTP chain, zod, Powertools idempotency or the request store', async () => {
+    const { metafile } = await build({ ...esbuildOptions(fromRepoRoot(lambdaFunctions.authorizeApprovalLink.entry), 'index.mjs'), write: false, metafile: true });
+    const inputs = Object.entries(Object.values(metafile.outputs).find((o) => o.entryPoint)!.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file);
+    expect(inputs.filter((file) => /node_modules\/(zod|@middy\/http-|@aws-lambda-powertools\/idempotency)|functions\/(web|store\/(?!keys))/.test(file))).toEqual([]);
   });
 
   it('gives no function the AWS managed basic execution role', () => {
