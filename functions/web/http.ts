@@ -3,10 +3,6 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, PayloadTooLarge, ValidationFailed } from './errors.ts';
 import { StaleState } from '../store/request-store.ts';
@@ -35,6 +31,15 @@ function isHttpError(error: unknown): error is HttpErrorLike {
   return typeof error === 'object' && error !== null && typeof (error as HttpErrorLike).statusCode === 'number';
 }
 
+/**
+ * Powertools idempotency's refusals, known by the names its error classes give themselves: only
+ * intake uses idempotency, and importing the classes here would bundle the library into every
+ * HTTP function.
+ */
+function isPowertoolsIdempotencyError(error: unknown, name: 'IdempotencyValidationError' | 'IdempotencyAlreadyInProgressError'): boolean {
+  return error instanceof Error && error.name === name;
+}
+
 /** What an error means to the caller: status and JSON body. Unknown errors are 500 and never leak detail. */
 export function describeError(error: unknown, awsRequestId?: string): { statusCode: number; body: Record<string, unknown> } {
   if (error instanceof DomainError) {
@@ -44,13 +49,13 @@ export function describeError(error: unknown, awsRequestId?: string): { statusCo
   if (error instanceof StaleState) {
     return { statusCode: 409, body: { error: 'Conflict', message: 'Another change to this record was saved first; reload it to see where it stands' } };
   }
-  if (error instanceof IdempotencyValidationError) {
+  if (isPowertoolsIdempotencyError(error, 'IdempotencyValidationError')) {
     return {
       statusCode: 422,
       body: { error: 'IdempotencyKeyReused', message: 'This Idempotency-Key was already used for a different request body' },
     };
   }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
+  if (isPowertoolsIdempotencyError(error, 'IdempotencyAlreadyInProgressError')) {
     return {
       statusCode: 409,
       body: { error: 'IdempotencyKeyInProgress', message: 'A request with this Idempotency-Key is still being processed; retry shortly' },

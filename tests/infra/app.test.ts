@@ -219,15 +219,17 @@ describe('functions, one per catalogue entry', () => {
     expect(JSON.parse(output)).toEqual(bundles.map(() => 'function'));
   });
 
-  // The package each SDK client's code comes from, and the needs (functions/catalogue.ts) that call for it.
-  const sdkClients = {
+  // The package each SDK client's (and Powertools idempotency's) code comes from, and the needs (functions/catalogue.ts) that call for it.
+  const neededPackages: Record<string, (needs: FunctionSpec['needs'], key: string) => boolean> = {
     '@aws-sdk/client-dynamodb': (needs: FunctionSpec['needs']) => needs.table !== undefined,
     '@aws-sdk/client-sfn': (needs: FunctionSpec['needs']) =>
       Boolean(needs.startExecution || needs.stopExecution || needs.sendTaskResult || needs.inspectExecutions),
     '@aws-sdk/client-sesv2': (needs: FunctionSpec['needs']) => Boolean(needs.sendEmail),
+    // resubmitRequest validates through domain/submission.ts, which holds intake's idempotent submission too.
+    '@aws-lambda-powertools/idempotency': (needs: FunctionSpec['needs'], key: string) => Boolean(needs.idempotency) || key === 'resubmitRequest',
   };
 
-  it.each(catalogueEntries)('%s: the deployed bundle is what infra/bundling.ts builds, holding only the SDK clients its needs call for', async (key, spec) => {
+  it.each(catalogueEntries)('%s: the deployed bundle is what infra/bundling.ts builds, holding only the SDK clients (and idempotency) its needs call for', async (key, spec) => {
     const s3Key = fnResource(key).resource.Properties.Code.S3Key as string;
     const deployed = readFileSync(path.join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'));
     const { outputFiles, metafile } = await build({ ...esbuildOptions(fromRepoRoot(spec.entry), 'index.mjs'), write: false, metafile: true });
@@ -238,7 +240,7 @@ describe('functions, one per catalogue entry', () => {
         .filter(([, input]) => input.bytesInOutput > 0)
         .map(([file]) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]),
     );
-    for (const [client, needed] of Object.entries(sdkClients)) expect([client, packages.has(client)]).toEqual([client, needed(spec.needs)]);
+    for (const [name, needed] of Object.entries(neededPackages)) expect([name, packages.has(name)]).toEqual([name, needed(spec.needs, key)]);
   });
 
   it('bundles the link authorizer without the HTTP chain, zod, Powertools idempotency or the request store', async () => {
