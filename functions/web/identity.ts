@@ -19,11 +19,16 @@ export interface Caller {
   securityTeam: boolean;
 }
 
-/** API Gateway passes array claims as strings like "[a b]"; tokens may also carry real arrays or "a,b". */
+/**
+ * Group claims: a real array, API Gateway's one string for an array ("[a b]", split on white space,
+ * as the gateway joined it), or one group as a plain string. A name is never split further: a group
+ * named "offshore-security,readers" is that group, not the security team's.
+ */
 export function claimList(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
   if (typeof value !== 'string') return [];
-  return value.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  const joined = /^\[(.*)\]$/s.exec(value);
+  return joined ? joined[1]!.split(/\s+/).filter(Boolean) : value ? [value] : [];
 }
 
 export function callerOf(event: HttpEvent, runtime: Pick<Runtime, 'securityTeamGroup'>): Caller {

@@ -56,9 +56,14 @@ describe('caller identity from JWT claims', () => {
   });
   it('reads group claims in every shape providers send', () => {
     expect(claimList('[a b]')).toEqual(['a', 'b']);
-    expect(claimList('a,b')).toEqual(['a', 'b']);
+    expect(claimList('offshore-security')).toEqual(['offshore-security']);
     expect(claimList(['a'])).toEqual(['a']);
     expect(claimList(undefined)).toEqual([]);
+  });
+  it('never splits a group name: a group whose name holds the security team\'s, after a comma, is not the security team', () => {
+    for (const groups of ['offshore-security,readers', 'readers,offshore-security', '[offshore-security,readers]', ['offshore-security,readers'], ['[offshore-security]']]) {
+      expect(callerOf(event({ sub: 's3', email: 'c@justice.gov.uk', groups } as unknown as Record<string, string>), runtime).securityTeam, JSON.stringify(groups)).toBe(false);
+    }
   });
   it("takes Entra's immutable object id (oid) as the subject when the token carries one", () => {
     expect(callerOf(event({ sub: 'pairwise-sub', oid: '0f1e2d3c-oid', email: 'a@justice.gov.uk' }), runtime).sub).toBe('0f1e2d3c-oid');
