@@ -5,7 +5,7 @@ import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
-import { correlate, count, logger, observed } from '#platform/observability';
+import { count, logger, observed } from '#platform/observability';
 import { runMonitoring } from '#domain/monitoring';
 
 /**

@@ -11,6 +11,7 @@ import type { Runtime } from '../functions/platform/runtime.ts';
  * each served by the same handler module the Lambda runs, built with the local runtime.
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: each handler takes its own event type (HTTP, authorizer, task payload); `unknown` would accept none of them.
 export type LambdaHandler = (event: any, context: Context) => Promise<any>;
 export type HandlerFactory = (runtime: Runtime) => LambdaHandler;
 

@@ -84,7 +84,10 @@ async function bindEarly(port: number, host: string): Promise<{ server: Server; 
     else res.writeHead(503).end('starting');
   });
   const url = await listen(server, port, host);
-  return { server, url, serveWith: (handlerServer) => void (real = handlerServer) };
+  const serveWith = (handlerServer: Server) => {
+    real = handlerServer;
+  };
+  return { server, url, serveWith };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -126,6 +126,7 @@ export function byRoute(routes: Readonly<Record<string, HttpHandler>>): HttpHand
 }
 
 /** A body parser that runs only for methods with a body: a GET's body, and its Content-Type, are never read. */
+// biome-ignore lint/suspicious/noExplicitAny: middy's body parsers are typed for their own event shapes; this runs them on ours.
 function withBodyOnly(parser: MiddlewareObj<any>): MiddlewareObj<HttpEvent> {
   return {
     before: async (request) => {
@@ -144,8 +145,6 @@ export interface HttpHandlerOptions {
   jsonBody?: boolean | 'optional';
   /** Parse an HTML form body (415 if it is not a form). */
   formBody?: boolean;
-  /** Further middlewares, innermost last (e.g. idempotency). */
-  middlewares?: MiddlewareObj[];
   render?: (statusCode: number, body: Record<string, unknown>) => HttpResult;
   /** Security headers middleware; the JSON default suits the API, the approver pages pass their own. */
   securityHeaders?: MiddlewareObj;
@@ -162,7 +161,6 @@ export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = 
     .use(bodySizeLimit());
   if (options.jsonBody) chain.use(withBodyOnly(httpJsonBodyParser(options.jsonBody === 'optional' ? { disableContentTypeError: true } : {})));
   if (options.formBody) chain.use(withBodyOnly(httpUrlencodeBodyParser()));
-  for (const middleware of options.middlewares ?? []) chain.use(middleware);
   return chain;
 }
 

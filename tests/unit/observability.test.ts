@@ -23,8 +23,14 @@ async function output(run: () => Promise<unknown>): Promise<string[]> {
   const keep = (...args: unknown[]) => void written.push(args.map(String).join(' '));
   const spies = [
     ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(keep)),
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (keep(chunk), true)),
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (keep(chunk), true)),
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      keep(chunk);
+      return true;
+    }),
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      keep(chunk);
+      return true;
+    }),
   ];
   try {
     await run();

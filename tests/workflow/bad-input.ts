@@ -158,8 +158,6 @@ const badEnum = (allowed: readonly string[]) =>
 const badList = (item: fc.Arbitrary<Json>, good: string) =>
   fc.oneof(notAString.filter((v) => !Array.isArray(v)), fc.constant([]), fc.constant(good), item.map((v) => [v]), item.map((v) => [good, v]), fc.constant([good, good]));
 
-const BUSINESS_AREAS = ['HMCTS', 'HMPPS', 'LAA', 'OPG', 'CICA', 'MOJ_HQ'];
-
 // ---- Contracts ----------------------------------------------------------------------------------
 
 /** The offshoring request (intake and resubmission): functions/domain/request.ts. */
@@ -444,7 +442,7 @@ function jsonInputs(key: string, contract: JsonBodyContract): fc.Arbitrary<BadIn
       // Several fields wrong at once: every one is reported.
       fc.uniqueArray(fc.constantFrom(...fieldPaths), { minLength: 2, maxLength: Math.min(4, fieldPaths.length) }).chain((paths) => fc.tuple(fc.constant(paths), fc.tuple(...paths.map((p) => contract.invalid[p]!)))).map(([paths, values]) => {
         const body = contract.valid();
-        paths.forEach((path, i) => setAt(body, path, values[i]));
+        for (const [i, path] of paths.entries()) setAt(body, path, values[i]);
         return input(`invalid values: ${paths.join(', ')}`, jsonBody(body));
       }),
     );

@@ -40,7 +40,7 @@ export async function startHarness(options: LocalStackOptions = {}): Promise<Har
     if (identity && !headers.has('authorization')) headers.set('authorization', `Bearer ${stack.tokenFor(identity)}`);
     const res = await fetch(`${stack.apiUrl}${path}`, { redirect: 'manual', ...init, headers });
     const text = await res.text();
-    let body: any = undefined;
+    let body: any;
     try {
       body = JSON.parse(text);
     } catch {

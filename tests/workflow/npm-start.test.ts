@@ -11,7 +11,9 @@ import { mintDevToken } from '../../local/dev-identity.ts';
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
-afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
 
 async function start(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; apiUrl: string; inboxUrl: string }> {
   const child = spawn(process.execPath, ['local/start.ts'], {

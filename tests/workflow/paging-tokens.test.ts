@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { startHarness, type Harness } from './harness.ts';
-import { fixedClock, singleAreaRequest } from '../fixtures/index.ts';
+import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
  * GET /requests?next=…: the paging token comes back from the caller, who can change it or take

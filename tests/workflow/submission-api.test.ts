@@ -227,7 +227,7 @@ describe('identity (the local stand-in for the department identity provider)', (
   });
 
   it('lets approvers reach their pages with the link alone, no account', async () => {
-    const res = await h.api('/approvals/APR-ANY?token=' + 'x'.repeat(43), {}, null);
+    const res = await h.api(`/approvals/APR-ANY?token=${'x'.repeat(43)}`, {}, null);
     expect(res.status).toBe(403); // refused by the link check, not by sign-in (that would be 401)
   });
 });
