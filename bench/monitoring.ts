@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack } from '../local/stack.ts';
-import { registerEntryItem, type RegisterEntry } from '../functions/domain/register.ts';
+import { registerEntryItem } from '../functions/store/register.ts';
+import type { RegisterEntry } from '../functions/store/records.ts';
 import { runMonitoring } from '../functions/domain/monitoring.ts';
 
 /**

@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { entryPoint } from '#platform/lambda';
@@ -6,7 +5,7 @@ import { ENV, env } from '#platform/config';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { clientSettingsFromEnvironment, type RuntimeClients } from '#platform/clients/settings';
 import { hashLinkToken, isWellFormedLinkToken } from '#domain/links';
-import { keys } from '#store/keys';
+import { linkedApprovals } from '#store/link-lookup';
 import { observed } from '#platform/observability';
 
 /**
@@ -17,14 +16,12 @@ import { observed } from '#platform/observability';
  * could not.
  */
 export function authorizeApprovalLink(runtime: LinkTable) {
+  const linkedApproval = linkedApprovals(runtime.clients.documents, runtime.tableName);
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerResult> => {
     const token = event.queryStringParameters?.token;
     const approvalId = event.pathParameters?.approvalId;
     if (!approvalId || !isWellFormedLinkToken(token)) return { isAuthorized: false };
-    const { Item } = await runtime.clients.documents.send(
-      new GetCommand({ TableName: runtime.tableName, Key: keys.link(hashLinkToken(token)), ConsistentRead: true, ProjectionExpression: 'approvalId' }),
-    );
-    return { isAuthorized: Item?.approvalId === approvalId };
+    return { isAuthorized: (await linkedApproval(hashLinkToken(token))) === approvalId };
   };
 }
 

@@ -5,7 +5,8 @@ import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { ses } from '#platform/clients/ses';
 import { correlate, count, logger, observed } from '#platform/observability';
-import { StaleState, type RequestView } from '#store/request-store';
+import { StaleState } from '#store/errors';
+import type { Alongside, RequestChanges, RequestView } from '#store/requests';
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '#store/records';
 import { roundOutcome } from '#domain/offshoring-policy';
 import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '#email/templates';
@@ -32,13 +33,13 @@ const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === 
 export function concludeRound(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
-  async function moveRequest(request: RequestRecord, to: RequestRecord['status'], reason: string, type: string, details: Record<string, unknown>, set?: Record<string, unknown>, more: Parameters<typeof store.transition>[3] = []) {
+  async function moveRequest(request: RequestRecord, to: RequestRecord['status'], reason: string, type: string, details: Record<string, unknown>, set?: RequestChanges, alongside: Alongside = {}) {
     const at = clock().toISOString();
-    await store.transition(request, { from: ['PENDING_APPROVAL'], to, reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, more);
+    await store.transition(request, { from: ['PENDING_APPROVAL'], to, reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, alongside);
   }
 
   /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
-  const closePending = (approvals: ApprovalRecord[], at: string) => approvals.filter((a) => a.status === 'PENDING').map((a) => store.closeApproval(a, at));
+  const closePending = (approvals: ApprovalRecord[]): Alongside => ({ close: approvals.filter((a) => a.status === 'PENDING') });
 
   /** `concluded`: this call moved the request (so the outcome is counted once, not per retry). */
   async function conclude(end: RoundEnd): Promise<{ status: string; concluded: boolean }> {
@@ -63,9 +64,8 @@ export function concludeRound(runtime: Runtime) {
         const reasons = approvals
           .filter((a) => a.status === 'REJECTED' || a.status === 'LAPSED')
           .map((a) => ({ role: a.role, name: a.name, status: a.status, reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given') }));
-        const at = clock().toISOString();
         try {
-          await moveRequest(request, 'REJECTED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals, at));
+          await moveRequest(request, 'REJECTED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals));
         } catch (error) {
           // An approver decided while we closed the round: start again from what is recorded now.
           if (error instanceof StaleState) return conclude(end);

@@ -3,7 +3,7 @@ import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { NotFound, ValidationFailed } from '#web/errors';
 import { assertCanRead, callerOf, ownsRequest } from '#web/identity';
-import type { RequestView } from '#store/request-store';
+import type { RequestView } from '#store/requests';
 import { InvalidPageToken } from '#store/paging';
 
 /** The request as its service owner and the security team see it: never tokens or internal keys. */

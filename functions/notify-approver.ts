@@ -6,8 +6,8 @@ import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
 import { correlate, count, logger, observed } from '#platform/observability';
-import { keys } from '#store/keys';
-import { StaleState, type RequestView } from '#store/request-store';
+import { StaleState } from '#store/errors';
+import type { RequestView } from '#store/requests';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '#store/records';
 import { approvalLink, hashLinkToken, mintLinkToken } from '#domain/links';
 import { approvalRequestEmail, escalationEmail } from '#email/templates';
@@ -76,8 +76,7 @@ export function approvalStep(runtime: Runtime) {
     if (settled) return endWait(waiting, settled, view, approval);
 
     const at = clock().toISOString();
-    const nextDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
-    const chase = keys.chaseDue(nextDue, approval.approvalId);
+    const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
     // Each stage emails once per approval: a restarted round or a retried step finds its email in the
     // audit trail and only takes the new task token, so the approver hears nothing twice.
     const emailKey = `${step.stage}:${approval.approvalId}`;
@@ -92,31 +91,17 @@ export function approvalStep(runtime: Runtime) {
       : undefined;
 
     try {
-      await store.write([
-        {
-          Update: {
-            TableName: store.tableName,
-            Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-            // Also moves the approval's place in the chase index to when its next step falls due.
-            UpdateExpression: `SET taskToken = :token, gsi3pk = :chasePk, gsi3sk = :chaseSk${stampField ? `, ${stampField} = :at` : ''}`,
-            ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':token': step.taskToken,
-              ':pending': 'PENDING',
-              ':chasePk': chase.gsi3pk,
-              ':chaseSk': chase.gsi3sk,
-              ...(stampField ? { ':at': at } : {}),
-            },
-          },
-        },
-        ...(link && linkToken
-          ? [{ Put: { TableName: store.tableName, Item: { ...keys.link(hashLinkToken(linkToken)), entity: 'LINK', ...link }, ConditionExpression: 'attribute_not_exists(pk)' } }]
-          : []),
+      // The approval also moves in the chase index to when its next step falls due.
+      await store.storeTaskToken(approval, {
+        taskToken: step.taskToken,
+        nextStepDue,
+        at,
+        ...(stampField ? { stamp: stampField } : {}),
+        ...(link && linkToken ? { link: { tokenHash: hashLinkToken(linkToken), link } } : {}),
         ...(stageRecorded
-          ? []
-          : [
-              store.auditPut(approval.requestId, {
+          ? {}
+          : {
+              audit: {
                 eventId: ids.eventId(),
                 at,
                 type: AUDIT_TYPE[step.stage],
@@ -127,9 +112,9 @@ export function approvalStep(runtime: Runtime) {
                   respondBy: approval.respondBy,
                   ...(step.stage === 'ESCALATION' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
                 },
-              }),
-            ]),
-      ]);
+              },
+            }),
+      });
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
       // Decided or closed between our read and our write: follow what was recorded.
@@ -164,17 +149,11 @@ export function approvalStep(runtime: Runtime) {
     if (settled) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: settled };
     const at = clock().toISOString();
     try {
-      await store.write([
-        store.lapseApproval(approval, at, 'approval not obtained in time'),
-        store.auditPut(approval.requestId, {
-          eventId: ids.eventId(),
-          at,
-          type: AUDIT_TYPE.LAPSE,
-          actor: SYSTEM,
-          round: approval.round,
-          details: { ...approverOf(approval), respondBy: approval.respondBy },
-        }),
-      ]);
+      await store.lapseApproval(
+        approval,
+        { at, reason: 'approval not obtained in time' },
+        { eventId: ids.eventId(), at, type: AUDIT_TYPE.LAPSE, actor: SYSTEM, round: approval.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
+      );
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
       const fresh = await load(runtime, step);

@@ -49,7 +49,7 @@ export function withdrawRequest(runtime: Runtime) {
       request,
       { from: [request.status], to: 'WITHDRAWN', reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
       { eventId: ids.eventId(), at, type: 'REQUEST_WITHDRAWN', actor, round: request.round, details: { reason: parsed.data.reason ?? null, previousStatus: request.status } },
-      waiting.map((a) => store.closeApproval(a, at)),
+      { close: waiting },
     ), requestChangedFirst(runtime, requestId, 'it was being withdrawn'));
 
     if (request.status === 'PENDING_APPROVAL') {

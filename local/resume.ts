@@ -1,6 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from './stack.ts';
-import { RequestRecordSchema } from '../functions/store/records.ts';
 import { startApprovalRound } from '../functions/domain/workflow.ts';
 
 /**
@@ -14,14 +12,11 @@ import { startApprovalRound } from '../functions/domain/workflow.ts';
  */
 export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
   const { runtime } = stack;
-  const { Items = [] } = await runtime.clients.documents.send(
-    new QueryCommand({ TableName: runtime.tableName, IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': 'OPEN_REQUEST' } }),
-  );
+  const { requests } = await runtime.store.openRequests();
   const resumed: string[] = [];
   const now = runtime.clock().getTime();
   const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
-  for (const item of Items) {
-    const request = RequestRecordSchema.parse(item);
+  for (const request of requests) {
     if (request.status !== 'PENDING_APPROVAL') continue;
     const view = await runtime.store.getRequestView(request.requestId);
     const approvals = (view?.approvals ?? []).filter((a) => a.round === request.round && a.kind === 'APPROVAL');

@@ -1,9 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Runtime } from '../platform/runtime.ts';
-import { keys } from '../store/keys.ts';
-import { ApprovalRecordSchema, LinkRecordSchema, approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';
-import { StaleState } from '../store/request-store.ts';
+import { approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';
+import { StaleState } from '../store/errors.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { typedText } from './request.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from '../web/errors.ts';
@@ -48,20 +46,11 @@ function assertOpen(approval: ApprovalRecord, request: RequestRecord, link: Link
 export async function openApprovalLink(runtime: Runtime, approvalId: string, token: unknown): Promise<OpenedLink> {
   if (!isWellFormedLinkToken(token)) throw new LinkRefused(REFUSED);
   const tokenHash = hashLinkToken(token);
-  const { Item } = await runtime.clients.documents.send(
-    new GetCommand({ TableName: runtime.tableName, Key: keys.link(tokenHash), ConsistentRead: true }),
-  );
+  const link = await runtime.store.links.findLink(tokenHash);
   // The same answer for an unknown token and another approver's: a token reveals nothing about other approvals.
-  if (!Item || Item.approvalId !== approvalId) throw new LinkRefused(REFUSED);
-  const link = LinkRecordSchema.parse(Item);
-  const [approvalItem, request] = await Promise.all([
-    runtime.clients.documents.send(
-      new GetCommand({ TableName: runtime.tableName, Key: keys.approval(link.requestId, link.round, link.approvalId), ConsistentRead: true }),
-    ),
-    runtime.store.getRequest(link.requestId),
-  ]);
-  if (!approvalItem.Item || !request) throw new LinkRefused(REFUSED);
-  const approval = ApprovalRecordSchema.parse(approvalItem.Item);
+  if (!link || link.approvalId !== approvalId) throw new LinkRefused(REFUSED);
+  const [approval, request] = await Promise.all([runtime.store.getApproval(link), runtime.store.getRequest(link.requestId)]);
+  if (!approval || !request) throw new LinkRefused(REFUSED);
   assertOpen(approval, request, link, runtime.clock());
   return { tokenHash, link, approval, request };
 }
@@ -85,28 +74,10 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
   const at = clock().toISOString();
   const status = form.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED';
   try {
-    await store.write([
+    await store.recordDecision(
+      approval,
+      { tokenHash: opened.tokenHash, status, at, ...(form.reason ? { reason: form.reason } : {}) },
       {
-        Update: {
-          TableName: store.tableName,
-          Key: keys.link(opened.tokenHash),
-          UpdateExpression: 'SET usedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND validUntil > :at',
-          ExpressionAttributeValues: { ':at': at },
-        },
-      },
-      {
-        Update: {
-          TableName: store.tableName,
-          Key: keys.approval(approval.requestId, approval.round, approval.approvalId),
-          // Decided: it leaves the chase index (continual monitoring looks only at approvals still waiting).
-          UpdateExpression: `SET #status = :status, decidedAt = :at${form.reason ? ', reason = :reason' : ''} REMOVE gsi3pk, gsi3sk`,
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': at, ...(form.reason ? { ':reason': form.reason } : {}) },
-        },
-      },
-      store.auditPut(approval.requestId, {
         eventId: ids.eventId(),
         at,
         type: approval.kind === 'ENDORSEMENT' ? 'ESCALATION_DECIDED' : 'APPROVAL_DECIDED',
@@ -120,8 +91,8 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
           decidedAt: at,
           requestVersion: request.round,
         },
-      }),
-    ]);
+      },
+    );
   } catch (error) {
     if (!(error instanceof StaleState)) throw error;
     // Lost a race (another tab, the lapse, the round closing): answer from what is recorded now.
@@ -137,13 +108,13 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
 }
 
 async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval: ApprovalRecord; request: RequestRecord; link: LinkRecord }> {
-  const get = (Key: Record<string, string>) => runtime.clients.documents.send(new GetCommand({ TableName: runtime.tableName, Key, ConsistentRead: true }));
+  const { store } = runtime;
   const [link, approval, request] = await Promise.all([
-    get(keys.link(opened.tokenHash)),
-    get(keys.approval(opened.approval.requestId, opened.approval.round, opened.approval.approvalId)),
-    runtime.store.getRequest(opened.approval.requestId),
+    store.links.findLink(opened.tokenHash),
+    store.getApproval(opened.approval),
+    store.getRequest(opened.approval.requestId),
   ]);
-  return { link: LinkRecordSchema.parse(link.Item), approval: ApprovalRecordSchema.parse(approval.Item), request: request! };
+  return { link: link!, approval: approval!, request: request! };
 }
 
 /**
@@ -152,10 +123,7 @@ async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval:
  * step reads the table and follows the decision: nothing is lost either way.
  */
 async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, form: DecisionForm): Promise<void> {
-  const { Item } = await runtime.clients.documents.send(
-    new GetCommand({ TableName: runtime.tableName, Key: keys.approval(approval.requestId, approval.round, approval.approvalId), ConsistentRead: true }),
-  );
-  const taskToken = Item?.taskToken as string | undefined;
+  const taskToken = (await runtime.store.getApproval(approval))?.taskToken;
   if (!taskToken) return;
   try {
     // Named as the ASL matches it: a rejection fails the Map, the other branches stop waiting, the round is rejected.

@@ -1,12 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { Runtime } from '../platform/runtime.ts';
 import { requireStateMachineArn } from '../platform/runtime.ts';
-import { keys } from '../store/keys.ts';
-import { ApprovalRecordSchema, RequestRecordSchema, SYSTEM, approverOf, type RequestRecord } from '../store/records.ts';
-import { StaleState } from '../store/request-store.ts';
-import { RegisterEntrySchema } from './register.ts';
+import { SYSTEM, approverOf, type ApprovalRecord, type CheckResult, type Finding, type MonitoringRun, type RequestRecord } from '../store/records.ts';
+import { StaleState } from '../store/errors.ts';
 import { MONITORING_RULES, dueSoonHorizon, lateStartWithoutApproval, reviewStatus } from './offshoring-policy.ts';
 import { executionArn, executionName } from './workflow.ts';
 import { escalationLapsedEmail, monitoringDigestEmail, reviewDueEmail, type DigestSection } from '../email/templates.ts';
@@ -30,35 +26,6 @@ export const CHECKS = {
 } as const;
 export type CheckName = keyof typeof CHECKS;
 
-export interface Finding {
-  kind: string;
-  id: string;
-  summary: string;
-  link?: string;
-  details?: Record<string, unknown>;
-}
-
-export interface CheckResult {
-  check: CheckName;
-  title: string;
-  status: 'OK' | 'FAILED' | 'SKIPPED';
-  count: number;
-  items: Finding[];
-  error?: string;
-}
-
-export interface MonitoringRun {
-  date: string;
-  status: 'RUNNING' | 'COMPLETED';
-  startedAt: string;
-  finishedAt?: string;
-  checks?: CheckResult[];
-  counts?: Record<string, number>;
-  /** Items read from the table: grows with what is due, not with the register. */
-  itemsRead?: number;
-  digest?: { to: string; subject: string; sentAt: string };
-}
-
 /** Requests whose round only just started may not have an execution yet: leave them this long. */
 const RECONCILE_AFTER_SECONDS = 300;
 /** A RUNNING run older than this is taken to have crashed and may be taken over. */
@@ -66,87 +33,48 @@ const STALE_RUN_SECONDS = 900;
 const MAX_ITEMS_KEPT = 500;
 
 export async function listRuns(runtime: Runtime, limit = 30): Promise<MonitoringRun[]> {
-  const { Items } = await runtime.clients.documents.send(
-    new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.monitoringRun('').pk }, ScanIndexForward: false, Limit: limit }),
-  );
-  return (Items ?? []).map(({ pk: _pk, sk: _sk, entity: _entity, ...run }) => run as MonitoringRun);
+  return runtime.store.monitoringRuns.recentRuns(limit);
 }
 
 export async function runMonitoring(runtime: Runtime, options: { date?: string } = {}): Promise<MonitoringRun & { repeated: boolean }> {
-  const { clients, tableName, clock } = runtime;
+  const { clients, clock, store } = runtime;
   const now = clock();
   const date = options.date ?? now.toISOString().slice(0, 10);
   const startedAt = now.toISOString();
-  const runKey = keys.monitoringRun(date);
 
-  try {
-    await clients.documents.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...runKey, entity: 'MONITORING_RUN', date, status: 'RUNNING', startedAt },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :running AND startedAt < :stale)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':running': 'RUNNING', ':stale': new Date(now.getTime() - STALE_RUN_SECONDS * 1000).toISOString() },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await clients.documents.send(new GetCommand({ TableName: tableName, Key: runKey, ConsistentRead: true }));
-    if (Item?.status === 'COMPLETED') {
-      const { pk: _pk, sk: _sk, entity: _entity, ...run } = Item;
-      return { ...(run as MonitoringRun), repeated: true };
-    }
+  const claim = await store.monitoringRuns.claimRun(date, startedAt, new Date(now.getTime() - STALE_RUN_SECONDS * 1000).toISOString());
+  if (!claim.claimed) {
+    if (claim.existing?.status === 'COMPLETED') return { ...claim.existing, repeated: true };
     throw new Conflict(`The monitoring run for ${date} is still in progress`, { date });
   }
 
   let itemsRead = 0;
-  const query = async (input: Omit<QueryCommandInput, 'TableName'>) => {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await clients.documents.send(new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey }));
-      itemsRead += page.ScannedCount ?? page.Count ?? 0;
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
+  const counted = <T extends { itemsRead: number }>(read: T): T => {
+    itemsRead += read.itemsRead;
+    return read;
   };
-  const byDue = (pk: string, upTo: string) =>
-    query({ IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :upTo', ExpressionAttributeValues: { ':pk': pk, ':upTo': upTo } });
 
   let openRequests: Promise<RequestRecord[]> | undefined;
-  const open = () =>
-    (openRequests ??= query({ IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': 'OPEN_REQUEST' } }).then((items) =>
-      items.map((item) => RequestRecordSchema.parse(item)),
-    ));
-  let chases: Promise<Record<string, unknown>[]> | undefined;
+  const open = () => (openRequests ??= store.openRequests().then((read) => counted(read).requests));
+  let chases: Promise<{ approval: ApprovalRecord; dueAt: string }[]> | undefined;
   const overdueChases = () =>
-    (chases ??= byDue('CHASE_DUE', new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString()));
+    (chases ??= store.chasesDueBy(new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString()).then((read) => counted(read).chases));
   const requestLink = (id: string) => `${runtime.publicBaseUrl}/requests/${id}`;
   const serviceLink = (id: string) => `${runtime.publicBaseUrl}/services/${id}`;
 
   const checks: Record<CheckName, () => Promise<Finding[] | 'SKIPPED'>> = {
     async reviews() {
       const today = date;
-      const due = await byDue('REVIEW_DUE', `${dueSoonHorizon(today)}#\uffff`);
+      const { entries } = counted(await store.register.dueForReview(`${dueSoonHorizon(today)}#\uffff`));
       const findings: Finding[] = [];
-      for (const item of due) {
-        const entry = RegisterEntrySchema.parse(item);
+      for (const entry of entries) {
         const status = reviewStatus(entry.reviewDue, today);
         if (status === 'OK') continue;
         if (entry.dueSoonNotifiedFor !== entry.reviewDue) {
           // The owner is told once per review date, however many runs see it.
           await sendEmail(runtime, reviewDueEmail(entry, status === 'OVERDUE', serviceLink(entry.serviceId)));
-          await clients.documents
-            .send(
-              new UpdateCommand({
-                TableName: tableName,
-                Key: keys.service(entry.serviceId),
-                UpdateExpression: 'SET dueSoonNotifiedFor = :due',
-                ConditionExpression: 'version = :version',
-                ExpressionAttributeValues: { ':due': entry.reviewDue, ':version': entry.version },
-              }),
-            )
+          await store.register
+            .recordReviewReminder(entry)
             .catch((error) => logger.warn('Register entry changed while notifying its owner', { serviceId: entry.serviceId, error }));
         }
         findings.push({
@@ -180,14 +108,14 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
         try {
           const at = clock().toISOString();
           // Nothing can resume its approvals now: close them, so their links answer 410 and they leave the chase index.
-          const view = await runtime.store.getRequestView(request.requestId);
+          const view = await store.getRequestView(request.requestId);
           const waiting = (view?.approvals ?? []).filter((a) => a.round === request.round && a.status === 'PENDING');
           itemsRead += view ? 1 + view.approvals.length + view.audit.length : 0;
-          await runtime.store.transition(
+          await store.transition(
             request,
             { from: ['PENDING_APPROVAL'], to: 'ERROR', reason: cause, at },
             { eventId: runtime.ids.eventId(), at, type: 'RECONCILED_TO_ERROR', actor: SYSTEM, round: request.round, details: { executionStatus: status, execution: arn } },
-            waiting.map((a) => runtime.store.closeApproval(a, at)),
+            { close: waiting },
           );
         } catch (error) {
           if (error instanceof StaleState) continue; // it moved on by itself meanwhile
@@ -202,13 +130,13 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
           const match = /^(.*?)(?:-round-(\d+))?$/.exec(execution.name ?? '');
           const requestId = match?.[1] ?? '';
           const round = Number(match?.[2] ?? 1);
-          const { Item } = await clients.documents.send(new GetCommand({ TableName: tableName, Key: keys.request(requestId), ConsistentRead: true }));
+          const request = await store.getRequest(requestId);
           itemsRead += 1;
-          if (Item && Item.status === 'PENDING_APPROVAL' && Item.round === round) continue;
+          if (request && request.status === 'PENDING_APPROVAL' && request.round === round) continue;
           findings.push({
             kind: 'ORPHAN_EXECUTION',
             id: execution.name ?? '',
-            summary: `Execution ${execution.name} is running but request ${requestId} is ${Item ? `${String(Item.status)} (round ${String(Item.round)})` : 'unknown'}`,
+            summary: `Execution ${execution.name} is running but request ${requestId} is ${request ? `${request.status} (round ${request.round})` : 'unknown'}`,
             link: requestLink(requestId),
             details: { executionArn: execution.executionArn },
           });
@@ -219,32 +147,31 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
     },
 
     async missedChases() {
-      const late = (await overdueChases()).filter((item) => item.kind !== 'ENDORSEMENT');
-      return late.map((item) => ({
+      const late = (await overdueChases()).filter(({ approval }) => approval.kind !== 'ENDORSEMENT');
+      return late.map(({ approval, dueAt }) => ({
         kind: 'MISSED_CHASE',
-        id: String(item.approvalId),
-        summary: `${String(item.name)} (${String(item.role)}) on ${String(item.requestId)}: next step was due ${String(item.gsi3sk).split('#')[0]} and has not happened`,
-        link: requestLink(String(item.requestId)),
-        details: { requestId: item.requestId, dueAt: String(item.gsi3sk).split('#')[0], remindedAt: item.remindedAt ?? null, escalatedAt: item.escalatedAt ?? null },
+        id: approval.approvalId,
+        summary: `${approval.name} (${approval.role}) on ${approval.requestId}: next step was due ${dueAt} and has not happened`,
+        link: requestLink(approval.requestId),
+        details: { requestId: approval.requestId, dueAt, remindedAt: approval.remindedAt ?? null, escalatedAt: approval.escalatedAt ?? null },
       }));
     },
 
     // Offshoring Policy, Process 3(b): an escalation nobody answers must not hold the request forever.
     async escalations() {
       const findings: Finding[] = [];
-      for (const item of (await overdueChases()).filter((i) => i.kind === 'ENDORSEMENT')) {
-        const approval = ApprovalRecordSchema.parse(item);
-        const request = await runtime.store.getRequest(approval.requestId);
+      for (const { approval } of (await overdueChases()).filter((chase) => chase.approval.kind === 'ENDORSEMENT')) {
+        const request = await store.getRequest(approval.requestId);
         itemsRead += 1;
-        if (!request || request.status !== 'ESCALATED' || request.round !== approval.round) continue;
+        if (request?.status !== 'ESCALATED' || request.round !== approval.round) continue;
         const at = clock().toISOString();
         const reason = `The ${approval.businessArea} Departmental Head did not respond to the escalation by ${approval.respondBy}`;
         try {
-          await runtime.store.transition(
+          await store.transition(
             request,
             { from: ['ESCALATED'], to: 'REJECTED', reason, at, set: { escalation: undefined } },
             { eventId: runtime.ids.eventId(), at, type: 'ESCALATION_LAPSED', actor: SYSTEM, round: request.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
-            [runtime.store.lapseApproval(approval, at, 'no response in time')],
+            { lapse: { approval, reason: 'no response in time' } },
           );
         } catch (error) {
           if (error instanceof StaleState) continue; // the Head answered meanwhile
@@ -302,6 +229,6 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
     itemsRead,
     digest: { to: runtime.directory.securityTeam.email, subject: digest.subject, sentAt: clock().toISOString() },
   };
-  await clients.documents.send(new PutCommand({ TableName: tableName, Item: { ...runKey, entity: 'MONITORING_RUN', ...run } }));
+  await store.monitoringRuns.completeRun(run);
   return { ...run, repeated: false };
 }

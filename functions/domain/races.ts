@@ -1,6 +1,6 @@
 import type { Runtime } from '../platform/runtime.ts';
 import { Conflict } from '../web/errors.ts';
-import { StaleState } from '../store/request-store.ts';
+import { StaleState } from '../store/errors.ts';
 
 /**
  * Two people acting on one record at once: the store's conditional writes let exactly one win. The

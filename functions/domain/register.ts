@@ -1,11 +1,7 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import { keys } from '../store/keys.ts';
 import { reviewDue, reviewStatus } from './offshoring-policy.ts';
 import type { Runtime } from '../platform/runtime.ts';
-import type { RequestView } from '../store/request-store.ts';
-import { SYSTEM, type Actor } from '../store/records.ts';
-import { OffshoreLocationSchema, PersonSchema } from './request.ts';
+import type { RequestView } from '../store/requests.ts';
+import { SYSTEM, type Actor, type RegisterEntry } from '../store/records.ts';
 import { ownerSubjectOf } from '../web/identity.ts';
 import { Conflict } from '../web/errors.ts';
 import { orConflict } from './races.ts';
@@ -15,47 +11,14 @@ import { orConflict } from './races.ts';
  * serviceId, updates) an entry, which continual monitoring reviews (Offshoring Policy, Process 4).
  * Each approval or review writes a version; the entry holds the current one.
  */
-export const RegisterEntrySchema = z.object({
-  serviceId: z.string(),
-  version: z.number().int().positive(),
-  requestId: z.string(),
-  round: z.number().int(),
-  serviceName: z.string(),
-  supplierName: z.string(),
-  changeType: z.string(),
-  businessAreas: z.array(z.string()),
-  offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
-  dataClassification: z.enum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
-  dataCategories: z.array(z.enum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'])),
-  serviceOwner: z.object(PersonSchema.shape),
-  /** The owner's identity-provider subject, from the approved request (functions/web/identity.ts). */
-  serviceOwnerSubject: z.string().optional(),
-  approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),
-  approvedAt: z.string(),
-  reviewDue: z.string(),
-  lastReviewedAt: z.string().optional(),
-  /** The review date the owner was last told about, so they are told once per review. */
-  dueSoonNotifiedFor: z.string().optional(),
-});
-export type RegisterEntry = z.infer<typeof RegisterEntrySchema>;
 
 /** The service id a request's approval registers under: its named service for a CHANGE, else derived from the request. */
 export function serviceIdFor(view: RequestView): string {
   return view.request.request.serviceId ?? `SVC-${view.request.requestId.replace(/^OFF-/, '')}`;
 }
 
-export async function getRegisterEntry(runtime: Runtime, serviceId: string): Promise<RegisterEntry | undefined> {
-  const { Item } = await runtime.clients.documents.send(new GetCommand({ TableName: runtime.tableName, Key: keys.service(serviceId), ConsistentRead: true }));
-  return Item ? RegisterEntrySchema.parse(Item) : undefined;
-}
-
-/** The register entry as a table item, with its list and review-due index keys. */
-export function registerEntryItem(entry: RegisterEntry) {
-  return { ...keys.service(entry.serviceId), ...keys.serviceList(entry.serviceName, entry.serviceId), ...keys.reviewDue(entry.reviewDue, entry.serviceId), entity: 'SERVICE', ...entry };
-}
-
-function versionItem(entry: RegisterEntry, reason: string) {
-  return { pk: keys.service(entry.serviceId).pk, sk: `VERSION#${String(entry.version).padStart(4, '0')}`, entity: 'SERVICE_VERSION', reason, ...entry };
+export async function getRegisterEntry(runtime: Pick<Runtime, 'store'>, serviceId: string): Promise<RegisterEntry | undefined> {
+  return runtime.store.register.getEntry(serviceId);
 }
 
 export async function registerApprovedService(runtime: Runtime, view: RequestView): Promise<RegisterEntry> {
@@ -85,19 +48,21 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
     approvedAt: approvedAt.toISOString(),
     reviewDue: reviewDue(r, approvedAt),
   };
-  await runtime.store.write([
-    // The version is new (conditional), so a retried conclusion cannot write a version twice.
-    { Put: { TableName: runtime.tableName, Item: versionItem(entry, `Approved request ${request.requestId} round ${request.round}`), ConditionExpression: 'attribute_not_exists(pk)' } },
-    { Put: { TableName: runtime.tableName, Item: registerEntryItem(entry) } },
-    runtime.store.auditPut(request.requestId, {
-      eventId: runtime.ids.eventId(),
-      at: entry.approvedAt,
-      type: 'SERVICE_REGISTERED',
-      actor: SYSTEM,
-      round: request.round,
-      details: { serviceId, version: entry.version, reviewDue: entry.reviewDue, updated: !!previous },
-    }),
-  ]);
+  // The version is new (conditional), so a retried conclusion cannot write a version twice.
+  await runtime.store.register.putRegisterVersion(entry, {
+    reason: `Approved request ${request.requestId} round ${request.round}`,
+    audit: {
+      requestId: request.requestId,
+      event: {
+        eventId: runtime.ids.eventId(),
+        at: entry.approvedAt,
+        type: 'SERVICE_REGISTERED',
+        actor: SYSTEM,
+        round: request.round,
+        details: { serviceId, version: entry.version, reviewDue: entry.reviewDue, updated: !!previous },
+      },
+    },
+  });
   return entry;
 }
 
@@ -113,18 +78,11 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
       reviewDue: now?.reviewDue,
     });
   };
-  await orConflict(() => runtime.store.write([
-    { Put: { TableName: runtime.tableName, Item: versionItem(next, `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`), ConditionExpression: 'attribute_not_exists(pk)' } },
-    {
-      Put: {
-        TableName: runtime.tableName,
-        Item: registerEntryItem(next),
-        // Optimistic lock: two reviews at once cannot both move the date.
-        ConditionExpression: 'version = :seen',
-        ExpressionAttributeValues: { ':seen': entry.version },
-      },
-    },
-  ]), reviewedFirst);
+  // Optimistic lock: two reviews at once cannot both move the date.
+  await orConflict(
+    () => runtime.store.register.putRegisterVersion(next, { reason: `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`, replaces: entry.version }),
+    reviewedFirst,
+  );
   return next;
 }
 
@@ -138,27 +96,16 @@ export interface ServiceFilter {
 export async function listRegister(runtime: Runtime, filter: ServiceFilter) {
   const today = runtime.clock().toISOString().slice(0, 10);
   const services: (RegisterEntry & { reviewStatus: string })[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await runtime.clients.documents.send(
-      new QueryCommand({ TableName: runtime.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'SERVICE' }, ExclusiveStartKey }),
-    );
-    for (const item of page.Items ?? []) {
-      const entry = RegisterEntrySchema.parse(item);
-      const status = reviewStatus(entry.reviewDue, today);
-      if (filter.businessArea && !entry.businessAreas.includes(filter.businessArea)) continue;
-      if (filter.country && !entry.offshoreLocations.some((l) => l.country === filter.country)) continue;
-      if (filter.reviewStatus && status !== filter.reviewStatus) continue;
-      services.push({ ...entry, reviewStatus: status });
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for (const entry of await runtime.store.register.listEntries()) {
+    const status = reviewStatus(entry.reviewDue, today);
+    if (filter.businessArea && !entry.businessAreas.includes(filter.businessArea)) continue;
+    if (filter.country && !entry.offshoreLocations.some((l) => l.country === filter.country)) continue;
+    if (filter.reviewStatus && status !== filter.reviewStatus) continue;
+    services.push({ ...entry, reviewStatus: status });
+  }
   return services;
 }
 
 export async function registerHistory(runtime: Runtime, serviceId: string) {
-  const { Items } = await runtime.clients.documents.send(
-    new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)', ExpressionAttributeValues: { ':pk': keys.service(serviceId).pk, ':v': 'VERSION#' }, ConsistentRead: true }),
-  );
-  return (Items ?? []).map((item) => ({ ...RegisterEntrySchema.parse(item), reason: String(item.reason ?? '') }));
+  return runtime.store.register.history(serviceId);
 }

@@ -1,9 +1,8 @@
 import * as z from 'zod';
 import type { Runtime } from '../platform/runtime.ts';
 import { text, type OffshoringRequest } from './request.ts';
-import type { RequestView } from '../store/request-store.ts';
+import type { RequestView } from '../store/requests.ts';
 import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
-import { keys } from '../store/keys.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
 import { rejectionRoutesOpen } from './offshoring-policy.ts';
 import { Conflict, NotFound, ValidationFailed } from '../web/errors.ts';
@@ -89,7 +88,7 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
       round,
       details: { ...next.details, requiredApprovers: planned.approvers.map(publicApprover), lateNotice: planned.notice.lateNotice, respondBy: planned.timeline.respondBy },
     },
-    planned.approvals.map((approval) => store.approvalPut(approval)),
+    { add: planned.approvals },
   ), requestChangedFirst(runtime, current.requestId, `round ${round} was being started`));
   await startRound(runtime, { requestId: current.requestId, version: current.version + 1 }, planned);
   return {
@@ -153,16 +152,13 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
       set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
     },
     { eventId: ids.eventId(), at, type: 'ESCALATED_TO_DEPARTMENTAL_HEAD', actor, round: request.round, details: { businessArea: area, departmentalHead: head, caseForApproval: body.caseForApproval, residualRisksRectified: true } },
-    [
-      store.approvalPut(endorsement),
-      {
-        Put: {
-          TableName: store.tableName,
-          Item: { ...keys.link(hashLinkToken(token)), entity: 'LINK', approvalId: endorsement.approvalId, requestId: request.requestId, round: request.round, validUntil: endorsement.respondBy, issuedAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+    {
+      add: [endorsement],
+      link: {
+        tokenHash: hashLinkToken(token),
+        link: { approvalId: endorsement.approvalId, requestId: request.requestId, round: request.round, validUntil: endorsement.respondBy, issuedAt: at },
       },
-    ],
+    },
   ), requestChangedFirst(runtime, request.requestId, 'it was being escalated'));
   const escalated: RequestRecord = { ...request, status: 'ESCALATED', escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } };
   const link = approvalLink(runtime.publicBaseUrl, endorsement.approvalId, token);

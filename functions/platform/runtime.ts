@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { DEFAULT_EMAIL_FROM, DEFAULT_EMAIL_FROM_NAME, DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv, type EnvName } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
-import { RequestStore } from '../store/request-store.ts';
+import { createStore, type Store } from '../store/store.ts';
 import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from '../domain/offshoring-policy.ts';
 import { checkLapseWindow } from '../domain/workflow.ts';
 import { clientSettingsFromEnvironment, type ClientFactory, type ClientSettings, type RuntimeClients } from './clients/settings.ts';
@@ -19,7 +19,7 @@ import { entryPoint } from './lambda.ts';
 export interface Runtime {
   /** The SDK clients this function builds (its entry names them); reaching for another throws. */
   readonly clients: RuntimeClients;
-  readonly store: RequestStore;
+  readonly store: Store;
   readonly tableName: string;
   /** Set only for functions that start or stop executions. */
   readonly stateMachineArn?: string;
@@ -64,7 +64,7 @@ export function runtimeWith(settings: RuntimeSettings, factories: readonly Clien
   const from = settings.emailFrom ?? DEFAULT_EMAIL_FROM;
   return {
     clients,
-    store: new RequestStore(clients.documents, settings.tableName),
+    store: createStore(clients.documents, settings.tableName),
     tableName: settings.tableName,
     stateMachineArn: settings.stateMachineArn,
     directory: settings.directory ?? loadApproverDirectory(),

@@ -22,8 +22,12 @@ export const keys = {
   /** gsi1: the register, by service name. */
   serviceList: (serviceName: string, serviceId: string) => ({ gsi1pk: 'SERVICE', gsi1sk: `${serviceName.toLowerCase()}#${serviceId}` }),
   service: (serviceId: string) => ({ pk: `SERVICE#${serviceId}`, sk: 'SERVICE' }),
+  /** Each approval or review of a service writes a version beside its entry: the register's history. */
+  serviceVersion: (serviceId: string, version: number) => ({ pk: `SERVICE#${serviceId}`, sk: `VERSION#${String(version).padStart(4, '0')}` }),
   monitoringRun: (date: string) => ({ pk: 'MONITORING_RUN', sk: date }),
+  /** Powertools Idempotency's records (functions/store/idempotency.ts): one partition per function. */
   idempotencyPartition: (functionName: string) => `IDEMPOTENCY#${functionName}`,
 } as const;
 
-export const SK_PREFIX = { approval: 'APPROVAL#', audit: 'AUDIT#' } as const;
+/** Sort-key prefixes that tell the items of one partition apart. */
+export const SK_PREFIX = { approval: 'APPROVAL#', audit: 'AUDIT#', version: 'VERSION#' } as const;

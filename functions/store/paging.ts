@@ -1,5 +1,23 @@
 import * as z from 'zod';
 import { keys } from './keys.ts';
+import type { Item, Query, Table } from './table.ts';
+
+/**
+ * Every item a query matches, page after page: the store's one pagination loop. `itemsRead` is what
+ * DynamoDB read for it (continual monitoring reports it: its cost must grow with what is due).
+ */
+export async function queryAll(table: Table, query: Omit<Query, 'startKey'>): Promise<{ items: Item[]; itemsRead: number }> {
+  const items: Item[] = [];
+  let itemsRead = 0;
+  let startKey: Item | undefined;
+  do {
+    const page = await table.query({ ...query, ...(startKey ? { startKey } : {}) });
+    items.push(...page.items);
+    itemsRead += page.itemsRead;
+    startKey = page.lastKey;
+  } while (startKey);
+  return { items, itemsRead };
+}
 
 /**
  * Paging tokens: a page's last key (DynamoDB's LastEvaluatedKey), as base64url JSON, handed back

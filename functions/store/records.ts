@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
+import { OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
 import { APPROVER_ROLES } from '../domain/offshoring-policy.ts';
 
 /**
@@ -131,3 +131,70 @@ export const LinkRecordSchema = z.object({
   usedAt: z.string().optional(),
 });
 export type LinkRecord = z.infer<typeof LinkRecordSchema>;
+
+/**
+ * The offshore service register: every approved request becomes (or, for a CHANGE naming its
+ * serviceId, updates) an entry, which continual monitoring reviews (Offshoring Policy, Process 4).
+ * Each approval or review writes a version; the entry holds the current one.
+ */
+export const RegisterEntrySchema = z.object({
+  serviceId: z.string(),
+  version: z.number().int().positive(),
+  requestId: z.string(),
+  round: z.number().int(),
+  serviceName: z.string(),
+  supplierName: z.string(),
+  changeType: z.string(),
+  businessAreas: z.array(z.string()),
+  offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
+  dataClassification: z.enum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
+  dataCategories: z.array(z.enum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'])),
+  serviceOwner: StoredPerson,
+  /** The owner's identity-provider subject, from the approved request (functions/web/identity.ts). */
+  serviceOwnerSubject: z.string().optional(),
+  approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),
+  approvedAt: z.string(),
+  reviewDue: z.string(),
+  lastReviewedAt: z.string().optional(),
+  /** The review date the owner was last told about, so they are told once per review. */
+  dueSoonNotifiedFor: z.string().optional(),
+});
+export type RegisterEntry = z.infer<typeof RegisterEntrySchema>;
+
+/** One version of a register entry, with why it was written (the approval, or a review and its notes). */
+export const RegisterVersionSchema = RegisterEntrySchema.extend({ reason: z.string().default('') });
+export type RegisterVersion = z.infer<typeof RegisterVersionSchema>;
+
+/** A continual-monitoring finding: what needs someone's attention, with a link to it. */
+export const FindingSchema = z.object({
+  kind: z.string(),
+  id: z.string(),
+  summary: z.string(),
+  link: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const CheckResultSchema = z.object({
+  check: z.string(),
+  title: z.string(),
+  status: z.enum(['OK', 'FAILED', 'SKIPPED']),
+  count: z.number().int().nonnegative(),
+  items: z.array(FindingSchema),
+  error: z.string().optional(),
+});
+export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+/** One continual-monitoring run (Offshoring Policy, Process 4): one per date. */
+export const MonitoringRunSchema = z.object({
+  date: z.string(),
+  status: z.enum(['RUNNING', 'COMPLETED']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  checks: z.array(CheckResultSchema).optional(),
+  counts: z.record(z.string(), z.number()).optional(),
+  /** Items read from the table: grows with what is due, not with the register. */
+  itemsRead: z.number().int().nonnegative().optional(),
+  digest: z.object({ to: z.string(), subject: z.string(), sentAt: z.string() }).optional(),
+});
+export type MonitoringRun = z.infer<typeof MonitoringRunSchema>;

@@ -5,7 +5,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, PayloadTooLarge, ValidationFailed } from './errors.ts';
-import { StaleState } from '../store/request-store.ts';
+import { StaleState } from '../store/errors.ts';
 import { logger, observed } from '../platform/observability.ts';
 
 export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { byRoute, describeError, json } from '../../functions/web/http.ts';
-import { StaleState } from '../../functions/store/request-store.ts';
+import { StaleState } from '../../functions/store/errors.ts';
 import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/domain/links.ts';
 import { html, escapeHtml } from '../../functions/web/html.ts';
 import { callerOf, claimList, ownsRequest } from '../../functions/web/identity.ts';

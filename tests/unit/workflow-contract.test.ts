@@ -12,7 +12,8 @@ import { createRuntime } from '../../functions/platform/runtime.ts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { RequestStore, StaleState, TransactionConflict } from '../../functions/store/request-store.ts';
+import { StaleState, TransactionConflict } from '../../functions/store/errors.ts';
+import { Table } from '../../functions/store/table.ts';
 
 /**
  * The ASL and the code agree on names and numbers: the errors the ASL matches are the names the
@@ -66,7 +67,7 @@ async function minifiedNames(): Promise<{ branchErrors: string[]; transactionCon
     const outfile = path.join(dir, 'names.mjs');
     await build({
       stdin: {
-        contents: `export { BRANCH_ERRORS } from './functions/domain/workflow.ts'; export { TransactionConflict } from './functions/store/request-store.ts';`,
+        contents: `export { BRANCH_ERRORS } from './functions/domain/workflow.ts'; export { TransactionConflict } from './functions/store/errors.ts';`,
         resolveDir: ROOT,
         loader: 'ts',
       },
@@ -128,7 +129,7 @@ describe('retries', () => {
   it('gets DynamoDB transaction conflicts by a stable name, while a failed condition stays StaleState', async () => {
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-2' }));
     const dynamo = mockClient(documents);
-    const store = new RequestStore(documents, 'approvals');
+    const table = new Table(documents, 'approvals');
     const cancelled = (...codes: string[]) =>
       new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
     try {
@@ -137,9 +138,9 @@ describe('retries', () => {
         .rejectsOnce(cancelled('None', 'TransactionConflict'))
         .rejectsOnce(cancelled('TransactionConflict', 'ConditionalCheckFailed'))
         .rejectsOnce(cancelled('ThrottlingError'));
-      await expect(store.write([])).rejects.toBeInstanceOf(TransactionConflict);
-      await expect(store.write([])).rejects.toBeInstanceOf(StaleState);
-      await expect(store.write([])).rejects.toBeInstanceOf(TransactionCanceledException);
+      await expect(table.transact([])).rejects.toBeInstanceOf(TransactionConflict);
+      await expect(table.transact([])).rejects.toBeInstanceOf(StaleState);
+      await expect(table.transact([])).rejects.toBeInstanceOf(TransactionCanceledException);
     } finally {
       dynamo.restore();
     }

@@ -62,12 +62,11 @@ async function finalStatus(on: Harness, requestId: string, statuses: string[], t
  */
 function atReminderBoundary(on: Harness, meanwhile: (requestId: string) => Promise<void>) {
   const store = on.stack.runtime.store;
-  const write = store.write.bind(store);
+  const storeTaskToken = store.storeTaskToken.bind(store);
   let held: { requestId: string; done: Promise<void> } | undefined;
   const reached = Promise.withResolvers<{ requestId: string; done: Promise<void> }>();
-  const spy = vi.spyOn(store, 'write').mockImplementation(async (items) => {
-    const reminder = items.map((item) => item.Put?.Item).find((item) => item?.type === 'APPROVER_REMINDED');
-    const requestId = reminder?.requestId as string | undefined;
+  const spy = vi.spyOn(store, 'storeTaskToken').mockImplementation(async (approval, step) => {
+    const requestId = step.audit?.type === 'APPROVER_REMINDED' ? approval.requestId : undefined;
     if (requestId && (!held || held.requestId === requestId)) {
       if (!held) {
         held = { requestId, done: meanwhile(requestId) };
@@ -75,7 +74,7 @@ function atReminderBoundary(on: Harness, meanwhile: (requestId: string) => Promi
       }
       await held.done;
     }
-    return write(items);
+    return storeTaskToken(approval, step);
   });
   return { reached: reached.promise, restore: () => spy.mockRestore() };
 }

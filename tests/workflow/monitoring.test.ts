@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, linkIn, startHarness, type Harness } from './harness.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
-import { runMonitoring, type MonitoringRun } from '../../functions/domain/monitoring.ts';
+import { runMonitoring } from '../../functions/domain/monitoring.ts';
+import type { MonitoringRun } from '../../functions/store/records.ts';
 import { executionArn } from '../../functions/domain/workflow.ts';
 
 /**

@@ -1,0 +1,278 @@
+import { keys, SK_PREFIX } from './keys.ts';
+import { ownerPageStart, pageToken, queryAll } from './paging.ts';
+import { linkPut, linkUse, type NewLink } from './links.ts';
+import {
+  ApprovalRecordSchema,
+  AuditEventSchema,
+  RequestRecordSchema,
+  OPEN_STATUSES,
+  type ApprovalRecord,
+  type AuditEvent,
+  type RequestRecord,
+  type RequestStatus,
+} from './records.ts';
+import { StaleState } from './errors.ts';
+import { allOf, exists, isNew, type Change, type Condition, type Item, type Table, type TransactItem } from './table.ts';
+
+/**
+ * A request with its approvals (every round) and its append-only audit trail: one partition, so one
+ * strongly consistent query tells a request's whole story.
+ */
+export interface RequestView {
+  request: RequestRecord;
+  approvals: ApprovalRecord[];
+  audit: AuditEvent[];
+}
+
+/** Which approval: enough to find its item. */
+export type ApprovalKey = Pick<ApprovalRecord, 'requestId' | 'round' | 'approvalId'>;
+
+/** Fields a status change may set on the request; a field given as undefined is removed. */
+export type RequestChanges = Partial<Omit<RequestRecord, 'requestId' | 'status' | 'statusReason' | 'version' | 'updatedAt'>>;
+
+/** What changes with a request's status, in the same transaction. */
+export interface Alongside {
+  /** Still-waiting approvals of the round, closed: their round ended without them. */
+  close?: readonly ApprovalKey[];
+  /** A still-waiting approval whose window closed with no decision. */
+  lapse?: { approval: ApprovalKey; reason: string };
+  /** New approvals: a new round's, or a Departmental Head's endorsement. */
+  add?: readonly ApprovalRecord[];
+  /** The link emailed for a new approval. */
+  link?: NewLink;
+}
+
+// Named parts of the conditions on requests and approvals.
+const stillPending: Condition = { expression: '#status = :pending', names: { '#status': 'status' }, values: { ':pending': 'PENDING' } };
+const noOwnerSubjectYet: Condition = { expression: 'attribute_not_exists(serviceOwnerSubject)' };
+
+/** A waiting approval leaves the chase index (continual monitoring looks only at approvals still waiting). */
+const LEAVE_CHASE_INDEX = ['gsi3pk', 'gsi3sk'] as const;
+
+function chaseKeysOf(approval: ApprovalRecord) {
+  const due = approval.kind === 'ENDORSEMENT' ? approval.respondBy : approval.reminderAt;
+  return due ? keys.chaseDue(due, approval.approvalId) : {};
+}
+
+function auditItem(requestId: string, event: AuditEvent): Item {
+  return { ...keys.audit(requestId, event.at, event.eventId), entity: 'AUDIT', requestId, ...event };
+}
+
+/** An audit event's Put, in whatever transaction records what it tells. Append-only: an event is never overwritten. */
+export function auditPut(table: Table, requestId: string, event: AuditEvent): TransactItem {
+  return table.putItem(auditItem(requestId, event), isNew);
+}
+
+/** Reads and writes requests, their approvals and their append-only audit trail. */
+export class RequestStore {
+  readonly #table: Table;
+
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  // Items of a transaction.
+
+  #auditPut(requestId: string, event: AuditEvent): TransactItem {
+    return auditPut(this.#table, requestId, event);
+  }
+
+  #approvalPut(approval: ApprovalRecord): TransactItem {
+    return this.#table.putItem(
+      {
+        ...keys.approval(approval.requestId, approval.round, approval.approvalId),
+        ...keys.approvalLookup(approval.approvalId),
+        // In the chase index while waiting: an approval from its reminder time, an endorsement from its deadline.
+        ...(approval.status === 'PENDING' ? chaseKeysOf(approval) : {}),
+        entity: 'APPROVAL',
+        ...approval,
+      },
+      isNew,
+    );
+  }
+
+  /** The one way an approval changes: only while it is still waiting (PENDING); whoever writes first wins. */
+  #pendingApprovalUpdate(approval: ApprovalKey, change: Change): TransactItem {
+    return this.#table.updateItem(keys.approval(approval.requestId, approval.round, approval.approvalId), change, stillPending);
+  }
+
+  /** Closes a still-waiting approval (its round ended without it): its links answer 410 from now on. */
+  #closeApproval(approval: ApprovalKey, at: string): TransactItem {
+    return this.#pendingApprovalUpdate(approval, { set: { status: 'CLOSED', decidedAt: at }, remove: ['taskToken', ...LEAVE_CHASE_INDEX] });
+  }
+
+  /** Lapses a still-waiting approval (its window closed with no decision): counted as not obtained. */
+  #lapseApproval(approval: ApprovalKey, at: string, reason: string): TransactItem {
+    return this.#pendingApprovalUpdate(approval, { set: { status: 'LAPSED', decidedAt: at, reason }, remove: ['taskToken', ...LEAVE_CHASE_INDEX] });
+  }
+
+  // Requests.
+
+  /** Stores a new request, its approvals and its first audit events, all or nothing. */
+  async createRequest(record: RequestRecord, approvals: readonly ApprovalRecord[], events: readonly AuditEvent[]): Promise<void> {
+    await this.#table.transact([
+      this.#table.putItem(
+        {
+          ...keys.request(record.requestId),
+          ...keys.ownerLookup(record.request.serviceOwner.email, record.submittedAt),
+          ...keys.openRequest(record.submittedAt, record.requestId),
+          entity: 'REQUEST',
+          ...record,
+        },
+        isNew,
+      ),
+      ...approvals.map((approval) => this.#approvalPut(approval)),
+      ...events.map((event) => this.#auditPut(record.requestId, event)),
+    ]);
+  }
+
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    const item = await this.#table.get(keys.request(requestId));
+    return item ? RequestRecordSchema.parse(item) : undefined;
+  }
+
+  /** The request with every approval (all rounds) and its audit trail, in one partition query. */
+  async getRequestView(requestId: string): Promise<RequestView | undefined> {
+    const { items } = await queryAll(this.#table, { key: { expression: 'pk = :pk', values: { ':pk': keys.request(requestId).pk } } });
+    const requestItem = items.find((item) => item.sk === keys.request(requestId).sk);
+    if (!requestItem) return undefined;
+    const withPrefix = (prefix: string) => (item: Item) => String(item.sk).startsWith(prefix);
+    return {
+      request: RequestRecordSchema.parse(requestItem),
+      approvals: items.filter(withPrefix(SK_PREFIX.approval)).map((item) => ApprovalRecordSchema.parse(item)),
+      audit: items.filter(withPrefix(SK_PREFIX.audit)).map((item) => AuditEventSchema.parse(item)),
+    };
+  }
+
+  /** A service owner's requests, newest first (gsi2), a page at a time. Throws InvalidPageToken for a token not from their listing. */
+  async listByOwner(email: string, limit = 50, after?: string): Promise<{ requests: RequestRecord[]; next?: string }> {
+    const page = await this.#table.query({
+      index: 'gsi2',
+      key: { expression: 'gsi2pk = :pk', values: { ':pk': keys.ownerLookup(email, '').gsi2pk } },
+      descending: true,
+      limit,
+      ...(after ? { startKey: ownerPageStart(after, email) } : {}),
+    });
+    return {
+      requests: page.items.map((item) => RequestRecordSchema.parse(item)),
+      ...(page.lastKey ? { next: pageToken(page.lastKey) } : {}),
+    };
+  }
+
+  /** Requests still open (gsi3, oldest first): what continual monitoring and a local restart look at. */
+  async openRequests(): Promise<{ requests: RequestRecord[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi3',
+      key: { expression: 'gsi3pk = :pk', values: { ':pk': keys.openRequest('', '').gsi3pk } },
+    });
+    return { requests: items.map((item) => RequestRecordSchema.parse(item)), itemsRead };
+  }
+
+  /**
+   * Records the service owner's subject on a request that has none yet. False if one was recorded
+   * first (or the request is gone): the caller then re-reads to see whose it is.
+   */
+  async recordServiceOwnerSubject(requestId: string, subject: string): Promise<boolean> {
+    try {
+      await this.#table.update(keys.request(requestId), { set: { serviceOwnerSubject: subject } }, allOf(exists, noOwnerSubjectYet));
+      return true;
+    } catch (error) {
+      if (error instanceof StaleState) return false;
+      throw error;
+    }
+  }
+
+  async appendAudit(requestId: string, event: AuditEvent): Promise<void> {
+    await this.#table.put(auditItem(requestId, event), isNew);
+  }
+
+  /**
+   * Moves a request from one of `from` to `to`, with its audit event and whatever changes alongside,
+   * atomically. The condition on status and version means two writers can never both win. Throws
+   * StaleState if it lost.
+   */
+  async transition(
+    current: Pick<RequestRecord, 'requestId' | 'version'>,
+    change: { from: readonly RequestStatus[]; to: RequestStatus; reason?: string; at: string; set?: RequestChanges },
+    event: AuditEvent,
+    alongside: Alongside = {},
+  ): Promise<void> {
+    const set: Record<string, unknown> = { status: change.to, updatedAt: change.at, ...change.set };
+    if (change.reason !== undefined) set.statusReason = change.reason;
+    const values = Object.fromEntries(change.from.map((status, i) => [`:from${i}`, status]));
+    const from: Condition = {
+      expression: `#version = :expected AND #status IN (${Object.keys(values).join(', ')})`,
+      names: { '#version': 'version', '#status': 'status' },
+      values: { ':expected': current.version, ...values },
+    };
+    await this.#table.transact([
+      this.#table.updateItem(
+        keys.request(current.requestId),
+        // A request that is no longer open leaves the monitoring index (its gsi3 keys were set at submission).
+        { set, remove: (OPEN_STATUSES as readonly string[]).includes(change.to) ? [] : ['gsi3pk', 'gsi3sk'], add: { version: 1 } },
+        from,
+      ),
+      this.#auditPut(current.requestId, event),
+      ...(alongside.close ?? []).map((approval) => this.#closeApproval(approval, change.at)),
+      ...(alongside.lapse ? [this.#lapseApproval(alongside.lapse.approval, change.at, alongside.lapse.reason)] : []),
+      ...(alongside.add ?? []).map((approval) => this.#approvalPut(approval)),
+      ...(alongside.link ? [linkPut(this.#table, alongside.link)] : []),
+    ]);
+  }
+
+  // Approvals.
+
+  async getApproval(approval: ApprovalKey): Promise<ApprovalRecord | undefined> {
+    const item = await this.#table.get(keys.approval(approval.requestId, approval.round, approval.approvalId));
+    return item ? ApprovalRecordSchema.parse(item) : undefined;
+  }
+
+  /** Approvals waiting (gsi3) whose next step (reminder, escalation, lapse; an endorsement's deadline) was due by `upTo`. */
+  async chasesDueBy(upTo: string): Promise<{ chases: { approval: ApprovalRecord; dueAt: string }[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi3',
+      key: { expression: 'gsi3pk = :pk AND gsi3sk <= :upTo', values: { ':pk': keys.chaseDue('', '').gsi3pk, ':upTo': upTo } },
+    });
+    return { chases: items.map((item) => ({ approval: ApprovalRecordSchema.parse(item), dueAt: String(item.gsi3sk).split('#')[0]! })), itemsRead };
+  }
+
+  /**
+   * A waiting branch's step (request, reminder, escalation) takes its current task token, and the
+   * approval moves in the chase index to when its next step falls due; with the stage's link and
+   * audit event when there are any. Throws StaleState if the approval no longer waits.
+   */
+  async storeTaskToken(
+    approval: ApprovalKey,
+    step: { taskToken: string; nextStepDue: string; at: string; stamp?: 'remindedAt' | 'escalatedAt'; link?: NewLink; audit?: AuditEvent },
+  ): Promise<void> {
+    const chase = keys.chaseDue(step.nextStepDue, approval.approvalId);
+    await this.#table.transact([
+      this.#pendingApprovalUpdate(approval, { set: { taskToken: step.taskToken, ...chase, ...(step.stamp ? { [step.stamp]: step.at } : {}) } }),
+      ...(step.link ? [linkPut(this.#table, step.link)] : []),
+      ...(step.audit ? [this.#auditPut(approval.requestId, step.audit)] : []),
+    ]);
+  }
+
+  /**
+   * Records an approver's (or a Departmental Head's) decision as written evidence and consumes the
+   * link it came through, in one conditional transaction: two clicks, two tabs or a retried POST can
+   * never record two decisions. Throws StaleState if the link or the approval moved on first.
+   */
+  async recordDecision(
+    approval: ApprovalKey,
+    decision: { tokenHash: string; status: 'APPROVED' | 'REJECTED'; reason?: string; at: string },
+    audit: AuditEvent,
+  ): Promise<void> {
+    await this.#table.transact([
+      linkUse(this.#table, decision.tokenHash, decision.at),
+      // Decided: it leaves the chase index; the task token stays, for the workflow to be resumed with.
+      this.#pendingApprovalUpdate(approval, { set: { status: decision.status, decidedAt: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) }, remove: LEAVE_CHASE_INDEX }),
+      this.#auditPut(approval.requestId, audit),
+    ]);
+  }
+
+  /** The approval's window closed with no decision: it lapses, with its audit event. Throws StaleState if it was decided or closed first. */
+  async lapseApproval(approval: ApprovalKey, lapse: { at: string; reason: string }, audit: AuditEvent): Promise<void> {
+    await this.#table.transact([this.#lapseApproval(approval, lapse.at, lapse.reason), this.#auditPut(approval.requestId, audit)]);
+  }
+}

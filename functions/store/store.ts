@@ -1,0 +1,32 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Table } from './table.ts';
+import { RequestStore } from './requests.ts';
+import { LinkStore } from './links.ts';
+import { RegisterStore } from './register.ts';
+import { MonitoringRunStore } from './monitoring-runs.ts';
+
+/**
+ * Everything the service keeps, in one DynamoDB table (docs/table-design.md), by aggregate: a
+ * request with its approvals and audit trail through the store's own verbs (what nearly every
+ * caller reads and writes), the others by name. The domain and the handlers call these verbs; no
+ * DynamoDB command, key or expression exists outside functions/store/.
+ */
+export class Store extends RequestStore {
+  /** Approval links, by the hash of their token. */
+  readonly links: LinkStore;
+  /** The offshore service register. */
+  readonly register: RegisterStore;
+  /** Continual-monitoring runs. */
+  readonly monitoringRuns: MonitoringRunStore;
+
+  constructor(table: Table) {
+    super(table);
+    this.links = new LinkStore(table);
+    this.register = new RegisterStore(table);
+    this.monitoringRuns = new MonitoringRunStore(table);
+  }
+}
+
+export function createStore(client: DynamoDBDocumentClient, tableName: string): Store {
+  return new Store(new Table(client, tableName));
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StaleState } from '../../../functions/store/errors.ts';
+import { AT, TABLE, auditEvent, cancelled, conditionFailed, mockedStore, registerEntry, transactItems } from './mock-table.ts';
+
+const { ddb, store } = mockedStore();
+const entryKey = { pk: 'SERVICE#SVC-1', sk: 'SERVICE' };
+const entryItem = (entry = registerEntry()) => ({
+  ...entryKey,
+  gsi1pk: 'SERVICE',
+  gsi1sk: `${entry.serviceName.toLowerCase()}#${entry.serviceId}`,
+  gsi3pk: 'REVIEW_DUE',
+  gsi3sk: `${entry.reviewDue}#${entry.serviceId}`,
+  entity: 'SERVICE',
+  ...entry,
+});
+
+describe('Method: getEntry', () => {
+  it('gets the entry, strongly consistent, and parses it', async () => {
+    ddb.on(GetCommand).resolves({ Item: entryItem() });
+    expect(await store.register.getEntry('SVC-1')).toEqual(registerEntry());
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: entryKey, ConsistentRead: true });
+  });
+});
+
+describe('Method: listEntries', () => {
+  it('reads the register index by name, page after page', async () => {
+    const lastKey = { ...entryKey, gsi1pk: 'SERVICE', gsi1sk: 'court hearing transcription#SVC-1' };
+    ddb.on(QueryCommand).resolvesOnce({ Items: [entryItem()], LastEvaluatedKey: lastKey }).resolvesOnce({ Items: [entryItem(registerEntry({ serviceId: 'SVC-2' }))] });
+    expect((await store.register.listEntries()).map((e) => e.serviceId)).toEqual(['SVC-1', 'SVC-2']);
+    const query = { TableName: TABLE, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'SERVICE' } };
+    expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([query, { ...query, ExclusiveStartKey: lastKey }]);
+  });
+});
+
+describe('Method: history', () => {
+  it("reads every version beside the entry, each with why it was written", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SERVICE#SVC-1', sk: 'VERSION#0001', entity: 'SERVICE_VERSION', reason: 'Approved', ...registerEntry({ version: 1 }) }] });
+    expect(await store.register.history('SVC-1')).toEqual([{ ...registerEntry({ version: 1 }), reason: 'Approved' }]);
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
+      TableName: TABLE,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': 'SERVICE#SVC-1', ':version': 'VERSION#' },
+    });
+  });
+});
+
+describe('Method: dueForReview', () => {
+  it('reads only the entries due by then, from the sparse index, counting the items read', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [entryItem()], ScannedCount: 1 });
+    expect(await store.register.dueForReview('2027-06-22#\uffff')).toEqual({ entries: [registerEntry()], itemsRead: 1 });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
+      TableName: TABLE,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :upTo',
+      ExpressionAttributeValues: { ':pk': 'REVIEW_DUE', ':upTo': '2027-06-22#\uffff' },
+    });
+  });
+});
+
+describe('Method: putRegisterVersion', () => {
+  const versionPut = (entry = registerEntry(), reason = 'Approved request OFF-1 round 1') => ({
+    Put: { TableName: TABLE, Item: { pk: 'SERVICE#SVC-1', sk: `VERSION#000${entry.version}`, entity: 'SERVICE_VERSION', reason, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' },
+  });
+
+  it('writes a new version and the entry, with the audit event of the approval, all at once', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await store.register.putRegisterVersion(registerEntry(), { reason: 'Approved request OFF-1 round 1', audit: { requestId: 'OFF-1', event: auditEvent() } });
+    expect(transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input)).toEqual([
+      versionPut(),
+      { Put: { TableName: TABLE, Item: entryItem() } },
+      { Put: { TableName: TABLE, Item: { pk: 'REQUEST#OFF-1', sk: `AUDIT#${AT}#EVT-1`, entity: 'AUDIT', requestId: 'OFF-1', ...auditEvent() }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    ]);
+  });
+
+  it('replaces the entry only while it still holds the version read (a review)', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const next = registerEntry({ version: 3, reviewDue: '2027-11-23' });
+    await store.register.putRegisterVersion(next, { reason: 'Reviewed', replaces: 2 });
+    expect(transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input)).toEqual([
+      versionPut(next, 'Reviewed'),
+      {
+        Put: {
+          TableName: TABLE,
+          Item: entryItem(next),
+          ConditionExpression: '#version = :seenVersion',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':seenVersion': 2 },
+        },
+      },
+    ]);
+  });
+
+  it('says StaleState when the version exists or another review moved the entry first', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
+    await expect(store.register.putRegisterVersion(registerEntry(), { reason: 'Reviewed', replaces: 1 })).rejects.toBeInstanceOf(StaleState);
+  });
+});
+
+describe('Method: recordReviewReminder', () => {
+  it("notes the review date the owner was told about, only if the entry is unchanged", async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await store.register.recordReviewReminder(registerEntry());
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: entryKey,
+      UpdateExpression: 'SET #dueSoonNotifiedFor = :dueSoonNotifiedFor',
+      ConditionExpression: '#version = :seenVersion',
+      ExpressionAttributeNames: { '#version': 'version', '#dueSoonNotifiedFor': 'dueSoonNotifiedFor' },
+      ExpressionAttributeValues: { ':dueSoonNotifiedFor': '2027-05-23', ':seenVersion': 2 },
+    });
+  });
+
+  it('says StaleState when the entry changed', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    await expect(store.register.recordReviewReminder(registerEntry())).rejects.toBeInstanceOf(StaleState);
+  });
+});
