@@ -17,6 +17,9 @@ import dynalite from 'dynalite';
  * pass freely (a read may see a transaction half applied, or applied then rolled back: DynamoDB's
  * isolation for non-transactional reads is only "read committed", close enough for local use).
  *
+ * A transaction's ClientRequestToken makes it idempotent for ten minutes, as on DynamoDB: a retry of
+ * one that succeeded (its answer lost on the way) succeeds again without being applied twice.
+ *
  * A transaction is run as: validate → snapshot every touched item (consistent GetItem) → apply each
  * action in order as the equivalent conditional single-item call → on the first failed condition,
  * evaluate the remaining actions' conditions without applying them (DynamoDB reports every failing
@@ -256,10 +259,37 @@ function pick(spec: Json, fields: string[]): Json {
   return out;
 }
 
+/** How long DynamoDB remembers a transaction's ClientRequestToken. */
+const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
+
 class TransactionEngine {
   #wire: DynaliteWire;
+  /** Transactions that succeeded, by ClientRequestToken: the request (without its token) and when. */
+  #succeeded = new Map<string, { request: string; at: number }>();
   constructor(wire: DynaliteWire) {
     this.#wire = wire;
+  }
+
+  /**
+   * TransactWriteItems with DynamoDB's idempotency: within ten minutes, a request repeating the
+   * ClientRequestToken of one that succeeded succeeds again without changing anything (the SDK
+   * sets a token on every call and keeps it across its retries, so a retry after a lost answer
+   * is not applied twice); the same token with other parameters is IdempotentParameterMismatch.
+   */
+  async transactWriteOnce(input: Json, now = Date.now()): Promise<Reply> {
+    for (const [token, { at }] of this.#succeeded) if (now - at > IDEMPOTENCY_WINDOW_MS) this.#succeeded.delete(token);
+    const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
+    const { ClientRequestToken: _token, ...rest } = input;
+    const request = JSON.stringify(rest);
+    const earlier = token === undefined ? undefined : this.#succeeded.get(token);
+    if (earlier) {
+      return earlier.request === request
+        ? new Reply(200, {})
+        : new Reply(400, { __type: 'com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException', message: 'The request uses the same client token as a previous, but non-identical request.' });
+    }
+    const reply = await this.transactWrite(input);
+    if (token !== undefined && reply.status === 200) this.#succeeded.set(token, { request, at: now });
+    return reply;
   }
 
   async #keySchema(tableName: string, cache: Map<string, KeySchema>): Promise<KeySchema> {
@@ -486,7 +516,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     } catch {
       return sendJson(res, new Reply(400, { __type: 'com.amazon.coral.service#SerializationException' }));
     }
-    const reply = await writes.run(() => (operation === 'TransactWriteItems' ? engine.transactWrite(input) : engine.transactGet(input)));
+    const reply = await writes.run(() => (operation === 'TransactWriteItems' ? engine.transactWriteOnce(input) : engine.transactGet(input)));
     sendJson(res, reply);
   }
 

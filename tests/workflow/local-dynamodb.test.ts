@@ -304,6 +304,55 @@ describe('local DynamoDB with transactions', () => {
     expect(await get('item-invalid', 'B')).toEqual({ pk: 'item-invalid', sk: 'B', n: 1 });
   });
 
+  it('applies a transaction once per ClientRequestToken, as DynamoDB does: a retry after a lost answer succeeds without applying it again', async () => {
+    const once = (token: string, n: number) =>
+      raw.send(
+        new TransactWriteItemsCommand({
+          ClientRequestToken: token,
+          TransactItems: [
+            { Put: { TableName: TABLE, Item: { pk: { S: 'token-once' }, sk: { S: 'A' }, n: { N: String(n) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Update: { TableName: TABLE, Key: { pk: { S: 'token-once' }, sk: { S: 'count' } }, UpdateExpression: 'ADD applied :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+          ],
+        }),
+      );
+    await once('retry-of-one-call', 1);
+    await once('retry-of-one-call', 1);
+    expect(await get('token-once', 'count')).toEqual({ pk: 'token-once', sk: 'count', applied: 1 });
+    // The same token with other parameters is refused; another token is a new transaction (whose condition fails).
+    await expect(once('retry-of-one-call', 2)).rejects.toMatchObject({ name: 'IdempotentParameterMismatchException' });
+    const reasons = (await cancellation(once('another-call', 1))).CancellationReasons?.map((r) => r.Code);
+    expect(reasons).toEqual(['ConditionalCheckFailed', 'None']);
+    expect(await get('token-once', 'count')).toEqual({ pk: 'token-once', sk: 'count', applied: 1 });
+  });
+
+  it('lets the SDK retry a transaction whose answer was lost (the SDK keeps its own token across retries)', async () => {
+    const lossy = clients(db.url);
+    let lost = 0;
+    // The first answer of each call is dropped after the proxy applied it, as a network timeout would.
+    lossy.raw.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        if (lost++ % 2 === 0) throw Object.assign(new Error('answer lost'), { name: 'TimeoutError' });
+        return result;
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'loseFirstAnswer' },
+    );
+    try {
+      await lossy.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: TABLE, Item: { pk: 'lost-answer', sk: 'A' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Update: { TableName: TABLE, Key: { pk: 'lost-answer', sk: 'count' }, UpdateExpression: 'ADD applied :one', ExpressionAttributeValues: { ':one': 1 } } },
+          ],
+        }),
+      );
+      expect(lost).toBe(2);
+      expect(await get('lost-answer', 'count')).toEqual({ pk: 'lost-answer', sk: 'count', applied: 1 });
+    } finally {
+      lossy.raw.destroy();
+    }
+  });
+
   it('still serves the plain operations through the proxy', async () => {
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'plain', sk: 'A', n: 1 } }));
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'plain', sk: 'B', n: 2 } }));
