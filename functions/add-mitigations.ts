@@ -19,7 +19,7 @@ export function addMitigations(runtime: Runtime) {
     const previous = view.request.request.mitigations;
     const body = await beginNewRound(runtime, {
       view,
-      from: 'REJECTED',
+      event: 'PROVIDE_MITIGATIONS',
       request: { ...view.request.request, mitigations: replaceExisting ? mitigations : [...previous, ...mitigations] },
       actor: actorOf(caller),
       type: 'MITIGATIONS_PROVIDED',

@@ -33,9 +33,9 @@ const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === 
 export function concludeRound(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
-  async function moveRequest(request: RequestRecord, to: RequestRecord['status'], reason: string, type: string, details: Record<string, unknown>, set?: RequestChanges, alongside: Alongside = {}) {
+  async function moveRequest(request: RequestRecord, event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED', reason: string, type: string, details: Record<string, unknown>, set?: RequestChanges, alongside: Alongside = {}) {
     const at = clock().toISOString();
-    await store.transition(request, { from: ['PENDING_APPROVAL'], to, reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, alongside);
+    return store.transition(request, event, { reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, alongside);
   }
 
   /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
@@ -52,12 +52,12 @@ export function concludeRound(runtime: Runtime) {
     if (!settled) {
       if (end.outcome === 'FAILED') {
         const cause = `The approval workflow failed: ${end.error ?? 'unknown error'}`;
-        await moveRequest(request, 'ERROR', cause, 'WORKFLOW_FAILED', { error: end.error, cause: end.cause?.slice(0, 2000) });
-        return { status: 'ERROR', concluded: true };
+        const failed = await moveRequest(request, 'ROUND_FAILED', cause, 'WORKFLOW_FAILED', { error: end.error, cause: end.cause?.slice(0, 2000) });
+        return { status: failed.status, concluded: true };
       }
       const outcome = roundOutcome(approvals.map((a) => a.status));
       if (end.outcome === 'APPROVED' && outcome === 'APPROVED') {
-        await moveRequest(request, 'APPROVED', 'All required approvals obtained and documented', 'REQUEST_APPROVED', {
+        await moveRequest(request, 'ALL_APPROVED', 'All required approvals obtained and documented', 'REQUEST_APPROVED', {
           approvals: approvals.map(({ role, name, email, decidedAt }) => ({ role, name, email, decidedAt })),
         });
       } else if (end.outcome === 'REJECTED' && outcome === 'REJECTED') {
@@ -65,7 +65,7 @@ export function concludeRound(runtime: Runtime) {
           .filter((a) => a.status === 'REJECTED' || a.status === 'LAPSED')
           .map((a) => ({ role: a.role, name: a.name, status: a.status, reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given') }));
         try {
-          await moveRequest(request, 'REJECTED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals));
+          await moveRequest(request, 'APPROVAL_NOT_OBTAINED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals));
         } catch (error) {
           // An approver decided while we closed the round: start again from what is recorded now.
           if (error instanceof StaleState) return conclude(end);

@@ -17,7 +17,7 @@ export function resubmitRequest(runtime: Runtime) {
     await checkServiceReference(runtime, adjusted, caller);
     const body = await beginNewRound(runtime, {
       view,
-      from: 'REJECTED',
+      event: 'ADJUST_PLANS',
       request: adjusted,
       actor: actorOf(caller),
       type: 'REQUEST_RESUBMITTED',

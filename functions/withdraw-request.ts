@@ -7,16 +7,13 @@ import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
 import { actorOf, assertOwner, callerOf } from '#web/identity';
-import { Conflict, NotFound, ValidationFailed } from '#web/errors';
+import { NotFound, ValidationFailed } from '#web/errors';
 import { toFieldErrors, typedText } from '#domain/request';
 import type { Actor } from '#store/records';
 import { executionArn, executionName } from '#domain/workflow';
 import { roundClosedEmail } from '#email/templates';
 import { sendRecordedEmail } from '#email/send';
 import { orConflict, requestChangedFirst } from '#domain/races';
-
-/** A request can be withdrawn while anything is still open for it. */
-export const WITHDRAWABLE = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;
 
 export const WithdrawalSchema = z.strictObject({ reason: typedText(z.string().trim().max(2000, 'must be at most 2000 characters')).optional() });
 
@@ -39,15 +36,14 @@ export function withdrawRequest(runtime: Runtime) {
     if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
     const { request } = view;
     await assertOwner(runtime, caller, request);
-    if (!(WITHDRAWABLE as readonly string[]).includes(request.status)) {
-      throw new Conflict(`Request ${requestId} is ${request.status} and can no longer be withdrawn`, { requestId, status: request.status });
-    }
     const at = clock().toISOString();
     const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
     const actor: Actor = actorOf(caller);
-    await orConflict(() => store.transition(
+    // The lifecycle refuses a request that can no longer be withdrawn (409 with its status).
+    const withdrawn = await orConflict(() => store.transition(
       request,
-      { from: [request.status], to: 'WITHDRAWN', reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
+      'WITHDRAW',
+      { reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
       { eventId: ids.eventId(), at, type: 'REQUEST_WITHDRAWN', actor, round: request.round, details: { reason: parsed.data.reason ?? null, previousStatus: request.status } },
       { close: waiting },
     ), requestChangedFirst(runtime, requestId, 'it was being withdrawn'));
@@ -65,7 +61,7 @@ export function withdrawRequest(runtime: Runtime) {
     for (const approval of waiting) {
       await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
     }
-    return json(200, { requestId, status: 'WITHDRAWN', approversTold: waiting.map(({ role, name, email }) => ({ role, name, email })) });
+    return json(200, { requestId, status: withdrawn.status, approversTold: waiting.map(({ role, name, email }) => ({ role, name, email })) });
   };
 }
 

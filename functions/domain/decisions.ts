@@ -3,6 +3,7 @@ import type { Runtime } from '../platform/runtime.ts';
 import { approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';
 import { StaleState } from '../store/errors.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
+import { awaitsDecision } from './lifecycle.ts';
 import { typedText } from './request.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from '../web/errors.ts';
 import { completeTask } from './workflow.ts';
@@ -37,7 +38,7 @@ function assertOpen(approval: ApprovalRecord, request: RequestRecord, link: Link
   }
   if (link.usedAt) throw new AlreadyDecided('This link was already used', { recorded: recordedDecision(approval) });
   if (approval.status === 'LAPSED') throw new LinkGone('The approval window closed before a decision was recorded: the approval lapsed', { recorded: recordedDecision(approval) });
-  if (approval.status === 'CLOSED' || request.round !== approval.round || !['PENDING_APPROVAL', 'ESCALATED'].includes(request.status)) {
+  if (approval.status === 'CLOSED' || request.round !== approval.round || !awaitsDecision(request.status)) {
     throw new LinkGone(`The request is ${request.status.toLowerCase().replace('_', ' ')}: this decision is no longer needed`, { requestStatus: request.status });
   }
   if (now.getTime() >= Date.parse(link.validUntil)) throw new LinkGone(`This link expired at ${link.validUntil}`);

@@ -113,7 +113,8 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
           itemsRead += view ? 1 + view.approvals.length + view.audit.length : 0;
           await store.transition(
             request,
-            { from: ['PENDING_APPROVAL'], to: 'ERROR', reason: cause, at },
+            'ROUND_FAILED',
+            { reason: cause, at },
             { eventId: runtime.ids.eventId(), at, type: 'RECONCILED_TO_ERROR', actor: SYSTEM, round: request.round, details: { executionStatus: status, execution: arn } },
             { close: waiting },
           );
@@ -169,7 +170,8 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
         try {
           await store.transition(
             request,
-            { from: ['ESCALATED'], to: 'REJECTED', reason, at, set: { escalation: undefined } },
+            'ESCALATION_LAPSED',
+            { reason, at, set: { escalation: undefined } },
             { eventId: runtime.ids.eventId(), at, type: 'ESCALATION_LAPSED', actor: SYSTEM, round: request.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
             { lapse: { approval, reason: 'no response in time' } },
           );

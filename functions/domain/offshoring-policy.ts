@@ -4,6 +4,7 @@
  */
 import type { ApproverDirectory } from '../platform/directory.ts';
 import type { OffshoringRequest, Person } from './request.ts';
+import { canHappen } from './lifecycle.ts';
 
 export const APPROVER_ROLES = ['BUSINESS_AREA_SIRO', 'MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
@@ -167,9 +168,9 @@ export const REJECTION_ROUTES = {
   provideMitigations: 'Provide additional or alternative mitigations to address the concerns',
 } as const;
 
-/** Process 3 routes are open only to a rejected request. */
+/** Process 3 routes are open where the request's lifecycle has them (functions/domain/lifecycle.ts): a rejected request. */
 export function rejectionRoutesOpen(status: string): boolean {
-  return status === 'REJECTED';
+  return (['ADJUST_PLANS', 'ESCALATE_TO_DEPARTMENTAL_HEAD', 'PROVIDE_MITIGATIONS'] as const).every((route) => canHappen(status, route));
 }
 
 /** The approving roles in the policy's words, for emails and pages. */

@@ -45,7 +45,8 @@ export function assertSameServiceOwner(current: RequestRecord, adjusted: Offshor
 
 export interface NewRound {
   view: RequestView;
-  from: RequestRecord['status'];
+  /** Which route starts it (functions/domain/lifecycle.ts). */
+  event: 'ADJUST_PLANS' | 'PROVIDE_MITIGATIONS' | 'ENDORSE';
   request: OffshoringRequest;
   actor: Actor;
   type: string;
@@ -61,11 +62,10 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
   const at = now.toISOString();
   const round = current.round + 1;
   const planned = planRound(runtime, current.requestId, round, next.request, now);
-  await orConflict(() => store.transition(
+  const started = await orConflict(() => store.transition(
     current,
+    next.event,
     {
-      from: [next.from],
-      to: 'PENDING_APPROVAL',
       reason: `Approval round ${round} started`,
       at,
       set: {
@@ -90,10 +90,10 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
     },
     { add: planned.approvals },
   ), requestChangedFirst(runtime, current.requestId, `round ${round} was being started`));
-  await startRound(runtime, { requestId: current.requestId, version: current.version + 1 }, planned);
+  await startRound(runtime, started, planned);
   return {
     requestId: current.requestId,
-    status: 'PENDING_APPROVAL' as const,
+    status: started.status,
     round,
     requiredApprovers: planned.approvers.map(publicApprover),
     lateNotice: planned.notice.lateNotice,
@@ -142,11 +142,10 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
     createdAt: at,
   };
   const token = mintLinkToken();
-  await orConflict(() => store.transition(
+  const moved = await orConflict(() => store.transition(
     request,
+    'ESCALATE_TO_DEPARTMENTAL_HEAD',
     {
-      from: ['REJECTED'],
-      to: 'ESCALATED',
       reason: `Escalated to the ${area} Departmental Head`,
       at,
       set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
@@ -160,10 +159,10 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
       },
     },
   ), requestChangedFirst(runtime, request.requestId, 'it was being escalated'));
-  const escalated: RequestRecord = { ...request, status: 'ESCALATED', escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } };
+  const escalated: RequestRecord = { ...request, ...moved, escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } };
   const link = approvalLink(runtime.publicBaseUrl, endorsement.approvalId, token);
   await sendRecordedEmail(runtime, request.requestId, request.round, `ESCALATION:${endorsement.approvalId}`, approvalRequestEmail(escalated, endorsement, link, 'REQUEST'));
-  return { requestId: request.requestId, status: 'ESCALATED' as const, departmentalHead: { name: head.name, email: head.email, businessArea: area }, respondBy: endorsement.respondBy };
+  return { requestId: request.requestId, status: moved.status, departmentalHead: { name: head.name, email: head.email, businessArea: area }, respondBy: endorsement.respondBy };
 }
 
 /** The Departmental Head decided: endorse → a new round carrying the endorsement; decline → CLOSED. */
@@ -174,7 +173,7 @@ export async function concludeEscalation(runtime: Runtime, requestId: string, de
   if (decided.status === 'APPROVED') {
     await beginNewRound(runtime, {
       view,
-      from: 'ESCALATED',
+      event: 'ENDORSE',
       request: view.request.request,
       actor,
       type: 'ROUND_STARTED_AFTER_ENDORSEMENT',
@@ -185,7 +184,8 @@ export async function concludeEscalation(runtime: Runtime, requestId: string, de
     const at = runtime.clock().toISOString();
     await orConflict(() => runtime.store.transition(
       view.request,
-      { from: ['ESCALATED'], to: 'CLOSED', reason: `The ${decided.businessArea} Departmental Head declined to endorse: ${decided.reason ?? ''}`.trim(), at },
+      'DECLINE',
+      { reason: `The ${decided.businessArea} Departmental Head declined to endorse: ${decided.reason ?? ''}`.trim(), at },
       { eventId: runtime.ids.eventId(), at, type: 'REQUEST_CLOSED', actor, round: view.request.round, details: { reason: decided.reason ?? null } },
     ), requestChangedFirst(runtime, requestId, 'your decision was taking effect (your decision is recorded)'));
   }

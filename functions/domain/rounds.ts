@@ -51,7 +51,7 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
  * Starts the round's execution. If Step Functions refuses, the stored request is marked ERROR with
  * the cause (never left looking pending with nothing running) and the caller gets a 503.
  */
-export async function startRound(runtime: Runtime, record: Pick<RequestRecord, 'requestId' | 'version'>, planned: PlannedRound): Promise<void> {
+export async function startRound(runtime: Runtime, record: Pick<RequestRecord, 'requestId' | 'status' | 'version'>, planned: PlannedRound): Promise<void> {
   try {
     await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
       requestId: record.requestId,
@@ -63,9 +63,10 @@ export async function startRound(runtime: Runtime, record: Pick<RequestRecord, '
     logger.error('Could not start the approval workflow', { requestId: record.requestId, error: error as Error });
     const at = runtime.clock().toISOString();
     const cause = `The approval workflow could not be started: ${(error as Error).name}`;
-    await runtime.store.transition(
+    const failed = await runtime.store.transition(
       record,
-      { from: ['PENDING_APPROVAL'], to: 'ERROR', reason: cause, at },
+      'ROUND_FAILED',
+      { reason: cause, at },
       {
         eventId: runtime.ids.eventId(),
         at,
@@ -76,8 +77,8 @@ export async function startRound(runtime: Runtime, record: Pick<RequestRecord, '
       },
     );
     throw new WorkflowUnavailable(
-      'The request was stored but its approvals could not be started; it is marked ERROR and the service team is alerted',
-      { requestId: record.requestId, status: 'ERROR' },
+      `The request was stored but its approvals could not be started; it is marked ${failed.status} and the service team is alerted`,
+      { requestId: record.requestId, status: failed.status },
     );
   }
 }

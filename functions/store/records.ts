@@ -1,24 +1,14 @@
 import * as z from 'zod';
 import { OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
 import { APPROVER_ROLES } from '../domain/offshoring-policy.ts';
+import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
 /**
  * What the table holds, as zod schemas (types inferred, never written twice). The key layout is
  * documented in docs/table-design.md.
  */
 
-/** Statuses in which a request is still open: monitored until it is approved, closed or withdrawn. */
-export const OPEN_STATUSES = ['PENDING_APPROVAL', 'ESCALATED', 'REJECTED'] as const;
-
-export const REQUEST_STATUSES = [
-  'PENDING_APPROVAL',
-  'APPROVED',
-  'REJECTED',
-  'ESCALATED',
-  'CLOSED',
-  'WITHDRAWN',
-  'ERROR',
-] as const;
+/** A request's statuses are its lifecycle's (functions/domain/lifecycle.ts). */
 export const RequestStatusSchema = z.enum(REQUEST_STATUSES);
 export type RequestStatus = z.infer<typeof RequestStatusSchema>;
 

@@ -5,12 +5,11 @@ import {
   ApprovalRecordSchema,
   AuditEventSchema,
   RequestRecordSchema,
-  OPEN_STATUSES,
   type ApprovalRecord,
   type AuditEvent,
   type RequestRecord,
-  type RequestStatus,
 } from './records.ts';
+import { isOpen, transitionFor, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { StaleState } from './errors.ts';
 import { allOf, exists, isNew, type Change, type Condition, type Item, type Table, type TransactItem } from './table.ts';
 
@@ -44,6 +43,12 @@ export interface Alongside {
 
 // Named parts of the conditions on requests and approvals.
 const stillPending: Condition = { expression: '#status = :pending', names: { '#status': 'status' }, values: { ':pending': 'PENDING' } };
+/** The request is as it was read: two writers can never both move it. */
+const unchangedSince = (request: Pick<RequestRecord, 'status' | 'version'>): Condition => ({
+  expression: '#version = :seenVersion AND #status = :seenStatus',
+  names: { '#version': 'version', '#status': 'status' },
+  values: { ':seenVersion': request.version, ':seenStatus': request.status },
+});
 const noOwnerSubjectYet: Condition = { expression: 'attribute_not_exists(serviceOwnerSubject)' };
 
 /** A waiting approval leaves the chase index (continual monitoring looks only at approvals still waiting). */
@@ -187,37 +192,36 @@ export class RequestStore {
   }
 
   /**
-   * Moves a request from one of `from` to `to`, with its audit event and whatever changes alongside,
-   * atomically. The condition on status and version means two writers can never both win. Throws
-   * StaleState if it lost.
+   * Moves a request along its lifecycle (functions/domain/lifecycle.ts): the row for `event` in the
+   * status it was read in, with its audit event and whatever changes alongside, atomically. An event
+   * the lifecycle has no row for is refused (TransitionRefused, a 409 saying the status) before
+   * anything is written. The write holds only if the request is still as it was read (status and
+   * version): StaleState if another change won. Answers the request's new status and version.
    */
   async transition(
-    current: Pick<RequestRecord, 'requestId' | 'version'>,
-    change: { from: readonly RequestStatus[]; to: RequestStatus; reason?: string; at: string; set?: RequestChanges },
-    event: AuditEvent,
+    current: Pick<RequestRecord, 'requestId' | 'status' | 'version'>,
+    event: LifecycleEvent,
+    change: { at: string; reason?: string; set?: RequestChanges },
+    audit: AuditEvent,
     alongside: Alongside = {},
-  ): Promise<void> {
-    const set: Record<string, unknown> = { status: change.to, updatedAt: change.at, ...change.set };
+  ): Promise<Pick<RequestRecord, 'requestId' | 'status' | 'version'>> {
+    const { to } = transitionFor(current, event);
+    const set: Record<string, unknown> = { status: to, updatedAt: change.at, ...change.set };
     if (change.reason !== undefined) set.statusReason = change.reason;
-    const values = Object.fromEntries(change.from.map((status, i) => [`:from${i}`, status]));
-    const from: Condition = {
-      expression: `#version = :expected AND #status IN (${Object.keys(values).join(', ')})`,
-      names: { '#version': 'version', '#status': 'status' },
-      values: { ':expected': current.version, ...values },
-    };
     await this.#table.transact([
       this.#table.updateItem(
         keys.request(current.requestId),
         // A request that is no longer open leaves the monitoring index (its gsi3 keys were set at submission).
-        { set, remove: (OPEN_STATUSES as readonly string[]).includes(change.to) ? [] : ['gsi3pk', 'gsi3sk'], add: { version: 1 } },
-        from,
+        { set, remove: isOpen(to) ? [] : ['gsi3pk', 'gsi3sk'], add: { version: 1 } },
+        unchangedSince(current),
       ),
-      this.#auditPut(current.requestId, event),
+      this.#auditPut(current.requestId, audit),
       ...(alongside.close ?? []).map((approval) => this.#closeApproval(approval, change.at)),
       ...(alongside.lapse ? [this.#lapseApproval(alongside.lapse.approval, change.at, alongside.lapse.reason)] : []),
       ...(alongside.add ?? []).map((approval) => this.#approvalPut(approval)),
       ...(alongside.link ? [linkPut(this.#table, alongside.link)] : []),
     ]);
+    return { requestId: current.requestId, status: to, version: current.version + 1 };
   }
 
   // Approvals.

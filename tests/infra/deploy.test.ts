@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { lambdaFunctions, stateMachineFunctions, type FunctionSpec } from '../../functions/catalogue.ts';
 import { ENV } from '../../functions/platform/config.ts';
 import { keys } from '../../functions/store/keys.ts';
-import { REQUEST_STATUSES } from '../../functions/store/records.ts';
+import { REQUEST_STATUSES } from '../../functions/domain/lifecycle.ts';
 import { buildApp, STACK_NAMES, type BuiltApp } from '../../infra/app-builder.ts';
 import { approvalRoundName } from '../../infra/constructs/approval-workflow.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';

@@ -109,7 +109,7 @@ describe('POST /requests', () => {
     expect(bodyOf(result)).toMatchObject({ requestId: 'OFF-T000001', status: 'ERROR' });
     const [, markError] = ddb.commandCalls(TransactWriteCommand);
     const update = markError!.args[0].input.TransactItems![0]!.Update!;
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':status': 'ERROR', ':from0': 'PENDING_APPROVAL' });
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':status': 'ERROR', ':seenStatus': 'PENDING_APPROVAL' });
     expect(markError!.args[0].input.TransactItems![1]!.Put!.Item).toMatchObject({ type: 'WORKFLOW_START_FAILED' });
   });
 

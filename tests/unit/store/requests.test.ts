@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ZodError } from 'zod';
 import { StaleState, TransactionConflict } from '../../../functions/store/errors.ts';
+import { TransitionRefused } from '../../../functions/domain/lifecycle.ts';
 import { InvalidPageToken, pageToken } from '../../../functions/store/paging.ts';
 import { AT, TABLE, approvalRecord, auditEvent, cancelled, conditionFailed, linkRecord, mockedStore, requestRecord, transactItems } from './mock-table.ts';
 
@@ -186,25 +187,27 @@ describe('Method: transition', () => {
   const record = requestRecord({ status: 'REJECTED', version: 3 });
   const requestUpdate = (transaction: number) => transactItems(ddb.commandCalls(TransactWriteCommand)[transaction]!.args[0].input)[0]!.Update!;
 
-  it("moves the request only if its status is one of `from` and its version the one read, bumping the version, with the audit event", async () => {
+  it("moves the request along the lifecycle's row, only if it is still as read (status and version), bumping the version, with the audit event", async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await store.transition(record, { from: ['REJECTED'], to: 'ESCALATED', reason: 'Escalated', at: AT, set: { escalation: { businessArea: 'HMCTS', caseForApproval: 'why', at: AT } } }, auditEvent());
+    const escalation = { businessArea: 'HMCTS', caseForApproval: 'why', at: AT };
+    const moved = await store.transition(record, 'ESCALATE_TO_DEPARTMENTAL_HEAD', { reason: 'Escalated', at: AT, set: { escalation } }, auditEvent());
+    expect(moved).toEqual({ requestId: 'OFF-1', status: 'ESCALATED', version: 4 });
     const [update, audit, ...rest] = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input);
     expect(update).toEqual({
       Update: {
         TableName: TABLE,
         Key: { pk: 'REQUEST#OFF-1', sk: 'REQUEST' },
         UpdateExpression: 'SET #status = :status, #updatedAt = :updatedAt, #escalation = :escalation, #statusReason = :statusReason ADD #version :version',
-        ConditionExpression: '#version = :expected AND #status IN (:from0)',
+        ConditionExpression: '#version = :seenVersion AND #status = :seenStatus',
         ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#escalation': 'escalation', '#statusReason': 'statusReason', '#version': 'version' },
         ExpressionAttributeValues: {
           ':status': 'ESCALATED',
           ':updatedAt': AT,
-          ':escalation': { businessArea: 'HMCTS', caseForApproval: 'why', at: AT },
+          ':escalation': escalation,
           ':statusReason': 'Escalated',
           ':version': 1,
-          ':expected': 3,
-          ':from0': 'REJECTED',
+          ':seenVersion': 3,
+          ':seenStatus': 'REJECTED',
         },
       },
     });
@@ -214,14 +217,29 @@ describe('Method: transition', () => {
 
   it('takes a request that is no longer open out of the monitoring index, and removes fields set to undefined', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await store.transition(record, { from: ['REJECTED'], to: 'WITHDRAWN', at: AT, set: { escalation: undefined } }, auditEvent());
+    await store.transition(record, 'WITHDRAW', { at: AT, set: { escalation: undefined } }, auditEvent());
     expect(requestUpdate(0).UpdateExpression).toBe('SET #status = :status, #updatedAt = :updatedAt REMOVE #escalation, #gsi3pk, #gsi3sk ADD #version :version');
+  });
+
+  it('keeps a request that is still open in the monitoring index', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await store.transition(record, 'ADJUST_PLANS', { at: AT }, auditEvent());
+    expect(requestUpdate(0).UpdateExpression).toBe('SET #status = :status, #updatedAt = :updatedAt ADD #version :version');
+  });
+
+  it('refuses an event the lifecycle has no row for in the current status, with a 409 saying the status, and writes nothing', async () => {
+    const approved = requestRecord({ status: 'APPROVED' });
+    const refusal = store.transition(approved, 'WITHDRAW', { at: AT }, auditEvent());
+    await expect(refusal).rejects.toBeInstanceOf(TransitionRefused);
+    await expect(refusal).rejects.toMatchObject({ statusCode: 409, details: { requestId: 'OFF-1', status: 'APPROVED' }, message: expect.stringContaining('is APPROVED') });
+    await expect(store.transition(record, 'ALL_APPROVED', { at: AT }, auditEvent())).rejects.toBeInstanceOf(TransitionRefused);
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
   });
 
   it('closes, lapses and adds approvals and stores a link in the same transaction, each with its own condition', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const link = linkRecord({ approvalId: 'APR-3' });
-    await store.transition(record, { from: ['REJECTED'], to: 'PENDING_APPROVAL', at: AT }, auditEvent(), {
+    await store.transition(record, 'PROVIDE_MITIGATIONS', { at: AT }, auditEvent(), {
       close: [approvalRecord()],
       lapse: { approval: approvalRecord({ approvalId: 'APR-2' }), reason: 'no response in time' },
       add: [approvalRecord({ approvalId: 'APR-3', round: 3 })],
@@ -254,7 +272,7 @@ describe('Method: transition', () => {
 
   it('says StaleState when another change won (a failed condition), TransactionConflict when only a concurrent transaction was in the way', async () => {
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'None')).rejectsOnce(cancelled('None', 'TransactionConflict'));
-    const move = () => store.transition(record, { from: ['REJECTED'], to: 'WITHDRAWN', at: AT }, auditEvent());
+    const move = () => store.transition(record, 'WITHDRAW', { at: AT }, auditEvent());
     await expect(move()).rejects.toBeInstanceOf(StaleState);
     await expect(move()).rejects.toBeInstanceOf(TransactionConflict);
   });
