@@ -11,7 +11,7 @@ export const REQUEST_STATUSES = ['PENDING_APPROVAL', 'APPROVED', 'REJECTED', 'ES
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** Offshoring Policy, Process 1: a submitted request asks every required approver at once. */
-export const SUBMITTED_STATUS: RequestStatus = 'PENDING_APPROVAL';
+export const SUBMITTED_STATUS = 'PENDING_APPROVAL' satisfies RequestStatus;
 
 /** Who (or what) makes the event happen. */
 export type Party = 'APPROVERS' | 'DEPARTMENTAL_HEAD' | 'SERVICE_OWNER' | 'SERVICE';

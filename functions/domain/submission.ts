@@ -10,6 +10,7 @@ import { idempotencyRecords } from '#store/idempotency';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from './request.ts';
 import { unknownBusinessAreas } from './offshoring-policy.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
+import { SUBMITTED_STATUS } from './lifecycle.ts';
 import { getRegisterEntry } from './register.ts';
 
 /**
@@ -56,7 +57,7 @@ export async function checkServiceReference(runtime: Runtime, request: Offshorin
 
 export interface SubmissionResponse {
   requestId: string;
-  status: 'PENDING_APPROVAL';
+  status: typeof SUBMITTED_STATUS;
   round: number;
   requiredApprovers: { role: string; name: string; email: string }[];
   lateNotice: boolean;
@@ -80,7 +81,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
 
     const record: RequestRecord = {
       requestId,
-      status: 'PENDING_APPROVAL',
+      status: SUBMITTED_STATUS,
       round: 1,
       request,
       requiredApprovers: planned.approvers,
@@ -115,7 +116,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
 
     const body: SubmissionResponse = {
       requestId,
-      status: 'PENDING_APPROVAL',
+      status: SUBMITTED_STATUS,
       round: 1,
       requiredApprovers: planned.approvers.map(publicApprover),
       lateNotice: notice.lateNotice,

@@ -10,7 +10,6 @@ import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
 /** A request's statuses are its lifecycle's (functions/domain/lifecycle.ts). */
 export const RequestStatusSchema = z.enum(REQUEST_STATUSES);
-export type RequestStatus = z.infer<typeof RequestStatusSchema>;
 
 export const APPROVAL_STATUSES = ['PENDING', 'APPROVED', 'REJECTED', 'LAPSED', 'CLOSED'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
