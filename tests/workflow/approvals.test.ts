@@ -115,7 +115,8 @@ describe('parallel approvals by email', () => {
       expect.objectContaining({ decision: 'REJECTED', reason: 'Support access from Poland needs a DPIA first', requestVersion: 1, role: expect.any(String), name: expect.any(String), email: expect.any(String), decidedAt: expect.any(String) }),
     );
 
-    const execution = await h.stack.stepFunctions.describeExecution({ executionArn: `${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}` });
+    // The execution ends just after the conclusion's last email: wait for it rather than race it.
+    const execution = await h.stack.stepFunctions.waitForExecution(`${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`);
     expect(execution.status).toBe('SUCCEEDED');
 
     // Process 3(a): resubmit the adjusted request → a new round with every approver again; round 1 stays in the history.
