@@ -20,7 +20,7 @@ describe('approval link tokens', () => {
     expect(new Set(Array.from({ length: 100 }, () => mintLinkToken())).size).toBe(100);
   });
   it('refuses anything that is not exactly a token', () => {
-    for (const bad of [undefined, '', 'short', `${mintLinkToken()}x`, 'a'.repeat(42) + '!', 42]) expect(isWellFormedLinkToken(bad)).toBe(false);
+    for (const bad of [undefined, '', 'short', `${mintLinkToken()}x`, `${'a'.repeat(42)}!`, 42]) expect(isWellFormedLinkToken(bad)).toBe(false);
   });
   it('builds the link on the configured base URL', () => {
     expect(approvalLink('https://offshoring.example.gov.uk', 'APR-1', 'tok')).toBe('https://offshoring.example.gov.uk/approvals/APR-1?token=tok');

@@ -149,7 +149,9 @@ async function run(arbitrary: fc.Arbitrary<Attack>, n: number, seed: number) {
   for (const attack of fc.sample(arbitrary, { numRuns: n, seed })) {
     const answer = await send(attack);
     figures.attempts++;
-    const tally = (byCategory[`${attack.category} ${attack.method}`] ??= {});
+    const category = `${attack.category} ${attack.method}`;
+    byCategory[category] ??= {};
+    const tally = byCategory[category];
     tally[answer.status] = (tally[answer.status] ?? 0) + 1;
     if (answer.status === 'no answer') figures.stuck++;
     else if (answer.status >= 500) figures.fiveHundreds++;
