@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,10 @@ import dynalite from 'dynalite';
  * mutex, so a transaction is atomic with respect to every other write made through the proxy; reads
  * pass freely (a read may see a transaction half applied, or applied then rolled back: DynamoDB's
  * isolation for non-transactional reads is only "read committed", close enough for local use).
+ *
+ * With a dataDir, the items a transaction touches are written to a journal before it is applied and
+ * the journal is removed once it commits or rolls back; starting on that dataDir again puts back a
+ * transaction a crash (kill -9) cut short, so a transaction stays all or nothing across a crash.
  *
  * A transaction's ClientRequestToken makes it idempotent for ten minutes, as on DynamoDB: a retry of
  * one that succeeded (its answer lost on the way) succeeds again without being applied twice.
@@ -50,6 +55,8 @@ export interface LocalDynamoDb {
 }
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
+/** In dataDir, beside dynalite's LevelDB files (LevelDB leaves files it does not name alone). */
+export const JOURNAL_FILE = 'LOCAL-TRANSACTION-JOURNAL.json';
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const MAX_TRANSACT_ITEMS = 100;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -262,12 +269,62 @@ function pick(spec: Json, fields: string[]): Json {
 /** How long DynamoDB remembers a transaction's ClientRequestToken. */
 const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
 
+/** An item as it was before a transaction touched it (no `before`: there was none). */
+interface UndoImage {
+  tableName: string;
+  key: AttributeMap;
+  before?: AttributeMap;
+}
+
 class TransactionEngine {
   #wire: DynaliteWire;
   /** Transactions that succeeded, by ClientRequestToken: the request (without its token) and when. */
   #succeeded = new Map<string, { request: string; at: number }>();
-  constructor(wire: DynaliteWire) {
+  /** Where the undo images of the transaction being applied are kept, when the data persists. */
+  #journal: string | undefined;
+  constructor(wire: DynaliteWire, journal?: string) {
     this.#wire = wire;
+    this.#journal = journal;
+  }
+
+  /**
+   * Puts back every item a transaction interrupted by a crash had touched (its undo images are in
+   * the journal until it commits or rolls back): a transaction is all or nothing across a kill -9
+   * too, as on DynamoDB. Answers how many items were put back.
+   */
+  async recover(): Promise<number> {
+    if (!this.#journal) return 0;
+    let images: UndoImage[];
+    try {
+      images = JSON.parse(await readFile(this.#journal, 'utf8')) as UndoImage[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      // Cut short while it was being written: nothing had been applied yet.
+      if (error instanceof SyntaxError) return this.#forget().then(() => 0);
+      throw error;
+    }
+    for (const image of [...images].reverse()) await this.#restore(image);
+    await this.#forget();
+    return images.length;
+  }
+
+  async #restore({ tableName, key, before }: UndoImage): Promise<void> {
+    const result = before
+      ? await this.#wire.call('PutItem', { TableName: tableName, Item: before })
+      : await this.#wire.call('DeleteItem', { TableName: tableName, Key: key });
+    if (result.status !== 200) console.error('[local-dynamodb] could not restore', tableName, key, result.body);
+  }
+
+  /** Written before the first action is applied. */
+  async #remember(actions: Action[]): Promise<void> {
+    if (!this.#journal) return;
+    const images: UndoImage[] = actions.filter((a) => a.kind !== 'ConditionCheck').map(({ tableName, key, before }) => ({ tableName, key, ...(before ? { before } : {}) }));
+    await writeFile(this.#journal, JSON.stringify(images));
+  }
+
+  /** Removed once the transaction committed or rolled back, before it is answered. */
+  async #forget(): Promise<void> {
+    if (this.#journal) await rm(this.#journal, { force: true });
   }
 
   /**
@@ -398,6 +455,7 @@ class TransactionEngine {
     try {
       const actions = await this.#parse(input.TransactItems);
       for (const action of actions) action.before = await this.#getItem(action.tableName, action.key);
+      await this.#remember(actions);
 
       const outcomes: Outcome[] = [];
       try {
@@ -414,12 +472,17 @@ class TransactionEngine {
           else if (outcome.code !== 'None') cancelled = true;
           outcomes.push(outcome);
         }
-        if (!cancelled) return new Reply(200, {});
+        if (!cancelled) {
+          await this.#forget();
+          return new Reply(200, {});
+        }
       } catch (error) {
         await this.#rollback(actions);
+        await this.#forget();
         throw error;
       }
       await this.#rollback(actions);
+      await this.#forget();
 
       const reasons = actions.map((action, i) => {
         const outcome = outcomes[i] ?? OK;
@@ -471,7 +534,9 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const upstream = new URL(dynaliteUrl);
   const upstreamAgent = new Agent({ keepAlive: true });
   const wire = new DynaliteWire(dynaliteUrl);
-  const engine = new TransactionEngine(wire);
+  const engine = new TransactionEngine(wire, options.dataDir ? path.join(options.dataDir, JOURNAL_FILE) : undefined);
+  const restored = await engine.recover();
+  if (restored > 0) console.error(`[local-dynamodb] rolled back a transaction cut short by a crash (${restored} items put back as they were)`);
   const writes = new Mutex();
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {

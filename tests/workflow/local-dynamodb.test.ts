@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb/transactions.ts';
+import { JOURNAL_FILE, startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb/transactions.ts';
 
 /**
  * The local DynamoDB (dynalite behind the transaction proxy), driven through the real SDK clients
@@ -387,6 +387,43 @@ describe('local DynamoDB persistence', () => {
     try {
       const { Item } = await b.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'kept', sk: 'A' } }));
       expect(Item).toEqual({ pk: 'kept', sk: 'A', v: 'yes' });
+    } finally {
+      b.raw.destroy();
+      await second.close();
+    }
+  });
+
+  it('puts back a transaction a crash cut short, when it starts on that dataDir again; a finished one leaves no journal', async () => {
+    const first = await startLocalDynamoDb({ dataDir });
+    const a = clients(first.url);
+    await a.doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'crash', sk: 'A', v: 'before' } }));
+    await a.doc.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: TABLE, Item: { pk: 'crash', sk: 'C', v: 'committed' } } }] }));
+    await expect(access(path.join(dataDir, JOURNAL_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+    // A transaction half applied when the process died: A changed and B added straight into dynalite,
+    // with the undo images the proxy writes before it applies anything.
+    const direct = clients(first.dynaliteUrl);
+    await direct.doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'crash', sk: 'A', v: 'half applied' } }));
+    await direct.doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'crash', sk: 'B', v: 'half applied' } }));
+    await writeFile(
+      path.join(dataDir, JOURNAL_FILE),
+      JSON.stringify([
+        { tableName: TABLE, key: { pk: { S: 'crash' }, sk: { S: 'A' } }, before: { pk: { S: 'crash' }, sk: { S: 'A' }, v: { S: 'before' } } },
+        { tableName: TABLE, key: { pk: { S: 'crash' }, sk: { S: 'B' } } },
+      ]),
+    );
+    direct.raw.destroy();
+    a.raw.destroy();
+    await first.close();
+
+    const second = await startLocalDynamoDb({ dataDir });
+    const b = clients(second.url);
+    try {
+      const { Items } = await b.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'crash' }, ConsistentRead: true }));
+      expect(Items).toEqual([
+        { pk: 'crash', sk: 'A', v: 'before' },
+        { pk: 'crash', sk: 'C', v: 'committed' },
+      ]);
+      await expect(access(path.join(dataDir, JOURNAL_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
       b.raw.destroy();
       await second.close();
