@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
+import { DATA_CATEGORIES, OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
 import { APPROVER_ROLES } from '../domain/offshoring-policy.ts';
 import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
@@ -133,11 +133,12 @@ export const RegisterEntrySchema = z.object({
   round: z.number().int(),
   serviceName: z.string(),
   supplierName: z.string(),
-  changeType: z.string(),
+  // The request's own enums: the register holds what an approved request said, in the same words.
+  changeType: OffshoringRequestSchema.shape.changeType,
   businessAreas: z.array(z.string()),
   offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
-  dataClassification: z.enum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
-  dataCategories: z.array(z.enum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'])),
+  dataClassification: OffshoringRequestSchema.shape.dataClassification,
+  dataCategories: z.array(z.enum(DATA_CATEGORIES)),
   serviceOwner: StoredPerson,
   /** The owner's identity-provider subject, from the approved request (functions/web/identity.ts). */
   serviceOwnerSubject: z.string().optional(),
