@@ -54,6 +54,9 @@ const noOwnerSubjectYet: Condition = { expression: 'attribute_not_exists(service
 /** A waiting approval leaves the chase index (continual monitoring looks only at approvals still waiting). */
 const LEAVE_CHASE_INDEX = ['gsi3pk', 'gsi3sk'] as const;
 
+/** A waiting approval closed: its round ended without it. */
+const closing = (at: string): Change => ({ set: { status: 'CLOSED', decidedAt: at }, remove: ['taskToken', ...LEAVE_CHASE_INDEX] });
+
 function chaseKeysOf(approval: ApprovalRecord) {
   const due = approval.kind === 'ENDORSEMENT' ? approval.respondBy : approval.reminderAt;
   return due ? keys.chaseDue(due, approval.approvalId) : {};
@@ -103,7 +106,7 @@ export class RequestStore {
 
   /** Closes a still-waiting approval (its round ended without it): its links answer 410 from now on. */
   #closeApproval(approval: ApprovalKey, at: string): TransactItem {
-    return this.#pendingApprovalUpdate(approval, { set: { status: 'CLOSED', decidedAt: at }, remove: ['taskToken', ...LEAVE_CHASE_INDEX] });
+    return this.#pendingApprovalUpdate(approval, closing(at));
   }
 
   /** Lapses a still-waiting approval (its window closed with no decision): counted as not obtained. */
@@ -273,6 +276,23 @@ export class RequestStore {
       this.#pendingApprovalUpdate(approval, { set: { status: decision.status, decidedAt: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) }, remove: LEAVE_CHASE_INDEX }),
       this.#auditPut(approval.requestId, audit),
     ]);
+  }
+
+  /**
+   * Closes approvals still waiting, each on its own, for a round that ended without them (one
+   * decided meanwhile keeps its decision). Answers those it closed.
+   */
+  async closeWaitingApprovals(approvals: readonly ApprovalKey[], at: string): Promise<ApprovalKey[]> {
+    const closed: ApprovalKey[] = [];
+    for (const approval of approvals) {
+      try {
+        await this.#table.update(keys.approval(approval.requestId, approval.round, approval.approvalId), closing(at), stillPending);
+        closed.push(approval);
+      } catch (error) {
+        if (!(error instanceof StaleState)) throw error;
+      }
+    }
+    return closed;
   }
 
   /** The approval's window closed with no decision: it lapses, with its audit event. Throws StaleState if it was decided or closed first. */
