@@ -1,13 +1,50 @@
+import * as z from 'zod';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 
+/**
+ * The workflow's contract (statemachines/offshoring-approval.asl.json): what an execution receives
+ * and what each task hands its Lambda. A contract test checks the ASL's payloads against these.
+ */
+
+/** Seconds in each waiting stage of every approval branch (the ASL reads them with TimeoutSecondsPath). */
+export const StageWaitsSchema = z.strictObject({
+  requestSeconds: z.number().int().positive(),
+  reminderSeconds: z.number().int().positive(),
+  escalationSeconds: z.number().int().positive(),
+});
+
 /** What each approval round's execution receives. Handlers read everything else from the table. */
-export interface ApprovalRoundInput {
-  requestId: string;
-  round: number;
-  approvals: { approvalId: string; role: string }[];
-  /** Seconds in each waiting stage of every approval branch (the ASL reads them with TimeoutSecondsPath). */
-  waits: { requestSeconds: number; reminderSeconds: number; escalationSeconds: number };
-}
+export const ApprovalRoundInputSchema = z.strictObject({
+  requestId: z.string().min(1),
+  round: z.number().int().positive(),
+  approvals: z.array(z.strictObject({ approvalId: z.string().min(1), role: z.string().min(1) })).min(1),
+  waits: StageWaitsSchema,
+});
+export type ApprovalRoundInput = z.infer<typeof ApprovalRoundInputSchema>;
+
+/**
+ * One step of an approval branch. The waiting stages carry their task token; the waits travel with
+ * every step so TimeoutSecondsPath reads them from the task's own payload.
+ */
+export const ApprovalStepSchema = z.strictObject({
+  stage: z.enum(['REQUEST', 'REMINDER', 'ESCALATION', 'LAPSE']),
+  taskToken: z.string().min(1).optional(),
+  requestId: z.string().min(1),
+  round: z.number().int().positive(),
+  approvalId: z.string().min(1),
+  waits: StageWaitsSchema,
+});
+export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
+
+/** The end of a round: how the branches ended, and for a failure the Step Functions error and cause. */
+export const RoundEndSchema = z.strictObject({
+  outcome: z.enum(['APPROVED', 'REJECTED', 'FAILED']),
+  requestId: z.string().min(1),
+  round: z.number().int().positive(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+});
+export type RoundEnd = z.infer<typeof RoundEndSchema>;
 
 /**
  * The ASL's top-level TimeoutSeconds (statemachines/offshoring-approval.asl.json; a contract test
@@ -50,7 +87,7 @@ export async function startApprovalRound(client: SFNClient, stateMachineArn: str
     new StartExecutionCommand({
       stateMachineArn,
       name: executionName(input.requestId, input.round),
-      input: JSON.stringify(input),
+      input: JSON.stringify(ApprovalRoundInputSchema.parse(input)),
     }),
   );
   return arn ?? executionArn(stateMachineArn, executionName(input.requestId, input.round));

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
-import { MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS } from '../../functions/domain/workflow.ts';
+import { ApprovalRoundInputSchema, ApprovalStepSchema, MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS, RoundEndSchema } from '../../functions/domain/workflow.ts';
+import type * as z from 'zod';
 import { DEFAULT_APPROVAL_WAITS } from '../../functions/domain/offshoring-policy.ts';
 import { createRuntime } from '../../functions/platform/runtime.ts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,6 +31,9 @@ interface State {
   Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   ItemProcessor?: { States: Record<string, State> };
+  ItemsPath?: string;
+  ItemSelector?: { Payload: Record<string, string> };
+  Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
 }
 interface Machine {
   TimeoutSeconds?: number;
@@ -182,5 +186,64 @@ describe('the execution timeout', () => {
     expect(() => runtime(MAX_LAPSE_AFTER_SECONDS + 1)).toThrow(/LAPSE_AFTER_SECONDS.*at most 2937600 s/);
     expect(() => runtime(ROUND_TIMEOUT_SECONDS)).toThrow(/times out after 3024000 s/);
     expect(runtime(MAX_LAPSE_AFTER_SECONDS).approvalWaits.lapseAfterSeconds).toBe(MAX_LAPSE_AFTER_SECONDS);
+  });
+});
+
+describe('the task payloads', () => {
+  /** The fields a payload template produces ("name.$" fills name from a path). */
+  const fields = (template: Record<string, unknown>) => Object.keys(template).map((key) => key.replace(/\.\$$/, '')).sort();
+  const shape = (schema: z.ZodObject) => Object.keys(schema.shape).sort();
+  const required = (schema: z.ZodObject) => Object.entries(schema.shape).filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success).map(([key]) => key).sort();
+  const payloadOf = (name: string) => tasks.find(([n]) => n === name)![1].Parameters!.Payload!;
+  const lambdaOf = (name: string) => tasks.find(([n]) => n === name)![1].Parameters!.FunctionName;
+
+  it.each(['RequestApproval', 'RemindApprover', 'EscalateApproval', 'LapseApproval'])('%s hands the branch step every field ApprovalStepSchema requires, and only fields it knows', (name) => {
+    const produced = fields(payloadOf(name));
+    expect(lambdaOf(name)).toBe('${NotifyApproverFunctionArn}');
+    expect(produced).toEqual(expect.arrayContaining(required(ApprovalStepSchema)));
+    expect(shape(ApprovalStepSchema)).toEqual(expect.arrayContaining(produced));
+    // A waiting stage hands over its task token: the decision resumes the branch with it.
+    const waits = tasks.find(([n]) => n === name)![1].Resource!.endsWith('.waitForTaskToken');
+    expect(produced.includes('taskToken')).toBe(waits);
+    expect(ApprovalStepSchema.shape.stage.options).toContain(payloadOf(name).stage);
+  });
+
+  it.each(['RoundApproved', 'RoundRejected', 'RoundFailed'])('%s hands the conclusion every field RoundEndSchema requires, and only fields it knows', (name) => {
+    const produced = fields(payloadOf(name));
+    expect(lambdaOf(name)).toBe('${ConcludeRoundFunctionArn}');
+    expect(produced).toEqual(expect.arrayContaining(required(RoundEndSchema)));
+    expect(shape(RoundEndSchema)).toEqual(expect.arrayContaining(produced));
+    expect(RoundEndSchema.shape.outcome.options).toContain(payloadOf(name).outcome);
+  });
+
+  it('reads from the execution input only fields ApprovalRoundInputSchema defines, and every one of them', () => {
+    const map = machine.States.ApprovalRound!;
+    const selector = map.ItemSelector!.Payload;
+    const paths = Object.values(selector);
+    const fromInput = paths.filter((p) => p.startsWith('$.')).map((p) => p.slice(2));
+    const fromItem = paths.filter((p) => p.startsWith('$$.Map.Item.Value.')).map((p) => p.slice('$$.Map.Item.Value.'.length));
+    const concluding = ['RoundApproved', 'RoundRejected', 'RoundFailed'].flatMap((name) =>
+      Object.values(payloadOf(name)).filter((v): v is string => typeof v === 'string' && /^\$\.[a-z]/i.test(v) && !v.startsWith('$.Failure')).map((p) => p.slice(2)),
+    );
+    const used = [...new Set([...fromInput, ...concluding, map.ItemsPath!.slice(2)])].sort();
+    expect(used).toEqual(shape(ApprovalRoundInputSchema));
+    const item = ApprovalRoundInputSchema.shape.approvals.element;
+    expect(fromItem.sort()).toEqual(Object.keys(item.shape).sort());
+    // The branch's own state input is what each step's payload reads from.
+    for (const name of ['RequestApproval', 'RemindApprover', 'EscalateApproval', 'LapseApproval']) {
+      for (const path of Object.values(payloadOf(name)).filter((v): v is string => typeof v === 'string' && v.startsWith('$.Payload.'))) {
+        expect(Object.keys(selector).map((k) => k.replace(/\.\$$/, ''))).toContain(path.slice('$.Payload.'.length));
+      }
+    }
+  });
+
+  it('refuses a round input or step payload with a field missing or unknown', () => {
+    const waits = { requestSeconds: 1, reminderSeconds: 1, escalationSeconds: 1 };
+    const input = { requestId: 'r', round: 1, approvals: [{ approvalId: 'a', role: 'DPO' }], waits };
+    expect(ApprovalRoundInputSchema.parse(input)).toEqual(input);
+    expect(ApprovalRoundInputSchema.safeParse({ ...input, waits: undefined }).success).toBe(false);
+    expect(ApprovalRoundInputSchema.safeParse({ ...input, extra: 1 }).success).toBe(false);
+    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a', waits }).success).toBe(true);
+    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a' }).success).toBe(false);
   });
 });

@@ -1,0 +1,157 @@
+import type { Runtime } from '../platform/runtime.ts';
+import { count, logger } from '../platform/observability.ts';
+import { StaleState } from '../store/errors.ts';
+import type { RequestView } from '../store/requests.ts';
+import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
+import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
+import { approvalRequestEmail, escalationEmail } from '../email/templates.ts';
+import { sendRecordedEmail } from '../email/send.ts';
+import { completeTask, recordedOutcome, type ApprovalOutcome, type ApprovalStep } from './workflow.ts';
+
+/**
+ * One approval branch's steps (statemachines/offshoring-approval.asl.json): REQUEST, REMINDER and
+ * ESCALATION store the branch's current task token and send the stage's email; LAPSE closes the
+ * window. The table is the source of truth: if the approval is already decided, lapsed or closed,
+ * the step does not email. A waiting step then ends its own task the way the table says (its return
+ * value would be ignored and the task would wait on); LAPSE returns the outcome for the ASL to route.
+ * Expected outcomes are never thrown: a Lambda error means something broke, and the alarms say so.
+ */
+type WaitingStage = 'REQUEST' | 'REMINDER' | 'ESCALATION';
+
+const AUDIT_TYPE = { REQUEST: 'APPROVAL_REQUESTED', REMINDER: 'APPROVER_REMINDED', ESCALATION: 'APPROVAL_ESCALATED', LAPSE: 'APPROVAL_LAPSED' } as const;
+
+async function load(runtime: Runtime, step: ApprovalStep): Promise<{ view: RequestView; approval: ApprovalRecord }> {
+  const view = await runtime.store.getRequestView(step.requestId);
+  const approval = view?.approvals.find((a) => a.approvalId === step.approvalId);
+  // The round's input names approvals written with the request: one missing is a fault, not an outcome.
+  if (!view || !approval) throw new Error(`Approval ${step.approvalId} of ${step.requestId} does not exist`);
+  return { view, approval };
+}
+
+/** Why the approval was not obtained, in words for the execution history. */
+function causeOf(outcome: Exclude<ApprovalOutcome, 'APPROVED'>, view: RequestView, approval: ApprovalRecord): string {
+  switch (outcome) {
+    case 'REJECTED':
+      return approval.reason ?? 'Rejected';
+    case 'LAPSED':
+      return `${approval.name} (${approval.role}) did not decide by ${approval.respondBy}: approval not obtained in time`;
+    case 'CLOSED':
+      return `Request ${view.request.requestId} is ${view.request.status} (round ${view.request.round}); approval ${approval.approvalId} is ${approval.status}`;
+  }
+}
+
+export function approvalBranch(runtime: Runtime) {
+  const { store, clock, ids } = runtime;
+
+  /** The approval no longer waits: this step's own task ends the way the table says. */
+  async function endWait(step: ApprovalStep & { taskToken: string }, outcome: ApprovalOutcome, view: RequestView, approval: ApprovalRecord) {
+    const ended = await completeTask(
+      runtime.clients.stepFunctions,
+      step.taskToken,
+      outcome === 'APPROVED' ? { outcome, approvalId: approval.approvalId } : { outcome, cause: causeOf(outcome, view, approval) },
+    );
+    logger.info('Approval no longer waiting; branch told', { approvalId: approval.approvalId, stage: step.stage, outcome, task: ended });
+    return { stage: step.stage, approvalId: approval.approvalId, outcome };
+  }
+
+  async function wait(step: ApprovalStep & { stage: WaitingStage }) {
+    if (!step.taskToken) throw new Error(`Stage ${step.stage} needs the task token`);
+    const waiting = { ...step, taskToken: step.taskToken };
+    const { view, approval } = await load(runtime, step);
+    const settled = recordedOutcome(view.request, approval);
+    if (settled) return endWait(waiting, settled, view, approval);
+
+    const at = clock().toISOString();
+    const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
+    // Each stage emails once per approval: a restarted round or a retried step finds its email in the
+    // audit trail and only takes the new task token, so the approver hears nothing twice.
+    const emailKey = `${step.stage}:${approval.approvalId}`;
+    const emailed = view.audit.some((e) => e.type === 'EMAIL_SENT' && e.details.key === emailKey);
+    const stageRecorded = view.audit.some((e) => e.type === AUDIT_TYPE[step.stage] && e.details.approvalId === approval.approvalId);
+    const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'ESCALATION' ? 'escalatedAt' : undefined;
+
+    // A fresh link for the request and each reminder; earlier links keep working until respondBy.
+    const linkToken = emailed || step.stage === 'ESCALATION' ? undefined : mintLinkToken();
+    const link: LinkRecord | undefined = linkToken
+      ? { approvalId: approval.approvalId, requestId: approval.requestId, round: approval.round, validUntil: approval.respondBy, issuedAt: at }
+      : undefined;
+
+    try {
+      // The approval also moves in the chase index to when its next step falls due.
+      await store.storeTaskToken(approval, {
+        taskToken: step.taskToken,
+        nextStepDue,
+        at,
+        ...(stampField ? { stamp: stampField } : {}),
+        ...(link && linkToken ? { link: { tokenHash: hashLinkToken(linkToken), link } } : {}),
+        ...(stageRecorded
+          ? {}
+          : {
+              audit: {
+                eventId: ids.eventId(),
+                at,
+                type: AUDIT_TYPE[step.stage],
+                actor: SYSTEM,
+                round: approval.round,
+                details: {
+                  ...approverOf(approval),
+                  respondBy: approval.respondBy,
+                  ...(step.stage === 'ESCALATION' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
+                },
+              },
+            }),
+      });
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+      // Decided or closed between our read and our write: follow what was recorded.
+      const fresh = await load(runtime, step);
+      const outcome = recordedOutcome(fresh.view.request, fresh.approval);
+      if (outcome) return endWait(waiting, outcome, fresh.view, fresh.approval);
+      throw error;
+    }
+
+    if (emailed) {
+      logger.info('Approver step resumed; its email was already sent', { approvalId: approval.approvalId, stage: step.stage });
+      return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
+    }
+    if (step.stage === 'ESCALATION') {
+      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, escalationEmail(view.request, approval));
+    } else {
+      const url = approvalLink(runtime.publicBaseUrl, approval.approvalId, linkToken as string);
+      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, approvalRequestEmail(view.request, approval, url, step.stage));
+    }
+    logger.info('Approver step done', { approvalId: approval.approvalId, stage: step.stage });
+    count({ REQUEST: 'ApprovalRequested', REMINDER: 'ApproverReminded', ESCALATION: 'ApprovalEscalated' }[step.stage]);
+    return { stage: step.stage, approvalId: approval.approvalId, emailed: true };
+  }
+
+  /**
+   * The window closed. Whoever writes first wins: a decision recorded before this stands. Returns
+   * the outcome (APPROVED, REJECTED, LAPSED or CLOSED); the ASL's Choice routes on it.
+   */
+  async function lapse(step: ApprovalStep): Promise<{ stage: 'LAPSE'; approvalId: string; outcome: ApprovalOutcome }> {
+    const { view, approval } = await load(runtime, step);
+    const settled = recordedOutcome(view.request, approval);
+    if (settled) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: settled };
+    const at = clock().toISOString();
+    try {
+      await store.lapseApproval(
+        approval,
+        { at, reason: 'approval not obtained in time' },
+        { eventId: ids.eventId(), at, type: AUDIT_TYPE.LAPSE, actor: SYSTEM, round: approval.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
+      );
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+      const fresh = await load(runtime, step);
+      const outcome = recordedOutcome(fresh.view.request, fresh.approval);
+      if (outcome) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome };
+      throw error;
+    }
+    count('ApprovalLapsed');
+    logger.info('Approval lapsed', { approvalId: approval.approvalId, respondBy: approval.respondBy });
+    return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: 'LAPSED' };
+  }
+
+  /** Runs one step of the branch (the ASL's task payload, parsed). */
+  return (step: ApprovalStep) => (step.stage === 'LAPSE' ? lapse(step) : wait(step as ApprovalStep & { stage: WaitingStage }));
+}

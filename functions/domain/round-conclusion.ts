@@ -1,0 +1,92 @@
+import type { Runtime } from '../platform/runtime.ts';
+import { count, logger } from '../platform/observability.ts';
+import { StaleState } from '../store/errors.ts';
+import type { Alongside, RequestChanges, RequestView } from '../store/requests.ts';
+import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
+import { roundOutcome } from './offshoring-policy.ts';
+import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '../email/templates.ts';
+import { sendRecordedEmail } from '../email/send.ts';
+import { registerApprovedService } from './register.ts';
+import type { RoundEnd } from './workflow.ts';
+
+/**
+ * The end of an approval round (statemachines/offshoring-approval.asl.json: RoundApproved,
+ * RoundRejected, RoundFailed). Safe to retry: the request moves only from PENDING_APPROVAL in this
+ * round, and each email is sent once (keyed in the audit trail). A request that left the round
+ * meanwhile (withdrawn, or a newer round) keeps its status: the conclusion changes nothing then.
+ */
+
+const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === view.request.round && a.kind === 'APPROVAL');
+
+export function roundConclusion(runtime: Runtime) {
+  const { store, clock, ids } = runtime;
+
+  async function moveRequest(request: RequestRecord, event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED', reason: string, type: string, details: Record<string, unknown>, set?: RequestChanges, alongside: Alongside = {}) {
+    const at = clock().toISOString();
+    return store.transition(request, event, { reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, alongside);
+  }
+
+  /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
+  const closePending = (approvals: ApprovalRecord[]): Alongside => ({ close: approvals.filter((a) => a.status === 'PENDING') });
+
+  /** `concluded`: this call moved the request (so the outcome is counted once, not per retry). */
+  async function conclude(end: RoundEnd): Promise<{ status: string; concluded: boolean }> {
+    const view = await store.getRequestView(end.requestId);
+    if (!view) throw new Error(`Request ${end.requestId} does not exist`);
+    const { request } = view;
+    const approvals = inRound(view);
+    const settled = request.round !== end.round || request.status !== 'PENDING_APPROVAL';
+
+    if (!settled) {
+      if (end.outcome === 'FAILED') {
+        const cause = `The approval workflow failed: ${end.error ?? 'unknown error'}`;
+        const failed = await moveRequest(request, 'ROUND_FAILED', cause, 'WORKFLOW_FAILED', { error: end.error, cause: end.cause?.slice(0, 2000) });
+        return { status: failed.status, concluded: true };
+      }
+      const outcome = roundOutcome(approvals.map((a) => a.status));
+      if (end.outcome === 'APPROVED' && outcome === 'APPROVED') {
+        await moveRequest(request, 'ALL_APPROVED', 'All required approvals obtained and documented', 'REQUEST_APPROVED', {
+          approvals: approvals.map(({ role, name, email, decidedAt }) => ({ role, name, email, decidedAt })),
+        });
+      } else if (end.outcome === 'REJECTED' && outcome === 'REJECTED') {
+        const reasons = approvals
+          .filter((a) => a.status === 'REJECTED' || a.status === 'LAPSED')
+          .map((a) => ({ role: a.role, name: a.name, status: a.status, reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given') }));
+        try {
+          await moveRequest(request, 'APPROVAL_NOT_OBTAINED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals));
+        } catch (error) {
+          // An approver decided while we closed the round: start again from what is recorded now.
+          if (error instanceof StaleState) return conclude(end);
+          throw error;
+        }
+      } else {
+        // The workflow and the table disagree (it should never happen): fail loudly rather than guess.
+        throw new Error(`Round ${end.round} of ${end.requestId} ended ${end.outcome} but the approvals say ${outcome}`);
+      }
+    }
+
+    // Emails after the state change, each once (a retry after a partial send picks up the rest).
+    const after = (await store.getRequestView(end.requestId))!;
+    if (after.request.round !== end.round) return { status: after.request.status, concluded: !settled };
+    const sent = after.audit;
+    if (after.request.status === 'APPROVED') {
+      if (!sent.some((e) => e.type === 'SERVICE_REGISTERED' && e.round === end.round)) await registerApprovedService(runtime, after);
+      await sendRecordedEmail(runtime, request.requestId, end.round, `APPROVED:${end.round}`, requestApprovedEmail(after.request, inRound(after)), sent);
+    } else if (after.request.status === 'REJECTED') {
+      await sendRecordedEmail(runtime, request.requestId, end.round, `REJECTED:${end.round}`, requestRejectedEmail(after.request, after.request.rejectionReasons ?? [], runtime.publicBaseUrl), sent);
+      for (const closed of inRound(after).filter((a) => a.status === 'CLOSED')) {
+        const why = `The offshoring request ${after.request.requestId} for ${after.request.request.serviceName} was rejected by another approver.`;
+        await sendRecordedEmail(runtime, request.requestId, end.round, `CLOSED:${closed.approvalId}`, roundClosedEmail(after.request, closed, why), sent);
+      }
+    }
+    logger.info('Approval round concluded', { requestId: end.requestId, round: end.round, status: after.request.status });
+    return { status: after.request.status, concluded: !settled };
+  }
+
+  /** Concludes the round; the outcome is counted once, by the call that moved the request. */
+  return async (end: RoundEnd): Promise<{ status: string }> => {
+    const { status, concluded } = await conclude(end);
+    if (concluded) count(`Round${end.outcome.charAt(0)}${end.outcome.slice(1).toLowerCase()}`);
+    return { status };
+  };
+}
