@@ -22,8 +22,7 @@ export function addMitigations(runtime: Runtime) {
       event: 'PROVIDE_MITIGATIONS',
       request: { ...view.request.request, mitigations: replaceExisting ? mitigations : [...previous, ...mitigations] },
       actor: actorOf(caller),
-      type: 'MITIGATIONS_PROVIDED',
-      details: { previousRound: view.request.round, mitigations, replaceExisting },
+      audit: { type: 'MITIGATIONS_PROVIDED', details: { previousRound: view.request.round, mitigations, replaceExisting } },
     });
     return json(201, body, { Location: `/requests/${requestId}` });
   };

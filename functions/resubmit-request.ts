@@ -20,8 +20,7 @@ export function resubmitRequest(runtime: Runtime) {
       event: 'ADJUST_PLANS',
       request: adjusted,
       actor: actorOf(caller),
-      type: 'REQUEST_RESUBMITTED',
-      details: { previousRound: view.request.round },
+      audit: { type: 'REQUEST_RESUBMITTED', details: { previousRound: view.request.round } },
     });
     return json(201, body, { Location: `/requests/${requestId}` });
   };

@@ -3,6 +3,7 @@ import type { Runtime } from '../platform/runtime.ts';
 import { text, type OffshoringRequest } from './request.ts';
 import type { RequestView } from '../store/requests.ts';
 import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
+import type { AuditFact } from '../store/audit.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
 import { rejectionRoutesOpen } from './offshoring-policy.ts';
 import { Conflict, NotFound, ValidationFailed } from '../web/errors.ts';
@@ -43,14 +44,31 @@ export function assertSameServiceOwner(current: RequestRecord, adjusted: Offshor
   }
 }
 
+/** The events that start a later round: each names its route's details; the round's plan is added to them. */
+type RoundStart = AuditFact<'REQUEST_RESUBMITTED' | 'MITIGATIONS_PROVIDED' | 'ROUND_STARTED_AFTER_ENDORSEMENT'> extends infer F
+  ? F extends { type: infer T; details: infer D } ? { type: T; details: Omit<D, 'requiredApprovers' | 'lateNotice' | 'respondBy'> } : never
+  : never;
+
+/** A round-start event with the round's plan: one case per type, so each event keeps its own details. */
+function withPlan(start: RoundStart, plan: { requiredApprovers: { role: string; name: string; email: string }[]; lateNotice: boolean; respondBy: string }): AuditFact {
+  switch (start.type) {
+    case 'REQUEST_RESUBMITTED':
+      return { type: start.type, details: { ...start.details, ...plan } };
+    case 'MITIGATIONS_PROVIDED':
+      return { type: start.type, details: { ...start.details, ...plan } };
+    case 'ROUND_STARTED_AFTER_ENDORSEMENT':
+      return { type: start.type, details: { ...start.details, ...plan } };
+  }
+}
+
 export interface NewRound {
   view: RequestView;
   /** Which route starts it (functions/domain/lifecycle.ts). */
   event: 'ADJUST_PLANS' | 'PROVIDE_MITIGATIONS' | 'ENDORSE';
   request: OffshoringRequest;
   actor: Actor;
-  type: string;
-  details: Record<string, unknown>;
+  /** The audit event that starts it, with what that route adds to the round's plan. */
+  audit: RoundStart;
   endorsement?: RequestRecord['endorsement'];
 }
 
@@ -83,10 +101,9 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
     {
       eventId: ids.eventId(),
       at,
-      type: next.type,
       actor: next.actor,
       round,
-      details: { ...next.details, requiredApprovers: planned.approvers.map(publicApprover), lateNotice: planned.notice.lateNotice, respondBy: planned.timeline.respondBy },
+      ...withPlan(next.audit, { requiredApprovers: planned.approvers.map(publicApprover), lateNotice: planned.notice.lateNotice, respondBy: planned.timeline.respondBy }),
     },
     { add: planned.approvals },
   ), requestChangedFirst(runtime, current.requestId, `round ${round} was being started`));
@@ -176,8 +193,7 @@ export async function concludeEscalation(runtime: Runtime, requestId: string, de
       event: 'ENDORSE',
       request: view.request.request,
       actor,
-      type: 'ROUND_STARTED_AFTER_ENDORSEMENT',
-      details: { businessArea: decided.businessArea },
+      audit: { type: 'ROUND_STARTED_AFTER_ENDORSEMENT', details: { businessArea: decided.businessArea } },
       endorsement: { name: decided.name, email: decided.email, businessArea: decided.businessArea!, at: decided.decidedAt!, caseForApproval },
     });
   } else {

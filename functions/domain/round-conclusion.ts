@@ -3,6 +3,7 @@ import { count, logger } from '../platform/observability.ts';
 import { StaleState } from '../store/errors.ts';
 import type { Alongside, RequestChanges, RequestView } from '../store/requests.ts';
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
+import type { AuditFact } from '../store/audit.ts';
 import { roundOutcome } from './offshoring-policy.ts';
 import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '../email/templates.ts';
 import { sendRecordedEmail } from '../email/send.ts';
@@ -21,9 +22,9 @@ const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === 
 export function roundConclusion(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
-  async function moveRequest(request: RequestRecord, event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED', reason: string, type: string, details: Record<string, unknown>, set?: RequestChanges, alongside: Alongside = {}) {
+  async function moveRequest(request: RequestRecord, event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED', reason: string, fact: AuditFact<'WORKFLOW_FAILED' | 'REQUEST_APPROVED' | 'REQUEST_REJECTED'>, set?: RequestChanges, alongside: Alongside = {}) {
     const at = clock().toISOString();
-    return store.transition(request, event, { reason, at, set }, { eventId: ids.eventId(), at, type, actor: SYSTEM, round: request.round, details }, alongside);
+    return store.transition(request, event, { reason, at, set }, { eventId: ids.eventId(), at, actor: SYSTEM, round: request.round, ...fact }, alongside);
   }
 
   /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
@@ -40,20 +41,21 @@ export function roundConclusion(runtime: Runtime) {
     if (!settled) {
       if (end.outcome === 'FAILED') {
         const cause = `The approval workflow failed: ${end.error ?? 'unknown error'}`;
-        const failed = await moveRequest(request, 'ROUND_FAILED', cause, 'WORKFLOW_FAILED', { error: end.error, cause: end.cause?.slice(0, 2000) });
+        const failed = await moveRequest(request, 'ROUND_FAILED', cause, { type: 'WORKFLOW_FAILED', details: { error: end.error, cause: end.cause?.slice(0, 2000) } });
         return { status: failed.status, concluded: true };
       }
       const outcome = roundOutcome(approvals.map((a) => a.status));
       if (end.outcome === 'APPROVED' && outcome === 'APPROVED') {
-        await moveRequest(request, 'ALL_APPROVED', 'All required approvals obtained and documented', 'REQUEST_APPROVED', {
-          approvals: approvals.map(({ role, name, email, decidedAt }) => ({ role, name, email, decidedAt })),
+        await moveRequest(request, 'ALL_APPROVED', 'All required approvals obtained and documented', {
+          type: 'REQUEST_APPROVED',
+          details: { approvals: approvals.map(({ role, name, email, decidedAt }) => ({ role, name, email, decidedAt })) },
         });
       } else if (end.outcome === 'REJECTED' && outcome === 'REJECTED') {
         const reasons = approvals
           .filter((a) => a.status === 'REJECTED' || a.status === 'LAPSED')
           .map((a) => ({ role: a.role, name: a.name, status: a.status, reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given') }));
         try {
-          await moveRequest(request, 'APPROVAL_NOT_OBTAINED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), 'REQUEST_REJECTED', { reasons }, { rejectionReasons: reasons }, closePending(approvals));
+          await moveRequest(request, 'APPROVAL_NOT_OBTAINED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), { type: 'REQUEST_REJECTED', details: { reasons } }, { rejectionReasons: reasons }, closePending(approvals));
         } catch (error) {
           // An approver decided while we closed the round: start again from what is recorded now.
           if (error instanceof StaleState) return conclude(end);

@@ -1,7 +1,8 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Runtime } from '../platform/runtime.ts';
 import type { Person } from '../domain/request.ts';
-import { SYSTEM, type AuditEvent } from '../store/records.ts';
+import { SYSTEM } from '../store/records.ts';
+import type { AuditEvent } from '../store/audit.ts';
 import type { EmailMessage } from './templates.ts';
 
 /*

@@ -95,16 +95,6 @@ export const ApprovalRecordSchema = StoredPerson.extend({
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecordSchema>;
 
-export const AuditEventSchema = z.object({
-  eventId: z.string(),
-  at: z.string(),
-  type: z.string(),
-  actor: ActorSchema,
-  round: z.number().int().optional(),
-  details: z.record(z.string(), z.unknown()).default({}),
-});
-export type AuditEvent = z.infer<typeof AuditEventSchema>;
-
 /** Who an audit event about an approval concerns: the approval and its approver. */
 export const approverOf = ({ approvalId, role, name, email }: Pick<ApprovalRecord, 'approvalId' | 'role' | 'name' | 'email'>) => ({ approvalId, role, name, email });
 

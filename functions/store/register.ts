@@ -1,7 +1,8 @@
 import { keys, SK_PREFIX } from './keys.ts';
 import { queryAll } from './paging.ts';
 import { auditPut } from './requests.ts';
-import { RegisterEntrySchema, RegisterVersionSchema, type AuditEvent, type RegisterEntry, type RegisterVersion } from './records.ts';
+import { RegisterEntrySchema, RegisterVersionSchema, type RegisterEntry, type RegisterVersion } from './records.ts';
+import type { AuditEvent } from './audit.ts';
 import { isNew, type Condition, type Table } from './table.ts';
 
 /**

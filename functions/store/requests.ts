@@ -1,14 +1,8 @@
 import { keys, SK_PREFIX } from './keys.ts';
 import { ownerPageStart, pageToken, queryAll } from './paging.ts';
 import { linkPut, linkUse, type NewLink } from './links.ts';
-import {
-  ApprovalRecordSchema,
-  AuditEventSchema,
-  RequestRecordSchema,
-  type ApprovalRecord,
-  type AuditEvent,
-  type RequestRecord,
-} from './records.ts';
+import { ApprovalRecordSchema, RequestRecordSchema, type ApprovalRecord, type RequestRecord } from './records.ts';
+import { AuditEventSchema, type AuditEvent } from './audit.ts';
 import { isOpen, transitionFor, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { StaleState } from './errors.ts';
 import { allOf, exists, isNew, type Change, type Condition, type Item, type Table, type TransactItem } from './table.ts';

@@ -61,7 +61,7 @@ describe('continual monitoring', () => {
     await h.stack.stepFunctions.stopExecution({ executionArn: executionArn(h.stack.stateMachineArn, stuckRequest) });
     // The orphan's request was finished behind the workflow's back while its execution runs on.
     const orphanRecord = (await h.stack.runtime.store.getRequest(orphan))!;
-    await h.stack.runtime.store.transition(orphanRecord, 'WITHDRAW', { at: new Date(now).toISOString() }, { eventId: 'EVT-ORPHAN', at: new Date(now).toISOString(), type: 'TEST_WITHDRAWN_DIRECTLY', actor: { kind: 'SYSTEM' }, details: {} });
+    await h.stack.runtime.store.transition(orphanRecord, 'WITHDRAW', { at: new Date(now).toISOString() }, { eventId: 'EVT-ORPHAN', at: new Date(now).toISOString(), type: 'REQUEST_WITHDRAWN', actor: { kind: 'SYSTEM' }, details: { reason: 'withdrawn behind the workflow', previousStatus: orphanRecord.status } });
 
     now = runDate;
     run = await runMonitoring(h.stack.runtime);

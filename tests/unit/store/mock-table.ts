@@ -4,7 +4,8 @@ import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledExc
 import { DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createStore } from '../../../functions/store/store.ts';
 import { OffshoringRequestSchema } from '../../../functions/domain/request.ts';
-import type { ApprovalRecord, AuditEvent, LinkRecord, RegisterEntry, RequestRecord } from '../../../functions/store/records.ts';
+import type { ApprovalRecord, LinkRecord, RegisterEntry, RequestRecord } from '../../../functions/store/records.ts';
+import type { AuditEvent, AuditFact } from '../../../functions/store/audit.ts';
 import { singleAreaRequest } from '../../fixtures/index.ts';
 
 /**
@@ -62,14 +63,12 @@ export const approvalRecord = (changes: Partial<ApprovalRecord> = {}): ApprovalR
   ...changes,
 });
 
-export const auditEvent = (changes: Partial<AuditEvent> = {}): AuditEvent => ({
+export const auditEvent = (fact: AuditFact = { type: 'REQUEST_CLOSED', details: { reason: null } }): AuditEvent => ({
   eventId: 'EVT-1',
   at: AT,
-  type: 'SOMETHING_HAPPENED',
   actor: { kind: 'SYSTEM', name: 'offshore-approvals' },
   round: 2,
-  details: {},
-  ...changes,
+  ...fact,
 });
 
 export const linkRecord = (changes: Partial<LinkRecord> = {}): LinkRecord => ({

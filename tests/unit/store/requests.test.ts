@@ -178,8 +178,9 @@ describe('Method: recordServiceOwnerSubject', () => {
 describe('Method: appendAudit', () => {
   it('puts the event under its time and id, never over another', async () => {
     ddb.on(PutCommand).resolves({});
-    await store.appendAudit('OFF-1', auditEvent({ type: 'EMAIL_SENT' }));
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, auditPut('OFF-1', auditEvent({ type: 'EMAIL_SENT' })).Put);
+    const emailSent = auditEvent({ type: 'EMAIL_SENT', details: { key: 'APPROVED:2', to: ['priya.shah@justice.gov.uk'], cc: [], subject: 'Approved', messageId: 'MSG-1' } });
+    await store.appendAudit('OFF-1', emailSent);
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, auditPut('OFF-1', emailSent).Put);
   });
 });
 
