@@ -106,8 +106,8 @@ describe('continual monitoring', () => {
     expect(findings(run, 'lateStarts').items.map((i) => i.id)).toEqual([lateRequest]);
   });
 
-  it('says incident checks are not available rather than reporting all clear', () => {
-    expect(findings(run, 'incidents')).toMatchObject({ status: 'SKIPPED' });
+  it('reports the incidents check SKIPPED, saying the service does not track incidents, rather than all clear', () => {
+    expect(findings(run, 'incidents')).toMatchObject({ status: 'SKIPPED', count: 0, error: expect.stringContaining('does not track incidents') });
   });
 
   it('sends the security team one digest, grouped, with links', async () => {

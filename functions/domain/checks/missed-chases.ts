@@ -1,0 +1,15 @@
+import type { Check } from './check.ts';
+
+export const title = 'Approvals waiting past a reminder, escalation or lapse that did not happen';
+
+/** Approvals whose branch should have moved on (reminded, chased or lapsed) and did not. */
+export const missedChases: Check = async ({ overdueChases, requestLink }) => {
+  const late = (await overdueChases()).filter(({ approval }) => approval.kind !== 'ENDORSEMENT');
+  return late.map(({ approval, dueAt }) => ({
+    kind: 'MISSED_CHASE',
+    id: approval.approvalId,
+    summary: `${approval.name} (${approval.role}) on ${approval.requestId}: next step was due ${dueAt} and has not happened`,
+    link: requestLink(approval.requestId),
+    details: { requestId: approval.requestId, dueAt, remindedAt: approval.remindedAt ?? null, escalatedAt: approval.escalatedAt ?? null },
+  }));
+};
