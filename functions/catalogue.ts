@@ -47,7 +47,7 @@ export const lambdaFunctions = {
   },
   notifyApprover: {
     entry: 'functions/notify-approver.ts',
-    description: 'One approval branch step: emails the approver their link, reminds, escalates, or lapses the approval',
+    description: 'One approval branch step: emails the approver their link, reminds, chases, or lapses the approval',
     needs: { table: 'readWrite', sendEmail: true, sendTaskResult: true },
   },
   concludeRound: {

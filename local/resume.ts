@@ -7,7 +7,7 @@ import { startApprovalRound } from '../functions/domain/workflow.ts';
  * pending round again under its own name, each stage ending at its original deadline (a stage
  * already past ends after a second). The restart is silent: each stage emails once per approval, so
  * a stage whose email went out before only takes the new task token, and an approver hears again
- * only when a reminder or escalation falls due. Decisions already recorded stand (each branch reads
+ * only when a reminder or chase falls due. Decisions already recorded stand (each branch reads
  * the table first), and the links already sent keep working.
  */
 export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
@@ -24,13 +24,13 @@ export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
     if (!first) continue;
     // Keep the original timeline: each stage ends when it would have ended before the restart.
     const toReminder = secondsUntil(first.reminderAt, 0);
-    const toEscalation = secondsUntil(first.escalateAt, toReminder);
-    const toLapse = secondsUntil(first.respondBy, toEscalation);
+    const toChase = secondsUntil(first.escalateAt, toReminder);
+    const toLapse = secondsUntil(first.respondBy, toChase);
     await startApprovalRound(runtime.clients.stepFunctions, stack.stateMachineArn, {
       requestId: request.requestId,
       round: request.round,
       approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
-      waits: { requestSeconds: toReminder, reminderSeconds: toEscalation - toReminder, escalationSeconds: toLapse - toEscalation },
+      waits: { requestSeconds: toReminder, reminderSeconds: toChase - toReminder, chaseSeconds: toLapse - toChase },
     });
     resumed.push(request.requestId);
   }

@@ -36,6 +36,7 @@ export interface LocalSettings {
 export const LOCAL_SETTING_NAMES = [
   ENV.approverDirectory,
   ENV.reminderAfterSeconds,
+  ENV.chaseAfterSeconds,
   ENV.escalateAfterSeconds,
   ENV.lapseAfterSeconds,
   ENV.emailFrom,

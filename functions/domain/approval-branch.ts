@@ -4,21 +4,21 @@ import { StaleState } from '../store/errors.ts';
 import type { RequestView } from '../store/requests.ts';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
 import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
-import { approvalRequestEmail, escalationEmail } from '../email/templates.ts';
+import { approvalRequestEmail, chaseEmail } from '../email/templates.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { completeTask, recordedOutcome, type ApprovalOutcome, type ApprovalStep } from './workflow.ts';
 
 /**
  * One approval branch's steps (statemachines/offshoring-approval.asl.json): REQUEST, REMINDER and
- * ESCALATION store the branch's current task token and send the stage's email; LAPSE closes the
+ * CHASE store the branch's current task token and send the stage's email; LAPSE closes the
  * window. The table is the source of truth: if the approval is already decided, lapsed or closed,
  * the step does not email. A waiting step then ends its own task the way the table says (its return
  * value would be ignored and the task would wait on); LAPSE returns the outcome for the ASL to route.
  * Expected outcomes are never thrown: a Lambda error means something broke, and the alarms say so.
  */
-type WaitingStage = 'REQUEST' | 'REMINDER' | 'ESCALATION';
+type WaitingStage = 'REQUEST' | 'REMINDER' | 'CHASE';
 
-const AUDIT_TYPE = { REQUEST: 'APPROVAL_REQUESTED', REMINDER: 'APPROVER_REMINDED', ESCALATION: 'APPROVAL_ESCALATED', LAPSE: 'APPROVAL_LAPSED' } as const;
+const AUDIT_TYPE = { REQUEST: 'APPROVAL_REQUESTED', REMINDER: 'APPROVER_REMINDED', CHASE: 'APPROVER_CHASED', LAPSE: 'APPROVAL_LAPSED' } as const;
 
 async function load(runtime: Runtime, step: ApprovalStep): Promise<{ view: RequestView; approval: ApprovalRecord }> {
   const view = await runtime.store.getRequestView(step.requestId);
@@ -62,16 +62,19 @@ export function approvalBranch(runtime: Runtime) {
     if (settled) return endWait(waiting, settled, view, approval);
 
     const at = clock().toISOString();
-    const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, ESCALATION: approval.respondBy }[step.stage] ?? approval.respondBy;
+    const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, CHASE: approval.respondBy }[step.stage] ?? approval.respondBy;
     // Each stage emails once per approval: a restarted round or a retried step finds its email in the
     // audit trail and only takes the new task token, so the approver hears nothing twice.
     const emailKey = `${step.stage}:${approval.approvalId}`;
-    const emailed = view.audit.some((e) => e.type === 'EMAIL_SENT' && e.details.key === emailKey);
-    const stageRecorded = view.audit.some((e) => e.type === AUDIT_TYPE[step.stage] && e.details.approvalId === approval.approvalId);
-    const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'ESCALATION' ? 'escalatedAt' : undefined;
+    // A chase recorded before the stage had its own name was keyed and audited as an escalation.
+    const emailKeys = step.stage === 'CHASE' ? [emailKey, `ESCALATION:${approval.approvalId}`] : [emailKey];
+    const auditTypes: string[] = step.stage === 'CHASE' ? [AUDIT_TYPE.CHASE, 'APPROVAL_ESCALATED'] : [AUDIT_TYPE[step.stage]];
+    const emailed = view.audit.some((e) => e.type === 'EMAIL_SENT' && emailKeys.includes(e.details.key as string));
+    const stageRecorded = view.audit.some((e) => auditTypes.includes(e.type) && 'approvalId' in e.details && e.details.approvalId === approval.approvalId);
+    const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'CHASE' ? 'escalatedAt' : undefined;
 
     // A fresh link for the request and each reminder; earlier links keep working until respondBy.
-    const linkToken = emailed || step.stage === 'ESCALATION' ? undefined : mintLinkToken();
+    const linkToken = emailed || step.stage === 'CHASE' ? undefined : mintLinkToken();
     const link: LinkRecord | undefined = linkToken
       ? { approvalId: approval.approvalId, requestId: approval.requestId, round: approval.round, validUntil: approval.respondBy, issuedAt: at }
       : undefined;
@@ -96,7 +99,7 @@ export function approvalBranch(runtime: Runtime) {
                 details: {
                   ...approverOf(approval),
                   respondBy: approval.respondBy,
-                  ...(step.stage === 'ESCALATION' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
+                  ...(step.stage === 'CHASE' && approval.escalationContact ? { escalatedTo: approval.escalationContact.email } : {}),
                 },
               },
             }),
@@ -114,14 +117,14 @@ export function approvalBranch(runtime: Runtime) {
       logger.info('Approver step resumed; its email was already sent', { approvalId: approval.approvalId, stage: step.stage });
       return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
     }
-    if (step.stage === 'ESCALATION') {
-      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, escalationEmail(view.request, approval));
+    if (step.stage === 'CHASE') {
+      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, chaseEmail(view.request, approval));
     } else {
       const url = approvalLink(runtime.publicBaseUrl, approval.approvalId, linkToken as string);
       await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, approvalRequestEmail(view.request, approval, url, step.stage));
     }
     logger.info('Approver step done', { approvalId: approval.approvalId, stage: step.stage });
-    count({ REQUEST: 'ApprovalRequested', REMINDER: 'ApproverReminded', ESCALATION: 'ApprovalEscalated' }[step.stage]);
+    count({ REQUEST: 'ApprovalRequested', REMINDER: 'ApproverReminded', CHASE: 'ApproverChased' }[step.stage]);
     return { stage: step.stage, approvalId: approval.approvalId, emailed: true };
   }
 

@@ -100,20 +100,20 @@ export function fourWeekNotice(
 /** How long each approver has, and when they are chased. Configuration; these are the defaults. */
 export interface ApprovalWaitSettings {
   reminderAfterSeconds: number;
-  escalateAfterSeconds: number;
+  chaseAfterSeconds: number;
   lapseAfterSeconds: number;
 }
 
 export const DEFAULT_APPROVAL_WAITS: ApprovalWaitSettings = {
   reminderAfterSeconds: 7 * 86_400,
-  escalateAfterSeconds: 14 * 86_400,
+  chaseAfterSeconds: 14 * 86_400,
   lapseAfterSeconds: 28 * 86_400,
 };
 
 /** One approval branch's timeline: the length of each waiting stage, and when the window closes. */
 export interface ApprovalTimeline {
-  /** Seconds in each stage: the first request, after the reminder, after the escalation. Each at least 1. */
-  waits: { requestSeconds: number; reminderSeconds: number; escalationSeconds: number };
+  /** Seconds in each stage: the first request, after the reminder, after the chase. Each at least 1. */
+  waits: { requestSeconds: number; reminderSeconds: number; chaseSeconds: number };
   /** When the approval lapses if nobody decides (Offshoring Policy, Process 3: not obtained → rejected). */
   respondBy: string;
   /** True when the window was shortened to end before the planned start date. */
@@ -121,7 +121,7 @@ export interface ApprovalTimeline {
 }
 
 /**
- * When approvers are reminded, escalated and lapse. With less than four weeks' notice the policy's
+ * When approvers are reminded, chased and lapse. With less than four weeks' notice the policy's
  * "as soon as possible" applies: the whole timeline shrinks in proportion so the window closes
  * before the planned start date, where there is at least a day to work with (Offshoring Policy, Approval).
  */
@@ -130,9 +130,9 @@ export function approvalTimeline(
   startedAt: Date,
   settings: ApprovalWaitSettings = DEFAULT_APPROVAL_WAITS,
 ): ApprovalTimeline {
-  const { reminderAfterSeconds, escalateAfterSeconds, lapseAfterSeconds } = settings;
-  if (!(reminderAfterSeconds < escalateAfterSeconds && escalateAfterSeconds < lapseAfterSeconds)) {
-    throw new Error('Approval waits must increase: reminder < escalation < lapse');
+  const { reminderAfterSeconds, chaseAfterSeconds, lapseAfterSeconds } = settings;
+  if (!(reminderAfterSeconds < chaseAfterSeconds && chaseAfterSeconds < lapseAfterSeconds)) {
+    throw new Error('Approval waits must increase: reminder < chase < lapse');
   }
   let scale = 1;
   if (request.changeType !== 'EXISTING') {
@@ -141,10 +141,10 @@ export function approvalTimeline(
   }
   const at = (seconds: number) => Math.max(1, Math.floor(seconds * scale));
   const reminder = at(reminderAfterSeconds);
-  const escalation = Math.max(reminder + 1, at(escalateAfterSeconds));
-  const lapse = Math.max(escalation + 1, at(lapseAfterSeconds));
+  const chase = Math.max(reminder + 1, at(chaseAfterSeconds));
+  const lapse = Math.max(chase + 1, at(lapseAfterSeconds));
   return {
-    waits: { requestSeconds: reminder, reminderSeconds: escalation - reminder, escalationSeconds: lapse - escalation },
+    waits: { requestSeconds: reminder, reminderSeconds: chase - reminder, chaseSeconds: lapse - chase },
     respondBy: new Date(startedAt.getTime() + lapse * 1000).toISOString(),
     shortened: scale < 1,
   };
@@ -214,7 +214,7 @@ export function reviewDue(
 export const MONITORING_RULES = {
   /** A review due within this many days is "due soon": the service owner is told. */
   reviewDueSoonDays: 30,
-  /** A reminder, escalation or lapse this late has been missed (a timer that did not fire). */
+  /** A reminder, chase or lapse this late has been missed (a timer that did not fire). */
   missedChaseGraceSeconds: 15 * 60,
 } as const;
 

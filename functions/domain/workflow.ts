@@ -10,7 +10,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, 
 export const StageWaitsSchema = z.strictObject({
   requestSeconds: z.number().int().positive(),
   reminderSeconds: z.number().int().positive(),
-  escalationSeconds: z.number().int().positive(),
+  chaseSeconds: z.number().int().positive(),
 });
 
 /** What each approval round's execution receives. Handlers read everything else from the table. */
@@ -23,18 +23,36 @@ export const ApprovalRoundInputSchema = z.strictObject({
 export type ApprovalRoundInput = z.infer<typeof ApprovalRoundInputSchema>;
 
 /**
+ * An execution keeps the definition it started with, so a round started before the chasing stage
+ * had its own name still calls its step ESCALATION, with escalationSeconds among its waits.
+ */
+function fromEarlierDefinition(payload: unknown): unknown {
+  if (typeof payload !== 'object' || payload === null) return payload;
+  const step = payload as { stage?: unknown; waits?: unknown };
+  const waits = step.waits as { escalationSeconds?: unknown } | undefined;
+  const { escalationSeconds, ...rest } = typeof waits === 'object' && waits !== null ? waits : { escalationSeconds: undefined };
+  return {
+    ...step,
+    ...(step.stage === 'ESCALATION' ? { stage: 'CHASE' } : {}),
+    ...(escalationSeconds !== undefined ? { waits: { ...rest, chaseSeconds: escalationSeconds } } : {}),
+  };
+}
+
+/**
  * One step of an approval branch. The waiting stages carry their task token; the waits travel with
  * every step so TimeoutSecondsPath reads them from the task's own payload.
  */
-export const ApprovalStepSchema = z.strictObject({
-  stage: z.enum(['REQUEST', 'REMINDER', 'ESCALATION', 'LAPSE']),
+export const ApprovalStepPayloadSchema = z.strictObject({
+  stage: z.enum(['REQUEST', 'REMINDER', 'CHASE', 'LAPSE']),
   taskToken: z.string().min(1).optional(),
   requestId: z.string().min(1),
   round: z.number().int().positive(),
   approvalId: z.string().min(1),
   waits: StageWaitsSchema,
 });
-export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
+/** What the branch step Lambda parses: the payload, from this definition or an earlier one. */
+export const ApprovalStepSchema = z.preprocess(fromEarlierDefinition, ApprovalStepPayloadSchema);
+export type ApprovalStep = z.infer<typeof ApprovalStepPayloadSchema>;
 
 /** The end of a round: how the branches ended, and for a failure the Step Functions error and cause. */
 export const RoundEndSchema = z.strictObject({

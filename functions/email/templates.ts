@@ -181,10 +181,10 @@ export function endorsementOutcomeEmail(record: RequestRecord, endorsed: boolean
   };
 }
 
-/** The approver has been silent past the escalation time: their escalation contact and the service owner are told. */
-export function escalationEmail(record: RequestRecord, approval: ApprovalRecord): EmailMessage {
+/** The approver has been silent past the chase time: their escalation contact and the service owner are asked to chase them. */
+export function chaseEmail(record: RequestRecord, approval: ApprovalRecord): EmailMessage {
   const contact = approval.escalationContact ?? { name: approval.name, email: approval.email };
-  const subject = `${record.lateNotice ? '[URGENT: late notice] ' : ''}Escalation: no decision from ${ROLE_TITLES[approval.role]} on ${record.request.serviceName} (${record.requestId})`;
+  const subject = `${record.lateNotice ? '[URGENT: late notice] ' : ''}Chase: no decision from ${ROLE_TITLES[approval.role]} on ${record.request.serviceName} (${record.requestId})`;
   const line = `${approval.name} (${ROLE_TITLES[approval.role]}, ${approval.email}) was asked to approve this offshoring request and has not yet decided. The approval lapses on ${formatDate(approval.respondBy)}, and the request is then rejected as "approval not obtained in time". Please help get a decision: the approver can still use the link they were sent.`;
   const text = [`Dear ${contact.name} and ${record.request.serviceOwner.name},`, '', line, '', factsText(record)].join('\n');
   const body = html`<p>Dear ${contact.name} and ${record.request.serviceOwner.name},</p><p>${line}</p>${factsHtml(record)}`;

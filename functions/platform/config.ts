@@ -17,6 +17,8 @@ export const ENV = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   /** Approval timeline (seconds); defaults 7, 14 and 28 days. Local mode shortens them to run a timeline in seconds. */
   reminderAfterSeconds: 'REMINDER_AFTER_SECONDS',
+  chaseAfterSeconds: 'CHASE_AFTER_SECONDS',
+  /** The earlier name of CHASE_AFTER_SECONDS, still read when that is unset. */
   escalateAfterSeconds: 'ESCALATE_AFTER_SECONDS',
   lapseAfterSeconds: 'LAPSE_AFTER_SECONDS',
   /** The identity-provider group whose members are the security team (read everything, run monitoring, record reviews). */

@@ -118,7 +118,7 @@ export function runtimeFromEnvironment(factories: readonly ClientFactory[]): Run
   return runtimeWith({ ...settingsFromEnvironment(), ...clientSettingsFromEnvironment(), tableName: env(ENV.tableName), stateMachineArn: optionalEnv(ENV.stateMachineArn) }, factories);
 }
 
-/** REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS, LAPSE_AFTER_SECONDS: whichever are set. */
+/** REMINDER_AFTER_SECONDS, CHASE_AFTER_SECONDS (or its earlier name ESCALATE_AFTER_SECONDS), LAPSE_AFTER_SECONDS: whichever are set. */
 export function approvalWaitsFromEnvironment(from: NodeJS.ProcessEnv = process.env): Partial<ApprovalWaitSettings> {
   const read = (name: EnvName) => {
     const value = optionalEnv(name, from);
@@ -129,10 +129,10 @@ export function approvalWaitsFromEnvironment(from: NodeJS.ProcessEnv = process.e
   };
   const waits: Partial<ApprovalWaitSettings> = {};
   const reminder = read(ENV.reminderAfterSeconds);
-  const escalate = read(ENV.escalateAfterSeconds);
+  const chase = read(ENV.chaseAfterSeconds) ?? read(ENV.escalateAfterSeconds);
   const lapse = read(ENV.lapseAfterSeconds);
   if (reminder !== undefined) waits.reminderAfterSeconds = reminder;
-  if (escalate !== undefined) waits.escalateAfterSeconds = escalate;
+  if (chase !== undefined) waits.chaseAfterSeconds = chase;
   if (lapse !== undefined) waits.lapseAfterSeconds = lapse;
   return waits;
 }

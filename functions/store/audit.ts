@@ -39,7 +39,8 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   // Each approver's branch: asked, reminded, chased, lapsed, decided.
   event('APPROVAL_REQUESTED', ApproverChased),
   event('APPROVER_REMINDED', ApproverChased),
-  // The chase of an approver who has not answered (to their escalation contact), under the name it was written with.
+  event('APPROVER_CHASED', ApproverChased),
+  // A chase recorded before the chasing stage had its own name.
   event('APPROVAL_ESCALATED', ApproverChased),
   event('APPROVAL_LAPSED', z.object({ ...Approver, respondBy: z.string() })),
   event('APPROVAL_DECIDED', z.object({ ...Approver, decision: z.enum(['APPROVED', 'REJECTED']), reason: z.string().nullable(), decidedAt: z.string(), requestVersion: z.number().int() })),

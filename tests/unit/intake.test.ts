@@ -75,7 +75,7 @@ describe('POST /requests', () => {
       round: 1,
       approvals: expect.any(Array),
       // Default timeline: reminder after 7 days, escalation after 14, lapse after 28.
-      waits: { requestSeconds: 7 * 86_400, reminderSeconds: 7 * 86_400, escalationSeconds: 14 * 86_400 },
+      waits: { requestSeconds: 7 * 86_400, reminderSeconds: 7 * 86_400, chaseSeconds: 14 * 86_400 },
     });
     expect(input.approvals).toHaveLength(6);
   });

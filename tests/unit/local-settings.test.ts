@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_SETTING_NAMES, LocalSettingsError, localSettings } from '../../local/settings.ts';
 import { DEFAULT_DEV_SECRET } from '../../local/dev-identity.ts';
-import { createRuntime } from '../../functions/platform/runtime.ts';
+import { approvalWaitsFromEnvironment, createRuntime } from '../../functions/platform/runtime.ts';
 import { mailbox } from '../../functions/email/send.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -28,7 +28,7 @@ describe('npm start settings (local/settings.ts)', () => {
     const runtime = createRuntime({ tableName: 'offshore-approvals', ...settings.runtime });
     expect(runtime.email).toEqual({ from: 'offshore-approvals@example.gov.uk', fromName: 'MoJ Offshore approvals', replyTo: 'offshore-approvals@example.gov.uk' });
     expect(runtime.securityTeamGroup).toBe('offshore-security');
-    expect(runtime.approvalWaits).toEqual({ reminderAfterSeconds: 7 * 86_400, escalateAfterSeconds: 14 * 86_400, lapseAfterSeconds: 28 * 86_400 });
+    expect(runtime.approvalWaits).toEqual({ reminderAfterSeconds: 7 * 86_400, chaseAfterSeconds: 14 * 86_400, lapseAfterSeconds: 28 * 86_400 });
     expect(runtime.directory.roles.DPO.email).toBe('dpo@justice.local');
   });
 
@@ -53,7 +53,7 @@ describe('npm start settings (local/settings.ts)', () => {
           PUBLIC_BASE_URL: 'https://approvals.example.gov.uk/offshore/',
           SECURITY_TEAM_GROUP: 'sec',
           REMINDER_AFTER_SECONDS: '10',
-          ESCALATE_AFTER_SECONDS: '20',
+          CHASE_AFTER_SECONDS: '20',
           LAPSE_AFTER_SECONDS: '30',
           APPROVER_DIRECTORY: 'directory.json',
         },
@@ -67,13 +67,21 @@ describe('npm start settings (local/settings.ts)', () => {
       expect(runtime.email).toEqual({ from: 'a@example.gov.uk', fromName: 'Offshoring', replyTo: 'b@example.gov.uk' });
       expect(runtime.publicBaseUrl).toBe('https://approvals.example.gov.uk/offshore');
       expect(runtime.securityTeamGroup).toBe('sec');
-      expect(runtime.approvalWaits).toEqual({ reminderAfterSeconds: 10, escalateAfterSeconds: 20, lapseAfterSeconds: 30 });
+      expect(runtime.approvalWaits).toEqual({ reminderAfterSeconds: 10, chaseAfterSeconds: 20, lapseAfterSeconds: 30 });
       expect(runtime.directory.roles.CISO.email).toBe('ciso.file@justice.local');
       // As on AWS, the directory may also be given inline as JSON.
       expect(read({ APPROVER_DIRECTORY: JSON.stringify(directory) }).runtime.directory?.roles.CISO.email).toBe('ciso.file@justice.local');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads the chase time from CHASE_AFTER_SECONDS, or from its earlier name ESCALATE_AFTER_SECONDS when that is unset', () => {
+    const waits = (env: Record<string, string>) => approvalWaitsFromEnvironment(env);
+    expect(waits({ ESCALATE_AFTER_SECONDS: '20' })).toEqual({ chaseAfterSeconds: 20 });
+    expect(waits({ CHASE_AFTER_SECONDS: '25' })).toEqual({ chaseAfterSeconds: 25 });
+    expect(waits({ CHASE_AFTER_SECONDS: '25', ESCALATE_AFTER_SECONDS: '20' })).toEqual({ chaseAfterSeconds: 25 });
+    expect(() => waits({ ESCALATE_AFTER_SECONDS: 'soon' })).toThrow(/ESCALATE_AFTER_SECONDS must be a whole number/);
   });
 
   it.each([

@@ -90,7 +90,7 @@ describe('approvalTimeline (reminder, escalation, lapse)', () => {
 
   it('uses 7, 14 and 28 days by default', () => {
     const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt);
-    expect(timeline.waits).toEqual({ requestSeconds: 7 * 86_400, reminderSeconds: 7 * 86_400, escalationSeconds: 14 * 86_400 });
+    expect(timeline.waits).toEqual({ requestSeconds: 7 * 86_400, reminderSeconds: 7 * 86_400, chaseSeconds: 14 * 86_400 });
     expect(timeline.respondBy).toBe('2026-12-21T10:00:00.000Z');
     expect(timeline.shortened).toBe(false);
   });
@@ -99,9 +99,9 @@ describe('approvalTimeline (reminder, escalation, lapse)', () => {
     const timeline = approvalTimeline({ plannedStartDate: '2026-12-07', changeType: 'NEW' }, startedAt);
     expect(timeline.shortened).toBe(true);
     expect(Date.parse(timeline.respondBy)).toBeLessThanOrEqual(Date.parse('2026-12-07T00:00:00Z'));
-    const { requestSeconds, reminderSeconds, escalationSeconds } = timeline.waits;
+    const { requestSeconds, reminderSeconds, chaseSeconds } = timeline.waits;
     expect(requestSeconds).toBeGreaterThan(0);
-    expect(requestSeconds + reminderSeconds + escalationSeconds).toBe((Date.parse(timeline.respondBy) - startedAt.getTime()) / 1000);
+    expect(requestSeconds + reminderSeconds + chaseSeconds).toBe((Date.parse(timeline.respondBy) - startedAt.getTime()) / 1000);
   });
 
   it('keeps the full window when the planned start is less than a day away or past (as soon as possible)', () => {
@@ -109,12 +109,12 @@ describe('approvalTimeline (reminder, escalation, lapse)', () => {
   });
 
   it('takes its durations from configuration', () => {
-    const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 2, escalateAfterSeconds: 4, lapseAfterSeconds: 6 });
-    expect(timeline.waits).toEqual({ requestSeconds: 2, reminderSeconds: 2, escalationSeconds: 2 });
+    const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 2, chaseAfterSeconds: 4, lapseAfterSeconds: 6 });
+    expect(timeline.waits).toEqual({ requestSeconds: 2, reminderSeconds: 2, chaseSeconds: 2 });
   });
 
   it('refuses a configuration where the stages do not follow each other', () => {
-    expect(() => approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 5, escalateAfterSeconds: 4, lapseAfterSeconds: 6 })).toThrow(/increase/);
+    expect(() => approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 5, chaseAfterSeconds: 4, lapseAfterSeconds: 6 })).toThrow(/increase/);
   });
 });
 

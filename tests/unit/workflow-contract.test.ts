@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
-import { ApprovalRoundInputSchema, ApprovalStepSchema, MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS, RoundEndSchema } from '../../functions/domain/workflow.ts';
+import { ApprovalRoundInputSchema, ApprovalStepPayloadSchema, ApprovalStepSchema, MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS, RoundEndSchema } from '../../functions/domain/workflow.ts';
 import type * as z from 'zod';
 import { DEFAULT_APPROVAL_WAITS } from '../../functions/domain/offshoring-policy.ts';
 import { createRuntime } from '../../functions/platform/runtime.ts';
@@ -197,15 +197,15 @@ describe('the task payloads', () => {
   const payloadOf = (name: string) => tasks.find(([n]) => n === name)![1].Parameters!.Payload!;
   const lambdaOf = (name: string) => tasks.find(([n]) => n === name)![1].Parameters!.FunctionName;
 
-  it.each(['RequestApproval', 'RemindApprover', 'EscalateApproval', 'LapseApproval'])('%s hands the branch step every field ApprovalStepSchema requires, and only fields it knows', (name) => {
+  it.each(['RequestApproval', 'RemindApprover', 'ChaseApprover', 'LapseApproval'])('%s hands the branch step every field ApprovalStepSchema requires, and only fields it knows', (name) => {
     const produced = fields(payloadOf(name));
     expect(lambdaOf(name)).toBe('${NotifyApproverFunctionArn}');
-    expect(produced).toEqual(expect.arrayContaining(required(ApprovalStepSchema)));
-    expect(shape(ApprovalStepSchema)).toEqual(expect.arrayContaining(produced));
+    expect(produced).toEqual(expect.arrayContaining(required(ApprovalStepPayloadSchema)));
+    expect(shape(ApprovalStepPayloadSchema)).toEqual(expect.arrayContaining(produced));
     // A waiting stage hands over its task token: the decision resumes the branch with it.
     const waits = tasks.find(([n]) => n === name)![1].Resource!.endsWith('.waitForTaskToken');
     expect(produced.includes('taskToken')).toBe(waits);
-    expect(ApprovalStepSchema.shape.stage.options).toContain(payloadOf(name).stage);
+    expect(ApprovalStepPayloadSchema.shape.stage.options).toContain(payloadOf(name).stage);
   });
 
   it.each(['RoundApproved', 'RoundRejected', 'RoundFailed'])('%s hands the conclusion every field RoundEndSchema requires, and only fields it knows', (name) => {
@@ -230,7 +230,7 @@ describe('the task payloads', () => {
     const item = ApprovalRoundInputSchema.shape.approvals.element;
     expect(fromItem.sort()).toEqual(Object.keys(item.shape).sort());
     // The branch's own state input is what each step's payload reads from.
-    for (const name of ['RequestApproval', 'RemindApprover', 'EscalateApproval', 'LapseApproval']) {
+    for (const name of ['RequestApproval', 'RemindApprover', 'ChaseApprover', 'LapseApproval']) {
       for (const path of Object.values(payloadOf(name)).filter((v): v is string => typeof v === 'string' && v.startsWith('$.Payload.'))) {
         expect(Object.keys(selector).map((k) => k.replace(/\.\$$/, ''))).toContain(path.slice('$.Payload.'.length));
       }
@@ -238,12 +238,17 @@ describe('the task payloads', () => {
   });
 
   it('refuses a round input or step payload with a field missing or unknown', () => {
-    const waits = { requestSeconds: 1, reminderSeconds: 1, escalationSeconds: 1 };
+    const waits = { requestSeconds: 1, reminderSeconds: 1, chaseSeconds: 1 };
     const input = { requestId: 'r', round: 1, approvals: [{ approvalId: 'a', role: 'DPO' }], waits };
     expect(ApprovalRoundInputSchema.parse(input)).toEqual(input);
     expect(ApprovalRoundInputSchema.safeParse({ ...input, waits: undefined }).success).toBe(false);
     expect(ApprovalRoundInputSchema.safeParse({ ...input, extra: 1 }).success).toBe(false);
     expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a', waits }).success).toBe(true);
     expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a' }).success).toBe(false);
+  });
+
+  it('reads a chase step from an execution started on the earlier definition (stage ESCALATION, escalationSeconds)', () => {
+    const earlier = { stage: 'ESCALATION', taskToken: 't', requestId: 'r', round: 1, approvalId: 'a', waits: { requestSeconds: 1, reminderSeconds: 2, escalationSeconds: 3 } };
+    expect(ApprovalStepSchema.parse(earlier)).toEqual({ ...earlier, stage: 'CHASE', waits: { requestSeconds: 1, reminderSeconds: 2, chaseSeconds: 3 } });
   });
 });

@@ -263,7 +263,7 @@ describe('the deadline race, step by step', () => {
   it('the lapse step defers to a decision recorded first, and a decision after the lapse is refused with 410', async () => {
     const { approvalStep } = await import('../../functions/notify-approver.ts');
     const step = approvalStep(h.stack.runtime);
-    const waits = { requestSeconds: 1, reminderSeconds: 1, escalationSeconds: 1 };
+    const waits = { requestSeconds: 1, reminderSeconds: 1, chaseSeconds: 1 };
     const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
     const [decidedFirst, lapsedFirst] = emails;
     const id = (email: Email) => linkIn(email).approvalId;

@@ -7,7 +7,7 @@ import { concludeRound } from '../../functions/conclude-round.ts';
 
 /**
  * The approval timeline on the local stack with the ASL file, shortened to seconds through the same
- * configuration `npm start` reads from REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS and
+ * configuration `npm start` reads from REMINDER_AFTER_SECONDS, CHASE_AFTER_SECONDS and
  * LAPSE_AFTER_SECONDS. Timing is asserted against the workflow's own records (the stored deadlines
  * and the audit trail), never against elapsed time on a busy machine.
  */
@@ -16,8 +16,8 @@ let h: Harness;
 let patient: Harness;
 beforeAll(async () => {
   [h, patient] = await Promise.all([
-    startHarness({ runtime: { approvalWaits: { reminderAfterSeconds: 1, escalateAfterSeconds: 2, lapseAfterSeconds: 3 } } }),
-    startHarness({ runtime: { approvalWaits: { reminderAfterSeconds: 1, escalateAfterSeconds: 600, lapseAfterSeconds: 1200 } } }),
+    startHarness({ runtime: { approvalWaits: { reminderAfterSeconds: 1, chaseAfterSeconds: 2, lapseAfterSeconds: 3 } } }),
+    startHarness({ runtime: { approvalWaits: { reminderAfterSeconds: 1, chaseAfterSeconds: 600, lapseAfterSeconds: 1200 } } }),
   ]);
 });
 afterAll(() => Promise.all([h?.close(), patient?.close()]));
@@ -80,7 +80,7 @@ function atReminderBoundary(on: Harness, meanwhile: (requestId: string) => Promi
 }
 
 describe('chasing silence', () => {
-  it('reminds, escalates and finally lapses a silent approver, each when due, rejecting the request with the routes open', async () => {
+  it('reminds, chases and finally lapses a silent approver, each when due, rejecting the request with the routes open', async () => {
     const { requestId, first } = await submit();
     const silent = first.find((e) => e.destination.to.join().includes('<legal@justice.local>'))!;
     for (const email of first.filter((e) => e !== silent)) expect((await decide(h, email, 'APPROVE')).status).toBe(200);
@@ -92,28 +92,28 @@ describe('chasing silence', () => {
 
     // Every step is an audit event with its time, in order, and none before its deadline.
     const steps = view.audit.filter((e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === legal.approvalId && e.type !== 'EMAIL_SENT');
-    expect(steps.map((e: { type: string }) => e.type)).toEqual(['APPROVAL_REQUESTED', 'APPROVER_REMINDED', 'APPROVAL_ESCALATED', 'APPROVAL_LAPSED']);
-    const [requested, reminded, escalated, lapsed] = steps.map((e: { at: string }) => Date.parse(e.at)) as number[];
+    expect(steps.map((e: { type: string }) => e.type)).toEqual(['APPROVAL_REQUESTED', 'APPROVER_REMINDED', 'APPROVER_CHASED', 'APPROVAL_LAPSED']);
+    const [requested, reminded, chased, lapsed] = steps.map((e: { at: string }) => Date.parse(e.at)) as number[];
     expect(requested).toBeLessThan(reminded!);
-    expect(reminded).toBeLessThan(escalated!);
-    expect(escalated).toBeLessThan(lapsed!);
+    expect(reminded).toBeLessThan(chased!);
+    expect(chased).toBeLessThan(lapsed!);
     // The deadlines the round planned from the configured waits (1 s, 2 s, 3 s after it started)...
     const stored = (await h.stack.runtime.store.getRequestView(requestId))!.approvals.find((a) => a.approvalId === legal.approvalId)!;
     const startedAt = Date.parse(stored.createdAt);
     expect([stored.reminderAt, stored.escalateAt, stored.respondBy].map((at) => Date.parse(at!) - startedAt)).toEqual([1000, 2000, 3000]);
     // ...and each step happened once its deadline had passed.
     expect(reminded).toBeGreaterThanOrEqual(Date.parse(stored.reminderAt!));
-    expect(escalated).toBeGreaterThanOrEqual(Date.parse(stored.escalateAt!));
+    expect(chased).toBeGreaterThanOrEqual(Date.parse(stored.escalateAt!));
     expect(lapsed).toBeGreaterThanOrEqual(Date.parse(stored.respondBy));
 
-    // The emails: the request, a reminder with a fresh link, the escalation to the contact and the owner, the rejection.
+    // The emails: the request, a reminder with a fresh link, the chase to the contact and the owner, the rejection.
     const emails = await h.emails(requestId);
     const reminder = emails.find((e) => e.subject.startsWith('Reminder: '))!;
     expect(reminder.destination.to.join()).toContain('<legal@justice.local>');
     expect(linkIn(reminder).token).not.toBe(linkIn(silent).token);
-    const escalation = emails.find((e) => e.subject.startsWith('Escalation: '))!;
-    expect(escalation.destination.to.join()).toContain('<head-legal@justice.local>');
-    expect(escalation.destination.cc.join()).toContain('priya.shah@justice.gov.uk');
+    const chase = emails.find((e) => e.subject.startsWith('Chase: '))!;
+    expect(chase.destination.to.join()).toContain('<head-legal@justice.local>');
+    expect(chase.destination.cc.join()).toContain('priya.shah@justice.gov.uk');
     const rejection = await h.eventually(async () => (await h.emails(requestId)).find((e) => e.subject.startsWith('Rejected: ')), 'rejection email');
     expect(rejection.body.text).toContain('approval not obtained in time');
     expect(rejection.body.text).toContain('/resubmissions');

@@ -91,7 +91,7 @@ describe('npm start', () => {
     }
   });
 
-  it('reads the approval timeline from REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS and LAPSE_AFTER_SECONDS', async () => {
+  it('reads the approval timeline from REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS (the earlier name of CHASE_AFTER_SECONDS) and LAPSE_AFTER_SECONDS', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
     try {
       const { child, apiUrl, inboxUrl } = await start(dataDir, { REMINDER_AFTER_SECONDS: '1', ESCALATE_AFTER_SECONDS: '2', LAPSE_AFTER_SECONDS: '3' });
@@ -107,7 +107,7 @@ describe('npm start', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
       expect(subjects.filter((s) => s.startsWith('Reminder: '))).toHaveLength(5);
-      expect(subjects.filter((s) => s.startsWith('Escalation: '))).toHaveLength(5);
+      expect(subjects.filter((s) => s.startsWith('Chase: '))).toHaveLength(5);
       expect(subjects).toContainEqual(expect.stringMatching(/^Rejected: /));
       await stop(child);
     } finally {

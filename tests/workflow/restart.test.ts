@@ -11,7 +11,7 @@ import { executionArn } from '../../functions/domain/workflow.ts';
  * A restart of local mode on the same data (as `npm start` restarts on .local-data): the rounds that
  * were running resume silently, and each approver hears again only when a stage really falls due.
  */
-const WAITS = { reminderAfterSeconds: 600, escalateAfterSeconds: 1200, lapseAfterSeconds: 2400 };
+const WAITS = { reminderAfterSeconds: 600, chaseAfterSeconds: 1200, lapseAfterSeconds: 2400 };
 const isApprovalNeeded = (e: Email) => e.subject.startsWith('Offshoring approval needed');
 
 describe('a restart', () => {
@@ -51,7 +51,7 @@ describe('a restart', () => {
       expect(new Set(reminders.map((e) => e.destination.to.join())).size).toBe(5);
       const stored = (await on.stack.runtime.store.getRequestView(requestId))!;
       const count = (type: string) => stored.audit.filter((e) => e.type === type).length;
-      expect([count('APPROVAL_REQUESTED'), count('APPROVER_REMINDED'), count('APPROVAL_ESCALATED')]).toEqual([5, 5, 0]);
+      expect([count('APPROVAL_REQUESTED'), count('APPROVER_REMINDED'), count('APPROVER_CHASED')]).toEqual([5, 5, 0]);
       expect(stored.audit.filter((e) => e.type === 'EMAIL_SENT' && String(e.details.subject).startsWith('Offshoring approval needed'))).toHaveLength(5);
       const reminderAt = Date.parse(stored.approvals[0]!.reminderAt!);
       for (const e of stored.audit.filter((e) => e.type === 'APPROVER_REMINDED')) expect(Date.parse(e.at)).toBeGreaterThanOrEqual(reminderAt);
