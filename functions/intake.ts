@@ -4,7 +4,8 @@ import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { callerOf } from '#web/identity';
-import { submitOffshoringRequest, validateOffshoringRequest } from '#domain/submission';
+import { submitOffshoringRequest } from '#domain/submission';
+import { validateOffshoringRequest } from '#domain/request-checks';
 
 /** POST /requests: a service owner submits an offshoring request (an Idempotency-Key makes a retry safe). */
 export function intake(runtime: Runtime) {

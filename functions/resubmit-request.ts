@@ -4,7 +4,7 @@ import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { actorOf, callerOf } from '#web/identity';
 import { assertSameServiceOwner, beginNewRound, loadRejected } from '#domain/rejection-routes';
-import { checkServiceReference, validateOffshoringRequest } from '#domain/submission';
+import { checkServiceReference, validateOffshoringRequest } from '#domain/request-checks';
 
 /** POST /requests/{requestId}/resubmissions: Process 3(a), adjust plans so that approval is granted. */
 export function resubmitRequest(runtime: Runtime) {

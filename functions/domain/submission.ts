@@ -1,60 +1,21 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import type { Runtime } from '#platform/runtime';
-import type { ApproverDirectory } from '#platform/directory';
 import { correlate, count } from '#platform/observability';
-import { Forbidden, ValidationFailed } from '#web/errors';
-import { actorOf, ownsService, type Caller } from '#web/identity';
+import { Forbidden } from '#web/errors';
+import { actorOf, type Caller } from '#web/identity';
 import type { Actor, RequestRecord } from '#store/records';
 import type { AuditEvent } from '#store/audit';
 import { idempotencyRecords } from '#store/idempotency';
-import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from './request.ts';
-import { unknownBusinessAreas } from './offshoring-policy.ts';
+import type { OffshoringRequest } from './request.ts';
+import { checkServiceReference } from './request-checks.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
-import { getRegisterEntry } from './register.ts';
 
 /**
  * Offshoring Policy, Process 1: a service owner submits a request; its approvers are worked out and
  * its first approval round starts. Validation lists every problem at once.
  */
-
-/** Validates the body against the schema and the approver directory, listing every problem at once. */
-export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {
-  const parsed = OffshoringRequestSchema.safeParse(body);
-  const errors: FieldError[] = parsed.success ? [] : toFieldErrors(parsed.error);
-  const areas = (body as { businessAreas?: unknown } | null)?.businessAreas;
-  if (Array.isArray(areas)) {
-    const codes = areas.map((a) => (typeof a === 'string' ? a.trim().toUpperCase() : ''));
-    for (const { index, code } of unknownBusinessAreas(codes, directory)) {
-      if (code === '') continue; // already reported by the schema
-      errors.push({
-        path: `businessAreas.${index}`,
-        message: `unknown business area "${code}": use one of ${Object.keys(directory.businessAreas).join(', ')}`,
-      });
-    }
-  }
-  if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
-  return parsed.data;
-}
-
-/**
- * A CHANGE may name the register entry it changes; it must exist, and only its owner (or the
- * security team) may change it. Only a CHANGE may name one.
- */
-export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest, caller: Caller): Promise<void> {
-  if (!request.serviceId) return;
-  if (request.changeType !== 'CHANGE') {
-    throw new ValidationFailed([{ path: 'serviceId', message: 'only a CHANGE request names an existing service' }]);
-  }
-  const entry = await getRegisterEntry(runtime, request.serviceId);
-  if (!entry) {
-    throw new ValidationFailed([{ path: 'serviceId', message: `no service ${request.serviceId} in the offshore service register` }]);
-  }
-  if (!caller.securityTeam && !ownsService(caller, entry)) {
-    throw new Forbidden(`Only the owner of ${request.serviceId} (or the security team) may request a change to it`, { serviceId: request.serviceId });
-  }
-}
 
 export interface SubmissionResponse {
   requestId: string;

@@ -220,13 +220,12 @@ describe('functions, one per catalogue entry', () => {
   });
 
   // The package each SDK client's (and Powertools idempotency's) code comes from, and the needs (functions/catalogue.ts) that call for it.
-  const neededPackages: Record<string, (needs: FunctionSpec['needs'], key: string) => boolean> = {
+  const neededPackages: Record<string, (needs: FunctionSpec['needs']) => boolean> = {
     '@aws-sdk/client-dynamodb': (needs: FunctionSpec['needs']) => needs.table !== undefined,
     '@aws-sdk/client-sfn': (needs: FunctionSpec['needs']) =>
       Boolean(needs.startExecution || needs.stopExecution || needs.sendTaskResult || needs.inspectExecutions),
     '@aws-sdk/client-sesv2': (needs: FunctionSpec['needs']) => Boolean(needs.sendEmail),
-    // resubmitRequest validates through domain/submission.ts, which holds intake's idempotent submission too.
-    '@aws-lambda-powertools/idempotency': (needs: FunctionSpec['needs'], key: string) => Boolean(needs.idempotency) || key === 'resubmitRequest',
+    '@aws-lambda-powertools/idempotency': (needs: FunctionSpec['needs']) => Boolean(needs.idempotency),
   };
 
   it.each(catalogueEntries)('%s: the deployed bundle is what infra/bundling.ts builds, holding only the SDK clients (and idempotency) its needs call for', async (key, spec) => {
@@ -240,7 +239,7 @@ describe('functions, one per catalogue entry', () => {
         .filter(([, input]) => input.bytesInOutput > 0)
         .map(([file]) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]),
     );
-    for (const [name, needed] of Object.entries(neededPackages)) expect([name, packages.has(name)]).toEqual([name, needed(spec.needs, key)]);
+    for (const [name, needed] of Object.entries(neededPackages)) expect([name, packages.has(name)]).toEqual([name, needed(spec.needs)]);
   });
 
   it('bundles the link authorizer without the HTTP chain, zod, Powertools idempotency or the request store', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateOffshoringRequest } from '../../functions/domain/submission.ts';
+import { validateOffshoringRequest } from '../../functions/domain/request-checks.ts';
 import { ValidationFailed } from '../../functions/web/errors.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';

@@ -1,0 +1,50 @@
+import type { Runtime } from '#platform/runtime';
+import type { ApproverDirectory } from '#platform/directory';
+import { Forbidden, ValidationFailed } from '#web/errors';
+import { ownsService, type Caller } from '#web/identity';
+import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from './request.ts';
+import { unknownBusinessAreas } from './offshoring-policy.ts';
+import { getRegisterEntry } from './register.ts';
+
+/**
+ * The checks a request's body passes before any round starts, first or later (Offshoring Policy,
+ * Process 1). Kept apart from intake's idempotent submission, so a resubmission's bundle carries
+ * only what it uses.
+ */
+
+/** Validates the body against the schema and the approver directory, listing every problem at once. */
+export function validateOffshoringRequest(body: unknown, directory: ApproverDirectory): OffshoringRequest {
+  const parsed = OffshoringRequestSchema.safeParse(body);
+  const errors: FieldError[] = parsed.success ? [] : toFieldErrors(parsed.error);
+  const areas = (body as { businessAreas?: unknown } | null)?.businessAreas;
+  if (Array.isArray(areas)) {
+    const codes = areas.map((a) => (typeof a === 'string' ? a.trim().toUpperCase() : ''));
+    for (const { index, code } of unknownBusinessAreas(codes, directory)) {
+      if (code === '') continue; // already reported by the schema
+      errors.push({
+        path: `businessAreas.${index}`,
+        message: `unknown business area "${code}": use one of ${Object.keys(directory.businessAreas).join(', ')}`,
+      });
+    }
+  }
+  if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
+  return parsed.data;
+}
+
+/**
+ * A CHANGE may name the register entry it changes; it must exist, and only its owner (or the
+ * security team) may change it. Only a CHANGE may name one.
+ */
+export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest, caller: Caller): Promise<void> {
+  if (!request.serviceId) return;
+  if (request.changeType !== 'CHANGE') {
+    throw new ValidationFailed([{ path: 'serviceId', message: 'only a CHANGE request names an existing service' }]);
+  }
+  const entry = await getRegisterEntry(runtime, request.serviceId);
+  if (!entry) {
+    throw new ValidationFailed([{ path: 'serviceId', message: `no service ${request.serviceId} in the offshore service register` }]);
+  }
+  if (!caller.securityTeam && !ownsService(caller, entry)) {
+    throw new Forbidden(`Only the owner of ${request.serviceId} (or the security team) may request a change to it`, { serviceId: request.serviceId });
+  }
+}
