@@ -14,6 +14,8 @@ const written: AuditFact[] = [
   { type: 'WORKFLOW_START_FAILED', details: { cause: 'The approval workflow could not be started: ServiceUnavailable', execution: 'OFF-1-round-1' } },
   { type: 'APPROVAL_REQUESTED', details: { ...approver, respondBy: plan.respondBy } },
   { type: 'APPROVER_REMINDED', details: { ...approver, respondBy: plan.respondBy } },
+  { type: 'APPROVER_CHASED', details: { ...approver, respondBy: plan.respondBy, escalatedTo: 'deputy@justice.gov.uk' } },
+  // The same chase, under the name older items were written with: still read.
   { type: 'APPROVAL_ESCALATED', details: { ...approver, respondBy: plan.respondBy, escalatedTo: 'deputy@justice.gov.uk' } },
   { type: 'APPROVAL_LAPSED', details: { ...approver, respondBy: plan.respondBy } },
   { type: 'APPROVAL_DECIDED', details: decided },
