@@ -78,7 +78,7 @@ export const lambdaFunctions = {
   escalateRequest: {
     entry: 'functions/escalate-request.ts',
     description: "Process 3(b): escalates a rejected request to the Departmental Head for endorsement",
-    needs: { table: 'readWrite', sendEmail: true },
+    needs: { table: 'readWrite', startExecution: true },
   },
   withdrawRequest: {
     entry: 'functions/withdraw-request.ts',

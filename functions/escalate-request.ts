@@ -1,7 +1,7 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
-import { ses } from '#platform/clients/ses';
+import { stepFunctions } from '#platform/clients/step-functions';
 import { actorOf, callerOf } from '#web/identity';
 import { ValidationFailed } from '#web/errors';
 import { toFieldErrors } from '#domain/request';
@@ -20,4 +20,4 @@ export function escalateRequest(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(escalateRequest(runtime), { jsonBody: true });
-export const handler = lambdaEntry(makeHandler, dynamoDb, ses);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions);

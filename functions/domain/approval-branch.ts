@@ -4,7 +4,7 @@ import { StaleState } from '../store/errors.ts';
 import type { RequestView } from '../store/requests.ts';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
 import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
-import { approvalRequestEmail, chaseEmail } from '../email/templates.ts';
+import { approvalRequestEmail, chaseEmail, escalationLapsedEmail } from '../email/templates.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { completeTask, recordedOutcome, type ApprovalOutcome, type ApprovalStep } from './workflow.ts';
 
@@ -62,6 +62,11 @@ export function approvalBranch(runtime: Runtime) {
     if (settled) return endWait(waiting, settled, view, approval);
 
     const at = clock().toISOString();
+    if (step.stage === 'CHASE' && approval.kind === 'ENDORSEMENT') {
+      // The Departmental Head is the top of the line (Process 3(b)): nobody to chase, so the branch only waits to lapse.
+      await store.storeTaskToken(approval, { taskToken: step.taskToken, nextStepDue: approval.respondBy, at });
+      return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
+    }
     const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, CHASE: approval.respondBy }[step.stage] ?? approval.respondBy;
     // Each stage emails once per approval: a restarted round or a retried step finds its email in the
     // audit trail and only takes the new task token, so the approver hears nothing twice.
@@ -137,6 +142,7 @@ export function approvalBranch(runtime: Runtime) {
     const settled = recordedOutcome(view.request, approval);
     if (settled) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: settled };
     const at = clock().toISOString();
+    if (approval.kind === 'ENDORSEMENT') return lapseEndorsement(step, view, approval, at);
     try {
       await store.lapseApproval(
         approval,
@@ -152,6 +158,34 @@ export function approvalBranch(runtime: Runtime) {
     }
     count('ApprovalLapsed');
     logger.info('Approval lapsed', { approvalId: approval.approvalId, respondBy: approval.respondBy });
+    return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: 'LAPSED' };
+  }
+
+  /**
+   * Offshoring Policy, Process 3(b): an escalation the Departmental Head does not answer in time
+   * must not hold the request: it returns to REJECTED, its routes open again, and the owner is told.
+   */
+  async function lapseEndorsement(step: ApprovalStep, view: RequestView, approval: ApprovalRecord, at: string): Promise<{ stage: 'LAPSE'; approvalId: string; outcome: ApprovalOutcome }> {
+    const reason = `The ${approval.businessArea} Departmental Head did not respond to the escalation by ${approval.respondBy}`;
+    try {
+      await store.transition(
+        view.request,
+        'ESCALATION_LAPSED',
+        { reason, at, set: { escalation: undefined } },
+        { eventId: ids.eventId(), at, type: 'ESCALATION_LAPSED', actor: SYSTEM, round: approval.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
+        { lapse: { approval, reason: 'no response in time' } },
+      );
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+      const fresh = await load(runtime, step);
+      const outcome = recordedOutcome(fresh.view.request, fresh.approval);
+      if (outcome) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome };
+      throw error;
+    }
+    const after = (await store.getRequestView(approval.requestId))!;
+    await sendRecordedEmail(runtime, approval.requestId, approval.round, `ESCALATION_LAPSED:${approval.approvalId}`, escalationLapsedEmail(after.request, approval), after.audit);
+    count('EscalationLapsed');
+    logger.info('Escalation lapsed; the request is rejected again', { approvalId: approval.approvalId, respondBy: approval.respondBy });
     return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: 'LAPSED' };
   }
 

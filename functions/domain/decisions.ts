@@ -104,7 +104,7 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
   const decided: ApprovalRecord = { ...approval, status, decidedAt: at, reason: form.reason };
   correlate(approval.requestId);
   count(status === 'APPROVED' ? 'DecisionApproved' : 'DecisionRejected');
-  if (approval.kind === 'APPROVAL') await resumeWorkflow(runtime, approval, form);
+  await resumeWorkflow(runtime, approval, form);
   return decided;
 }
 

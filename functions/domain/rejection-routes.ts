@@ -6,10 +6,12 @@ import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } fr
 import type { AuditFact } from '../store/audit.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
 import { rejectionRoutesOpen } from './offshoring-policy.ts';
-import { Conflict, NotFound, ValidationFailed } from '../web/errors.ts';
+import { Conflict, NotFound, ValidationFailed, WorkflowUnavailable } from '../web/errors.ts';
 import { assertOwner, type Caller } from '../web/identity.ts';
-import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
-import { approvalRequestEmail, endorsementOutcomeEmail } from '../email/templates.ts';
+import { endorsementOutcomeEmail } from '../email/templates.ts';
+import { endorsementExecutionName, startApprovalRound } from './workflow.ts';
+import { requireStateMachineArn } from '../platform/runtime.ts';
+import { logger } from '../platform/observability.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { orConflict, requestChangedFirst } from './races.ts';
 
@@ -133,7 +135,7 @@ export const EscalationSchema = z.strictObject({
   businessArea: z.string().trim().toUpperCase().optional(),
 });
 
-/** Escalates a rejected request to the Departmental Head, who gets a link to endorse or decline. */
+/** Escalates a rejected request to the Departmental Head, whose branch of the workflow asks them to endorse or decline. */
 export async function escalateToDepartmentalHead(runtime: Runtime, view: RequestView, body: z.infer<typeof EscalationSchema>, actor: Actor) {
   const { store, clock, ids } = runtime;
   const { request } = view;
@@ -145,6 +147,8 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
   const head = runtime.directory.businessAreas[area]!.departmentalHead;
   const now = clock();
   const at = now.toISOString();
+  const { reminderAfterSeconds, chaseAfterSeconds, lapseAfterSeconds } = runtime.approvalWaits;
+  const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
   const endorsement: ApprovalRecord = {
     kind: 'ENDORSEMENT',
     role: ENDORSER_ROLE,
@@ -155,10 +159,11 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
     requestId: request.requestId,
     round: request.round,
     status: 'PENDING',
-    respondBy: new Date(now.getTime() + runtime.approvalWaits.lapseAfterSeconds * 1000).toISOString(),
+    respondBy: after(lapseAfterSeconds),
+    reminderAt: after(reminderAfterSeconds),
+    escalateAt: after(chaseAfterSeconds),
     createdAt: at,
   };
-  const token = mintLinkToken();
   const moved = await orConflict(() => store.transition(
     request,
     'ESCALATE_TO_DEPARTMENTAL_HEAD',
@@ -168,18 +173,36 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
       set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
     },
     { eventId: ids.eventId(), at, type: 'ESCALATED_TO_DEPARTMENTAL_HEAD', actor, round: request.round, details: { businessArea: area, departmentalHead: head, caseForApproval: body.caseForApproval, residualRisksRectified: true } },
-    {
-      add: [endorsement],
-      link: {
-        tokenHash: hashLinkToken(token),
-        link: { approvalId: endorsement.approvalId, requestId: request.requestId, round: request.round, validUntil: endorsement.respondBy, issuedAt: at },
-      },
-    },
+    { add: [endorsement] },
   ), requestChangedFirst(runtime, request.requestId, 'it was being escalated'));
-  const escalated: RequestRecord = { ...request, ...moved, escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } };
-  const link = approvalLink(runtime.publicBaseUrl, endorsement.approvalId, token);
-  await sendRecordedEmail(runtime, request.requestId, request.round, `ESCALATION:${endorsement.approvalId}`, approvalRequestEmail(escalated, endorsement, link, 'REQUEST'));
+  // The endorsement runs through the workflow like any approval: one branch asks the Head (with
+  // their link), reminds, and lapses on its own timer, returning the request to REJECTED.
+  await startEndorsement(runtime, endorsement);
   return { requestId: request.requestId, status: moved.status, departmentalHead: { name: head.name, email: head.email, businessArea: area }, respondBy: endorsement.respondBy };
+}
+
+/** Starts (or, after a local restart, starts again) the execution whose one branch is the Departmental Head's endorsement. */
+export async function startEndorsement(runtime: Runtime, endorsement: ApprovalRecord, now = runtime.clock()): Promise<void> {
+  const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now.getTime()) - now.getTime()) / 1000));
+  const toReminder = secondsUntil(endorsement.reminderAt, 0);
+  const toChase = secondsUntil(endorsement.escalateAt, toReminder);
+  const toLapse = secondsUntil(endorsement.respondBy, toChase);
+  const input = {
+    requestId: endorsement.requestId,
+    round: endorsement.round,
+    approvals: [{ approvalId: endorsement.approvalId, role: endorsement.role }],
+    waits: { requestSeconds: toReminder, reminderSeconds: toChase - toReminder, chaseSeconds: toLapse - toChase },
+  };
+  try {
+    await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), input, endorsementExecutionName(endorsement.requestId, endorsement.round));
+  } catch (error) {
+    // Escalated and recorded, but nobody asked: monitoring reports an escalation past its deadline as stuck.
+    logger.error('Could not start the endorsement workflow', { requestId: endorsement.requestId, error: error as Error });
+    throw new WorkflowUnavailable('The escalation was recorded but the Departmental Head could not be asked yet; the service team is alerted', {
+      requestId: endorsement.requestId,
+      status: 'ESCALATED',
+    });
+  }
 }
 
 /** The Departmental Head decided: endorse → a new round carrying the endorsement; decline → CLOSED. */

@@ -96,19 +96,20 @@ export function executionName(requestId: string, round: number): string {
   return round === 1 ? requestId : `${requestId}-round-${round}`;
 }
 
+/** The Departmental Head's endorsement of a rejected round runs as its own execution, named after that round. */
+export function endorsementExecutionName(requestId: string, round: number): string {
+  return `${requestId}-round-${round}-endorsement`;
+}
+
 export function executionArn(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
-export async function startApprovalRound(client: SFNClient, stateMachineArn: string, input: ApprovalRoundInput): Promise<string> {
+export async function startApprovalRound(client: SFNClient, stateMachineArn: string, input: ApprovalRoundInput, name = executionName(input.requestId, input.round)): Promise<string> {
   const { executionArn: arn } = await client.send(
-    new StartExecutionCommand({
-      stateMachineArn,
-      name: executionName(input.requestId, input.round),
-      input: JSON.stringify(ApprovalRoundInputSchema.parse(input)),
-    }),
+    new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(ApprovalRoundInputSchema.parse(input)) }),
   );
-  return arn ?? executionArn(stateMachineArn, executionName(input.requestId, input.round));
+  return arn ?? executionArn(stateMachineArn, name);
 }
 
 /**
@@ -132,15 +133,17 @@ export type ApprovalOutcome = 'APPROVED' | keyof typeof BRANCH_ERRORS;
 
 /**
  * The outcome the table records for the approval, or undefined while it is still waiting in the
- * request's current, open round. The approval's own status comes first: a decision recorded just
- * before the round closed still counts.
+ * request's current, open round (an approval waits while the request is PENDING_APPROVAL, the
+ * Departmental Head's endorsement while it is ESCALATED). The approval's own status comes first: a
+ * decision recorded just before the round closed still counts.
  */
 export function recordedOutcome(
   request: { round: number; status: string },
-  approval: { round: number; status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'LAPSED' | 'CLOSED' },
+  approval: { round: number; kind?: 'APPROVAL' | 'ENDORSEMENT'; status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'LAPSED' | 'CLOSED' },
 ): ApprovalOutcome | undefined {
   if (approval.status !== 'PENDING') return approval.status;
-  if (request.round !== approval.round || request.status !== 'PENDING_APPROVAL') return 'CLOSED';
+  const waitingWhile = approval.kind === 'ENDORSEMENT' ? 'ESCALATED' : 'PENDING_APPROVAL';
+  if (request.round !== approval.round || request.status !== waitingWhile) return 'CLOSED';
   return undefined;
 }
 

@@ -522,11 +522,12 @@ describe('identity and access', () => {
     expect([built.stateful.region, built.stateless.region]).toEqual(['eu-west-2', 'eu-west-2']);
   });
 
-  it('lets only the decision handler and the approval branch step send task results, and only intake and the round-starting routes start executions', () => {
+  it('lets only the decision handler and the approval branch step send task results, and only intake, the round-starting routes and the escalation start executions', () => {
     const holders = (action: string) => catalogueEntries.filter(([key]) => actionsOf(key).includes(action)).map(([key]) => key).sort();
     // The branch step answers its own task token when the outcome is already settled (lapsed, given, closed).
     expect(holders('states:SendTaskSuccess')).toEqual(['notifyApprover', 'recordDecision']);
-    expect(holders('states:StartExecution')).toEqual(['addMitigations', 'intake', 'recordDecision', 'resubmitRequest'].sort());
+    // The escalation starts the Departmental Head's endorsement as an execution of its own.
+    expect(holders('states:StartExecution')).toEqual(['addMitigations', 'escalateRequest', 'intake', 'recordDecision', 'resubmitRequest'].sort());
   });
 });
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { endorsementExecutionName, executionArn } from '../../functions/domain/workflow.ts';
 
 /**
  * The approval story on the local stack, through HTTP and the local inbox only: the ASL file
@@ -31,6 +33,15 @@ async function decide(email: Email, decision: 'APPROVE' | 'REJECT', reason?: str
   const { approvalId, token } = linkIn(email);
   return h.api(`/approvals/${approvalId}`, form({ token, decision, ...(reason ? { reason } : {}) }));
 }
+
+/** The endorsement's own execution: its one branch asks the Departmental Head, and the decision ends it. */
+const endorsementEnded = (requestId: string) =>
+  h.eventually(async () => {
+    const { status } = await h.stack.runtime.clients.stepFunctions.send(
+      new DescribeExecutionCommand({ executionArn: executionArn(h.stack.stateMachineArn, endorsementExecutionName(requestId, 1)) }),
+    );
+    return status !== 'RUNNING' && status;
+  }, 'the endorsement execution to end');
 
 async function waitForStatus(requestId: string, status: string) {
   return h.eventually(async () => {
@@ -247,6 +258,7 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
       return mine.length === 5 && mine;
     }, 'round 2 emails');
     expect(round2[0]!.body.text).toContain('Endorsed by HMCTS Departmental Head');
+    expect(await endorsementEnded(requestId)).toBe('SUCCEEDED');
   });
 
   it('closes the request when the Departmental Head declines', async () => {
@@ -256,6 +268,9 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     expect((await decide(headEmail, 'REJECT', 'Not a priority')).status).toBe(200);
     const view = await waitForStatus(requestId, 'CLOSED');
     expect(view.statusReason).toContain('Not a priority');
+    // The decline resumed the Head's branch (SendTaskFailure), so the execution ends rather than waiting to lapse.
+    expect(await endorsementEnded(requestId)).toBe('SUCCEEDED');
+    expect((await h.status(requestId)).status).toBe('CLOSED');
   });
 });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
-import { executionArn } from '../../functions/domain/workflow.ts';
+import { endorsementExecutionName, executionArn } from '../../functions/domain/workflow.ts';
 import { concludeRound } from '../../functions/conclude-round.ts';
 
 /**
@@ -80,6 +80,38 @@ function atReminderBoundary(on: Harness, meanwhile: (requestId: string) => Promi
 }
 
 describe('chasing silence', () => {
+  it("asks a silent Departmental Head, reminds them, and lapses the escalation on the endorsement's own timer: REJECTED again, the owner told, the routes open", async () => {
+    const { requestId, first } = await submit();
+    expect((await decide(h, first[0]!, 'REJECT', 'Not without a DPIA')).status).toBe(200);
+    await finalStatus(h, requestId, ['REJECTED']);
+    const escalation = await post(h, `/requests/${requestId}/escalations`, { caseForApproval: 'Essential for the court backlog', residualRisksRectified: true });
+    expect(escalation.status).toBe(202);
+
+    const view = await finalStatus(h, requestId, ['REJECTED'], 15_000);
+    expect(view.statusReason).toMatch(/Departmental Head did not respond/);
+    const stored = (await h.stack.runtime.store.getRequestView(requestId))!;
+    const head = stored.approvals.find((a) => a.kind === 'ENDORSEMENT')!;
+    expect(head).toMatchObject({ status: 'LAPSED', round: 1 });
+    const steps = view.audit.filter((e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === head.approvalId && e.type !== 'EMAIL_SENT');
+    expect(steps.map((e: { type: string }) => e.type)).toEqual(['APPROVAL_REQUESTED', 'APPROVER_REMINDED', 'ESCALATION_LAPSED']);
+    const [asked, reminded, lapsed] = steps.map((e: { at: string }) => Date.parse(e.at)) as number[];
+    expect(reminded).toBeGreaterThanOrEqual(Date.parse(head.reminderAt!));
+    expect(lapsed).toBeGreaterThanOrEqual(Date.parse(head.respondBy));
+    expect(asked).toBeLessThan(reminded!);
+
+    const mine = await h.eventually(async () => {
+      const all = await h.emails(requestId);
+      return all.some((e) => e.subject.startsWith('Escalation not answered')) && all;
+    }, 'the owner told the escalation lapsed');
+    const toHead = mine.filter((e) => e.destination.to.join().includes('head@hmcts.justice.local'));
+    expect(toHead.map((e) => e.subject.replace(/:.*/, ''))).toEqual(['Endorsement requested', 'Reminder']);
+    expect(mine.find((e) => e.subject.startsWith('Escalation not answered'))!.destination.to.join()).toContain(OWNER);
+    // The branch ended the way the table says, and the routes are open again.
+    const execution = await h.stack.runtime.clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: executionArn(h.stack.stateMachineArn, endorsementExecutionName(requestId, 1)) }));
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await post(h, `/requests/${requestId}/mitigations`, { mitigations: ['Extra controls'] })).status).toBe(201);
+  });
+
   it('reminds, chases and finally lapses a silent approver, each when due, rejecting the request with the routes open', async () => {
     const { requestId, first } = await submit();
     const silent = first.find((e) => e.destination.to.join().includes('<legal@justice.local>'))!;

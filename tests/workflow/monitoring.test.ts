@@ -206,7 +206,7 @@ describe('continual monitoring', () => {
     expect(bad.body.errors[0]).toMatchObject({ path: 'serviceId' });
   });
 
-  it('returns an escalation the Departmental Head never answered to REJECTED, reopening the routes', async () => {
+  it("reports an escalation still waiting past its deadline as stuck, and leaves lapsing it to the endorsement's own branch", async () => {
     const owner = 'priya.shah@justice.gov.uk';
     const { body } = await h.submit({ ...singleAreaRequest(), serviceName: 'Escalated service', plannedStartDate: '2028-01-01' });
     const first = await h.eventually(async () => (await h.emails(body.requestId)).find((e) => e.subject.includes('Offshoring approval needed')), 'an approver email');
@@ -219,12 +219,12 @@ describe('continual monitoring', () => {
     now += 29 * DAY;
     const run = await runMonitoring(h.stack.runtime);
     expect(findings(run, 'escalations').items.map((i) => i.id)).toEqual([body.requestId]);
+    expect(findings(run, 'escalations').items[0]).toMatchObject({ kind: 'ESCALATION_OVERDUE' });
     expect(findings(run, 'missedChases').items.map((i) => i.details?.requestId)).not.toContain(body.requestId);
+    // Monitoring only reports: the request stays ESCALATED and nobody is told it lapsed.
     const view = await h.status(body.requestId);
-    expect(view).toMatchObject({ status: 'REJECTED', statusReason: expect.stringMatching(/did not respond/) });
-    expect(view.audit.map((e: { type: string }) => e.type)).toContain('ESCALATION_LAPSED');
-    expect((await h.emails(`Escalation not answered`)).some((e) => e.subject.includes(body.requestId))).toBe(true);
-    // The routes are open again.
-    expect((await post(`/requests/${body.requestId}/mitigations`, { mitigations: ['Extra controls'] })).status).toBe(201);
+    expect(view.status).toBe('ESCALATED');
+    expect(view.audit.map((e: { type: string }) => e.type)).not.toContain('ESCALATION_LAPSED');
+    expect((await h.emails('Escalation not answered')).some((e) => e.subject.includes(body.requestId))).toBe(false);
   });
 });
