@@ -184,8 +184,17 @@ export class RequestStore {
     }
   }
 
+  /**
+   * Appends one event on its own. Safe to retry: an event's key holds its unique id, so when the
+   * item is already there (the answer to an earlier try was lost after DynamoDB wrote it) it is
+   * this very event, already recorded.
+   */
   async appendAudit(requestId: string, event: AuditEvent): Promise<void> {
-    await this.#table.put(auditItem(requestId, event), isNew);
+    try {
+      await this.#table.put(auditItem(requestId, event), isNew);
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+    }
   }
 
   /**

@@ -182,6 +182,29 @@ describe('Method: appendAudit', () => {
     await store.appendAudit('OFF-1', emailSent);
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, auditPut('OFF-1', emailSent).Put);
   });
+
+  it('is done when the event is already there: a retry whose earlier try was written, its answer lost', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    const emailSent = auditEvent({ type: 'EMAIL_SENT', details: { key: 'REQUEST:APR-1', to: ['siro@hmcts.justice.local'], cc: [], subject: 'Approval needed', messageId: 'MSG-2' } });
+    await expect(store.appendAudit('OFF-1', emailSent)).resolves.toBeUndefined();
+  });
+});
+
+describe('Method: closeWaitingApprovals', () => {
+  it('closes each approval still waiting on its own, leaving one decided meanwhile as decided, and answers those it closed', async () => {
+    const [first, second] = [approvalRecord({ approvalId: 'APR-1' }), approvalRecord({ approvalId: 'APR-2' })];
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    expect((await store.closeWaitingApprovals([first, second], AT)).map((a) => a.approvalId)).toEqual(['APR-1']);
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates.map((u) => u.Key)).toEqual([
+      { pk: 'REQUEST#OFF-1', sk: `APPROVAL#${String(first.round).padStart(3, '0')}#APR-1` },
+      { pk: 'REQUEST#OFF-1', sk: `APPROVAL#${String(second.round).padStart(3, '0')}#APR-2` },
+    ]);
+    for (const update of updates) {
+      expect(update.ConditionExpression).toBe('#status = :pending');
+      expect(update.ExpressionAttributeValues).toMatchObject({ ':pending': 'PENDING', ':status': 'CLOSED', ':decidedAt': AT });
+    }
+  });
 });
 
 describe('Method: transition', () => {
