@@ -107,8 +107,14 @@ describe('chasing silence', () => {
     expect(toHead.map((e) => e.subject.replace(/:.*/, ''))).toEqual(['Endorsement requested', 'Reminder']);
     expect(mine.find((e) => e.subject.startsWith('Escalation not answered'))!.destination.to.join()).toContain(OWNER);
     // The branch ended the way the table says, and the routes are open again.
-    const execution = await h.stack.runtime.clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: executionArn(h.stack.stateMachineArn, endorsementExecutionName(requestId, 1)) }));
-    expect(execution.status).toBe('SUCCEEDED');
+    // The lapse ends the branch; the round's conclusion then runs, so the execution ends a moment later.
+    const ended = await h.eventually(async () => {
+      const { status } = await h.stack.runtime.clients.stepFunctions.send(
+        new DescribeExecutionCommand({ executionArn: executionArn(h.stack.stateMachineArn, endorsementExecutionName(requestId, 1)) }),
+      );
+      return status !== 'RUNNING' && status;
+    }, 'the endorsement execution to end');
+    expect(ended).toBe('SUCCEEDED');
     expect((await post(h, `/requests/${requestId}/mitigations`, { mitigations: ['Extra controls'] })).status).toBe(201);
   });
 
