@@ -3,7 +3,8 @@ import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
-import { DecisionFormSchema, openApprovalLink, recordDecision } from '#domain/decisions';
+import { DecisionFormSchema, openApprovalLink, recordDecision, resumeRecordedDecision } from '#domain/decisions';
+import { AlreadyDecided, Conflict } from '#web/errors';
 import { concludeEscalation } from '#domain/rejection-routes';
 import { errorPage, page, pageSecurityHeaders } from '#web/pages';
 import { toFieldErrors } from '#domain/request';
@@ -19,7 +20,11 @@ export function submitDecision(runtime: Runtime) {
     // The token travels in the form's action URL (so the gateway's link authorizer sees it), or as a form field.
     const body = (event.body ?? {}) as Record<string, unknown>;
     const form: Record<string, unknown> = { ...body, token: event.queryStringParameters?.token ?? body.token };
-    const opened = await openApprovalLink(runtime, approvalId, form.token);
+    const opened = await openApprovalLink(runtime, approvalId, form.token).catch(async (error: unknown) => {
+      // Sent again after it was recorded: still 409, and whatever the first try left undone is done now.
+      if (error instanceof AlreadyDecided) await finishRecordedDecision(runtime, approvalId, form.token);
+      throw error;
+    });
     const parsed = DecisionFormSchema.safeParse(form);
     if (!parsed.success) {
       const values = { decision: String(form.decision ?? ''), reason: String(form.reason ?? '') };
@@ -31,6 +36,16 @@ export function submitDecision(runtime: Runtime) {
     const recorded = decisionRecorded(opened, decided);
     return page(200, recorded.title, recorded.body);
   };
+}
+
+/** What follows a recorded decision, done again where it was cut short: the workflow resumed, an endorsement's effect. */
+async function finishRecordedDecision(runtime: Runtime, approvalId: string, token: unknown): Promise<void> {
+  const recorded = await resumeRecordedDecision(runtime, approvalId, token);
+  if (recorded?.kind !== 'ENDORSEMENT' || (await runtime.store.getRequest(recorded.requestId))?.status !== 'ESCALATED') return;
+  await concludeEscalation(runtime, recorded.requestId, recorded).catch((error: unknown) => {
+    // Something else moved the request on meanwhile: nothing is left to finish.
+    if (!(error instanceof Conflict)) throw error;
+  });
 }
 
 export const makeHandler = (runtime: Runtime) =>

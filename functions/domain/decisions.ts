@@ -104,8 +104,24 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
   const decided: ApprovalRecord = { ...approval, status, decidedAt: at, reason: form.reason };
   correlate(approval.requestId);
   count(status === 'APPROVED' ? 'DecisionApproved' : 'DecisionRejected');
-  await resumeWorkflow(runtime, approval, form);
+  await resumeWorkflow(runtime, approval, status, form.reason);
   return decided;
+}
+
+/**
+ * A decision sent again through the link that recorded it (a retry after a 5xx, or after an answer
+ * that never came) is still answered 409 with what is recorded; but if the first try was cut short
+ * between recording the decision and resuming the workflow, the workflow is handed the recorded
+ * decision now, rather than at the branch's next chase. Answers the recorded decision, if any.
+ */
+export async function resumeRecordedDecision(runtime: Runtime, approvalId: string, token: unknown): Promise<ApprovalRecord | undefined> {
+  if (!isWellFormedLinkToken(token)) return undefined;
+  const link = await runtime.store.links.findLink(hashLinkToken(token));
+  if (!link?.usedAt || link.approvalId !== approvalId) return undefined;
+  const approval = await runtime.store.getApproval(link);
+  if (approval?.status !== 'APPROVED' && approval?.status !== 'REJECTED') return undefined;
+  await resumeWorkflow(runtime, approval, approval.status, approval.reason);
+  return approval;
 }
 
 async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval: ApprovalRecord; request: RequestRecord; link: LinkRecord }> {
@@ -123,7 +139,7 @@ async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval:
  * moved on (a reminder or escalation started a new wait, or the round closed), the branch's next
  * step reads the table and follows the decision: nothing is lost either way.
  */
-async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, form: DecisionForm): Promise<void> {
+async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, decision: 'APPROVED' | 'REJECTED', reason: string | undefined): Promise<void> {
   const taskToken = (await runtime.store.getApproval(approval))?.taskToken;
   if (!taskToken) return;
   try {
@@ -131,7 +147,7 @@ async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, form: 
     const result = await completeTask(
       runtime.clients.stepFunctions,
       taskToken,
-      form.decision === 'APPROVE' ? { outcome: 'APPROVED', approvalId: approval.approvalId } : { outcome: 'REJECTED', cause: form.reason ?? 'Rejected' },
+      decision === 'APPROVED' ? { outcome: 'APPROVED', approvalId: approval.approvalId } : { outcome: 'REJECTED', cause: reason ?? 'Rejected' },
     );
     if (result === 'taskEnded') logger.info('Branch had moved on; its next step will read the recorded decision', { approvalId: approval.approvalId });
   } catch (error) {
