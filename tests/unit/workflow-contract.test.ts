@@ -48,7 +48,11 @@ function allStates(states: Record<string, State> = machine.States): [string, Sta
 }
 const tasks = allStates().filter(([, state]) => state.Type === 'Task');
 
-/** Transient failures of a Lambda task: the Lambda service, its sandbox, throttling, and DynamoDB transaction conflicts. */
+/**
+ * Transient failures of a Lambda task: the Lambda service, its sandbox, throttling, an AWS call the
+ * SDK gave up on for want of an answer (TimeoutError, after its own retries), and DynamoDB
+ * transaction conflicts.
+ */
 const TRANSIENT = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
@@ -60,9 +64,10 @@ const TRANSIENT = [
   'ThrottlingException',
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
+  'TimeoutError',
   'TransactionConflict',
 ];
-const awsOwn = (name: string) => /^(States|Lambda|Sandbox)\./.test(name) || /Exception$/.test(name) || name === 'RequestLimitExceeded';
+const awsOwn = (name: string) => /^(States|Lambda|Sandbox)\./.test(name) || /Exception$/.test(name) || name === 'RequestLimitExceeded' || name === 'TimeoutError';
 
 /** The code's error names as deployed: bundled and minified (esbuild, no keepNames). */
 async function minifiedNames(): Promise<{ branchErrors: string[]; transactionConflict: string }> {
@@ -121,7 +126,7 @@ describe('the workflow error contract', () => {
 });
 
 describe('retries', () => {
-  it.each(tasks.map(([name]) => name))('%s retries every transient Lambda, throttling and transaction-conflict error, and nothing else', (name) => {
+  it.each(tasks.map(([name]) => name))('%s retries every transient Lambda, throttling, SDK timeout and transaction-conflict error, and nothing else', (name) => {
     const state = tasks.find(([n]) => n === name)![1];
     const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
     expect(retried).toEqual(expect.arrayContaining(TRANSIENT));
