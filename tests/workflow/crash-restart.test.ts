@@ -58,7 +58,10 @@ async function until<T>(check: () => Promise<T | undefined | false>, what: strin
   let last: unknown;
   while (Date.now() < deadline) {
     // A call refused while the process comes up is tried again, remembered in case it never stops.
-    const value = await check().catch((error: Error) => ((last = error.message), undefined));
+    const value = await check().catch((error: Error) => {
+      last = error.message;
+      return undefined;
+    });
     if (value !== undefined && value !== false) return value as T;
     if (value === false) last = value;
     await new Promise((r) => setTimeout(r, 50));
@@ -125,8 +128,12 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
       const decisions = [...links];
       const burst: Promise<unknown>[] = [];
       const firstAnswer = new Promise<void>((resolve) => {
-        const check = setInterval(() => submitted() > 0 && (clearInterval(check), resolve()), 5);
-        first.child.once('exit', () => (clearInterval(check), resolve()));
+        const done = () => {
+          clearInterval(check);
+          resolve();
+        };
+        const check = setInterval(() => submitted() > 0 && done(), 5);
+        first.child.once('exit', done);
       });
       const submitting = (async () => {
         for (let i = 0; i < BURST_SUBMISSIONS && !killed; i++) {
@@ -152,7 +159,12 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
         submissions: outcomes.filter((o) => o.what.startsWith('submit') && o.status === 201).map((o) => o.body.requestId as string),
         decisions: outcomes.filter((o) => o.what.startsWith('decide') && o.status === 200).map((o) => o.what.split(' ')[1]!),
       };
-      console.log(`before the kill: ${JSON.stringify(outcomes.map((o) => `${o.what.split(' ')[0]} ${o.status}`).reduce<Record<string, number>>((n, k) => ({ ...n, [k]: (n[k] ?? 0) + 1 }), {}))}`);
+      const counts: Record<string, number> = {};
+      for (const o of outcomes) {
+        const key = `${o.what.split(' ')[0]} ${o.status}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      console.log(`before the kill: ${JSON.stringify(counts)}`);
 
       // Back up on the same data.
       const second = await startLocal({ LOCAL_DATA_DIR: dataDir });

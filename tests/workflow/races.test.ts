@@ -32,7 +32,7 @@ import { singleAreaRequest } from '../fixtures/index.ts';
  */
 const REPEATS = Number(process.env.RACE_REPEATS ?? 20);
 const stagger = (i: number) => (i * 2) % 40;
-const after = <T>(ms: number, act: () => Promise<T>) => new Promise((r) => setTimeout(r, ms)).then(act);
+const afterMs = <T>(ms: number, act: () => Promise<T>) => new Promise((r) => setTimeout(r, ms)).then(act);
 const withdraw = (h: Harness, requestId: string) => h.api(`/requests/${requestId}/withdrawal`, { method: 'POST' }, OWNER);
 const ok = (a: Answer) => a.status >= 200 && a.status < 300;
 /** Two actions at once (each started before either is awaited). */
@@ -52,7 +52,7 @@ async function prepared<T>(n: number, prepare: (i: number) => Promise<T>, parall
 }
 
 /** The figures docs/reliability.md reports for one race test. */
-export const tally = { attempts: 0, wronglyAccepted: 0, fiveHundreds: 0, lost: 0, stuck: 0 };
+const tally = { attempts: 0, wronglyAccepted: 0, fiveHundreds: 0, lost: 0, stuck: 0 };
 function record(answers: Answer[], winners: number, problems: string[]) {
   tally.attempts += answers.length;
   tally.fiveHundreds += answers.filter((a) => a.status >= 500).length;
@@ -116,7 +116,7 @@ describe('every approver at once, with duplicate clicks', () => {
     });
     for (const [i, { requestId, links }] of requests.entries()) {
       const tabs: [Link, 'APPROVE' | 'REJECT'][] = [[links[0]!, 'APPROVE'], [links[0]!, 'REJECT'], ...links.slice(1).map((l): [Link, 'APPROVE'] => [l, 'APPROVE'])];
-      const answers = await together(tabs.map(([link, decision], j) => () => after(j === 1 ? stagger(i) : 0, () => decide(h, link, decision))));
+      const answers = await together(tabs.map(([link, decision], j) => () => afterMs(j === 1 ? stagger(i) : 0, () => decide(h, link, decision))));
       expect(answers.slice(0, 2).filter((a) => a.status === 200)).toHaveLength(1);
       const lost = answers.slice(0, 2).find((a) => a.status !== 200)!;
       expect(isExplainedLoss(lost), `${lost.status} ${lost.text.slice(0, 300)}`).toBe(true);
@@ -142,7 +142,7 @@ describe('conflicting actions fired together', () => {
     const outcomes: Record<string, number> = {};
     const all: string[] = [];
     for (const [i, { requestId, last }] of targets.entries()) {
-      const [decision, withdrawal] = await both(() => decide(h, last, 'APPROVE'), () => after(stagger(i), () => withdraw(h, requestId)));
+      const [decision, withdrawal] = await both(() => decide(h, last, 'APPROVE'), () => afterMs(stagger(i), () => withdraw(h, requestId)));
       const winners = [decision, withdrawal].filter(ok);
       const problems: string[] = [];
       if (winners.length !== 1) problems.push(`${requestId}: decision ${decision.status}, withdrawal ${withdrawal.status}`);
@@ -169,7 +169,7 @@ describe('conflicting actions fired together', () => {
     const all: string[] = [];
     for (const [i, { requestId, head }] of targets.entries()) {
       const endorse = i % 4 !== 3;
-      const [decision, withdrawal] = await both(() => decide(h, head, endorse ? 'APPROVE' : 'REJECT', 'The residual risk is not acceptable'), () => after(stagger(i), () => withdraw(h, requestId)));
+      const [decision, withdrawal] = await both(() => decide(h, head, endorse ? 'APPROVE' : 'REJECT', 'The residual risk is not acceptable'), () => afterMs(stagger(i), () => withdraw(h, requestId)));
       const problems: string[] = [];
       for (const lost of [decision, withdrawal].filter((a) => !ok(a))) {
         if (!isExplainedLoss(lost)) problems.push(`${requestId}: the loser answered ${lost.status} ${lost.text.slice(0, 300)}`);
@@ -213,7 +213,7 @@ describe('conflicting actions fired together', () => {
       ] as const;
       // Rotated, so each route is sometimes first and sometimes last.
       const order = routes.map((_, j) => routes[(i + j) % routes.length]!);
-      const answers = await together(order.map(([, act], j) => () => after(j * (i % 3), act)));
+      const answers = await together(order.map(([, act], j) => () => afterMs(j * (i % 3), act)));
       const winners = answers.map((a, j) => [a, order[j]![0]] as const).filter(([a]) => ok(a));
       const problems: string[] = [];
       if (winners.length !== 1) problems.push(`${requestId}: ${answers.map((a, j) => `${order[j]![0]} ${a.status}`).join(', ')}`);
@@ -237,7 +237,7 @@ describe('conflicting actions fired together', () => {
     const services = await prepared(3, () => approvedService(h), 3);
     for (const { serviceId } of services) {
       const answers = await together(
-        Array.from({ length: 5 }, (_, j) => () => after(j, () => h.api(`/services/${serviceId}/reviews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ notes: `Annual review ${j}` }) }))),
+        Array.from({ length: 5 }, (_, j) => () => afterMs(j, () => h.api(`/services/${serviceId}/reviews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ notes: `Annual review ${j}` }) }))),
       );
       const winners = answers.filter((a) => a.status === 201);
       expect(winners).toHaveLength(1);
