@@ -5,7 +5,7 @@ import type { RequestView } from '../store/requests.ts';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
 import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
 import { approvalRequestEmail, chaseEmail, escalationLapsedEmail } from '../email/templates.ts';
-import { sendRecordedEmail } from '../email/send.ts';
+import { recordSentEmail, sendRecordedEmail } from '../email/send.ts';
 import { completeTask, recordedOutcome, type ApprovalOutcome, type ApprovalStep } from './workflow.ts';
 
 /**
@@ -54,12 +54,34 @@ export function approvalBranch(runtime: Runtime) {
     return { stage: step.stage, approvalId: approval.approvalId, outcome };
   }
 
+  /**
+   * A step that emailed the approver can die after SES took the email and before the trail recorded
+   * it; if the approver then decides before the step is tried again, nothing would send (or record)
+   * that email again. A decision made through a link when no reminder was sent came through the
+   * link only the request email carried: that email was delivered, and is recorded now (its SES
+   * message id lost with the step), so the trail shows the approver was asked, once.
+   */
+  async function recordEvidentRequestEmail(view: RequestView, approval: ApprovalRecord): Promise<void> {
+    if (approval.status !== 'APPROVED' && approval.status !== 'REJECTED') return;
+    const mine = (e: RequestView['audit'][number]) => 'approvalId' in e.details && e.details.approvalId === approval.approvalId;
+    const asked = view.audit.some((e) => e.type === AUDIT_TYPE.REQUEST && mine(e));
+    const reminded = view.audit.some((e) => e.type === AUDIT_TYPE.REMINDER && mine(e));
+    const requestEmail = `REQUEST:${approval.approvalId}`;
+    const recorded = view.audit.some((e) => e.type === 'EMAIL_SENT' && e.details.key === requestEmail);
+    if (!asked || reminded || recorded) return;
+    logger.warn('Approver decided through a link whose email was never recorded: recording it', { approvalId: approval.approvalId });
+    await recordSentEmail(runtime, approval.requestId, approval.round, requestEmail, approvalRequestEmail(view.request, approval, `${runtime.publicBaseUrl}/approvals/${approval.approvalId}`, 'REQUEST'), null);
+  }
+
   async function wait(step: ApprovalStep & { stage: WaitingStage }) {
     if (!step.taskToken) throw new Error(`Stage ${step.stage} needs the task token`);
     const waiting = { ...step, taskToken: step.taskToken };
     const { view, approval } = await load(runtime, step);
     const settled = recordedOutcome(view.request, approval);
-    if (settled) return endWait(waiting, settled, view, approval);
+    if (settled) {
+      await recordEvidentRequestEmail(view, approval);
+      return endWait(waiting, settled, view, approval);
+    }
 
     const at = clock().toISOString();
     if (step.stage === 'CHASE' && approval.kind === 'ENDORSEMENT') {
@@ -114,7 +136,10 @@ export function approvalBranch(runtime: Runtime) {
       // Decided or closed between our read and our write: follow what was recorded.
       const fresh = await load(runtime, step);
       const outcome = recordedOutcome(fresh.view.request, fresh.approval);
-      if (outcome) return endWait(waiting, outcome, fresh.view, fresh.approval);
+      if (outcome) {
+        await recordEvidentRequestEmail(fresh.view, fresh.approval);
+        return endWait(waiting, outcome, fresh.view, fresh.approval);
+      }
       throw error;
     }
 

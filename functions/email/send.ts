@@ -118,7 +118,11 @@ export async function sendRecordedEmail(
   alreadySent: readonly AuditEvent[] = [],
 ): Promise<void> {
   if (alreadySent.some((e) => e.type === 'EMAIL_SENT' && e.details.key === key)) return;
-  const messageId = await sendEmail(runtime, message);
+  await recordSentEmail(runtime, requestId, round, key, message, await sendEmail(runtime, message));
+}
+
+/** Records an email as sent (EMAIL_SENT, under its once-only key); its SES message id if known. */
+export async function recordSentEmail(runtime: Runtime, requestId: string, round: number, key: string, message: EmailMessage, messageId: string | null | undefined): Promise<void> {
   const at = runtime.clock().toISOString();
   await runtime.store.appendAudit(requestId, {
     eventId: runtime.ids.eventId(),
