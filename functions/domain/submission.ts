@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
-import type { Runtime } from '#platform/runtime';
+import { requireStateMachineArn, type Runtime } from '#platform/runtime';
+import { randomId } from '#platform/clock';
+import { StaleState } from '#store/errors';
 import { correlate, count } from '#platform/observability';
 import { Forbidden } from '#web/errors';
 import { actorOf, type Caller } from '#web/identity';
@@ -10,6 +14,7 @@ import { idempotencyRecords } from '#store/idempotency';
 import type { OffshoringRequest } from './request.ts';
 import { checkServiceReference } from './request-checks.ts';
 import { planRound, publicApprover, startRound } from './rounds.ts';
+import { startApprovalRound } from './workflow.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
 
 /**
@@ -30,13 +35,14 @@ export interface SubmissionResponse {
 /** A service owner submits an offshoring request: stored with its approvers, and its first round started. */
 export function submitOffshoringRequest(runtime: Runtime) {
   const { store, clock, ids } = runtime;
-  const submitOnce = idempotentSubmission(runtime, (submission) => submit(submission.caller, submission.request));
+  const submitOnce = idempotentSubmission(runtime, (submission) => submit(submission.caller, submission.request, submission.idempotencyKey));
 
-  async function submit(caller: Caller, request: OffshoringRequest): Promise<SubmissionResponse> {
+  async function submit(caller: Caller, request: OffshoringRequest, idempotencyKey?: string): Promise<SubmissionResponse> {
     await checkServiceReference(runtime, request, caller);
     const now = clock();
     const at = now.toISOString();
-    const requestId = ids.requestId();
+    // With a key, the id is the key's: a try after one that died once it had stored the request finds it.
+    const requestId = idempotencyKey ? requestIdForKey(caller.sub, idempotencyKey) : ids.requestId();
     const planned = planRound(runtime, requestId, 1, request, now);
     const { notice } = planned;
     const submittedBy: Actor = actorOf(caller);
@@ -70,7 +76,12 @@ export function submitOffshoringRequest(runtime: Runtime) {
         ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
       },
     };
-    await store.createRequest(record, planned.approvals, [submitted]);
+    try {
+      await store.createRequest(record, planned.approvals, [submitted]);
+    } catch (error) {
+      if (!(error instanceof StaleState) || !idempotencyKey) throw error;
+      return finishEarlierTry(caller, request, requestId);
+    }
     correlate(requestId);
     count('RequestSubmitted');
     if (notice.lateNotice) count('LateNoticeRequest');
@@ -89,6 +100,51 @@ export function submitOffshoringRequest(runtime: Runtime) {
   }
 
   /**
+   * An earlier try of this key stored the request, then died before it answered (its idempotency
+   * record then goes, so this try ran again): the request is the earlier one, and its round is
+   * started if that try never got so far. The same key with another request is refused, as
+   * Powertools refuses it.
+   */
+  async function finishEarlierTry(caller: Caller, request: OffshoringRequest, requestId: string): Promise<SubmissionResponse> {
+    const view = await store.getRequestView(requestId);
+    if (!view || view.request.submittedBy.sub !== caller.sub || !isDeepStrictEqual(view.request.request, request)) {
+      throw Object.assign(new Error(`Idempotency-Key already used for request ${requestId}, with a different body`), { name: 'IdempotencyValidationError' });
+    }
+    const record = view.request;
+    const approvals = view.approvals.filter((a) => a.round === 1 && a.kind === 'APPROVAL');
+    const first = approvals[0]!;
+    if (record.status === SUBMITTED_STATUS && record.round === 1) {
+      // Each stage ends when it would have ended had the first try started the round.
+      const now = clock().getTime();
+      const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
+      const toReminder = secondsUntil(first.reminderAt, 0);
+      const toChase = secondsUntil(first.escalateAt, toReminder);
+      const toLapse = secondsUntil(first.respondBy, toChase);
+      try {
+        await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
+          requestId,
+          round: 1,
+          approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
+          waits: { requestSeconds: toReminder, reminderSeconds: toChase - toReminder, chaseSeconds: toLapse - toChase },
+        });
+      } catch (error) {
+        // Started by the earlier try: nothing to do.
+        if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+      }
+    }
+    correlate(requestId);
+    return {
+      requestId,
+      status: SUBMITTED_STATUS,
+      round: 1,
+      requiredApprovers: record.requiredApprovers.map(publicApprover),
+      lateNotice: record.lateNotice,
+      ...(record.lateNoticeReason ? { lateNoticeReason: record.lateNoticeReason } : {}),
+      respondBy: first.respondBy,
+    };
+  }
+
+  /**
    * `request` is already validated (validateOffshoringRequest), so a refused body is never hashed,
    * stored or replayed; with an Idempotency-Key, one key creates at most one request.
    */
@@ -100,6 +156,15 @@ export function submitOffshoringRequest(runtime: Runtime) {
     if (!idempotencyKey) return submit(caller, request);
     return submitOnce({ idempotencyKey, caller, request }, context);
   };
+}
+
+/**
+ * The request id an Idempotency-Key stands for, for this caller: the same key always names the same
+ * request, so however a try ends, a later one can only find it, never make another.
+ */
+export function requestIdForKey(subject: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${subject}\u0000${idempotencyKey}`, 'utf8').digest();
+  return randomId('OFF', 10, (n) => digest.subarray(0, n));
 }
 
 interface Submission {

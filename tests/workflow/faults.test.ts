@@ -113,6 +113,42 @@ describe('SES and DynamoDB faults', () => {
     faults.on = true;
   }, 60_000);
 
+  it('creates one request per Idempotency-Key when the function dies after storing it, before or after starting its round', async () => {
+    faults.on = false;
+    for (const [i, dieAfter] of (['TransactWriteItemsCommand', 'UpdateItemCommand'] as const).entries()) {
+      // Dies straight after the request's transaction, or after the round started (as it records its answer for the key).
+      let armed = true;
+      const crash = 'crashAfterStoring';
+      h.stack.runtime.clients.dynamoDb.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (armed && context.commandName === dieAfter) {
+            armed = false;
+            throw Object.assign(new Error(`Injected: the function crashed straight after ${dieAfter}`), { name: 'Sandbox.Timedout' });
+          }
+          return result;
+        },
+        { step: 'finalizeRequest', priority: 'low', name: crash },
+      );
+      const serviceName = `Submitted once ${i}`;
+      const send = () => h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `die-after-${i}` }, body: JSON.stringify({ ...singleAreaRequest(), serviceName }) }, OWNER);
+      try {
+        expect((await send()).status).toBe(500);
+      } finally {
+        h.stack.runtime.clients.dynamoDb.middlewareStack.remove(crash);
+      }
+      const retried = await send();
+      expect(retried.status).toBe(201);
+      const { Items = [] } = await h.stack.runtime.clients.documents.send(new ScanCommand({ TableName: h.stack.tableName, FilterExpression: 'entity = :request', ExpressionAttributeValues: { ':request': 'REQUEST' } }));
+      expect(Items.filter((item) => (item.request as { serviceName: string }).serviceName === serviceName).map((item) => item.requestId)).toEqual([retried.body.requestId]);
+      // Its round runs: each approver asked once.
+      await approverLinks(h, retried.body.requestId);
+      await h.eventually(async () => count((await h.stack.runtime.store.getRequestView(retried.body.requestId))!.audit, 'EMAIL_SENT') === APPROVERS, 'each approver asked');
+      expect(await disagreements(h, retried.body.requestId)).toEqual([]);
+    }
+    faults.on = true;
+  }, 60_000);
+
   it("records the request email of an approver who decided through its link when the step that sent it died before recording it", async () => {
     faults.on = false;
     const requestId = await submit(h);
@@ -233,7 +269,16 @@ describe('SES and DynamoDB faults', () => {
 
     // Requests nobody was told about (a submission that crashed before its answer): none may be stuck unnoticed.
     const { Items = [] } = await h.stack.runtime.clients.documents.send(new ScanCommand({ TableName: h.stack.tableName, FilterExpression: 'entity = :request', ExpressionAttributeValues: { ':request': 'REQUEST' } }));
-    const unacknowledged = Items.filter((item) => !accepted.includes(item.requestId as string));
+    const ours = Items.filter((item) => (item.request as { serviceName: string }).serviceName.startsWith('Fault-tolerant service '));
+    const unacknowledged = ours.filter((item) => !accepted.includes(item.requestId as string));
+    // One Idempotency-Key, one request, whatever the faults did to the tries.
+    for (let i = 0; i < REQUESTS; i++) {
+      const made = ours.filter((item) => (item.request as { serviceName: string }).serviceName === `Fault-tolerant service ${i}`).length;
+      if (made > 1) {
+        problems.push(`one Idempotency-Key made ${made} requests`);
+        figures.wronglyAccepted += made - 1;
+      }
+    }
     ahead = 10 * 60_000;
     const run = await runMonitoring(h.stack.runtime);
     ahead = 0;
