@@ -73,7 +73,10 @@ export function injectFaults(clients: Record<string, WithStack>, plan: FaultPlan
   const total = kinds.reduce((sum, [, weight]) => sum + weight, 0);
   const pick = (): FaultKind => {
     let r = random() * total;
-    for (const [kind, weight] of kinds) if ((r -= weight) < 0) return kind;
+    for (const [kind, weight] of kinds) {
+      r -= weight;
+      if (r < 0) return kind;
+    }
     return kinds.at(-1)![0];
   };
   const faults: Faults = { counts: {}, on: true, remove: () => undefined };
