@@ -33,14 +33,29 @@ try {
   const f = figures(report);
   console.log(
     JSON.stringify(
-      { ...f, seed: report.seed, itemsCompared: before.size, seconds: report.ms / 1000, byRoute: report.byRoute, byStatus: report.byStatus, verdicts: report.verdicts, failures: report.failures, table: report.table },
+      {
+        ...f,
+        seed: report.seed,
+        itemsCompared: before.size,
+        seconds: report.ms / 1000,
+        byRoute: report.byRoute,
+        byStatus: report.byStatus,
+        verdicts: report.verdicts,
+        failures: report.failures,
+        table: report.table,
+      },
       null,
       2,
     ),
   );
-  console.log(`\n| Bad input (property-based, every write route) | ${f.attempts} | ${f.wronglyAccepted} | ${f.fiveHundreds} | ${f.lost} | ${f.stuck} |`);
+  console.log(
+    `\n| Bad input (property-based, every write route) | ${f.attempts} | ${f.wronglyAccepted} | ${f.fiveHundreds} | ${f.lost} | ${f.stuck} |`,
+  );
   failed = report.verdicts.refused !== report.attempts || f.wronglyAccepted + f.fiveHundreds + f.lost + f.stuck > 0;
-  if (failed) console.error(`Not every bad input was refused cleanly: reproduce with BAD_INPUT_SEED=${report.seed} BENCH_BAD_INPUTS=${ATTEMPTS} npm run bench:bad-input`);
+  if (failed)
+    console.error(
+      `Not every bad input was refused cleanly: reproduce with BAD_INPUT_SEED=${report.seed} BENCH_BAD_INPUTS=${ATTEMPTS} npm run bench:bad-input`,
+    );
 } finally {
   await h.close();
 }

@@ -119,6 +119,8 @@ console.log(JSON.stringify({ machine, targets: TARGETS, bundles: rows }, null, 2
 console.table(rows.map(({ largest: _, ...row }) => row));
 const missed = rows.filter((r) => !r.met).map((r) => r.function);
 if (missed.length > 0) {
-  console.error(`Targets missed (size ≤ ${TARGETS.size}× baseline, authorizer ≤ ${TARGETS.authorizerSize}×, init ≤ ${TARGETS.init}×): ${missed.join(', ')}`);
+  console.error(
+    `Targets missed (size ≤ ${TARGETS.size}× baseline, authorizer ≤ ${TARGETS.authorizerSize}×, init ≤ ${TARGETS.init}×): ${missed.join(', ')}`,
+  );
   process.exitCode = 1;
 }

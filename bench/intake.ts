@@ -107,8 +107,18 @@ try {
         intakeMs: intake,
         bareWriteAndStartMs: bareWrite,
         bareMedianMs: {
-          transaction: Number(percentile(bareParts.slice(WARMUP).map((p) => p.transaction), 50).toFixed(1)),
-          startExecution: Number(percentile(bareParts.slice(WARMUP).map((p) => p.start), 50).toFixed(1)),
+          transaction: Number(
+            percentile(
+              bareParts.slice(WARMUP).map((p) => p.transaction),
+              50,
+            ).toFixed(1),
+          ),
+          startExecution: Number(
+            percentile(
+              bareParts.slice(WARMUP).map((p) => p.start),
+              50,
+            ).toFixed(1),
+          ),
         },
         ratio,
         target: TARGET,

@@ -67,7 +67,8 @@ try {
   };
   console.log(JSON.stringify(report, null, 2));
   if (due !== DUE) throw new Error(`Expected ${DUE} services due, found ${due}`);
-  if ((run.itemsRead ?? Infinity) > MAX_READ_FACTOR * DUE) throw new Error(`Read ${run.itemsRead} items for ${DUE} due: more than ${MAX_READ_FACTOR}× what is due`);
+  if ((run.itemsRead ?? Infinity) > MAX_READ_FACTOR * DUE)
+    throw new Error(`Read ${run.itemsRead} items for ${DUE} due: more than ${MAX_READ_FACTOR}× what is due`);
 } finally {
   await stack.close();
 }

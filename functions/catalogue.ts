@@ -57,7 +57,7 @@ export const lambdaFunctions = {
   },
   approvalPage: {
     entry: 'functions/approval-page.ts',
-    description: "Shows an approver the request and the decision form (a GET never changes anything)",
+    description: 'Shows an approver the request and the decision form (a GET never changes anything)',
     needs: { table: 'read' },
   },
   recordDecision: {
@@ -77,7 +77,7 @@ export const lambdaFunctions = {
   },
   escalateRequest: {
     entry: 'functions/escalate-request.ts',
-    description: "Process 3(b): escalates a rejected request to the Departmental Head for endorsement",
+    description: 'Process 3(b): escalates a rejected request to the Departmental Head for endorsement',
     needs: { table: 'readWrite', startExecution: true },
   },
   withdrawRequest: {

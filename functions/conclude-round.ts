@@ -17,6 +17,5 @@ export function concludeRound(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) =>
-  middy<unknown, unknown, Error, Context>(concludeRound(runtime)).use(observed());
+export const makeHandler = (runtime: Runtime) => middy<unknown, unknown, Error, Context>(concludeRound(runtime)).use(observed());
 export const handler = lambdaEntry(makeHandler, dynamoDb, ses);

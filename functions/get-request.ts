@@ -44,7 +44,8 @@ export function getOffshoringRequest(runtime: Runtime) {
     'GET /requests': async (event) => {
       const caller = callerOf(event, runtime);
       const next = event.queryStringParameters?.next;
-      if (next !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(next)) throw new ValidationFailed([{ path: 'next', message: 'must be the next token from the previous page' }]);
+      if (next !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(next))
+        throw new ValidationFailed([{ path: 'next', message: 'must be the next token from the previous page' }]);
       // Listed by the owner's email, kept only where the caller is the owner (by subject once recorded).
       const page = await runtime.store.listByOwner(caller.email, 50, next).catch((error: unknown) => {
         // A token the caller changed, or took from another owner's listing: never handed to DynamoDB.
@@ -52,7 +53,17 @@ export function getOffshoringRequest(runtime: Runtime) {
         throw error;
       });
       return json(200, {
-        requests: page.requests.filter((r) => ownsRequest(caller, r)).map((r) => ({ requestId: r.requestId, serviceName: r.request.serviceName, status: r.status, round: r.round, submittedAt: r.submittedAt, updatedAt: r.updatedAt, lateNotice: r.lateNotice })),
+        requests: page.requests
+          .filter((r) => ownsRequest(caller, r))
+          .map((r) => ({
+            requestId: r.requestId,
+            serviceName: r.request.serviceName,
+            status: r.status,
+            round: r.round,
+            submittedAt: r.submittedAt,
+            updatedAt: r.updatedAt,
+            lateNotice: r.lateNotice,
+          })),
         ...(page.next ? { next: page.next } : {}),
       });
     },

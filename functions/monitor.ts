@@ -19,7 +19,10 @@ export function scheduledMonitoring(runtime: Runtime) {
     const { time } = ScheduledEventSchema.parse(event ?? {});
     const run = await runMonitoring(runtime, { date: (time ?? runtime.clock().toISOString()).slice(0, 10) });
     if (!run.repeated) {
-      count('MonitoringFindings', Object.values(run.counts ?? {}).reduce((a, b) => a + b, 0));
+      count(
+        'MonitoringFindings',
+        Object.values(run.counts ?? {}).reduce((a, b) => a + b, 0),
+      );
       count('MonitoringChecksFailed', (run.checks ?? []).filter((c) => c.status === 'FAILED').length);
     }
     logger.info('Monitoring run', { date: run.date, repeated: run.repeated, counts: run.counts, itemsRead: run.itemsRead });
@@ -27,6 +30,5 @@ export function scheduledMonitoring(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) =>
-  middy<unknown, unknown, Error, Context>(scheduledMonitoring(runtime)).use(observed());
+export const makeHandler = (runtime: Runtime) => middy<unknown, unknown, Error, Context>(scheduledMonitoring(runtime)).use(observed());
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

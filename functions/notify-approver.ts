@@ -18,6 +18,5 @@ export function approvalStep(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) =>
-  middy<unknown, unknown, Error, Context>(approvalStep(runtime)).use(observed());
+export const makeHandler = (runtime: Runtime) => middy<unknown, unknown, Error, Context>(approvalStep(runtime)).use(observed());
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

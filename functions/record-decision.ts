@@ -28,7 +28,11 @@ export function submitDecision(runtime: Runtime) {
     const parsed = DecisionFormSchema.safeParse(form);
     if (!parsed.success) {
       const values = { decision: String(form.decision ?? ''), reason: String(form.reason ?? '') };
-      return page(400, 'Check your answer', decisionForm(opened, decisionAction(runtime, opened, form.token as string), toFieldErrors(parsed.error), values));
+      return page(
+        400,
+        'Check your answer',
+        decisionForm(opened, decisionAction(runtime, opened, form.token as string), toFieldErrors(parsed.error), values),
+      );
     }
     const decided = await recordDecision(runtime, opened, parsed.data);
     if (decided.kind === 'ENDORSEMENT') await concludeEscalation(runtime, decided.requestId, decided);

@@ -38,18 +38,30 @@ export function withdrawRequest(runtime: Runtime) {
     const { request } = view;
     await assertOwner(runtime, caller, request);
     const decided = decisionTakingEffect(view);
-    if (decided) throw new Conflict(`Request ${requestId} can no longer be withdrawn: ${decided}`, { requestId, status: request.status, round: request.round });
+    if (decided)
+      throw new Conflict(`Request ${requestId} can no longer be withdrawn: ${decided}`, { requestId, status: request.status, round: request.round });
     const at = clock().toISOString();
     const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
     const actor: Actor = actorOf(caller);
     // The lifecycle refuses a request that can no longer be withdrawn (409 with its status).
-    const withdrawn = await orConflict(() => store.transition(
-      request,
-      'WITHDRAW',
-      { reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
-      { eventId: ids.eventId(), at, type: 'REQUEST_WITHDRAWN', actor, round: request.round, details: { reason: parsed.data.reason ?? null, previousStatus: request.status } },
-      { close: waiting },
-    ), requestChangedFirst(runtime, requestId, 'it was being withdrawn'));
+    const withdrawn = await orConflict(
+      () =>
+        store.transition(
+          request,
+          'WITHDRAW',
+          { reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
+          {
+            eventId: ids.eventId(),
+            at,
+            type: 'REQUEST_WITHDRAWN',
+            actor,
+            round: request.round,
+            details: { reason: parsed.data.reason ?? null, previousStatus: request.status },
+          },
+          { close: waiting },
+        ),
+      requestChangedFirst(runtime, requestId, 'it was being withdrawn'),
+    );
 
     // A query is read-committed: read while the round's own transaction was being written, it may have
     // shown only some of the round's approvals. Those it missed are closed now (the round is withdrawn).
@@ -62,7 +74,9 @@ export function withdrawRequest(runtime: Runtime) {
     if (request.status === 'PENDING_APPROVAL') {
       const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));
       try {
-        await runtime.clients.stepFunctions.send(new StopExecutionCommand({ executionArn: arn, error: 'RequestWithdrawn', cause: 'Withdrawn by the service owner' }));
+        await runtime.clients.stepFunctions.send(
+          new StopExecutionCommand({ executionArn: arn, error: 'RequestWithdrawn', cause: 'Withdrawn by the service owner' }),
+        );
       } catch (error) {
         // Already finished or never started: the table says WITHDRAWN, and every later step defers to it.
         logger.warn('Could not stop the approval execution', { requestId, error: error as Error });
@@ -72,7 +86,12 @@ export function withdrawRequest(runtime: Runtime) {
     for (const approval of told) {
       await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
     }
-    return json(200, { requestId, status: withdrawn.status, round: request.round, approversTold: told.map(({ role, name, email }) => ({ role, name, email })) });
+    return json(200, {
+      requestId,
+      status: withdrawn.status,
+      round: request.round,
+      approversTold: told.map(({ role, name, email }) => ({ role, name, email })),
+    });
   };
 }
 

@@ -68,22 +68,35 @@ export function checkCatalogue(c: ServiceCatalogue): void {
       }
       if (spec.schedule.description.length > 512) problems.push(`function "${key}": schedule description is over EventBridge's 512 characters`);
     }
-    if (spec.needs.idempotency && spec.needs.table !== 'readWrite') problems.push(`function "${key}": idempotency needs table: 'readWrite' (the records are written to the table)`);
+    if (spec.needs.idempotency && spec.needs.table !== 'readWrite')
+      problems.push(`function "${key}": idempotency needs table: 'readWrite' (the records are written to the table)`);
     if (spec.authorizes) {
       // An authorizer runs on unauthenticated input from the internet, before anything else: it may look, never touch.
       const { table, ...rest } = spec.needs;
-      const touches = [...(table === 'readWrite' ? ['table: readWrite'] : []), ...Object.entries(rest).filter(([, v]) => v).map(([n]) => n)];
-      if (touches.length > 0) problems.push(`function "${key}" authorizes ${spec.authorizes} routes, so it may only read the table; it also needs ${touches.join(', ')}`);
-      if (c.routes.some((r) => r.function === key)) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot serve a route itself`);
-      if (invokedByStateMachine.has(key) || spec.schedule) problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot also be invoked by the state machine or a schedule`);
+      const touches = [
+        ...(table === 'readWrite' ? ['table: readWrite'] : []),
+        ...Object.entries(rest)
+          .filter(([, v]) => v)
+          .map(([n]) => n),
+      ];
+      if (touches.length > 0)
+        problems.push(`function "${key}" authorizes ${spec.authorizes} routes, so it may only read the table; it also needs ${touches.join(', ')}`);
+      if (c.routes.some((r) => r.function === key))
+        problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot serve a route itself`);
+      if (invokedByStateMachine.has(key) || spec.schedule)
+        problems.push(`function "${key}" authorizes ${spec.authorizes} routes and cannot also be invoked by the state machine or a schedule`);
     }
   }
 
   for (const kind of new Set(c.routes.map((r) => r.auth ?? 'jwt'))) {
     if (kind === 'jwt') continue;
-    const authorizers = Object.entries(c.functions).filter(([, spec]) => spec.authorizes === kind).map(([key]) => key);
+    const authorizers = Object.entries(c.functions)
+      .filter(([, spec]) => spec.authorizes === kind)
+      .map(([key]) => key);
     if (authorizers.length !== 1) {
-      problems.push(`routes with auth "${kind}" need exactly one function with authorizes: '${kind}', found ${authorizers.length === 0 ? 'none' : authorizers.join(', ')}`);
+      problems.push(
+        `routes with auth "${kind}" need exactly one function with authorizes: '${kind}', found ${authorizers.length === 0 ? 'none' : authorizers.join(', ')}`,
+      );
     }
   }
 

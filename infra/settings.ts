@@ -148,18 +148,23 @@ function emailDomain(scope: Construct, emailFrom: string): DeploymentSettings['e
   const name = domain(scope, CONTEXT_KEYS.emailDomain);
   const mailFromSetting = domain(scope, CONTEXT_KEYS.mailFromDomain);
   if (name === undefined) {
-    if (mailFromSetting !== undefined) throw new Error(`Context ${CONTEXT_KEYS.mailFromDomain} needs ${CONTEXT_KEYS.emailDomain}: a MAIL FROM domain belongs to a domain identity`);
+    if (mailFromSetting !== undefined)
+      throw new Error(`Context ${CONTEXT_KEYS.mailFromDomain} needs ${CONTEXT_KEYS.emailDomain}: a MAIL FROM domain belongs to a domain identity`);
     return undefined;
   }
   const senderDomain = (emailFrom.split('@').pop() ?? '').toLowerCase();
   // SES sends from any address on a verified domain or its subdomains; DKIM then aligns with the From domain.
   if (!isWithin(senderDomain, name)) {
-    throw new Error(`Context ${CONTEXT_KEYS.emailFrom} ("${emailFrom}") is not on ${CONTEXT_KEYS.emailDomain} ("${name}"): set the sender to an address on that domain`);
+    throw new Error(
+      `Context ${CONTEXT_KEYS.emailFrom} ("${emailFrom}") is not on ${CONTEXT_KEYS.emailDomain} ("${name}"): set the sender to an address on that domain`,
+    );
   }
   const mailFrom = mailFromSetting ?? `bounce.${name}`;
   // SES: the MAIL FROM domain is a subdomain of the identity's domain, and not one mail is sent from.
   if (!mailFrom.endsWith(`.${name}`) || mailFrom === senderDomain) {
-    throw new Error(`Context ${CONTEXT_KEYS.mailFromDomain} ("${mailFrom}") must be a subdomain of ${name} that mail is not sent from (e.g. bounce.${name})`);
+    throw new Error(
+      `Context ${CONTEXT_KEYS.mailFromDomain} ("${mailFrom}") must be a subdomain of ${name} that mail is not sent from (e.g. bounce.${name})`,
+    );
   }
   return { name, mailFrom };
 }
@@ -243,7 +248,9 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
       );
     }
     if (placeholderAddresses.directory.length > 0) {
-      const source = approverDirectoryJson ? `Context ${CONTEXT_KEYS.approverDirectory}` : `The bundled approver directory (${BUNDLED_APPROVER_DIRECTORY})`;
+      const source = approverDirectoryJson
+        ? `Context ${CONTEXT_KEYS.approverDirectory}`
+        : `The bundled approver directory (${BUNDLED_APPROVER_DIRECTORY})`;
       problems.push(
         `${source} names addresses on placeholder domains (${placeholderAddresses.directory.slice(0, 3).join(', ')}` +
           `${placeholderAddresses.directory.length > 3 ? `, and ${placeholderAddresses.directory.length - 3} more` : ''}): every approval email would bounce and every round end in ERROR. ` +

@@ -170,7 +170,11 @@ export function createApiServer({ handlers, authenticate, extraRoutes = {} }: Ap
         const body = await readBody(req);
         if (body === 'too-large') {
           // The connection closes after the answer: nothing of this request is left on it for the next one to trip over.
-          return send(res, { statusCode: 413, headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ error: 'PayloadTooLarge', message: `The body must be under ${MAX_BODY_BYTES} bytes` }) });
+          return send(res, {
+            statusCode: 413,
+            headers: { 'content-type': 'application/json', connection: 'close' },
+            body: JSON.stringify({ error: 'PayloadTooLarge', message: `The body must be under ${MAX_BODY_BYTES} bytes` }),
+          });
         }
         const event = toApiGatewayEvent(req, body, compiled, params);
         if ((compiled.route.auth ?? 'jwt') === 'jwt') {
@@ -178,7 +182,14 @@ export function createApiServer({ handlers, authenticate, extraRoutes = {} }: Ap
           const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
           const verdict = bearer ? authenticate(bearer) : { refused: 'no token' };
           if ('refused' in verdict) {
-            return send(res, { statusCode: 401, headers: { 'content-type': 'application/json', 'www-authenticate': `Bearer error="invalid_token", error_description="${verdict.refused}"` }, body: JSON.stringify({ message: 'Unauthorized' }) });
+            return send(res, {
+              statusCode: 401,
+              headers: {
+                'content-type': 'application/json',
+                'www-authenticate': `Bearer error="invalid_token", error_description="${verdict.refused}"`,
+              },
+              body: JSON.stringify({ message: 'Unauthorized' }),
+            });
           }
           (event.requestContext as unknown as { authorizer: unknown }).authorizer = { jwt: { claims: verdict.claims, scopes: null } };
         }
@@ -186,7 +197,11 @@ export function createApiServer({ handlers, authenticate, extraRoutes = {} }: Ap
         return send(res, result);
       }
       // API Gateway answers unknown routes itself with these bodies.
-      send(res, { statusCode: methodMismatch ? 405 : 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: methodMismatch ? 'Method Not Allowed' : 'Not Found' }) });
+      send(res, {
+        statusCode: methodMismatch ? 405 : 404,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: methodMismatch ? 'Method Not Allowed' : 'Not Found' }),
+      });
     } catch (error) {
       console.error(error);
       send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) });

@@ -48,7 +48,11 @@ export function mintDevToken(identity: DevIdentity, secret = DEFAULT_DEV_SECRET,
 }
 
 /** The verified claims, or why the token is refused. */
-export function verifyDevToken(token: string, secret = DEFAULT_DEV_SECRET, now = new Date()): { claims: Record<string, unknown> } | { refused: string } {
+export function verifyDevToken(
+  token: string,
+  secret = DEFAULT_DEV_SECRET,
+  now = new Date(),
+): { claims: Record<string, unknown> } | { refused: string } {
   const parts = token.split('.');
   if (parts.length !== 3) return { refused: 'not a JWT' };
   const [header, payload, signature] = parts as [string, string, string];

@@ -109,7 +109,9 @@ export function localSettings(env: NodeJS.ProcessEnv, options: { root: string; c
   if (values.APPROVER_DIRECTORY) runtime.directory = approverDirectoryFrom(values.APPROVER_DIRECTORY, options.cwd ?? process.cwd());
   return {
     ports: { api: values.PORT, ses: values.SES_PORT, dynamoDb: values.DYNAMODB_PORT, stepFunctions: values.STEPFUNCTIONS_PORT },
-    dataDir: values.LOCAL_DATA_DIR ? path.resolve(options.cwd ?? process.cwd(), values.LOCAL_DATA_DIR) : path.join(options.root, '.local-data', 'dynamodb'),
+    dataDir: values.LOCAL_DATA_DIR
+      ? path.resolve(options.cwd ?? process.cwd(), values.LOCAL_DATA_DIR)
+      : path.join(options.root, '.local-data', 'dynamodb'),
     monitorIntervalSeconds: values.MONITOR_INTERVAL_SECONDS,
     identitySecret: localIdentitySettings(set).secret,
     runtime,

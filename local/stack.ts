@@ -194,13 +194,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   sfnBinding.serveWith(createStepFunctionsServer(stepFunctions));
 
   const identitySecret = options.identitySecret ?? process.env.LOCAL_IDENTITY_SECRET ?? DEFAULT_DEV_SECRET;
-  apiBinding.serveWith(createApiServer({
-    handlers,
-    authenticate: (token) => {
-      const verdict = verifyDevToken(token, identitySecret);
-      return 'claims' in verdict ? { claims: asGatewayClaims(verdict.claims) } : verdict;
-    },
-  }));
+  apiBinding.serveWith(
+    createApiServer({
+      handlers,
+      authenticate: (token) => {
+        const verdict = verifyDevToken(token, identitySecret);
+        return 'claims' in verdict ? { claims: asGatewayClaims(verdict.claims) } : verdict;
+      },
+    }),
+  );
 
   return {
     apiUrl,

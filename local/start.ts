@@ -33,7 +33,9 @@ try {
 } catch (error) {
   const { code, port } = error as { code?: string; port?: number };
   if (code !== 'EADDRINUSE') throw error;
-  console.error(`npm start: port ${port} is already in use (another \`npm start\`?): stop it, or choose other ports with PORT, SES_PORT, DYNAMODB_PORT, STEPFUNCTIONS_PORT.`);
+  console.error(
+    `npm start: port ${port} is already in use (another \`npm start\`?): stop it, or choose other ports with PORT, SES_PORT, DYNAMODB_PORT, STEPFUNCTIONS_PORT.`,
+  );
   process.exit(1);
 }
 const dataDir = settings.dataDir;

@@ -16,9 +16,5 @@ if (!email) {
 }
 const { secret, securityTeamGroup } = localIdentitySettings();
 console.log(
-  mintDevToken(
-    { email, name: values.name, groups: values.security ? [securityTeamGroup] : [] },
-    secret,
-    { ttlSeconds: Number(values.hours) * 3600 },
-  ),
+  mintDevToken({ email, name: values.name, groups: values.security ? [securityTeamGroup] : [] }, secret, { ttlSeconds: Number(values.hours) * 3600 }),
 );

@@ -70,7 +70,14 @@ export function approvalBranch(runtime: Runtime) {
     const recorded = view.audit.some((e) => e.type === 'EMAIL_SENT' && e.details.key === requestEmail);
     if (!asked || reminded || recorded) return;
     logger.warn('Approver decided through a link whose email was never recorded: recording it', { approvalId: approval.approvalId });
-    await recordSentEmail(runtime, approval.requestId, approval.round, requestEmail, approvalRequestEmail(view.request, approval, `${runtime.publicBaseUrl}/approvals/${approval.approvalId}`, 'REQUEST'), null);
+    await recordSentEmail(
+      runtime,
+      approval.requestId,
+      approval.round,
+      requestEmail,
+      approvalRequestEmail(view.request, approval, `${runtime.publicBaseUrl}/approvals/${approval.approvalId}`, 'REQUEST'),
+      null,
+    );
   }
 
   async function wait(step: ApprovalStep & { stage: WaitingStage }) {
@@ -97,7 +104,9 @@ export function approvalBranch(runtime: Runtime) {
     const emailKeys = step.stage === 'CHASE' ? [emailKey, `ESCALATION:${approval.approvalId}`] : [emailKey];
     const auditTypes: string[] = step.stage === 'CHASE' ? [AUDIT_TYPE.CHASE, 'APPROVAL_ESCALATED'] : [AUDIT_TYPE[step.stage]];
     const emailed = view.audit.some((e) => e.type === 'EMAIL_SENT' && emailKeys.includes(e.details.key as string));
-    const stageRecorded = view.audit.some((e) => auditTypes.includes(e.type) && 'approvalId' in e.details && e.details.approvalId === approval.approvalId);
+    const stageRecorded = view.audit.some(
+      (e) => auditTypes.includes(e.type) && 'approvalId' in e.details && e.details.approvalId === approval.approvalId,
+    );
     const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'CHASE' ? 'escalatedAt' : undefined;
 
     // A fresh link for the request and each reminder; earlier links keep working until respondBy.
@@ -172,7 +181,14 @@ export function approvalBranch(runtime: Runtime) {
       await store.lapseApproval(
         approval,
         { at, reason: 'approval not obtained in time' },
-        { eventId: ids.eventId(), at, type: AUDIT_TYPE.LAPSE, actor: SYSTEM, round: approval.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
+        {
+          eventId: ids.eventId(),
+          at,
+          type: AUDIT_TYPE.LAPSE,
+          actor: SYSTEM,
+          round: approval.round,
+          details: { ...approverOf(approval), respondBy: approval.respondBy },
+        },
       );
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
@@ -190,14 +206,26 @@ export function approvalBranch(runtime: Runtime) {
    * Offshoring Policy, Process 3(b): an escalation the Departmental Head does not answer in time
    * must not hold the request: it returns to REJECTED, its routes open again, and the owner is told.
    */
-  async function lapseEndorsement(step: ApprovalStep, view: RequestView, approval: ApprovalRecord, at: string): Promise<{ stage: 'LAPSE'; approvalId: string; outcome: ApprovalOutcome }> {
+  async function lapseEndorsement(
+    step: ApprovalStep,
+    view: RequestView,
+    approval: ApprovalRecord,
+    at: string,
+  ): Promise<{ stage: 'LAPSE'; approvalId: string; outcome: ApprovalOutcome }> {
     const reason = `The ${approval.businessArea} Departmental Head did not respond to the escalation by ${approval.respondBy}`;
     try {
       await store.transition(
         view.request,
         'ESCALATION_LAPSED',
         { reason, at, set: { escalation: undefined } },
-        { eventId: ids.eventId(), at, type: 'ESCALATION_LAPSED', actor: SYSTEM, round: approval.round, details: { ...approverOf(approval), respondBy: approval.respondBy } },
+        {
+          eventId: ids.eventId(),
+          at,
+          type: 'ESCALATION_LAPSED',
+          actor: SYSTEM,
+          round: approval.round,
+          details: { ...approverOf(approval), respondBy: approval.respondBy },
+        },
         { lapse: { approval, reason: 'no response in time' } },
       );
     } catch (error) {
@@ -208,7 +236,14 @@ export function approvalBranch(runtime: Runtime) {
       throw error;
     }
     const after = (await store.getRequestView(approval.requestId))!;
-    await sendRecordedEmail(runtime, approval.requestId, approval.round, `ESCALATION_LAPSED:${approval.approvalId}`, escalationLapsedEmail(after.request, approval), after.audit);
+    await sendRecordedEmail(
+      runtime,
+      approval.requestId,
+      approval.round,
+      `ESCALATION_LAPSED:${approval.approvalId}`,
+      escalationLapsedEmail(after.request, approval),
+      after.audit,
+    );
     count('EscalationLapsed');
     logger.info('Escalation lapsed; the request is rejected again', { approvalId: approval.approvalId, respondBy: approval.respondBy });
     return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: 'LAPSED' };

@@ -34,12 +34,17 @@ export const recordedDecision = (a: ApprovalRecord) => ({
 
 function assertOpen(approval: ApprovalRecord, request: RequestRecord, link: LinkRecord, now: Date): void {
   if (approval.status === 'APPROVED' || approval.status === 'REJECTED') {
-    throw new AlreadyDecided(`This ${approval.kind === 'ENDORSEMENT' ? 'escalation' : 'approval'} was already decided`, { recorded: recordedDecision(approval) });
+    throw new AlreadyDecided(`This ${approval.kind === 'ENDORSEMENT' ? 'escalation' : 'approval'} was already decided`, {
+      recorded: recordedDecision(approval),
+    });
   }
   if (link.usedAt) throw new AlreadyDecided('This link was already used', { recorded: recordedDecision(approval) });
-  if (approval.status === 'LAPSED') throw new LinkGone('The approval window closed before a decision was recorded: the approval lapsed', { recorded: recordedDecision(approval) });
+  if (approval.status === 'LAPSED')
+    throw new LinkGone('The approval window closed before a decision was recorded: the approval lapsed', { recorded: recordedDecision(approval) });
   if (approval.status === 'CLOSED' || request.round !== approval.round || !awaitsDecision(request.status)) {
-    throw new LinkGone(`The request is ${request.status.toLowerCase().replace('_', ' ')}: this decision is no longer needed`, { requestStatus: request.status });
+    throw new LinkGone(`The request is ${request.status.toLowerCase().replace('_', ' ')}: this decision is no longer needed`, {
+      requestStatus: request.status,
+    });
   }
   if (now.getTime() >= Date.parse(link.validUntil)) throw new LinkGone(`This link expired at ${link.validUntil}`);
 }
@@ -60,7 +65,9 @@ export const DecisionFormSchema = z
   .object({
     token: z.string(),
     decision: z.enum(['APPROVE', 'REJECT'], 'choose Approve or Reject'),
-    reason: typedText(z.string().trim().max(5000, 'must be at most 5000 characters')).optional().transform((r) => (r ? r : undefined)),
+    reason: typedText(z.string().trim().max(5000, 'must be at most 5000 characters'))
+      .optional()
+      .transform((r) => (r ? r : undefined)),
   })
   .refine((form) => form.decision !== 'REJECT' || !!form.reason, { path: ['reason'], message: 'give a reason when you reject' });
 export type DecisionForm = z.infer<typeof DecisionFormSchema>;
@@ -82,7 +89,12 @@ export async function recordDecision(runtime: Runtime, opened: OpenedLink, form:
         eventId: ids.eventId(),
         at,
         type: approval.kind === 'ENDORSEMENT' ? 'ESCALATION_DECIDED' : 'APPROVAL_DECIDED',
-        actor: { kind: approval.kind === 'ENDORSEMENT' ? 'DEPARTMENTAL_HEAD' : 'APPROVER', name: approval.name, email: approval.email, role: approval.role },
+        actor: {
+          kind: approval.kind === 'ENDORSEMENT' ? 'DEPARTMENTAL_HEAD' : 'APPROVER',
+          name: approval.name,
+          email: approval.email,
+          role: approval.role,
+        },
         round: approval.round,
         // Written evidence (Offshoring Policy, Approval): who, in what role, decided what, why, when, on which version.
         details: {
@@ -139,7 +151,12 @@ async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval:
  * moved on (a reminder or escalation started a new wait, or the round closed), the branch's next
  * step reads the table and follows the decision: nothing is lost either way.
  */
-async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, decision: 'APPROVED' | 'REJECTED', reason: string | undefined): Promise<void> {
+async function resumeWorkflow(
+  runtime: Runtime,
+  approval: ApprovalRecord,
+  decision: 'APPROVED' | 'REJECTED',
+  reason: string | undefined,
+): Promise<void> {
   const taskToken = (await runtime.store.getApproval(approval))?.taskToken;
   if (!taskToken) return;
   try {
@@ -149,7 +166,8 @@ async function resumeWorkflow(runtime: Runtime, approval: ApprovalRecord, decisi
       taskToken,
       decision === 'APPROVED' ? { outcome: 'APPROVED', approvalId: approval.approvalId } : { outcome: 'REJECTED', cause: reason ?? 'Rejected' },
     );
-    if (result === 'taskEnded') logger.info('Branch had moved on; its next step will read the recorded decision', { approvalId: approval.approvalId });
+    if (result === 'taskEnded')
+      logger.info('Branch had moved on; its next step will read the recorded decision', { approvalId: approval.approvalId });
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'InvalidToken') {

@@ -37,7 +37,8 @@ export const LIFECYCLE = [
     event: 'APPROVAL_NOT_OBTAINED',
     to: 'REJECTED',
     by: 'APPROVERS',
-    clause: 'Offshoring Policy, Process 3: one or more required approvals cannot be obtained (rejected, or lapsed unanswered), so the request is rejected',
+    clause:
+      'Offshoring Policy, Process 3: one or more required approvals cannot be obtained (rejected, or lapsed unanswered), so the request is rejected',
   },
   {
     from: 'PENDING_APPROVAL',
@@ -59,14 +60,16 @@ export const LIFECYCLE = [
     event: 'ESCALATE_TO_DEPARTMENTAL_HEAD',
     to: 'ESCALATED',
     by: 'SERVICE_OWNER',
-    clause: 'Offshoring Policy, Process 3(b): the service owner escalates to their Departmental Head with more detail to support the case, any residual risk rectified first',
+    clause:
+      'Offshoring Policy, Process 3(b): the service owner escalates to their Departmental Head with more detail to support the case, any residual risk rectified first',
   },
   {
     from: 'REJECTED',
     event: 'PROVIDE_MITIGATIONS',
     to: 'PENDING_APPROVAL',
     by: 'SERVICE_OWNER',
-    clause: 'Offshoring Policy, Process 3(c): the service owner provides additional or alternative mitigations; every required approver is asked again',
+    clause:
+      'Offshoring Policy, Process 3(c): the service owner provides additional or alternative mitigations; every required approver is asked again',
   },
   {
     from: 'ESCALATED',
@@ -87,7 +90,8 @@ export const LIFECYCLE = [
     event: 'ESCALATION_LAPSED',
     to: 'REJECTED',
     by: 'SERVICE',
-    clause: 'Offshoring Policy, Process 3(b) and 4: an escalation the Departmental Head does not answer in time leaves the request rejected, with its routes open again',
+    clause:
+      'Offshoring Policy, Process 3(b) and 4: an escalation the Departmental Head does not answer in time leaves the request rejected, with its routes open again',
   },
   {
     from: 'PENDING_APPROVAL',

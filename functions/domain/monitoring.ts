@@ -67,7 +67,9 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
     counted,
     openRequests: () => (openRequests ??= store.openRequests().then((read) => counted(read).requests)),
     overdueChases: () =>
-      (chases ??= store.chasesDueBy(new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString()).then((read) => counted(read).chases)),
+      (chases ??= store
+        .chasesDueBy(new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString())
+        .then((read) => counted(read).chases)),
     requestLink: (id) => `${runtime.publicBaseUrl}/requests/${id}`,
     serviceLink: (id) => `${runtime.publicBaseUrl}/services/${id}`,
   };
@@ -83,7 +85,14 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
         continue;
       }
       logger.error('Monitoring check failed', { check, error: error as Error });
-      results.push({ check, title, status: 'FAILED', count: 0, items: [], error: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 500) });
+      results.push({
+        check,
+        title,
+        status: 'FAILED',
+        count: 0,
+        items: [],
+        error: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 500),
+      });
     }
   }
 

@@ -28,10 +28,7 @@ export function isWiderMojService(request: Pick<OffshoringRequest, 'businessArea
  * - Process 1(c): all projects additionally need the MoJ CISO, the MoJ DPO, MoJ Commercial and MoJ Legal.
  * Throws if a business area is not in the directory (intake validates that first).
  */
-export function requiredApprovers(
-  request: Pick<OffshoringRequest, 'businessAreas'>,
-  directory: ApproverDirectory,
-): RequiredApprover[] {
+export function requiredApprovers(request: Pick<OffshoringRequest, 'businessAreas'>, directory: ApproverDirectory): RequiredApprover[] {
   const fromRole = (role: Exclude<ApproverRole, 'BUSINESS_AREA_SIRO'>): RequiredApprover => {
     const { name, email, escalationContact } = directory.roles[role];
     return { role, name, email, escalationContact };
@@ -52,9 +49,7 @@ export function requiredApprovers(
 
 /** Business areas the request names that the directory does not know, with their positions. */
 export function unknownBusinessAreas(businessAreas: readonly string[], directory: ApproverDirectory): { index: number; code: string }[] {
-  return businessAreas
-    .map((code, index) => ({ index, code }))
-    .filter(({ code }) => !Object.hasOwn(directory.businessAreas, code));
+  return businessAreas.map((code, index) => ({ index, code })).filter(({ code }) => !Object.hasOwn(directory.businessAreas, code));
 }
 
 export const FOUR_WEEKS_DAYS = 28;
@@ -82,10 +77,7 @@ export function daysOfNotice(plannedStartDate: string, submittedAt: Date): numbe
  * For existing contracts (Process, "For existing contracts...") the offshoring is already in place,
  * so there is no notice to give and no flag.
  */
-export function fourWeekNotice(
-  request: Pick<OffshoringRequest, 'plannedStartDate' | 'changeType'>,
-  submittedAt: Date,
-): NoticeAssessment {
+export function fourWeekNotice(request: Pick<OffshoringRequest, 'plannedStartDate' | 'changeType'>, submittedAt: Date): NoticeAssessment {
   const noticeDays = daysOfNotice(request.plannedStartDate, submittedAt);
   if (request.changeType === 'EXISTING' || noticeDays >= FOUR_WEEKS_DAYS) {
     return { lateNotice: false, noticeDays };
@@ -154,7 +146,9 @@ export function approvalTimeline(
  * Offshoring Policy, Process 2 and 3: the project continues only if every required approval is
  * obtained; if one or more cannot be obtained (rejected, or lapsed without an answer) it is rejected.
  */
-export function roundOutcome(statuses: readonly ('PENDING' | 'APPROVED' | 'REJECTED' | 'LAPSED' | 'CLOSED')[]): 'APPROVED' | 'REJECTED' | 'UNDECIDED' {
+export function roundOutcome(
+  statuses: readonly ('PENDING' | 'APPROVED' | 'REJECTED' | 'LAPSED' | 'CLOSED')[],
+): 'APPROVED' | 'REJECTED' | 'UNDECIDED' {
   if (statuses.some((s) => s === 'REJECTED' || s === 'LAPSED')) return 'REJECTED';
   if (statuses.length > 0 && statuses.every((s) => s === 'APPROVED')) return 'APPROVED';
   return 'UNDECIDED';
@@ -239,6 +233,9 @@ function daysBetween(from: string, to: string): number {
  * Policy, Approval: a late-notice request is accepted "as soon as possible"; once its planned start
  * has passed without approval the offshoring may be happening unapproved, which monitoring reports.
  */
-export function lateStartWithoutApproval(request: { lateNotice: boolean; status: string; request: Pick<OffshoringRequest, 'plannedStartDate'> }, today: string): boolean {
+export function lateStartWithoutApproval(
+  request: { lateNotice: boolean; status: string; request: Pick<OffshoringRequest, 'plannedStartDate'> },
+  today: string,
+): boolean {
   return request.lateNotice && request.status !== 'APPROVED' && request.request.plannedStartDate < today;
 }

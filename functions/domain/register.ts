@@ -69,7 +69,13 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
 /** Records a review (Process 4: continual monitoring and improvement): the next review falls due from today. */
 export async function recordReview(runtime: Runtime, entry: RegisterEntry, review: { notes: string; actor: Actor }): Promise<RegisterEntry> {
   const now = runtime.clock();
-  const next: RegisterEntry = { ...entry, version: entry.version + 1, lastReviewedAt: now.toISOString(), reviewDue: reviewDue(entry, now), dueSoonNotifiedFor: undefined };
+  const next: RegisterEntry = {
+    ...entry,
+    version: entry.version + 1,
+    lastReviewedAt: now.toISOString(),
+    reviewDue: reviewDue(entry, now),
+    dueSoonNotifiedFor: undefined,
+  };
   const reviewedFirst = async () => {
     const now = await getRegisterEntry(runtime, entry.serviceId);
     return new Conflict(`Another review of ${entry.serviceId} was recorded first (version ${now?.version}, next review due ${now?.reviewDue})`, {
@@ -80,7 +86,11 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
   };
   // Optimistic lock: two reviews at once cannot both move the date.
   await orConflict(
-    () => runtime.store.register.putRegisterVersion(next, { reason: `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`, replaces: entry.version }),
+    () =>
+      runtime.store.register.putRegisterVersion(next, {
+        reason: `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`,
+        replaces: entry.version,
+      }),
     reviewedFirst,
   );
   return next;

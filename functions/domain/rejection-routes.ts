@@ -47,12 +47,18 @@ export function assertSameServiceOwner(current: RequestRecord, adjusted: Offshor
 }
 
 /** The events that start a later round: each names its route's details; the round's plan is added to them. */
-type RoundStart = AuditFact<'REQUEST_RESUBMITTED' | 'MITIGATIONS_PROVIDED' | 'ROUND_STARTED_AFTER_ENDORSEMENT'> extends infer F
-  ? F extends { type: infer T; details: infer D } ? { type: T; details: Omit<D, 'requiredApprovers' | 'lateNotice' | 'respondBy'> } : never
-  : never;
+type RoundStart =
+  AuditFact<'REQUEST_RESUBMITTED' | 'MITIGATIONS_PROVIDED' | 'ROUND_STARTED_AFTER_ENDORSEMENT'> extends infer F
+    ? F extends { type: infer T; details: infer D }
+      ? { type: T; details: Omit<D, 'requiredApprovers' | 'lateNotice' | 'respondBy'> }
+      : never
+    : never;
 
 /** A round-start event with the round's plan: one case per type, so each event keeps its own details. */
-function withPlan(start: RoundStart, plan: { requiredApprovers: { role: string; name: string; email: string }[]; lateNotice: boolean; respondBy: string }): AuditFact {
+function withPlan(
+  start: RoundStart,
+  plan: { requiredApprovers: { role: string; name: string; email: string }[]; lateNotice: boolean; respondBy: string },
+): AuditFact {
   switch (start.type) {
     case 'REQUEST_RESUBMITTED':
       return { type: start.type, details: { ...start.details, ...plan } };
@@ -82,33 +88,41 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
   const at = now.toISOString();
   const round = current.round + 1;
   const planned = planRound(runtime, current.requestId, round, next.request, now);
-  const started = await orConflict(() => store.transition(
-    current,
-    next.event,
-    {
-      reason: `Approval round ${round} started`,
-      at,
-      set: {
-        round,
-        request: next.request,
-        requiredApprovers: planned.approvers,
-        lateNotice: planned.notice.lateNotice,
-        noticeDays: planned.notice.noticeDays,
-        lateNoticeReason: planned.notice.lateNoticeReason,
-        rejectionReasons: undefined,
-        escalation: undefined,
-        ...(next.endorsement ? { endorsement: next.endorsement } : {}),
-      },
-    },
-    {
-      eventId: ids.eventId(),
-      at,
-      actor: next.actor,
-      round,
-      ...withPlan(next.audit, { requiredApprovers: planned.approvers.map(publicApprover), lateNotice: planned.notice.lateNotice, respondBy: planned.timeline.respondBy }),
-    },
-    { add: planned.approvals },
-  ), requestChangedFirst(runtime, current.requestId, `round ${round} was being started`));
+  const started = await orConflict(
+    () =>
+      store.transition(
+        current,
+        next.event,
+        {
+          reason: `Approval round ${round} started`,
+          at,
+          set: {
+            round,
+            request: next.request,
+            requiredApprovers: planned.approvers,
+            lateNotice: planned.notice.lateNotice,
+            noticeDays: planned.notice.noticeDays,
+            lateNoticeReason: planned.notice.lateNoticeReason,
+            rejectionReasons: undefined,
+            escalation: undefined,
+            ...(next.endorsement ? { endorsement: next.endorsement } : {}),
+          },
+        },
+        {
+          eventId: ids.eventId(),
+          at,
+          actor: next.actor,
+          round,
+          ...withPlan(next.audit, {
+            requiredApprovers: planned.approvers.map(publicApprover),
+            lateNotice: planned.notice.lateNotice,
+            respondBy: planned.timeline.respondBy,
+          }),
+        },
+        { add: planned.approvals },
+      ),
+    requestChangedFirst(runtime, current.requestId, `round ${round} was being started`),
+  );
   await startRound(runtime, started, planned);
   return {
     requestId: current.requestId,
@@ -130,7 +144,10 @@ export const MitigationsSchema = z.strictObject({
 export const EscalationSchema = z.strictObject({
   caseForApproval: text(5000),
   // Offshoring Policy, Process 3(b): "Any residual or inherent risk must be rectified before escalating."
-  residualRisksRectified: z.literal(true, 'confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)'),
+  residualRisksRectified: z.literal(
+    true,
+    'confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)',
+  ),
   /** Whose Departmental Head: required when the request spans more than one business area. */
   businessArea: z.string().trim().toUpperCase().optional(),
 });
@@ -142,7 +159,9 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
   const areas = request.request.businessAreas;
   const area = body.businessArea ?? (areas.length === 1 ? areas[0] : undefined);
   if (!area || !areas.includes(area)) {
-    throw new ValidationFailed([{ path: 'businessArea', message: `name the business area whose Departmental Head you escalate to: one of ${areas.join(', ')}` }]);
+    throw new ValidationFailed([
+      { path: 'businessArea', message: `name the business area whose Departmental Head you escalate to: one of ${areas.join(', ')}` },
+    ]);
   }
   const head = runtime.directory.businessAreas[area]!.departmentalHead;
   const now = clock();
@@ -164,26 +183,43 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
     escalateAt: after(chaseAfterSeconds),
     createdAt: at,
   };
-  const moved = await orConflict(() => store.transition(
-    request,
-    'ESCALATE_TO_DEPARTMENTAL_HEAD',
-    {
-      reason: `Escalated to the ${area} Departmental Head`,
-      at,
-      set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
-    },
-    { eventId: ids.eventId(), at, type: 'ESCALATED_TO_DEPARTMENTAL_HEAD', actor, round: request.round, details: { businessArea: area, departmentalHead: head, caseForApproval: body.caseForApproval, residualRisksRectified: true } },
-    { add: [endorsement] },
-  ), requestChangedFirst(runtime, request.requestId, 'it was being escalated'));
+  const moved = await orConflict(
+    () =>
+      store.transition(
+        request,
+        'ESCALATE_TO_DEPARTMENTAL_HEAD',
+        {
+          reason: `Escalated to the ${area} Departmental Head`,
+          at,
+          set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
+        },
+        {
+          eventId: ids.eventId(),
+          at,
+          type: 'ESCALATED_TO_DEPARTMENTAL_HEAD',
+          actor,
+          round: request.round,
+          details: { businessArea: area, departmentalHead: head, caseForApproval: body.caseForApproval, residualRisksRectified: true },
+        },
+        { add: [endorsement] },
+      ),
+    requestChangedFirst(runtime, request.requestId, 'it was being escalated'),
+  );
   // The endorsement runs through the workflow like any approval: one branch asks the Head (with
   // their link), reminds, and lapses on its own timer, returning the request to REJECTED.
   await startEndorsement(runtime, endorsement);
-  return { requestId: request.requestId, status: moved.status, departmentalHead: { name: head.name, email: head.email, businessArea: area }, respondBy: endorsement.respondBy };
+  return {
+    requestId: request.requestId,
+    status: moved.status,
+    departmentalHead: { name: head.name, email: head.email, businessArea: area },
+    respondBy: endorsement.respondBy,
+  };
 }
 
 /** Starts (or, after a local restart, starts again) the execution whose one branch is the Departmental Head's endorsement. */
 export async function startEndorsement(runtime: Runtime, endorsement: ApprovalRecord, now = runtime.clock()): Promise<void> {
-  const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now.getTime()) - now.getTime()) / 1000));
+  const secondsUntil = (iso: string | undefined, floor: number) =>
+    Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now.getTime()) - now.getTime()) / 1000));
   const toReminder = secondsUntil(endorsement.reminderAt, 0);
   const toChase = secondsUntil(endorsement.escalateAt, toReminder);
   const toLapse = secondsUntil(endorsement.respondBy, toChase);
@@ -194,7 +230,12 @@ export async function startEndorsement(runtime: Runtime, endorsement: ApprovalRe
     waits: { requestSeconds: toReminder, reminderSeconds: toChase - toReminder, chaseSeconds: toLapse - toChase },
   };
   try {
-    await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), input, endorsementExecutionName(endorsement.requestId, endorsement.round));
+    await startApprovalRound(
+      runtime.clients.stepFunctions,
+      requireStateMachineArn(runtime),
+      input,
+      endorsementExecutionName(endorsement.requestId, endorsement.round),
+    );
   } catch (error) {
     // Escalated and recorded, but nobody asked: monitoring reports an escalation past its deadline as stuck.
     logger.error('Could not start the endorsement workflow', { requestId: endorsement.requestId, error: error as Error });
@@ -221,13 +262,31 @@ export async function concludeEscalation(runtime: Runtime, requestId: string, de
     });
   } else {
     const at = runtime.clock().toISOString();
-    await orConflict(() => runtime.store.transition(
-      view.request,
-      'DECLINE',
-      { reason: `The ${decided.businessArea} Departmental Head declined to endorse: ${decided.reason ?? ''}`.trim(), at },
-      { eventId: runtime.ids.eventId(), at, type: 'REQUEST_CLOSED', actor, round: view.request.round, details: { reason: decided.reason ?? null } },
-    ), requestChangedFirst(runtime, requestId, 'your decision was taking effect (your decision is recorded)'));
+    await orConflict(
+      () =>
+        runtime.store.transition(
+          view.request,
+          'DECLINE',
+          { reason: `The ${decided.businessArea} Departmental Head declined to endorse: ${decided.reason ?? ''}`.trim(), at },
+          {
+            eventId: runtime.ids.eventId(),
+            at,
+            type: 'REQUEST_CLOSED',
+            actor,
+            round: view.request.round,
+            details: { reason: decided.reason ?? null },
+          },
+        ),
+      requestChangedFirst(runtime, requestId, 'your decision was taking effect (your decision is recorded)'),
+    );
   }
   const after = (await runtime.store.getRequestView(requestId))!;
-  await sendRecordedEmail(runtime, requestId, after.request.round, `ENDORSEMENT_OUTCOME:${decided.approvalId}`, endorsementOutcomeEmail(after.request, decided.status === 'APPROVED', decided), after.audit);
+  await sendRecordedEmail(
+    runtime,
+    requestId,
+    after.request.round,
+    `ENDORSEMENT_OUTCOME:${decided.approvalId}`,
+    endorsementOutcomeEmail(after.request, decided.status === 'APPROVED', decided),
+    after.audit,
+  );
 }

@@ -73,7 +73,10 @@ export const OffshoringRequestSchema = z.strictObject({
     }),
   plannedStartDate: IsoDateSchema,
   /** For CHANGE: the register entry (from GET /services) this request changes. */
-  serviceId: z.string().regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…').optional(),
+  serviceId: z
+    .string()
+    .regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…')
+    .optional(),
   serviceOwner: PersonSchema,
   /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
   contractManager: PersonSchema.optional(),

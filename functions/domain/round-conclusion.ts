@@ -22,9 +22,22 @@ const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === 
 export function roundConclusion(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
-  async function moveRequest(request: RequestRecord, event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED', reason: string, fact: AuditFact<'WORKFLOW_FAILED' | 'REQUEST_APPROVED' | 'REQUEST_REJECTED'>, set?: RequestChanges, alongside: Alongside = {}) {
+  async function moveRequest(
+    request: RequestRecord,
+    event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED',
+    reason: string,
+    fact: AuditFact<'WORKFLOW_FAILED' | 'REQUEST_APPROVED' | 'REQUEST_REJECTED'>,
+    set?: RequestChanges,
+    alongside: Alongside = {},
+  ) {
     const at = clock().toISOString();
-    return store.transition(request, event, { reason, at, set }, { eventId: ids.eventId(), at, actor: SYSTEM, round: request.round, ...fact }, alongside);
+    return store.transition(
+      request,
+      event,
+      { reason, at, set },
+      { eventId: ids.eventId(), at, actor: SYSTEM, round: request.round, ...fact },
+      alongside,
+    );
   }
 
   /** Process 3: still-waiting approvals of the round are closed, so their links answer 410. */
@@ -41,7 +54,10 @@ export function roundConclusion(runtime: Runtime) {
     if (!settled) {
       if (end.outcome === 'FAILED') {
         const cause = `The approval workflow failed: ${end.error ?? 'unknown error'}`;
-        const failed = await moveRequest(request, 'ROUND_FAILED', cause, { type: 'WORKFLOW_FAILED', details: { error: end.error, cause: end.cause?.slice(0, 2000) } });
+        const failed = await moveRequest(request, 'ROUND_FAILED', cause, {
+          type: 'WORKFLOW_FAILED',
+          details: { error: end.error, cause: end.cause?.slice(0, 2000) },
+        });
         return { status: failed.status, concluded: true };
       }
       const outcome = roundOutcome(approvals.map((a) => a.status));
@@ -53,9 +69,21 @@ export function roundConclusion(runtime: Runtime) {
       } else if (end.outcome === 'REJECTED' && outcome === 'REJECTED') {
         const reasons = approvals
           .filter((a) => a.status === 'REJECTED' || a.status === 'LAPSED')
-          .map((a) => ({ role: a.role, name: a.name, status: a.status, reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given') }));
+          .map((a) => ({
+            role: a.role,
+            name: a.name,
+            status: a.status,
+            reason: a.reason ?? (a.status === 'LAPSED' ? 'approval not obtained in time' : 'no reason given'),
+          }));
         try {
-          await moveRequest(request, 'APPROVAL_NOT_OBTAINED', reasons.map((r) => `${r.role}: ${r.reason}`).join('; '), { type: 'REQUEST_REJECTED', details: { reasons } }, { rejectionReasons: reasons }, closePending(approvals));
+          await moveRequest(
+            request,
+            'APPROVAL_NOT_OBTAINED',
+            reasons.map((r) => `${r.role}: ${r.reason}`).join('; '),
+            { type: 'REQUEST_REJECTED', details: { reasons } },
+            { rejectionReasons: reasons },
+            closePending(approvals),
+          );
         } catch (error) {
           // An approver decided while we closed the round: start again from what is recorded now.
           if (error instanceof StaleState) return conclude(end);
@@ -73,12 +101,33 @@ export function roundConclusion(runtime: Runtime) {
     const sent = after.audit;
     if (after.request.status === 'APPROVED') {
       if (!sent.some((e) => e.type === 'SERVICE_REGISTERED' && e.round === end.round)) await registerApprovedService(runtime, after);
-      await sendRecordedEmail(runtime, request.requestId, end.round, `APPROVED:${end.round}`, requestApprovedEmail(after.request, inRound(after)), sent);
+      await sendRecordedEmail(
+        runtime,
+        request.requestId,
+        end.round,
+        `APPROVED:${end.round}`,
+        requestApprovedEmail(after.request, inRound(after)),
+        sent,
+      );
     } else if (after.request.status === 'REJECTED') {
-      await sendRecordedEmail(runtime, request.requestId, end.round, `REJECTED:${end.round}`, requestRejectedEmail(after.request, after.request.rejectionReasons ?? [], runtime.publicBaseUrl), sent);
+      await sendRecordedEmail(
+        runtime,
+        request.requestId,
+        end.round,
+        `REJECTED:${end.round}`,
+        requestRejectedEmail(after.request, after.request.rejectionReasons ?? [], runtime.publicBaseUrl),
+        sent,
+      );
       for (const closed of inRound(after).filter((a) => a.status === 'CLOSED')) {
         const why = `The offshoring request ${after.request.requestId} for ${after.request.request.serviceName} was rejected by another approver.`;
-        await sendRecordedEmail(runtime, request.requestId, end.round, `CLOSED:${closed.approvalId}`, roundClosedEmail(after.request, closed, why), sent);
+        await sendRecordedEmail(
+          runtime,
+          request.requestId,
+          end.round,
+          `CLOSED:${closed.approvalId}`,
+          roundClosedEmail(after.request, closed, why),
+          sent,
+        );
       }
     }
     logger.info('Approval round concluded', { requestId: end.requestId, round: end.round, status: after.request.status });

@@ -1,4 +1,11 @@
-import { approvalTimeline, fourWeekNotice, requiredApprovers, type ApprovalTimeline, type NoticeAssessment, type RequiredApprover } from './offshoring-policy.ts';
+import {
+  approvalTimeline,
+  fourWeekNotice,
+  requiredApprovers,
+  type ApprovalTimeline,
+  type NoticeAssessment,
+  type RequiredApprover,
+} from './offshoring-policy.ts';
 import type { OffshoringRequest } from './request.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import { requireStateMachineArn } from '../platform/runtime.ts';
@@ -51,7 +58,11 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
  * Starts the round's execution. If Step Functions refuses, the stored request is marked ERROR with
  * the cause (never left looking pending with nothing running) and the caller gets a 503.
  */
-export async function startRound(runtime: Runtime, record: Pick<RequestRecord, 'requestId' | 'status' | 'version'>, planned: PlannedRound): Promise<void> {
+export async function startRound(
+  runtime: Runtime,
+  record: Pick<RequestRecord, 'requestId' | 'status' | 'version'>,
+  planned: PlannedRound,
+): Promise<void> {
   try {
     await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
       requestId: record.requestId,

@@ -108,7 +108,9 @@ export function submitOffshoringRequest(runtime: Runtime) {
   async function finishEarlierTry(caller: Caller, request: OffshoringRequest, requestId: string): Promise<SubmissionResponse> {
     const view = await store.getRequestView(requestId);
     if (!view || view.request.submittedBy.sub !== caller.sub || !isDeepStrictEqual(view.request.request, request)) {
-      throw Object.assign(new Error(`Idempotency-Key already used for request ${requestId}, with a different body`), { name: 'IdempotencyValidationError' });
+      throw Object.assign(new Error(`Idempotency-Key already used for request ${requestId}, with a different body`), {
+        name: 'IdempotencyValidationError',
+      });
     }
     const record = view.request;
     const approvals = view.approvals.filter((a) => a.round === 1 && a.kind === 'APPROVAL');
@@ -196,4 +198,3 @@ function idempotentSubmission(runtime: Runtime, submit: (submission: Submission)
     return once(submission, context);
   };
 }
-

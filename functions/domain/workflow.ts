@@ -105,7 +105,12 @@ export function executionArn(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
-export async function startApprovalRound(client: SFNClient, stateMachineArn: string, input: ApprovalRoundInput, name = executionName(input.requestId, input.round)): Promise<string> {
+export async function startApprovalRound(
+  client: SFNClient,
+  stateMachineArn: string,
+  input: ApprovalRoundInput,
+  name = executionName(input.requestId, input.round),
+): Promise<string> {
   const { executionArn: arn } = await client.send(
     new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(ApprovalRoundInputSchema.parse(input)) }),
   );
@@ -163,7 +168,9 @@ export async function completeTask(client: SFNClient, taskToken: string, result:
     if (result.outcome === 'APPROVED') {
       await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVE', approvalId: result.approvalId }) }));
     } else {
-      await client.send(new SendTaskFailureCommand({ taskToken, error: BRANCH_ERRORS[result.outcome], cause: result.cause.slice(0, MAX_CAUSE_LENGTH) }));
+      await client.send(
+        new SendTaskFailureCommand({ taskToken, error: BRANCH_ERRORS[result.outcome], cause: result.cause.slice(0, MAX_CAUSE_LENGTH) }),
+      );
     }
     return 'completed';
   } catch (error) {

@@ -29,7 +29,12 @@ export function singleLine(text: string): string {
 /** At most `max` characters (code points, so no surrogate pair is split), ending in an ellipsis when cut. */
 export function capped(text: string, max: number): string {
   const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -122,7 +127,14 @@ export async function sendRecordedEmail(
 }
 
 /** Records an email as sent (EMAIL_SENT, under its once-only key); its SES message id if known. */
-export async function recordSentEmail(runtime: Runtime, requestId: string, round: number, key: string, message: EmailMessage, messageId: string | null | undefined): Promise<void> {
+export async function recordSentEmail(
+  runtime: Runtime,
+  requestId: string,
+  round: number,
+  key: string,
+  message: EmailMessage,
+  messageId: string | null | undefined,
+): Promise<void> {
   const at = runtime.clock().toISOString();
   await runtime.store.appendAudit(requestId, {
     eventId: runtime.ids.eventId(),
@@ -130,6 +142,12 @@ export async function recordSentEmail(runtime: Runtime, requestId: string, round
     type: 'EMAIL_SENT',
     actor: SYSTEM,
     round,
-    details: { key, to: message.to.map((p) => p.email), cc: (message.cc ?? []).map((p) => p.email), subject: subjectLine(message.subject), messageId },
+    details: {
+      key,
+      to: message.to.map((p) => p.email),
+      cc: (message.cc ?? []).map((p) => p.email),
+      subject: subjectLine(message.subject),
+      messageId,
+    },
   });
 }

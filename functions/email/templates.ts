@@ -13,7 +13,11 @@ export interface EmailMessage {
   html: string;
 }
 
-const CHANGE_WORDS = { NEW: 'New offshore service', CHANGE: 'Change to an already offshored service', EXISTING: 'Existing contract already in place' } as const;
+const CHANGE_WORDS = {
+  NEW: 'New offshore service',
+  CHANGE: 'Change to an already offshored service',
+  EXISTING: 'Existing contract already in place',
+} as const;
 const lower = (codes: readonly string[]) => codes.map((c) => c.toLowerCase()).join(', ');
 
 export function formatDate(iso: string): string {
@@ -43,13 +47,19 @@ function factsText(record: RequestRecord): string {
   lines.push('', 'What is proposed:', record.request.description);
   if (record.request.mitigations.length) lines.push('', 'Mitigations:', ...record.request.mitigations.map((m) => `  - ${m}`));
   if (record.status === 'ESCALATED' && record.escalation) lines.push('', "The service owner's case for approval:", record.escalation.caseForApproval);
-  if (record.endorsement) lines.push('', `Endorsed by ${record.endorsement.name} (Departmental Head, ${record.endorsement.businessArea}) on ${formatDate(record.endorsement.at)}:`, record.endorsement.caseForApproval);
+  if (record.endorsement)
+    lines.push(
+      '',
+      `Endorsed by ${record.endorsement.name} (Departmental Head, ${record.endorsement.businessArea}) on ${formatDate(record.endorsement.at)}:`,
+      record.endorsement.caseForApproval,
+    );
   return lines.join('\n');
 }
 
 export function factsHtml(record: RequestRecord): Html {
   return html`<table role="presentation" cellpadding="4">${requestFacts(record).map(
-    ([k, v]) => html`<tr><th align="left" valign="top">${k}</th><td${k === 'LATE NOTICE' ? html` style="color:#d4351c;font-weight:bold"` : ''}>${v}</td></tr>`,
+    ([k, v]) =>
+      html`<tr><th align="left" valign="top">${k}</th><td${k === 'LATE NOTICE' ? html` style="color:#d4351c;font-weight:bold"` : ''}>${v}</td></tr>`,
   )}</table>
 <h3>What is proposed</h3><p>${record.request.description}</p>
 ${record.request.mitigations.length ? html`<h3>Mitigations</h3><ul>${record.request.mitigations.map((m) => html`<li>${m}</li>`)}</ul>` : ''}
@@ -67,7 +77,8 @@ export function emailLink(href: string, text: string): Html {
 }
 
 function page(title: string, body: Html): string {
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:Arial,sans-serif;max-width:42em">${body}</body></html>`.value;
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:Arial,sans-serif;max-width:42em">${body}</body></html>`
+    .value;
 }
 
 export type ApprovalEmailStage = 'REQUEST' | 'REMINDER';
@@ -112,7 +123,9 @@ const interestedParties = (record: RequestRecord) => (record.request.contractMan
 /** Offshoring Policy, Process 2: all approvals obtained and documented; the project can continue as planned. */
 export function requestApprovedEmail(record: RequestRecord, approvals: ApprovalRecord[]): EmailMessage {
   const subject = `Approved: ${record.request.serviceName} (${record.requestId})`;
-  const list = approvals.map((a) => `${ROLE_TITLES[a.role]}: ${a.name}, ${formatDate(a.decidedAt ?? a.createdAt)}${a.reason ? ` ("${a.reason}")` : ''}`);
+  const list = approvals.map(
+    (a) => `${ROLE_TITLES[a.role]}: ${a.name}, ${formatDate(a.decidedAt ?? a.createdAt)}${a.reason ? ` ("${a.reason}")` : ''}`,
+  );
   const text = [
     `Dear ${record.request.serviceOwner.name},`,
     '',
@@ -130,7 +143,11 @@ export function requestApprovedEmail(record: RequestRecord, approvals: ApprovalR
 }
 
 /** Offshoring Policy, Process 3: rejected, with every reason given and the three routes. */
-export function requestRejectedEmail(record: RequestRecord, reasons: NonNullable<RequestRecord['rejectionReasons']>, apiBaseUrl: string): EmailMessage {
+export function requestRejectedEmail(
+  record: RequestRecord,
+  reasons: NonNullable<RequestRecord['rejectionReasons']>,
+  apiBaseUrl: string,
+): EmailMessage {
   const subject = `Rejected: ${record.request.serviceName} (${record.requestId})`;
   const base = `${apiBaseUrl}/requests/${record.requestId}`;
   const routes: [string, string, string][] = [
@@ -138,7 +155,9 @@ export function requestRejectedEmail(record: RequestRecord, reasons: NonNullable
     [REJECTION_ROUTES.provideMitigations, `POST ${base}/mitigations`, 'with {"mitigations": ["..."]}'],
     [REJECTION_ROUTES.escalateToDepartmentalHead, `POST ${base}/escalations`, 'with {"caseForApproval": "...", "residualRisksRectified": true}'],
   ];
-  const reasonLines = reasons.map((r) => `${ROLE_TITLES[r.role as keyof typeof ROLE_TITLES] ?? r.role} (${r.name}), ${r.status.toLowerCase()}: ${r.reason}`);
+  const reasonLines = reasons.map(
+    (r) => `${ROLE_TITLES[r.role as keyof typeof ROLE_TITLES] ?? r.role} (${r.name}), ${r.status.toLowerCase()}: ${r.reason}`,
+  );
   const text = [
     `Dear ${record.request.serviceOwner.name},`,
     '',
@@ -192,7 +211,11 @@ export function chaseEmail(record: RequestRecord, approval: ApprovalRecord): Ema
 }
 
 /** Process 4: a registered service's review is due soon or overdue; its owner is told once per review date. */
-export function reviewDueEmail(entry: { serviceId: string; serviceName: string; supplierName: string; serviceOwner: Person; reviewDue: string }, overdue: boolean, link: string): EmailMessage {
+export function reviewDueEmail(
+  entry: { serviceId: string; serviceName: string; supplierName: string; serviceOwner: Person; reviewDue: string },
+  overdue: boolean,
+  link: string,
+): EmailMessage {
   const subject = `${overdue ? 'Overdue' : 'Due soon'}: offshoring review of ${entry.serviceName} (${entry.serviceId})`;
   const line = `The offshoring arrangement for ${entry.serviceName} (supplier ${entry.supplierName}) ${overdue ? 'was' : 'is'} due for review on ${formatDate(entry.reviewDue)}. Please review the service's offshore risks and controls with the security team (Offshoring Policy, Process 4: continual monitoring and improvement) and record the review.`;
   return {
@@ -222,9 +245,10 @@ export function monitoringDigestEmail(to: Person, date: string, sections: Digest
     text.push('');
   }
   const body = html`<p>Continual monitoring run for ${date} (Offshoring Policy, Process 4).</p>${sections.map(
-    (s) => html`<h3>${s.title}: ${s.status === 'OK' ? String(s.items.length) : s.status}</h3>${s.error ? html`<p style="color:#d4351c">${s.error}</p>` : ''}${
-      s.items.length ? html`<ul>${s.items.map((i) => html`<li>${i.summary}${i.link ? html` ${emailLink(i.link, i.link)}` : ''}</li>`)}</ul>` : ''
-    }`,
+    (s) =>
+      html`<h3>${s.title}: ${s.status === 'OK' ? String(s.items.length) : s.status}</h3>${s.error ? html`<p style="color:#d4351c">${s.error}</p>` : ''}${
+        s.items.length ? html`<ul>${s.items.map((i) => html`<li>${i.summary}${i.link ? html` ${emailLink(i.link, i.link)}` : ''}</li>`)}</ul>` : ''
+      }`,
   )}`;
   return { to: [to], subject, text: text.join('\n'), html: page(subject, body) };
 }

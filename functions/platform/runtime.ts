@@ -115,7 +115,15 @@ function onlyBuilt(built: Partial<RuntimeClients>): RuntimeClients {
 
 /** The Lambda's runtime, from the environment CDK sets (infra/ binds each variable with its grant). */
 export function runtimeFromEnvironment(factories: readonly ClientFactory[]): Runtime {
-  return runtimeWith({ ...settingsFromEnvironment(), ...clientSettingsFromEnvironment(), tableName: env(ENV.tableName), stateMachineArn: optionalEnv(ENV.stateMachineArn) }, factories);
+  return runtimeWith(
+    {
+      ...settingsFromEnvironment(),
+      ...clientSettingsFromEnvironment(),
+      tableName: env(ENV.tableName),
+      stateMachineArn: optionalEnv(ENV.stateMachineArn),
+    },
+    factories,
+  );
 }
 
 /** REMINDER_AFTER_SECONDS, CHASE_AFTER_SECONDS (or its earlier name ESCALATE_AFTER_SECONDS), LAPSE_AFTER_SECONDS: whichever are set. */

@@ -32,7 +32,10 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   // Submission and the rounds that follow a rejection (Process 3).
   event('REQUEST_SUBMITTED', z.object({ ...RoundPlan, lateNoticeReason: z.string().optional() })),
   event('REQUEST_RESUBMITTED', z.object({ ...RoundPlan, previousRound: z.number().int() })),
-  event('MITIGATIONS_PROVIDED', z.object({ ...RoundPlan, previousRound: z.number().int(), mitigations: z.array(z.string()), replaceExisting: z.boolean() })),
+  event(
+    'MITIGATIONS_PROVIDED',
+    z.object({ ...RoundPlan, previousRound: z.number().int(), mitigations: z.array(z.string()), replaceExisting: z.boolean() }),
+  ),
   event('ROUND_STARTED_AFTER_ENDORSEMENT', z.object({ ...RoundPlan, businessArea: z.string().optional() })),
   event('WORKFLOW_START_FAILED', z.object({ cause: z.string(), execution: z.string() })),
 
@@ -43,7 +46,16 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   // A chase recorded before the chasing stage had its own name.
   event('APPROVAL_ESCALATED', ApproverChased),
   event('APPROVAL_LAPSED', z.object({ ...Approver, respondBy: z.string() })),
-  event('APPROVAL_DECIDED', z.object({ ...Approver, decision: z.enum(['APPROVED', 'REJECTED']), reason: z.string().nullable(), decidedAt: z.string(), requestVersion: z.number().int() })),
+  event(
+    'APPROVAL_DECIDED',
+    z.object({
+      ...Approver,
+      decision: z.enum(['APPROVED', 'REJECTED']),
+      reason: z.string().nullable(),
+      decidedAt: z.string(),
+      requestVersion: z.number().int(),
+    }),
+  ),
 
   // The round's end.
   event('REQUEST_APPROVED', z.object({ approvals: z.array(PublicApprover.extend({ decidedAt: z.string().optional() })) })),
@@ -53,13 +65,25 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   event('SERVICE_REGISTERED', z.object({ serviceId: z.string(), version: z.number().int(), reviewDue: z.string(), updated: z.boolean() })),
 
   // Process 3(b): escalation to the Departmental Head, and what came of it.
-  event('ESCALATED_TO_DEPARTMENTAL_HEAD', z.object({
-    businessArea: z.string(),
-    departmentalHead: z.object({ name: z.string(), email: z.string() }),
-    caseForApproval: z.string(),
-    residualRisksRectified: z.literal(true),
-  })),
-  event('ESCALATION_DECIDED', z.object({ ...Approver, decision: z.enum(['APPROVED', 'REJECTED']), reason: z.string().nullable(), decidedAt: z.string(), requestVersion: z.number().int() })),
+  event(
+    'ESCALATED_TO_DEPARTMENTAL_HEAD',
+    z.object({
+      businessArea: z.string(),
+      departmentalHead: z.object({ name: z.string(), email: z.string() }),
+      caseForApproval: z.string(),
+      residualRisksRectified: z.literal(true),
+    }),
+  ),
+  event(
+    'ESCALATION_DECIDED',
+    z.object({
+      ...Approver,
+      decision: z.enum(['APPROVED', 'REJECTED']),
+      reason: z.string().nullable(),
+      decidedAt: z.string(),
+      requestVersion: z.number().int(),
+    }),
+  ),
   event('ESCALATION_LAPSED', z.object({ ...Approver, respondBy: z.string() })),
   event('REQUEST_CLOSED', z.object({ reason: z.string().nullable() })),
 
@@ -67,7 +91,10 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   event('REQUEST_WITHDRAWN', z.object({ reason: z.string().nullable(), previousStatus: z.string() })),
 
   // Every email sent, keyed so that a retried step sends it once.
-  event('EMAIL_SENT', z.object({ key: z.string(), to: z.array(z.string()), cc: z.array(z.string()), subject: z.string(), messageId: z.string().nullish() })),
+  event(
+    'EMAIL_SENT',
+    z.object({ key: z.string(), to: z.array(z.string()), cc: z.array(z.string()), subject: z.string(), messageId: z.string().nullish() }),
+  ),
 ]);
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type AuditEventType = AuditEvent['type'];

@@ -55,9 +55,7 @@ export const RequestRecordSchema = z.object({
    */
   serviceOwnerSubject: z.string().optional(),
   /** Offshoring Policy, Process 3(b): the Departmental Head's endorsement carried into the next round. */
-  endorsement: z
-    .object({ name: z.string(), email: z.string(), businessArea: z.string(), at: z.string(), caseForApproval: z.string() })
-    .optional(),
+  endorsement: z.object({ name: z.string(), email: z.string(), businessArea: z.string(), at: z.string(), caseForApproval: z.string() }).optional(),
   /** Offshoring Policy, Process 3(b): the service owner's case, while a Departmental Head considers it. */
   escalation: z.object({ businessArea: z.string(), caseForApproval: z.string(), at: z.string() }).optional(),
   /** Why the last round was rejected: every reason given. */
@@ -96,7 +94,12 @@ export const ApprovalRecordSchema = StoredPerson.extend({
 export type ApprovalRecord = z.infer<typeof ApprovalRecordSchema>;
 
 /** Who an audit event about an approval concerns: the approval and its approver. */
-export const approverOf = ({ approvalId, role, name, email }: Pick<ApprovalRecord, 'approvalId' | 'role' | 'name' | 'email'>) => ({ approvalId, role, name, email });
+export const approverOf = ({ approvalId, role, name, email }: Pick<ApprovalRecord, 'approvalId' | 'role' | 'name' | 'email'>) => ({
+  approvalId,
+  role,
+  name,
+  email,
+});
 
 /** One emailed link to one approval. Stored under the hash of its token; the token itself is never stored. */
 export const LinkRecordSchema = z.object({

@@ -21,7 +21,11 @@ export function registerEntryItem(entry: RegisterEntry) {
   };
 }
 
-const stillAtVersion = (version: number): Condition => ({ expression: '#version = :seenVersion', names: { '#version': 'version' }, values: { ':seenVersion': version } });
+const stillAtVersion = (version: number): Condition => ({
+  expression: '#version = :seenVersion',
+  names: { '#version': 'version' },
+  values: { ':seenVersion': version },
+});
 
 export class RegisterStore {
   readonly #table: Table;
@@ -37,7 +41,10 @@ export class RegisterStore {
 
   /** The whole register, by service name (gsi1). */
   async listEntries(): Promise<RegisterEntry[]> {
-    const { items } = await queryAll(this.#table, { index: 'gsi1', key: { expression: 'gsi1pk = :pk', values: { ':pk': keys.serviceList('', '').gsi1pk } } });
+    const { items } = await queryAll(this.#table, {
+      index: 'gsi1',
+      key: { expression: 'gsi1pk = :pk', values: { ':pk': keys.serviceList('', '').gsi1pk } },
+    });
     return items.map((item) => RegisterEntrySchema.parse(item));
   }
 
@@ -64,9 +71,15 @@ export class RegisterStore {
    * the entry must still hold (two reviews at once cannot both move its date). `audit`: the event in
    * the trail of the request that caused it. Throws StaleState if a condition failed.
    */
-  async putRegisterVersion(entry: RegisterEntry, version: { reason: string; replaces?: number; audit?: { requestId: string; event: AuditEvent } }): Promise<void> {
+  async putRegisterVersion(
+    entry: RegisterEntry,
+    version: { reason: string; replaces?: number; audit?: { requestId: string; event: AuditEvent } },
+  ): Promise<void> {
     await this.#table.transact([
-      this.#table.putItem({ ...keys.serviceVersion(entry.serviceId, entry.version), entity: 'SERVICE_VERSION', reason: version.reason, ...entry }, isNew),
+      this.#table.putItem(
+        { ...keys.serviceVersion(entry.serviceId, entry.version), entity: 'SERVICE_VERSION', reason: version.reason, ...entry },
+        isNew,
+      ),
       this.#table.putItem(registerEntryItem(entry), version.replaces === undefined ? undefined : stillAtVersion(version.replaces)),
       ...(version.audit ? [auditPut(this.#table, version.audit.requestId, version.audit.event)] : []),
     ]);

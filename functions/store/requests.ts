@@ -276,7 +276,10 @@ export class RequestStore {
     await this.#table.transact([
       linkUse(this.#table, decision.tokenHash, decision.at),
       // Decided: it leaves the chase index; the task token stays, for the workflow to be resumed with.
-      this.#pendingApprovalUpdate(approval, { set: { status: decision.status, decidedAt: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) }, remove: LEAVE_CHASE_INDEX }),
+      this.#pendingApprovalUpdate(approval, {
+        set: { status: decision.status, decidedAt: decision.at, ...(decision.reason ? { reason: decision.reason } : {}) },
+        remove: LEAVE_CHASE_INDEX,
+      }),
       this.#auditPut(approval.requestId, audit),
     ]);
   }

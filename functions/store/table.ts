@@ -1,11 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { StaleState, TransactionConflict } from './errors.ts';
 
@@ -147,7 +140,12 @@ export class Table {
   /** One item, strongly consistent (the store never acts on a stale read of a single item). */
   async get(key: Key, attributes?: readonly string[]): Promise<Item | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true, ...(attributes ? { ProjectionExpression: attributes.join(', ') } : {}) }),
+      new GetCommand({
+        TableName: this.name,
+        Key: key,
+        ConsistentRead: true,
+        ...(attributes ? { ProjectionExpression: attributes.join(', ') } : {}),
+      }),
     );
     return Item;
   }
@@ -175,7 +173,11 @@ export class Table {
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    return { items: page.Items ?? [], itemsRead: page.ScannedCount ?? page.Count ?? 0, ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}) };
+    return {
+      items: page.Items ?? [],
+      itemsRead: page.ScannedCount ?? page.Count ?? 0,
+      ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}),
+    };
   }
 
   /**
@@ -191,7 +193,8 @@ export class Table {
       if (error instanceof TransactionCanceledException) {
         const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
         if (codes.includes('ConditionalCheckFailed')) throw new StaleState('The record changed since it was read', { cause: error });
-        if (codes.includes('TransactionConflict')) throw new TransactionConflict('Another transaction was changing the same items; try again', { cause: error });
+        if (codes.includes('TransactionConflict'))
+          throw new TransactionConflict('Another transaction was changing the same items; try again', { cause: error });
       }
       throw error;
     }

@@ -19,7 +19,12 @@ export function decisionAction(runtime: Pick<Runtime, 'publicBaseUrl'>, { approv
 }
 
 /** The request and the decision form; with the problems, and what was typed, when a POST was refused. */
-export function decisionForm({ approval, request }: OpenedLink, action: string, errors: FieldError[] = [], values: { decision?: string; reason?: string } = {}) {
+export function decisionForm(
+  { approval, request }: OpenedLink,
+  action: string,
+  errors: FieldError[] = [],
+  values: { decision?: string; reason?: string } = {},
+) {
   const endorsement = approval.kind === 'ENDORSEMENT';
   const [yes, no] = endorsement ? ['Endorse', 'Decline'] : ['Approve', 'Reject'];
   const errorFor = (path: string) => errors.find((e) => e.path === path)?.message;

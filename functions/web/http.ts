@@ -47,7 +47,10 @@ export function describeError(error: unknown, awsRequestId?: string): { statusCo
   }
   // A conditional write that lost to another writer, where the use case did not say more: never a 500.
   if (error instanceof StaleState) {
-    return { statusCode: 409, body: { error: 'Conflict', message: 'Another change to this record was saved first; reload it to see where it stands' } };
+    return {
+      statusCode: 409,
+      body: { error: 'Conflict', message: 'Another change to this record was saved first; reload it to see where it stands' },
+    };
   }
   if (isPowertoolsIdempotencyError(error, 'IdempotencyValidationError')) {
     return {
@@ -178,7 +181,9 @@ export function pathParameter(event: HttpEvent, name: string): string {
     throw new ValidationFailed([{ path: name, message: 'is not valid percent-encoding' }]);
   }
   if (!ID_PATTERN.test(decoded)) {
-    throw new ValidationFailed([{ path: name, message: 'must be an id as the service issues them: letters, digits, - and _, at most 128 characters' }]);
+    throw new ValidationFailed([
+      { path: name, message: 'must be an id as the service issues them: letters, digits, - and _, at most 128 characters' },
+    ]);
   }
   return decoded;
 }

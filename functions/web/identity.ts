@@ -35,15 +35,26 @@ export function callerOf(event: HttpEvent, runtime: Pick<Runtime, 'securityTeamG
   const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
   const claims = authorizer?.jwt?.claims;
   const email = typeof claims?.email === 'string' ? claims.email.toLowerCase() : undefined;
-  if (!claims || typeof claims.sub !== 'string' || !email) throw new Unauthenticated('Sign in with your department account: the request carries no identity with an email address');
+  if (!claims || typeof claims.sub !== 'string' || !email)
+    throw new Unauthenticated('Sign in with your department account: the request carries no identity with an email address');
   const groups = [...claimList(claims.groups), ...claimList(claims['cognito:groups'])];
   const subject = typeof claims.oid === 'string' && claims.oid !== '' ? claims.oid : claims.sub;
-  return { sub: subject, email, ...(typeof claims.name === 'string' ? { name: claims.name } : {}), securityTeam: groups.includes(runtime.securityTeamGroup) };
+  return {
+    sub: subject,
+    email,
+    ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
+    securityTeam: groups.includes(runtime.securityTeamGroup),
+  };
 }
 
 /** The caller as the audit trail records them. */
 export function actorOf(caller: Caller): Actor {
-  return { kind: caller.securityTeam ? 'SECURITY_TEAM' : 'SERVICE_OWNER', sub: caller.sub, email: caller.email, ...(caller.name ? { name: caller.name } : {}) };
+  return {
+    kind: caller.securityTeam ? 'SECURITY_TEAM' : 'SERVICE_OWNER',
+    sub: caller.sub,
+    email: caller.email,
+    ...(caller.name ? { name: caller.name } : {}),
+  };
 }
 
 const same = (a?: string, b?: string) => !!a && !!b && a.toLowerCase() === b.toLowerCase();

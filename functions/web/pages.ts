@@ -76,7 +76,15 @@ ${record.endorsement ? html`<h2>Endorsed by the Departmental Head</h2><p>${recor
 
 /** Error pages for the link handlers: the same status mapping as the API, in HTML. */
 export function errorPage(statusCode: number, body: Record<string, unknown>): HttpResult {
-  const titles: Record<number, string> = { 400: 'Check your answer', 403: 'Link not valid', 404: 'Not found', 409: 'Already decided', 410: 'No longer needed', 415: 'Not a form', 413: 'Too large' };
+  const titles: Record<number, string> = {
+    400: 'Check your answer',
+    403: 'Link not valid',
+    404: 'Not found',
+    409: 'Already decided',
+    410: 'No longer needed',
+    415: 'Not a form',
+    413: 'Too large',
+  };
   const recorded = body.recorded as { role: string; name: string; decision: string; decidedAt: string | null; reason: string | null } | undefined;
   return page(
     statusCode,

@@ -111,7 +111,11 @@ export class ApprovalWorkflow extends Construct {
       new PolicyStatement({
         actions: ['kms:GenerateDataKey'],
         resources: [props.key.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
+        },
       }),
     );
     // ...and CloudWatch Logs' delivery service decrypts it, for deliveries of this account only.

@@ -81,7 +81,11 @@ export class EmailSender extends Construct {
       reputationMetrics: true,
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
     });
-    const ids = props.logicalIds ?? { identity: 'SenderEmailIdentity', domainIdentity: 'SenderDomainIdentity', configurationSet: 'SenderConfigurationSet' };
+    const ids = props.logicalIds ?? {
+      identity: 'SenderEmailIdentity',
+      domainIdentity: 'SenderDomainIdentity',
+      configurationSet: 'SenderConfigurationSet',
+    };
     if (props.domain) {
       this.identity = new EmailIdentity(this, 'DomainIdentity', {
         identity: Identity.domain(props.domain.name),
@@ -118,7 +122,11 @@ export class EmailSender extends Construct {
   /** The DNS records the department publishes for its domain, as stack outputs (`cdk deploy` prints them). */
   private publishDnsRecords(domain: { readonly name: string; readonly mailFrom: string }, region: string): void {
     this.identity.dkimRecords.forEach((record, index) => {
-      this.output(`DkimRecord${index + 1}`, `Easy DKIM: publish this CNAME (name, then value) in ${domain.name}'s DNS`, `${record.name} CNAME ${record.value}`);
+      this.output(
+        `DkimRecord${index + 1}`,
+        `Easy DKIM: publish this CNAME (name, then value) in ${domain.name}'s DNS`,
+        `${record.name} CNAME ${record.value}`,
+      );
     });
     this.output('MailFromMxRecord', 'Custom MAIL FROM: publish this MX record', `${domain.mailFrom} MX 10 feedback-smtp.${region}.amazonses.com`);
     this.output('MailFromSpfRecord', 'Custom MAIL FROM: publish this TXT (SPF) record', `${domain.mailFrom} TXT "v=spf1 include:amazonses.com ~all"`);
@@ -136,7 +144,8 @@ export class EmailSender extends Construct {
  */
 export function grantSendFrom(grantee: IGrantable & Construct, sender: SenderReference): void {
   const stack = Stack.of(grantee);
-  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  const arn = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
   Grant.addToPrincipal({
     grantee,
     actions: ['ses:SendEmail', 'ses:SendRawEmail'],

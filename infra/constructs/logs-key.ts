@@ -22,8 +22,10 @@ export class LogsKey extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // CloudWatch Logs encrypts with the key only for this account's log groups in this region.
-    this.key.grantEncryptDecrypt(new ServicePrincipal(`logs.${region}.amazonaws.com`).withConditions({
-      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Stack.of(this).partition}:logs:${region}:${account}:log-group:*` },
-    }));
+    this.key.grantEncryptDecrypt(
+      new ServicePrincipal(`logs.${region}.amazonaws.com`).withConditions({
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Stack.of(this).partition}:logs:${region}:${account}:log-group:*` },
+      }),
+    );
   }
 }

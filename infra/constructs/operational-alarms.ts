@@ -61,7 +61,14 @@ export class OperationalAlarms extends Construct {
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
         },
       }),
     );
@@ -91,11 +98,22 @@ export class OperationalAlarms extends Construct {
     alarm('RoundsTimedOut', props.stateMachine.metricTimedOut({ period }), 'An approval round execution timed out');
     alarm('ApiServerErrors', props.apiStage.metricServerError({ period }), 'The API answered with a 5xx');
     const { queue, parked, retention } = props.failedInvocations;
-    alarm('FailedInvocations', queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'A failed invocation is waiting in the dead-letter queue (runbook: infra/README.md)');
-    alarm('ParkedFailedInvocations', parked.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'A failed invocation was received 5 times and parked (runbook: infra/README.md)');
+    alarm(
+      'FailedInvocations',
+      queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'A failed invocation is waiting in the dead-letter queue (runbook: infra/README.md)',
+    );
+    alarm(
+      'ParkedFailedInvocations',
+      parked.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'A failed invocation was received 5 times and parked (runbook: infra/README.md)',
+    );
     // SQS deletes a message when its retention ends (14 days): warn halfway there.
     const warnAfter = Math.floor(retention.toSeconds() / 2);
-    for (const [alarmId, q] of [['FailedInvocationsAgeing', queue], ['ParkedFailedInvocationsAgeing', parked]] as const) {
+    for (const [alarmId, q] of [
+      ['FailedInvocationsAgeing', queue],
+      ['ParkedFailedInvocationsAgeing', parked],
+    ] as const) {
       alarm(
         alarmId,
         q.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
@@ -104,7 +122,11 @@ export class OperationalAlarms extends Construct {
       );
     }
     // SES publishes bounces per account: an approver who never gets their link is a stalled approval.
-    alarm('EmailBounces', new Metric({ namespace: 'AWS/SES', metricName: 'Bounce', statistic: 'Sum', period }), 'An email to an approver, owner or the security team bounced');
+    alarm(
+      'EmailBounces',
+      new Metric({ namespace: 'AWS/SES', metricName: 'Bounce', statistic: 'Sum', period }),
+      'An email to an approver, owner or the security team bounced',
+    );
     // SES reviews an account whose bounce rate passes 5% and may pause its sending at 10%: act before then.
     alarm(
       'EmailBounceRate',

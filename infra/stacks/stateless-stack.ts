@@ -78,9 +78,7 @@ export class StatelessStack extends Stack {
     this.workflow = new ApprovalWorkflow(this, 'Workflow', {
       definitionFile: fromRepoRoot(catalogue.stateMachineFile),
       key: logsKey,
-      functions: Object.fromEntries(
-        Object.entries(catalogue.stateMachineFunctions).map(([placeholder, key]) => [placeholder, fn(key).function]),
-      ),
+      functions: Object.fromEntries(Object.entries(catalogue.stateMachineFunctions).map(([placeholder, key]) => [placeholder, fn(key).function])),
     });
 
     const publicBaseUrl = props.settings.publicBaseUrl ?? this.api.url;
@@ -96,7 +94,8 @@ export class StatelessStack extends Stack {
           inspect: needs.inspectExecutions,
         });
       }
-      if (spec.schedule) new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, deadLetterQueue: failed.queue, ...spec.schedule });
+      if (spec.schedule)
+        new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, deadLetterQueue: failed.queue, ...spec.schedule });
       if (needs.sendEmail) f.bindEmail(props.sender);
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);

@@ -318,7 +318,9 @@ class TransactionEngine {
   /** Written before the first action is applied. */
   async #remember(actions: Action[]): Promise<void> {
     if (!this.#journal) return;
-    const images: UndoImage[] = actions.filter((a) => a.kind !== 'ConditionCheck').map(({ tableName, key, before }) => ({ tableName, key, ...(before ? { before } : {}) }));
+    const images: UndoImage[] = actions
+      .filter((a) => a.kind !== 'ConditionCheck')
+      .map(({ tableName, key, before }) => ({ tableName, key, ...(before ? { before } : {}) }));
     await writeFile(this.#journal, JSON.stringify(images));
   }
 
@@ -342,7 +344,10 @@ class TransactionEngine {
     if (earlier) {
       return earlier.request === request
         ? new Reply(200, {})
-        : new Reply(400, { __type: 'com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException', message: 'The request uses the same client token as a previous, but non-identical request.' });
+        : new Reply(400, {
+            __type: 'com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException',
+            message: 'The request uses the same client token as a previous, but non-identical request.',
+          });
     }
     const reply = await this.transactWrite(input);
     if (token !== undefined && reply.status === 200) this.#succeeded.set(token, { request, at: now });
@@ -368,7 +373,8 @@ class TransactionEngine {
   }
 
   async #parse(items: unknown): Promise<Action[]> {
-    if (!Array.isArray(items)) throw validationError("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
+    if (!Array.isArray(items))
+      throw validationError("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
     if (items.length < 1 || items.length > MAX_TRANSACT_ITEMS) {
       const bound = items.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_TRANSACT_ITEMS}`;
       throw validationError(`1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length ${bound}`);
@@ -382,17 +388,26 @@ class TransactionEngine {
       const kind = kinds[0] as ActionKind;
       const spec = raw[kind] as Json;
       const tableName = spec.TableName;
-      if (typeof tableName !== 'string') throw validationError(`1 validation error detected: Value null at 'transactItems.${kind}.tableName' failed to satisfy constraint: Member must not be null`);
+      if (typeof tableName !== 'string')
+        throw validationError(
+          `1 validation error detected: Value null at 'transactItems.${kind}.tableName' failed to satisfy constraint: Member must not be null`,
+        );
       if (kind === 'ConditionCheck' && typeof spec.ConditionExpression !== 'string') {
-        throw validationError(`1 validation error detected: Value null at 'transactItems.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`);
+        throw validationError(
+          `1 validation error detected: Value null at 'transactItems.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`,
+        );
       }
       if (kind === 'Update' && typeof spec.UpdateExpression !== 'string') {
-        throw validationError(`1 validation error detected: Value null at 'transactItems.update.updateExpression' failed to satisfy constraint: Member must not be null`);
+        throw validationError(
+          `1 validation error detected: Value null at 'transactItems.update.updateExpression' failed to satisfy constraint: Member must not be null`,
+        );
       }
       const schema = await this.#keySchema(tableName, schemas);
       const source = (kind === 'Put' ? spec.Item : spec.Key) as AttributeMap | undefined;
       if (!source || typeof source !== 'object') {
-        throw validationError(`1 validation error detected: Value null at 'transactItems.${kind}.${kind === 'Put' ? 'item' : 'key'}' failed to satisfy constraint: Member must not be null`);
+        throw validationError(
+          `1 validation error detected: Value null at 'transactItems.${kind}.${kind === 'Put' ? 'item' : 'key'}' failed to satisfy constraint: Member must not be null`,
+        );
       }
       const key: AttributeMap = {};
       for (const name of schema.names) {
@@ -433,7 +448,10 @@ class TransactionEngine {
   #check(action: Action): Promise<Outcome> {
     const expression = action.spec.ConditionExpression;
     if (typeof expression !== 'string') return Promise.resolve(OK);
-    const params = { ConditionExpression: expression, ...expressionParams(expression, action.spec.ExpressionAttributeNames, action.spec.ExpressionAttributeValues) };
+    const params = {
+      ConditionExpression: expression,
+      ...expressionParams(expression, action.spec.ExpressionAttributeNames, action.spec.ExpressionAttributeValues),
+    };
     return action.before
       ? this.#wire.conditional('PutItem', { TableName: action.tableName, Item: action.before, ...params })
       : this.#wire.conditional('DeleteItem', { TableName: action.tableName, Key: action.key, ...params });
@@ -508,12 +526,17 @@ class TransactionEngine {
     try {
       const items = input.TransactItems;
       if (!Array.isArray(items) || items.length < 1 || items.length > MAX_TRANSACT_ITEMS) {
-        return validationError(`1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length between 1 and ${MAX_TRANSACT_ITEMS}`);
+        return validationError(
+          `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length between 1 and ${MAX_TRANSACT_ITEMS}`,
+        );
       }
       const responses: Json[] = [];
       for (const raw of items as Json[]) {
         const get = raw?.Get as Json | undefined;
-        if (!get || typeof get.TableName !== 'string') return validationError("1 validation error detected: Value null at 'transactItems.get' failed to satisfy constraint: Member must not be null");
+        if (!get || typeof get.TableName !== 'string')
+          return validationError(
+            "1 validation error detected: Value null at 'transactItems.get' failed to satisfy constraint: Member must not be null",
+          );
         const item = await this.#getItem(get.TableName, get.Key as AttributeMap, pick(get, ['ProjectionExpression', 'ExpressionAttributeNames']));
         responses.push(item ? { Item: item } : {});
       }
@@ -557,7 +580,8 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
         },
       );
       proxied.on('error', (error) => {
-        if (!res.headersSent) sendJson(res, new Reply(500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
+        if (!res.headersSent)
+          sendJson(res, new Reply(500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
         else res.destroy(error);
         resolve();
       });

@@ -271,9 +271,7 @@ export class LocalStepFunctions {
     this.#now = options.now ?? (() => new Date());
     this.#generateToken = options.generateToken ?? (() => randomBytes(TOKEN_BYTES).toString('base64url'));
     // A custom generator's format is unknown, so only AWS's length bounds can be checked then.
-    this.#isWellFormedToken = options.generateToken
-      ? (token) => token.length > 0 && token.length <= MAX_TOKEN_LENGTH
-      : isDefaultFormatToken;
+    this.#isWellFormedToken = options.generateToken ? (token) => token.length > 0 && token.length <= MAX_TOKEN_LENGTH : isDefaultFormatToken;
 
     const functionsByArn = new Map<string, LambdaHandler>();
     for (const [name, handler] of Object.entries(options.functions)) functionsByArn.set(this.#functionArn(name), handler);
@@ -404,7 +402,9 @@ export class LocalStepFunctions {
 
   /** Lambda invocations that failed, oldest first; only those of one execution when it is named. */
   lambdaFailures(executionArn?: string): LambdaFailure[] {
-    return this.#lambdaFailures.filter((failure) => executionArn === undefined || failure.executionArn === executionArn).map((failure) => ({ ...failure }));
+    return this.#lambdaFailures
+      .filter((failure) => executionArn === undefined || failure.executionArn === executionArn)
+      .map((failure) => ({ ...failure }));
   }
 
   /** Test helper: resolves with the execution's description once it is no longer RUNNING. */
@@ -485,9 +485,11 @@ export class LocalStepFunctions {
 
   #taskInfo(name: string, state: TaskState, containers: readonly string[]): TaskInfo {
     const timeout =
-      state.TimeoutSeconds !== undefined ? { seconds: state.TimeoutSeconds }
-      : state.TimeoutSecondsPath !== undefined ? { path: state.TimeoutSecondsPath }
-      : undefined;
+      state.TimeoutSeconds !== undefined
+        ? { seconds: state.TimeoutSeconds }
+        : state.TimeoutSecondsPath !== undefined
+          ? { path: state.TimeoutSecondsPath }
+          : undefined;
     const resource = state.Resource;
     if (resource === LAMBDA_INVOKE || resource === LAMBDA_INVOKE_CALLBACK) {
       const parameters = isRecord(state.Parameters) ? state.Parameters : {};
@@ -614,8 +616,7 @@ export class LocalStepFunctions {
       const payload = task.integration === 'lambda' ? input : payloadOf(input);
       invokeLambda(handler, payload).then(
         (result) => {
-          const output: JsonValue =
-            task.integration === 'lambda' ? result : { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+          const output: JsonValue = task.integration === 'lambda' ? result : { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
           this.#completeTask(pending, { output });
         },
         (error: Error) => {
@@ -701,7 +702,11 @@ export class LocalStepFunctions {
 
   /** The execution ran past its TimeoutSeconds: TIMED_OUT, as AWS reports it, and its run stops. */
   #timeOut(execution: ExecutionRecord): void {
-    this.#finish(execution, { status: 'TIMED_OUT', error: 'States.Timeout', cause: `The execution ran longer than its TimeoutSeconds (${this.#executionTimeoutSeconds} s)` });
+    this.#finish(execution, {
+      status: 'TIMED_OUT',
+      error: 'States.Timeout',
+      cause: `The execution ran longer than its TimeoutSeconds (${this.#executionTimeoutSeconds} s)`,
+    });
     execution.abort();
   }
 
@@ -854,8 +859,11 @@ function isValidName(name: string): boolean {
 
 /** The default tokens: exactly the canonical base64url of TOKEN_BYTES bytes. */
 function isDefaultFormatToken(token: string): boolean {
-  return /^[A-Za-z0-9_-]+$/.test(token) && Buffer.from(token, 'base64url').length === TOKEN_BYTES &&
-    Buffer.from(token, 'base64url').toString('base64url') === token;
+  return (
+    /^[A-Za-z0-9_-]+$/.test(token) &&
+    Buffer.from(token, 'base64url').length === TOKEN_BYTES &&
+    Buffer.from(token, 'base64url').toString('base64url') === token
+  );
 }
 
 function encodePageToken(offset: number): string {

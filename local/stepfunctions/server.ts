@@ -54,8 +54,7 @@ const operations: Record<string, Operation> = {
       error: optionalString(body, 'error'),
       cause: optionalString(body, 'cause'),
     }),
-  SendTaskSuccess: (engine, body) =>
-    engine.sendTaskSuccess({ taskToken: requiredString(body, 'taskToken'), output: requiredString(body, 'output') }),
+  SendTaskSuccess: (engine, body) => engine.sendTaskSuccess({ taskToken: requiredString(body, 'taskToken'), output: requiredString(body, 'output') }),
   SendTaskFailure: (engine, body) =>
     engine.sendTaskFailure({
       taskToken: requiredString(body, 'taskToken'),
@@ -101,13 +100,18 @@ async function handle(engine: LocalStepFunctions, request: IncomingMessage, resp
     if (body === 'too-large') {
       // The connection closes after the answer: nothing of this request is left on it for the next one to trip over.
       const message = `The request body must be at most ${MAX_BODY_BYTES} bytes`;
-      return send(response, requestId, 413, { __type: errorType('SerializationException'), message }, { 'x-amzn-errortype': 'SerializationException', connection: 'close' });
+      return send(
+        response,
+        requestId,
+        413,
+        { __type: errorType('SerializationException'), message },
+        { 'x-amzn-errortype': 'SerializationException', connection: 'close' },
+      );
     }
     const target = request.headers['x-amz-target'];
     const operationName = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
-    const operation = request.method === 'POST' && operationName !== undefined && Object.hasOwn(operations, operationName)
-      ? operations[operationName]
-      : undefined;
+    const operation =
+      request.method === 'POST' && operationName !== undefined && Object.hasOwn(operations, operationName) ? operations[operationName] : undefined;
     if (!operation) throw new RequestError('UnknownOperationException', `Unknown operation ${String(target)}`);
     const result = await operation(engine, parseBody(body));
     send(response, requestId, 200, toWire(result));
@@ -138,13 +142,7 @@ function errorType(code: ErrorCode): string {
   }
 }
 
-function send(
-  response: ServerResponse,
-  requestId: string,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+function send(response: ServerResponse, requestId: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': CONTENT_TYPE,

@@ -35,17 +35,26 @@ export function planChromium(checks: Omit<MachineChecks, 'run' | 'say'>): Chromi
   if (checks.chosenPath) {
     return checks.exists(checks.chosenPath)
       ? { action: 'use', executable: checks.chosenPath }
-      : { action: 'refuse', message: `CHROMIUM_PATH is ${checks.chosenPath}, which does not exist: point it at a Chromium executable, or unset it to use Debian's chromium.` };
+      : {
+          action: 'refuse',
+          message: `CHROMIUM_PATH is ${checks.chosenPath}, which does not exist: point it at a Chromium executable, or unset it to use Debian's chromium.`,
+        };
   }
   if (checks.exists(DEBIAN_CHROMIUM)) return { action: 'use', executable: DEBIAN_CHROMIUM };
   if (!checks.hasAptGet()) {
-    return { action: 'refuse', message: `Chromium is not installed at ${DEBIAN_CHROMIUM} and this machine has no apt-get: install Chromium and run CHROMIUM_PATH=/path/to/chromium npm test.` };
+    return {
+      action: 'refuse',
+      message: `Chromium is not installed at ${DEBIAN_CHROMIUM} and this machine has no apt-get: install Chromium and run CHROMIUM_PATH=/path/to/chromium npm test.`,
+    };
   }
   // DEBIAN_FRONTEND through env(1), as sudo does not pass the caller's environment on.
   const apt = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get'];
   if (checks.isRoot()) return { action: 'install', asRoot: apt };
   if (checks.sudoWithoutPassword()) return { action: 'install', asRoot: ['sudo', '-n', ...apt] };
-  return { action: 'refuse', message: `Chromium is not installed (${DEBIAN_CHROMIUM}) and installing it needs root: run \`${INSTALL_COMMAND}\`, then npm test again.` };
+  return {
+    action: 'refuse',
+    message: `Chromium is not installed (${DEBIAN_CHROMIUM}) and installing it needs root: run \`${INSTALL_COMMAND}\`, then npm test again.`,
+  };
 }
 
 const lastLine = (output: string) => output.trim().split('\n').at(-1)?.trim() ?? '';
@@ -63,7 +72,9 @@ export async function ensureChromium(checks: MachineChecks = machineChecks()): P
     result = update.ok ? await checks.run([...plan.asRoot, 'install', '-y', 'chromium']) : update;
   }
   if (!result.ok || !checks.exists(DEBIAN_CHROMIUM)) {
-    throw new Error(`Installing Chromium failed (${lastLine(result.output) || `no ${DEBIAN_CHROMIUM} afterwards`}): run \`${INSTALL_COMMAND}\`, then npm test again.`);
+    throw new Error(
+      `Installing Chromium failed (${lastLine(result.output) || `no ${DEBIAN_CHROMIUM} afterwards`}): run \`${INSTALL_COMMAND}\`, then npm test again.`,
+    );
   }
   return DEBIAN_CHROMIUM;
 }

@@ -85,9 +85,7 @@ describe('stateful stack', () => {
 
   it('retains every resource and is termination-protected', () => {
     expect(built.stateful.terminationProtection).toBe(true);
-    const resources = Object.entries(stateful.toJSON().Resources as Record<string, Resource>).filter(
-      ([, r]) => r.Type !== 'AWS::CDK::Metadata',
-    );
+    const resources = Object.entries(stateful.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type !== 'AWS::CDK::Metadata');
     expect(resources.length).toBeGreaterThan(0);
     for (const [id, resource] of resources) {
       expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({
@@ -228,27 +226,40 @@ describe('functions, one per catalogue entry', () => {
     '@aws-lambda-powertools/idempotency': (needs: FunctionSpec['needs']) => Boolean(needs.idempotency),
   };
 
-  it.each(catalogueEntries)('%s: the deployed bundle is what infra/bundling.ts builds, holding only the SDK clients (and idempotency) its needs call for', async (key, spec) => {
-    const s3Key = fnResource(key).resource.Properties.Code.S3Key as string;
-    const deployed = readFileSync(path.join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'));
-    const { outputFiles, metafile } = await build({ ...esbuildOptions(fromRepoRoot(spec.entry), 'index.mjs'), write: false, metafile: true });
-    // The bench (bench/bundles.ts) measures these bytes: they must be the deployed ones.
-    expect(Buffer.from(outputFiles.find((f) => f.path.endsWith('index.mjs'))!.contents).equals(deployed)).toBe(true);
-    const packages = new Set(
-      Object.entries(Object.values(metafile.outputs).find((o) => o.entryPoint)!.inputs)
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([file]) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]),
-    );
-    for (const [name, needed] of Object.entries(neededPackages)) expect([name, packages.has(name)]).toEqual([name, needed(spec.needs)]);
-  });
+  it.each(catalogueEntries)(
+    '%s: the deployed bundle is what infra/bundling.ts builds, holding only the SDK clients (and idempotency) its needs call for',
+    async (key, spec) => {
+      const s3Key = fnResource(key).resource.Properties.Code.S3Key as string;
+      const deployed = readFileSync(path.join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'));
+      const { outputFiles, metafile } = await build({ ...esbuildOptions(fromRepoRoot(spec.entry), 'index.mjs'), write: false, metafile: true });
+      // The bench (bench/bundles.ts) measures these bytes: they must be the deployed ones.
+      expect(Buffer.from(outputFiles.find((f) => f.path.endsWith('index.mjs'))!.contents).equals(deployed)).toBe(true);
+      const packages = new Set(
+        Object.entries(Object.values(metafile.outputs).find((o) => o.entryPoint)!.inputs)
+          .filter(([, input]) => input.bytesInOutput > 0)
+          .map(([file]) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]),
+      );
+      for (const [name, needed] of Object.entries(neededPackages)) expect([name, packages.has(name)]).toEqual([name, needed(spec.needs)]);
+    },
+  );
 
   it('bundles the link authorizer without the HTTP chain, zod, Powertools idempotency or the request store', async () => {
-    const { metafile } = await build({ ...esbuildOptions(fromRepoRoot(lambdaFunctions.authorizeApprovalLink.entry), 'index.mjs'), write: false, metafile: true });
+    const { metafile } = await build({
+      ...esbuildOptions(fromRepoRoot(lambdaFunctions.authorizeApprovalLink.entry), 'index.mjs'),
+      write: false,
+      metafile: true,
+    });
     const inputs = Object.entries(Object.values(metafile.outputs).find((o) => o.entryPoint)!.inputs)
       .filter(([, input]) => input.bytesInOutput > 0)
       .map(([file]) => file);
     // Of the store, only its one link lookup (functions/store/link-lookup.ts) and what that needs: keys, the table, its errors.
-    expect(inputs.filter((file) => /node_modules\/(zod|@middy\/http-|@aws-lambda-powertools\/idempotency)|functions\/(web|store\/(?!(keys|link-lookup|table|errors)\.ts))/.test(file))).toEqual([]);
+    expect(
+      inputs.filter((file) =>
+        /node_modules\/(zod|@middy\/http-|@aws-lambda-powertools\/idempotency)|functions\/(web|store\/(?!(keys|link-lookup|table|errors)\.ts))/.test(
+          file,
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('gives no function the AWS managed basic execution role', () => {
@@ -360,7 +371,9 @@ describe('operational alarms', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')) as Resource[];
     for (const [key] of catalogueEntries) {
       const { id } = fnResource(key);
-      expect(alarms.some((a) => a.Properties.MetricName === 'Errors' && JSON.stringify(a.Properties.Dimensions).includes(`"Ref":"${id}"`))).toBe(true);
+      expect(alarms.some((a) => a.Properties.MetricName === 'Errors' && JSON.stringify(a.Properties.Dimensions).includes(`"Ref":"${id}"`))).toBe(
+        true,
+      );
     }
     const metrics = alarms.map((a) => a.Properties.MetricName);
     expect(metrics).toEqual(expect.arrayContaining(['ExecutionsFailed', 'ExecutionsTimedOut', '5xx']));
@@ -416,10 +429,18 @@ describe('cdk-nag (AWS Solutions)', () => {
     }
     // A dead-letter queue only on what is invoked asynchronously (a schedule): the rule is acknowledged
     // exactly on the functions invoked only synchronously, and the redrive rule only on the last queue.
-    const lambdaDlq = acks.filter((a) => a.id === 'Serverless-LambdaDLQ').map((a) => a.path).sort();
-    const synchronous = catalogueEntries.filter(([, spec]) => !spec.schedule).map(([key]) => built.stateless.functions[key]!.function.node.path).sort();
+    const lambdaDlq = acks
+      .filter((a) => a.id === 'Serverless-LambdaDLQ')
+      .map((a) => a.path)
+      .sort();
+    const synchronous = catalogueEntries
+      .filter(([, spec]) => !spec.schedule)
+      .map(([key]) => built.stateless.functions[key]!.function.node.path)
+      .sort();
     expect(lambdaDlq).toEqual(synchronous);
-    expect(acks.filter((a) => a.id === 'Serverless-SQSRedrivePolicy').map((a) => a.path)).toEqual([built.stateless.failedInvocations.parked.node.path]);
+    expect(acks.filter((a) => a.id === 'Serverless-SQSRedrivePolicy').map((a) => a.path)).toEqual([
+      built.stateless.failedInvocations.parked.node.path,
+    ]);
   });
 
   it('writes every acknowledgement, with its reason, into the template metadata for auditors', () => {
@@ -430,8 +451,9 @@ describe('cdk-nag (AWS Solutions)', () => {
     expect(metadata.join()).toContain('do not support resource-level permissions');
     // Every acknowledged id on a resource is in that resource's template metadata, with its reason.
     const written = [stateful, stateless].flatMap((t) =>
-      Object.values(t.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string }[] } } }>)
-        .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []),
+      Object.values(
+        t.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string }[] } } }>,
+      ).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []),
     );
     for (const ack of acks) expect(written).toContainEqual({ id: ack.id, reason: ack.reason });
     for (const entry of written) {
@@ -455,7 +477,11 @@ describe('scheduled continual monitoring', () => {
         }),
       ],
     });
-    stateless.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: monitorArn });
+    stateless.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: monitorArn,
+    });
     const queues = stateless.findResources('AWS::SQS::Queue');
     const withRedrive = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
     expect(withRedrive.length).toBeGreaterThanOrEqual(1);
@@ -470,7 +496,10 @@ describe('scheduled continual monitoring', () => {
 });
 
 describe('identity and access', () => {
-  const routes = () => Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; AuthorizationType: string; AuthorizerId: unknown } }[];
+  const routes = () =>
+    Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')) as {
+      Properties: { RouteKey: string; AuthorizationType: string; AuthorizerId: unknown };
+    }[];
   const authorizers = () => stateless.findResources('AWS::ApiGatewayV2::Authorizer') as Record<string, { Properties: Record<string, unknown> }>;
 
   it('puts every service-owner and security-team route behind the JWT authorizer of the configured identity provider', () => {
@@ -523,7 +552,11 @@ describe('identity and access', () => {
   });
 
   it('lets only the decision handler and the approval branch step send task results, and only intake, the round-starting routes and the escalation start executions', () => {
-    const holders = (action: string) => catalogueEntries.filter(([key]) => actionsOf(key).includes(action)).map(([key]) => key).sort();
+    const holders = (action: string) =>
+      catalogueEntries
+        .filter(([key]) => actionsOf(key).includes(action))
+        .map(([key]) => key)
+        .sort();
     // The branch step answers its own task token when the outcome is already settled (lapsed, given, closed).
     expect(holders('states:SendTaskSuccess')).toEqual(['notifyApprover', 'recordDecision']);
     // The escalation starts the Departmental Head's endorsement as an execution of its own.
@@ -596,7 +629,10 @@ describe('reliability', () => {
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }
     // One direction only: the queue to the parked queue (which names nothing, so it can be created first).
-    expect(resourceOf(failed().queue).Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(failed().parked.node.defaultChild), 'Arn'] }, maxReceiveCount: 5 });
+    expect(resourceOf(failed().queue).Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(failed().parked.node.defaultChild), 'Arn'] },
+      maxReceiveCount: 5,
+    });
     expect(resourceOf(failed().parked).Properties.RedrivePolicy).toBeUndefined();
     expect(stateless.toJSON().Resources[keyId].Properties.EnableKeyRotation).toBe(true);
     const queuePolicies = Object.values(stateless.findResources('AWS::SQS::QueuePolicy')) as Resource[];
@@ -610,7 +646,11 @@ describe('reliability', () => {
 
   it('lets EventBridge and SNS use the queue key only for that queue, from this account', () => {
     const keyId = logicalId(failed().key.node.defaultChild);
-    const statements = stateless.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as { Principal: unknown; Action: unknown; Condition?: any }[];
+    const statements = stateless.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as {
+      Principal: unknown;
+      Action: unknown;
+      Condition?: any;
+    }[];
     for (const service of ['events.amazonaws.com', 'sns.amazonaws.com']) {
       const statement = statements.find((st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: service }));
       expect(statement).toMatchObject({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'] });
@@ -621,7 +661,11 @@ describe('reliability', () => {
   });
 
   it('alarms on a waiting failed invocation and on email bounces', () => {
-    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1 });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+    });
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Bounce', Namespace: 'AWS/SES', Threshold: 1 });
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Reputation.BounceRate', Namespace: 'AWS/SES', Threshold: 0.05 });
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' });
@@ -631,7 +675,8 @@ describe('reliability', () => {
     const definition = readFileSync(path.resolve(import.meta.dirname, '../..', STATE_MACHINE_FILE), 'utf8');
     const asl = JSON.parse(definition) as { States: Record<string, unknown> };
     const retriers = JSON.stringify(asl);
-    for (const error of ['ThrottlingException', 'ProvisionedThroughputExceededException', 'Lambda.TooManyRequestsException']) expect(retriers).toContain(error);
+    for (const error of ['ThrottlingException', 'ProvisionedThroughputExceededException', 'Lambda.TooManyRequestsException'])
+      expect(retriers).toContain(error);
     expect(retriers).toContain('"BackoffRate":2');
   });
 

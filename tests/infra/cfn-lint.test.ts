@@ -45,7 +45,9 @@ function lint(templates: readonly string[]): { status: number | null; matches: C
 }
 
 const errorsIn = (matches: CfnLintMatch[]) =>
-  matches.filter((m) => m.Level === 'Error').map((m) => `${path.basename(m.Filename)} ${m.Rule.Id} ${(m.Location.Path ?? []).join('/')}: ${m.Message}`);
+  matches
+    .filter((m) => m.Level === 'Error')
+    .map((m) => `${path.basename(m.Filename)} ${m.Rule.Id} ${(m.Location.Path ?? []).join('/')}: ${m.Message}`);
 
 describe('cfn-lint', () => {
   it('reports no error on either template of a synth for an account', (ctx) => {
@@ -53,7 +55,10 @@ describe('cfn-lint', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'offshore-cfn-lint-'));
     const { app } = buildApp({ ...SKIP_BUNDLING, ...deploymentContext() }, { account: ACCOUNT, outdir });
     const templates = app.synth().stacks.map((stack) => stack.templateFullPath);
-    expect(templates.map((t) => path.basename(t)).sort()).toEqual(['OffshoreApprovalsStateful.template.json', 'OffshoreApprovalsStateless.template.json']);
+    expect(templates.map((t) => path.basename(t)).sort()).toEqual([
+      'OffshoreApprovalsStateful.template.json',
+      'OffshoreApprovalsStateless.template.json',
+    ]);
 
     const { status, matches } = lint(templates);
     expect(errorsIn(matches)).toEqual([]);
@@ -66,7 +71,14 @@ describe('cfn-lint', () => {
     if (!cfnLint) ctx.skip(SKIPPED);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'offshore-cfn-lint-')), 'broken.template.json');
     // A queue whose dead-letter target is a resource the template does not have.
-    const broken = { Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Missing', 'Arn'] }, maxReceiveCount: 5 } } } } };
+    const broken = {
+      Resources: {
+        Queue: {
+          Type: 'AWS::SQS::Queue',
+          Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Missing', 'Arn'] }, maxReceiveCount: 5 } },
+        },
+      },
+    };
     writeFileSync(file, JSON.stringify(broken));
     const { status, matches } = lint([file]);
     expect(errorsIn(matches).length).toBeGreaterThan(0);

@@ -56,7 +56,11 @@ describe('the state machine and its encryption key', () => {
   const normalised = (st: Statement) => ({
     Effect: st.Effect,
     Action: st.Action,
-    Condition: JSON.parse(JSON.stringify(st.Condition ?? {}, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('Fn::') || k === 'Ref') ? written(v) : v))),
+    Condition: JSON.parse(
+      JSON.stringify(st.Condition ?? {}, (_k, v: unknown) =>
+        v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('Fn::') || k === 'Ref') ? written(v) : v,
+      ),
+    ),
   });
 
   it('is named per stack, so the key condition and every grant can name its ARN', () => {
@@ -75,7 +79,11 @@ describe('the state machine and its encryption key', () => {
     expect(onKey).toContainEqual(keyStatementForThisMachine);
     // The vended-log delivery statement is the only other use of the key.
     expect(onKey.filter((st) => JSON.stringify(st) !== JSON.stringify(keyStatementForThisMachine))).toEqual([
-      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Condition: { StringEquals: { 'kms:EncryptionContext:SourceArn': `arn:aws:logs:eu-west-2:${ACCOUNT}:*` } } },
+      {
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Condition: { StringEquals: { 'kms:EncryptionContext:SourceArn': `arn:aws:logs:eu-west-2:${ACCOUNT}:*` } },
+      },
     ]);
   });
 
@@ -84,20 +92,19 @@ describe('the state machine and its encryption key', () => {
     expect(onStateMachineKey(statementsOf(key)).map(normalised)).toEqual(writesExecutionData ? [keyStatementForThisMachine] : []);
   });
 
-  it.each(entries.filter(([, spec]) => spec.needs.startExecution || spec.needs.sendTaskResult || spec.needs.stopExecution || spec.needs.inspectExecutions))(
-    '%s: names the state machine by its ARN, never by a reference to the resource',
-    (key) => {
-      const machineId = logicalIdOf(built.stateless.workflow.stateMachine);
-      const states = statementsOf(key).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
-      expect(states.length).toBeGreaterThan(0);
-      for (const st of states) {
-        expect([STATE_MACHINE_ARN, `arn:aws:states:eu-west-2:${ACCOUNT}:execution:${STATE_MACHINE_NAME}:*`]).toContain(written(st.Resource));
-      }
-      const fn = resourcesOf(stateless)[logicalIdOf(built.stateless.functions[key]!.function)]!;
-      expect(written(fn.Properties.Environment.Variables[ENV.stateMachineArn])).toBe(STATE_MACHINE_ARN);
-      expect(JSON.stringify(fn)).not.toContain(`"${machineId}"`);
-    },
-  );
+  it.each(
+    entries.filter(([, spec]) => spec.needs.startExecution || spec.needs.sendTaskResult || spec.needs.stopExecution || spec.needs.inspectExecutions),
+  )('%s: names the state machine by its ARN, never by a reference to the resource', (key) => {
+    const machineId = logicalIdOf(built.stateless.workflow.stateMachine);
+    const states = statementsOf(key).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
+    expect(states.length).toBeGreaterThan(0);
+    for (const st of states) {
+      expect([STATE_MACHINE_ARN, `arn:aws:states:eu-west-2:${ACCOUNT}:execution:${STATE_MACHINE_NAME}:*`]).toContain(written(st.Resource));
+    }
+    const fn = resourcesOf(stateless)[logicalIdOf(built.stateless.functions[key]!.function)]!;
+    expect(written(fn.Properties.Environment.Variables[ENV.stateMachineArn])).toBe(STATE_MACHINE_ARN);
+    expect(JSON.stringify(fn)).not.toContain(`"${machineId}"`);
+  });
 
   it('lets the function the state machine invokes send its own task result, with no dependency cycle', () => {
     expect(Object.values(stateMachineFunctions)).toContain('notifyApprover');
@@ -140,7 +147,9 @@ describe('the sender: a domain identity with Easy DKIM and a custom MAIL FROM', 
     const outputs = stateful().toJSON().Outputs as Record<string, { Value: unknown; Export?: unknown }>;
     const value = (name: string) => written(outputs[name]?.Value);
     for (const n of [1, 2, 3]) {
-      expect(value(`SenderDkimRecord${n}`)).toBe(`\${SenderDomainIdentity.DkimDNSTokenName${n}} CNAME \${SenderDomainIdentity.DkimDNSTokenValue${n}}`);
+      expect(value(`SenderDkimRecord${n}`)).toBe(
+        `\${SenderDomainIdentity.DkimDNSTokenName${n}} CNAME \${SenderDomainIdentity.DkimDNSTokenValue${n}}`,
+      );
     }
     expect(value('SenderMailFromMxRecord')).toBe('bounce.offshoring.justice.gov.uk MX 10 feedback-smtp.eu-west-2.amazonses.com');
     expect(value('SenderMailFromSpfRecord')).toBe('bounce.offshoring.justice.gov.uk TXT "v=spf1 include:amazonses.com ~all"');
@@ -180,7 +189,11 @@ describe('the sender: a domain identity with Easy DKIM and a custom MAIL FROM', 
     const exported = (outputs: Record<string, { Export?: unknown; Value: unknown }>) =>
       Object.fromEntries(Object.entries(outputs).filter(([, o]) => o.Export));
     const before = exportsWith({});
-    const after = exportsWith({ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'offshoring@justice.gov.uk', 'offshore:mailFromDomain': 'mail.justice.gov.uk' });
+    const after = exportsWith({
+      'offshore:emailDomain': 'justice.gov.uk',
+      'offshore:emailFrom': 'offshoring@justice.gov.uk',
+      'offshore:mailFromDomain': 'mail.justice.gov.uk',
+    });
     expect(Object.keys(exported(before)).length).toBeGreaterThan(0);
     expect(exported(after)).toEqual(exported(before));
     expect(JSON.stringify(after)).toContain('mail.justice.gov.uk MX 10');
@@ -204,11 +217,17 @@ describe('failed invocations: one direction, both queues watched', () => {
   it('alarms on the depth of both queues, and before SQS deletes a waiting message', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, any> }[];
     const on = (queue: { node: { defaultChild?: unknown } }, metric: string) =>
-      alarms.filter((a) => a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${logicalIdOf(queue as never)}"`));
+      alarms.filter(
+        (a) => a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${logicalIdOf(queue as never)}"`),
+      );
     for (const queue of [failed().queue, failed().parked]) {
-      expect(on(queue, 'ApproximateNumberOfMessagesVisible')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 1, Statistic: 'Maximum' }) })]);
+      expect(on(queue, 'ApproximateNumberOfMessagesVisible')).toEqual([
+        expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 1, Statistic: 'Maximum' }) }),
+      ]);
       // Retention is 14 days: warn at 7.
-      expect(on(queue, 'ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 7 * 24 * 3600 }) })]);
+      expect(on(queue, 'ApproximateAgeOfOldestMessage')).toEqual([
+        expect.objectContaining({ Properties: expect.objectContaining({ Threshold: 7 * 24 * 3600 }) }),
+      ]);
     }
     for (const alarm of alarms.filter((a) => a.Properties.Namespace === 'AWS/SQS')) {
       expect(alarm.Properties.AlarmDescription).toContain('runbook: infra/README.md');
@@ -253,20 +272,43 @@ describe('dead-letter queues only where invocations are asynchronous', () => {
 
 describe('key policies and the table role: nothing wider than the calls made', () => {
   const keyPolicies = () => [
-    ...Object.entries(stateless.findResources('AWS::KMS::Key')).map(([id, r]) => ({ id, statements: r.Properties.KeyPolicy.Statement as Statement[] })),
-    ...Object.entries(Template.fromStack(built.stateful).findResources('AWS::KMS::Key')).map(([id, r]) => ({ id, statements: r.Properties.KeyPolicy.Statement as Statement[] })),
+    ...Object.entries(stateless.findResources('AWS::KMS::Key')).map(([id, r]) => ({
+      id,
+      statements: r.Properties.KeyPolicy.Statement as Statement[],
+    })),
+    ...Object.entries(Template.fromStack(built.stateful).findResources('AWS::KMS::Key')).map(([id, r]) => ({
+      id,
+      statements: r.Properties.KeyPolicy.Statement as Statement[],
+    })),
   ];
   const servicePrincipalStatements = () =>
     keyPolicies().flatMap(({ id, statements }) =>
-      statements.filter((st) => JSON.stringify(st.Principal).includes('"Service"')).map((st) => ({ key: id, service: (st.Principal as { Service: string }).Service, condition: st.Condition })),
+      statements
+        .filter((st) => JSON.stringify(st.Principal).includes('"Service"'))
+        .map((st) => ({ key: id, service: (st.Principal as { Service: string }).Service, condition: st.Condition })),
     );
-  const writtenCondition = (condition: unknown) => JSON.parse(JSON.stringify(condition), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('Fn::') || k === 'Ref') ? written(v) : v));
+  const writtenCondition = (condition: unknown) =>
+    JSON.parse(JSON.stringify(condition), (_k, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('Fn::') || k === 'Ref') ? written(v) : v,
+    );
 
   it('conditions every service principal on this account: the source account and the source ARN', () => {
     const byService = Object.fromEntries(servicePrincipalStatements().map((st) => [st.service, writtenCondition(st.condition)]));
-    expect(Object.keys(byService).sort()).toEqual(['cloudwatch.amazonaws.com', 'delivery.logs.amazonaws.com', 'events.amazonaws.com', 'logs.eu-west-2.amazonaws.com', 'sns.amazonaws.com']);
-    expect(byService['delivery.logs.amazonaws.com']).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:eu-west-2:${ACCOUNT}:*` } });
-    expect(byService['cloudwatch.amazonaws.com']).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-2:${ACCOUNT}:alarm:*` } });
+    expect(Object.keys(byService).sort()).toEqual([
+      'cloudwatch.amazonaws.com',
+      'delivery.logs.amazonaws.com',
+      'events.amazonaws.com',
+      'logs.eu-west-2.amazonaws.com',
+      'sns.amazonaws.com',
+    ]);
+    expect(byService['delivery.logs.amazonaws.com']).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': `arn:aws:logs:eu-west-2:${ACCOUNT}:*` },
+    });
+    expect(byService['cloudwatch.amazonaws.com']).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-2:${ACCOUNT}:alarm:*` },
+    });
     const queue = `arn:aws:sqs:eu-west-2:${ACCOUNT}:OffshoreApprovalsStateless-failed-invocations`;
     expect(byService['events.amazonaws.com']).toEqual({
       StringEquals: { 'aws:SourceAccount': ACCOUNT, 'kms:EncryptionContext:aws:sqs:arn': queue },
@@ -277,21 +319,30 @@ describe('key policies and the table role: nothing wider than the calls made', (
       ArnLike: { 'aws:SourceArn': `arn:aws:sns:eu-west-2:${ACCOUNT}:*` },
     });
     // CloudWatch Logs encrypts for a log group named in the encryption context: only this account's, in this region.
-    expect(byService['logs.eu-west-2.amazonaws.com']).toEqual({ ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:eu-west-2:${ACCOUNT}:log-group:*` } });
+    expect(byService['logs.eu-west-2.amazonaws.com']).toEqual({
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:eu-west-2:${ACCOUNT}:log-group:*` },
+    });
   });
 
   const tableArn = '${import:OffshoreApprovalsStateful:ExportsOutputFnGetAttApprovalsTableArn2F7DDF9D}';
   const tableStatements = (key: string) =>
     statementsOf(key)
       .filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')) || written(st.Resource).includes('ApprovalsDataKey'))
-      .map((st) => ({ Action: st.Action, Resource: [st.Resource].flat().map(written), ...(st.Condition ? { Condition: writtenCondition(st.Condition) } : {}) }));
+      .map((st) => ({
+        Action: st.Action,
+        Resource: [st.Resource].flat().map(written),
+        ...(st.Condition ? { Condition: writtenCondition(st.Condition) } : {}),
+      }));
   const indexes = ['gsi1', 'gsi2', 'gsi3'].map((name) => `${tableArn}/index/${name}`);
   const tableKey = '${import:OffshoreApprovalsStateful:ExportsOutputFnGetAttApprovalsDataKeyArn7B006C43}';
   const viaDynamoDb = { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-2.amazonaws.com' } };
 
   it.each(entries.filter(([, spec]) => spec.needs.table))('%s: exactly the table actions and key actions its access needs', (key, spec) => {
     const expected = {
-      getItem: [{ Action: 'dynamodb:GetItem', Resource: [tableArn] }, { Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: [tableKey], Condition: viaDynamoDb }],
+      getItem: [
+        { Action: 'dynamodb:GetItem', Resource: [tableArn] },
+        { Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: [tableKey], Condition: viaDynamoDb },
+      ],
       read: [
         { Action: 'dynamodb:GetItem', Resource: [tableArn] },
         { Action: 'dynamodb:Query', Resource: [tableArn, ...indexes] },
@@ -301,7 +352,13 @@ describe('key policies and the table role: nothing wider than the calls made', (
         { Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [tableArn] },
         { Action: 'dynamodb:Query', Resource: [tableArn, ...indexes] },
         ...(spec.needs.idempotency
-          ? [{ Action: 'dynamodb:DeleteItem', Resource: [tableArn], Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY#*'] } } }]
+          ? [
+              {
+                Action: 'dynamodb:DeleteItem',
+                Resource: [tableArn],
+                Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY#*'] } },
+              },
+            ]
           : []),
         { Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], Resource: [tableKey], Condition: viaDynamoDb },
       ],
@@ -324,11 +381,21 @@ function dynamoDbActionsCalled(): Set<string> {
   const sources = readdirSync(fromRepoRoot('functions'), { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts'))
     .map((file) => readFileSync(fromRepoRoot(`functions/${file}`), 'utf8'));
-  const commandAction: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem' };
+  const commandAction: Record<string, string> = {
+    Get: 'GetItem',
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    Query: 'Query',
+    Scan: 'Scan',
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
+  };
   const transactItem: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
   const actions = new Set<string>();
   for (const source of sources) {
-    for (const [, name] of source.matchAll(/new (\w+?)(?:Item)?Command\(/g)) if (name! in commandAction) actions.add(`dynamodb:${commandAction[name!]}`);
+    for (const [, name] of source.matchAll(/new (\w+?)(?:Item)?Command\(/g))
+      if (name! in commandAction) actions.add(`dynamodb:${commandAction[name!]}`);
     if (source.includes('TransactWriteCommand')) {
       for (const [, name] of source.matchAll(/\{\s*(Put|Update|Delete|ConditionCheck):\s*\{/g)) actions.add(`dynamodb:${transactItem[name!]}`);
     }

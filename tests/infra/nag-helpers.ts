@@ -37,7 +37,9 @@ export function acknowledgements(root: IConstruct): Acknowledgement[] {
  * which is how a stale acknowledgement (one that matches nothing) is caught.
  */
 export function rawNagFindings(root: IConstruct, options: { honourAcknowledgements: boolean; packs?: ('AwsSolutions' | 'Serverless')[] }): Finding[] {
-  const packs = (options.packs ?? ['AwsSolutions', 'Serverless']).map((name) => (name === 'AwsSolutions' ? new AwsSolutionsChecks() : new ServerlessChecks()));
+  const packs = (options.packs ?? ['AwsSolutions', 'Serverless']).map((name) =>
+    name === 'AwsSolutions' ? new AwsSolutionsChecks() : new ServerlessChecks(),
+  );
   return packs.flatMap((pack) => findingsOf(pack, root, options.honourAcknowledgements));
 }
 

@@ -6,8 +6,20 @@ import { fromRepoRoot } from '../../infra/paths.ts';
 
 /** Reading synthesized templates: logical ids, a role's statements, ARNs written out, dependencies. */
 
-export type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-export type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+export type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
+export type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 export function logicalIdOf(construct: IConstruct): string {
   const element = (construct.node.defaultChild ?? construct) as CfnElement;
@@ -77,7 +89,10 @@ export function dependencyCycle(template: Template): string[] | undefined {
   for (const [id, resource] of Object.entries(resources)) {
     const refs = referencesIn(resource.Properties ?? {}, new Set());
     for (const d of [resource.DependsOn ?? []].flat()) refs.add(d);
-    edges.set(id, [...refs].filter((ref) => ref in resources));
+    edges.set(
+      id,
+      [...refs].filter((ref) => ref in resources),
+    );
   }
   const state = new Map<string, 'visiting' | 'done'>();
   const path: string[] = [];

@@ -47,7 +47,9 @@ describe('catalogue rules', () => {
     expect(dependencyCycle(template)).toBeUndefined();
     const key = Object.values(reentrant.stateMachineFunctions)[0]!;
     const actions = roleStatements(template, logicalIdOf(built.stateless.functions[key]!.role)).flatMap(actionsOf);
-    expect(actions).toEqual(expect.arrayContaining(['states:StartExecution', 'states:StopExecution', 'states:SendTaskSuccess', 'states:DescribeExecution']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['states:StartExecution', 'states:StopExecution', 'states:SendTaskSuccess', 'states:DescribeExecution']),
+    );
   });
 
   it('rejects a schedule EventBridge would refuse', () => {
@@ -72,7 +74,9 @@ describe('catalogue rules', () => {
     const none = variant((c) => {
       c.functions = Object.fromEntries(Object.entries(c.functions).filter(([, spec]) => !spec.authorizes));
     });
-    expect(() => checkCatalogue(none)).toThrow(/routes with auth "approvalLink" need exactly one function with authorizes: 'approvalLink', found none/);
+    expect(() => checkCatalogue(none)).toThrow(
+      /routes with auth "approvalLink" need exactly one function with authorizes: 'approvalLink', found none/,
+    );
     const two = variant((c) => {
       const key = authorizerOf(c, 'approvalLink');
       c.functions = { ...c.functions, secondAuthorizer: c.functions[key]! };
@@ -92,7 +96,8 @@ describe('catalogue rules', () => {
 });
 
 describe('state machine placeholders', () => {
-  const asl = (states: string) => `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${states}"},"End":true}}}`;
+  const asl = (states: string) =>
+    `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${states}"},"End":true}}}`;
 
   it('accepts placeholders and substitutions that match exactly', () => {
     expect(() => checkSubstitutions(asl('${NotifyArn}'), ['NotifyArn'])).not.toThrow();
@@ -190,12 +195,15 @@ describe('a catalogue that grows', () => {
       expect(written(statement.Resource)).toBe('arn:aws:states:eu-west-2:${AWS::AccountId}:execution:OffshoreApprovalsStateless-approval-round:*');
     }
     expect(template.toJSON().Resources[machineId].Properties.StateMachineName).toBe('OffshoreApprovalsStateless-approval-round');
-    expect(written(variables('pauseRound')[ENV.stateMachineArn])).toBe('arn:aws:states:eu-west-2:${AWS::AccountId}:stateMachine:OffshoreApprovalsStateless-approval-round');
+    expect(written(variables('pauseRound')[ENV.stateMachineArn])).toBe(
+      'arn:aws:states:eu-west-2:${AWS::AccountId}:stateMachine:OffshoreApprovalsStateless-approval-round',
+    );
     expect(rawNagFindings(built.app, { honourAcknowledgements: true })).toEqual([]);
   });
 
   it('runs every scheduled function from its own EventBridge rule, with retries and the dead-letter queue', () => {
-    const logical = (construct: { node: { defaultChild?: unknown } }) => Stack.of(built.stateless).getLogicalId(construct.node.defaultChild as CfnElement);
+    const logical = (construct: { node: { defaultChild?: unknown } }) =>
+      Stack.of(built.stateless).getLogicalId(construct.node.defaultChild as CfnElement);
     const queueArn = { 'Fn::GetAtt': [logical(built.stateless.failedInvocations.queue), 'Arn'] };
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     expect(rules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual(['cron(0 6 * * ? *)', 'rate(7 days)']);
@@ -214,7 +222,11 @@ describe('a catalogue that grows', () => {
           }),
         ],
       });
-      template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: fnArn });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: fnArn,
+      });
     }
     // EventBridge may write undeliverable events to the queue: the queue policy names each rule.
     const queuePolicy = JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'));
@@ -253,12 +265,19 @@ describe('deployment settings', () => {
       .find((p) => p.AuthorizerType === 'JWT')?.JwtConfiguration;
 
   it('refuses to synthesize for an account (as every deploy does) until the identity provider is set', () => {
-    expect(() => buildApp(SKIP_BUNDLING, ACCOUNT)).toThrow(/offshore:oidcIssuer is not set, so service owners and the security team could never sign in/);
-    expect(() => buildApp({ ...SKIP_BUNDLING, 'offshore:oidcIssuer': 'https://identity.example.gov.uk' }, ACCOUNT)).toThrow(/offshore:oidcIssuer is not set/);
+    expect(() => buildApp(SKIP_BUNDLING, ACCOUNT)).toThrow(
+      /offshore:oidcIssuer is not set, so service owners and the security team could never sign in/,
+    );
+    expect(() => buildApp({ ...SKIP_BUNDLING, 'offshore:oidcIssuer': 'https://identity.example.gov.uk' }, ACCOUNT)).toThrow(
+      /offshore:oidcIssuer is not set/,
+    );
   });
 
   it("uses the department's issuer and audience from context, with no warning", () => {
-    const built = buildApp({ ...SKIP_BUNDLING, ...deploymentContext(), 'offshore:oidcIssuer': ISSUER, 'offshore:oidcAudience': 'api://offshore-approvals' }, ACCOUNT);
+    const built = buildApp(
+      { ...SKIP_BUNDLING, ...deploymentContext(), 'offshore:oidcIssuer': ISSUER, 'offshore:oidcAudience': 'api://offshore-approvals' },
+      ACCOUNT,
+    );
     expect(jwtConfiguration(built)).toEqual({ Issuer: ISSUER, Audience: ['api://offshore-approvals'] });
     expect(built.stateless.account).toBe('111122223333');
     for (const stack of [built.stateful, built.stateless]) expect(stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
@@ -300,15 +319,30 @@ describe('deployment settings', () => {
 
   it('warns, offline, about the placeholder sender and directory, and synthesizes', () => {
     const built = buildApp(SKIP_BUNDLING, OFFLINE);
-    const warnings = [built.stateful, built.stateless].flatMap((stack) => stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
+    const warnings = [built.stateful, built.stateless].flatMap((stack) =>
+      stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)),
+    );
     expect(warnings.some((w) => w.includes('offshore:emailFrom is the placeholder offshore-approvals@example.gov.uk'))).toBe(true);
     expect(warnings.some((w) => w.includes('The approver directory names placeholder addresses (siro@hmcts.justice.local'))).toBe(true);
   });
 
   it.each([
-    [{ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'approvals@digital.cabinet-office.gov.uk' }, /is not on offshore:emailDomain \("justice.gov.uk"\)/],
-    [{ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'a@justice.gov.uk', 'offshore:mailFromDomain': 'bounce.example.org' }, /must be a subdomain of justice.gov.uk/],
-    [{ 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'a@bounce.justice.gov.uk', 'offshore:mailFromDomain': 'bounce.justice.gov.uk' }, /that mail is not sent from/],
+    [
+      { 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'approvals@digital.cabinet-office.gov.uk' },
+      /is not on offshore:emailDomain \("justice.gov.uk"\)/,
+    ],
+    [
+      { 'offshore:emailDomain': 'justice.gov.uk', 'offshore:emailFrom': 'a@justice.gov.uk', 'offshore:mailFromDomain': 'bounce.example.org' },
+      /must be a subdomain of justice.gov.uk/,
+    ],
+    [
+      {
+        'offshore:emailDomain': 'justice.gov.uk',
+        'offshore:emailFrom': 'a@bounce.justice.gov.uk',
+        'offshore:mailFromDomain': 'bounce.justice.gov.uk',
+      },
+      /that mail is not sent from/,
+    ],
     [{ 'offshore:mailFromDomain': 'bounce.justice.gov.uk' }, /offshore:mailFromDomain needs offshore:emailDomain/],
     [{ 'offshore:emailDomain': 'not a domain' }, /offshore:emailDomain is not a domain name/],
   ])('refuses a sending domain SES could not use: %o', (settings, message) => {

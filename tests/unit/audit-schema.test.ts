@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { AuditEventSchema, type AuditFact } from '../../functions/store/audit.ts';
 
 const approver = { approvalId: 'APR-1', role: 'CISO', name: 'Sam Okoro', email: 'sam.okoro@justice.gov.uk' };
-const plan = { requiredApprovers: [{ role: 'CISO', name: 'Sam Okoro', email: 'sam.okoro@justice.gov.uk' }], lateNotice: false, respondBy: '2026-12-21T10:00:00.000Z' };
+const plan = {
+  requiredApprovers: [{ role: 'CISO', name: 'Sam Okoro', email: 'sam.okoro@justice.gov.uk' }],
+  lateNotice: false,
+  respondBy: '2026-12-21T10:00:00.000Z',
+};
 const decided = { ...approver, decision: 'APPROVED', reason: null, decidedAt: '2026-11-24T10:00:00.000Z', requestVersion: 1 } as const;
 
 /** Every event type with the details the service writes for it. */
@@ -19,12 +23,26 @@ const written: AuditFact[] = [
   { type: 'APPROVAL_ESCALATED', details: { ...approver, respondBy: plan.respondBy, escalatedTo: 'deputy@justice.gov.uk' } },
   { type: 'APPROVAL_LAPSED', details: { ...approver, respondBy: plan.respondBy } },
   { type: 'APPROVAL_DECIDED', details: decided },
-  { type: 'REQUEST_APPROVED', details: { approvals: [{ role: 'CISO', name: 'Sam Okoro', email: 'sam.okoro@justice.gov.uk', decidedAt: decided.decidedAt }] } },
-  { type: 'REQUEST_REJECTED', details: { reasons: [{ role: 'CISO', name: 'Sam Okoro', status: 'LAPSED', reason: 'approval not obtained in time' }] } },
+  {
+    type: 'REQUEST_APPROVED',
+    details: { approvals: [{ role: 'CISO', name: 'Sam Okoro', email: 'sam.okoro@justice.gov.uk', decidedAt: decided.decidedAt }] },
+  },
+  {
+    type: 'REQUEST_REJECTED',
+    details: { reasons: [{ role: 'CISO', name: 'Sam Okoro', status: 'LAPSED', reason: 'approval not obtained in time' }] },
+  },
   { type: 'WORKFLOW_FAILED', details: { error: 'States.Timeout', cause: 'task timed out' } },
   { type: 'RECONCILED_TO_ERROR', details: { executionStatus: 'ABORTED', execution: 'arn:aws:states:eu-west-2:1:execution:approval:OFF-1' } },
   { type: 'SERVICE_REGISTERED', details: { serviceId: 'SVC-1', version: 1, reviewDue: '2027-11-24', updated: false } },
-  { type: 'ESCALATED_TO_DEPARTMENTAL_HEAD', details: { businessArea: 'HMCTS', departmentalHead: { name: 'Alex Reid', email: 'alex.reid@justice.gov.uk' }, caseForApproval: 'No onshore supplier', residualRisksRectified: true } },
+  {
+    type: 'ESCALATED_TO_DEPARTMENTAL_HEAD',
+    details: {
+      businessArea: 'HMCTS',
+      departmentalHead: { name: 'Alex Reid', email: 'alex.reid@justice.gov.uk' },
+      caseForApproval: 'No onshore supplier',
+      residualRisksRectified: true,
+    },
+  },
   { type: 'ESCALATION_DECIDED', details: { ...decided, role: 'DEPARTMENTAL_HEAD', decision: 'REJECTED', reason: 'Risk too high' } },
   { type: 'ESCALATION_LAPSED', details: { ...approver, role: 'DEPARTMENTAL_HEAD', respondBy: plan.respondBy } },
   { type: 'REQUEST_CLOSED', details: { reason: null } },
@@ -61,7 +79,7 @@ describe('Audit trail: one schema per event type', () => {
   });
 
   it.each(written.filter((fact) => fact.type !== 'WORKFLOW_FAILED').map((fact) => [fact.type, fact] as const))(
-    'refuses a %s carrying another event\'s details',
+    "refuses a %s carrying another event's details",
     (type) => {
       const other = written.find((e) => e.type === (type === 'EMAIL_SENT' ? 'REQUEST_SUBMITTED' : 'EMAIL_SENT'))!;
       expect(AuditEventSchema.safeParse(stored({ type, details: other.details })).success).toBe(false);

@@ -18,7 +18,11 @@ describe('the approval link authorizer', () => {
     const token = mintLinkToken();
     ddb.on(GetCommand).resolves({ Item: { approvalId: 'APR-1' } });
     expect(await authorize(event('APR-1', token))).toEqual({ isAuthorized: true });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'offshore-test', Key: { pk: `LINK#${hashLinkToken(token)}`, sk: 'LINK' }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: 'offshore-test',
+      Key: { pk: `LINK#${hashLinkToken(token)}`, sk: 'LINK' },
+      ConsistentRead: true,
+    });
   });
 
   it("denies another approval's token", async () => {

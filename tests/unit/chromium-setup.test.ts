@@ -77,18 +77,25 @@ describe('Chromium for the e2e suite', () => {
   it('fails with one line saying what to run when the install fails for good', async () => {
     const m = machine({ root: true, apt: [false, true, false] });
     const error = await ensureChromium(m).catch((e: Error) => e);
-    expect((error as Error).message).toBe(`Installing Chromium failed (E: Unable to locate package chromium): run \`${INSTALL_COMMAND}\`, then npm test again.`);
+    expect((error as Error).message).toBe(
+      `Installing Chromium failed (E: Unable to locate package chromium): run \`${INSTALL_COMMAND}\`, then npm test again.`,
+    );
   });
 
   it('without root or password-less sudo, installs nothing and says exactly what to run, in one line', async () => {
     const m = machine({ root: false, sudo: false });
     const error = (await ensureChromium(m).catch((e: Error) => e)) as Error;
-    expect(error.message).toBe(`Chromium is not installed (${DEBIAN_CHROMIUM}) and installing it needs root: run \`sudo apt-get update && sudo apt-get install -y chromium\`, then npm test again.`);
+    expect(error.message).toBe(
+      `Chromium is not installed (${DEBIAN_CHROMIUM}) and installing it needs root: run \`sudo apt-get update && sudo apt-get install -y chromium\`, then npm test again.`,
+    );
     expect(error.message).not.toContain('\n');
     expect(m.ran).toEqual([]);
   });
 
   it('on a machine without apt-get, says how to point the suite at a Chromium', () => {
-    expect(planChromium(machine({ aptGet: false, root: true }))).toEqual({ action: 'refuse', message: expect.stringContaining('CHROMIUM_PATH=/path/to/chromium npm test') });
+    expect(planChromium(machine({ aptGet: false, root: true }))).toEqual({
+      action: 'refuse',
+      message: expect.stringContaining('CHROMIUM_PATH=/path/to/chromium npm test'),
+    });
   });
 });

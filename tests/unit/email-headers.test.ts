@@ -15,12 +15,22 @@ beforeEach(() => ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' }));
 afterEach(() => ses.reset());
 
 const runtime = createRuntime({ tableName: 't', emailFrom: 'sender@example.gov.uk', emailFromName: 'MoJ Offshore approvals' });
-const message = (subject: string, to = [{ name: 'Dee Approver', email: 'd@example.gov.uk' }]): EmailMessage => ({ to, subject, text: 't', html: '<p>t</p>' });
+const message = (subject: string, to = [{ name: 'Dee Approver', email: 'd@example.gov.uk' }]): EmailMessage => ({
+  to,
+  subject,
+  text: 't',
+  html: '<p>t</p>',
+});
 
 async function sent(email: EmailMessage) {
   await sendEmail(runtime, email);
   const input = ses.commandCalls(SendEmailCommand).at(-1)!.args[0].input;
-  return { subject: input.Content!.Simple!.Subject!.Data!, from: input.FromEmailAddress!, to: input.Destination!.ToAddresses!, cc: input.Destination?.CcAddresses ?? [] };
+  return {
+    subject: input.Content!.Simple!.Subject!.Data!,
+    from: input.FromEmailAddress!,
+    to: input.Destination!.ToAddresses!,
+    cc: input.Destination?.CcAddresses ?? [],
+  };
 }
 
 /** What a mail client shows for header text: encoded words decoded (and the space between two adjacent ones dropped). */

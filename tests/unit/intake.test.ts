@@ -14,8 +14,14 @@ const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-2:123456789012:stateMachine:of
 
 const SECURITY_CLAIMS = { sub: 'sec-1', email: 'sam.security@justice.gov.uk', groups: '[offshore-security]' };
 
-function post(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }, claims: Record<string, string> | null = SECURITY_CLAIMS) {
-  const handler = makeHandler(createRuntime({ tableName: 'offshore-test', stateMachineArn: STATE_MACHINE_ARN, clock: fixedClock(), ids: sequentialIds() }));
+function post(
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+  claims: Record<string, string> | null = SECURITY_CLAIMS,
+) {
+  const handler = makeHandler(
+    createRuntime({ tableName: 'offshore-test', stateMachineArn: STATE_MACHINE_ARN, clock: fixedClock(), ids: sequentialIds() }),
+  );
   const event = {
     version: '2.0',
     routeKey: 'POST /requests',
@@ -24,7 +30,11 @@ function post(body: unknown, headers: Record<string, string> = { 'content-type':
     headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
-    requestContext: { http: { method: 'POST', path: '/requests' }, requestId: 'r1', ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}) },
+    requestContext: {
+      http: { method: 'POST', path: '/requests' },
+      requestId: 'r1',
+      ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+    },
   };
   return handler(event as never, lambdaContext('intake'));
 }
@@ -91,7 +101,11 @@ describe('POST /requests', () => {
   it('answers 400 listing every problem and writes nothing', async () => {
     const result = await post({ ...singleAreaRequest(), serviceName: '', dataClassification: 'SECRET' });
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result).errors.map((e: { path: string }) => e.path).sort()).toEqual(['dataClassification', 'serviceName']);
+    expect(
+      bodyOf(result)
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
+    ).toEqual(['dataClassification', 'serviceName']);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });

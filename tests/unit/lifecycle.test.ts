@@ -34,14 +34,19 @@ describe('the lifecycle table', () => {
   });
 
   it('has no row out of a terminal status, and a row out of every other', () => {
-    for (const status of TERMINAL) expect(LIFECYCLE.filter((row) => row.from === status), status).toEqual([]);
+    for (const status of TERMINAL)
+      expect(
+        LIFECYCLE.filter((row) => row.from === status),
+        status,
+      ).toEqual([]);
     expect(OPEN_STATUSES).toEqual(REQUEST_STATUSES.filter((status) => !TERMINAL.includes(status)));
   });
 
   it('has one row at most for each status and event, each citing the Offshoring Policy clause it implements', () => {
     const pairs = LIFECYCLE.map((row) => `${row.from} ${row.event}`);
     expect(new Set(pairs).size).toBe(pairs.length);
-    for (const row of LIFECYCLE) expect(row.clause, `${row.from} ${row.event}`).toMatch(/^Offshoring Policy, (Process [1-4](\([a-c]\))?|Accountability)\b/);
+    for (const row of LIFECYCLE)
+      expect(row.clause, `${row.from} ${row.event}`).toMatch(/^Offshoring Policy, (Process [1-4](\([a-c]\))?|Accountability)\b/);
   });
 
   it('derives the status lists the service uses from the rows', () => {
@@ -52,7 +57,11 @@ describe('the lifecycle table', () => {
 
   it('refuses an unlisted transition with a 409 that says the current status and where the event is allowed', () => {
     expect(() => transitionFor({ requestId: 'OFF-1', status: 'CLOSED' }, 'ADJUST_PLANS')).toThrow(
-      expect.objectContaining({ statusCode: 409, message: 'Request OFF-1 is CLOSED, so it cannot be resubmitted (only a request that is REJECTED can)', details: { requestId: 'OFF-1', status: 'CLOSED' } }),
+      expect.objectContaining({
+        statusCode: 409,
+        message: 'Request OFF-1 is CLOSED, so it cannot be resubmitted (only a request that is REJECTED can)',
+        details: { requestId: 'OFF-1', status: 'CLOSED' },
+      }),
     );
   });
 });
@@ -61,16 +70,22 @@ describe('the store holds every request to the lifecycle', () => {
   const { ddb, store } = mockedStore();
   const every = REQUEST_STATUSES.flatMap((status) => EVENTS.map((event) => [status, event] as const));
 
-  it.each(every.filter(([status, event]) => LIFECYCLE.some((row) => row.from === status && row.event === event)))('%s + %s: moves the request along its row', async (status, event) => {
-    ddb.on(TransactWriteCommand).resolves({});
-    const row = LIFECYCLE.find((r) => r.from === status && r.event === event)!;
-    expect(await store.transition(requestRecord({ status }), event, { at: AT }, auditEvent())).toMatchObject({ status: row.to });
-    const update = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Update!;
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':status': row.to, ':seenStatus': status });
-  });
+  it.each(every.filter(([status, event]) => LIFECYCLE.some((row) => row.from === status && row.event === event)))(
+    '%s + %s: moves the request along its row',
+    async (status, event) => {
+      ddb.on(TransactWriteCommand).resolves({});
+      const row = LIFECYCLE.find((r) => r.from === status && r.event === event)!;
+      expect(await store.transition(requestRecord({ status }), event, { at: AT }, auditEvent())).toMatchObject({ status: row.to });
+      const update = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Update!;
+      expect(update.ExpressionAttributeValues).toMatchObject({ ':status': row.to, ':seenStatus': status });
+    },
+  );
 
-  it.each(every.filter(([status, event]) => !LIFECYCLE.some((row) => row.from === status && row.event === event)))('%s + %s: refused, nothing written', async (status, event) => {
-    await expect(store.transition(requestRecord({ status }), event, { at: AT }, auditEvent())).rejects.toBeInstanceOf(TransitionRefused);
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
-  });
+  it.each(every.filter(([status, event]) => !LIFECYCLE.some((row) => row.from === status && row.event === event)))(
+    '%s + %s: refused, nothing written',
+    async (status, event) => {
+      await expect(store.transition(requestRecord({ status }), event, { at: AT }, auditEvent())).rejects.toBeInstanceOf(TransitionRefused);
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+    },
+  );
 });

@@ -26,7 +26,11 @@ describe('npm start settings (local/settings.ts)', () => {
     expect(settings.monitorIntervalSeconds).toBe(3600);
     expect(settings.identitySecret).toBe(DEFAULT_DEV_SECRET);
     const runtime = createRuntime({ tableName: 'offshore-approvals', ...settings.runtime });
-    expect(runtime.email).toEqual({ from: 'offshore-approvals@example.gov.uk', fromName: 'MoJ Offshore approvals', replyTo: 'offshore-approvals@example.gov.uk' });
+    expect(runtime.email).toEqual({
+      from: 'offshore-approvals@example.gov.uk',
+      fromName: 'MoJ Offshore approvals',
+      replyTo: 'offshore-approvals@example.gov.uk',
+    });
     expect(runtime.securityTeamGroup).toBe('offshore-security');
     expect(runtime.approvalWaits).toEqual({ reminderAfterSeconds: 7 * 86_400, chaseAfterSeconds: 14 * 86_400, lapseAfterSeconds: 28 * 86_400 });
     expect(runtime.directory.roles.DPO.email).toBe('dpo@justice.local');

@@ -14,7 +14,18 @@ const event = {
   rawQueryString: '',
   headers: {},
   isBase64Encoded: false,
-  requestContext: { http: { method: 'GET', path: '/x', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' }, requestId: 'r', routeKey: 'GET /x', stage: '$default', time: '', timeEpoch: 0, accountId: '0', apiId: 'a', domainName: 'd', domainPrefix: 'd' },
+  requestContext: {
+    http: { method: 'GET', path: '/x', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
+    requestId: 'r',
+    routeKey: 'GET /x',
+    stage: '$default',
+    time: '',
+    timeEpoch: 0,
+    accountId: '0',
+    apiId: 'a',
+    domainName: 'd',
+    domainPrefix: 'd',
+  },
 };
 
 /** Everything written to the console or the process's stdout/stderr while `run` runs. */

@@ -57,7 +57,10 @@ describe('fourWeekNotice (Offshoring Policy, Approval: "well in advance (4 weeks
   const submittedAt = new Date('2026-11-23T16:30:00Z');
 
   it('does not flag a request with exactly 28 days of notice', () => {
-    expect(fourWeekNotice({ plannedStartDate: '2026-12-21', changeType: 'NEW' }, submittedAt)).toEqual({ lateNotice: false, noticeDays: FOUR_WEEKS_DAYS });
+    expect(fourWeekNotice({ plannedStartDate: '2026-12-21', changeType: 'NEW' }, submittedAt)).toEqual({
+      lateNotice: false,
+      noticeDays: FOUR_WEEKS_DAYS,
+    });
   });
 
   it('flags a request with 27 days of notice, with the reason', () => {
@@ -109,12 +112,22 @@ describe('approvalTimeline (reminder, escalation, lapse)', () => {
   });
 
   it('takes its durations from configuration', () => {
-    const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 2, chaseAfterSeconds: 4, lapseAfterSeconds: 6 });
+    const timeline = approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, {
+      reminderAfterSeconds: 2,
+      chaseAfterSeconds: 4,
+      lapseAfterSeconds: 6,
+    });
     expect(timeline.waits).toEqual({ requestSeconds: 2, reminderSeconds: 2, chaseSeconds: 2 });
   });
 
   it('refuses a configuration where the stages do not follow each other', () => {
-    expect(() => approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, { reminderAfterSeconds: 5, chaseAfterSeconds: 4, lapseAfterSeconds: 6 })).toThrow(/increase/);
+    expect(() =>
+      approvalTimeline({ plannedStartDate: '2027-06-01', changeType: 'NEW' }, startedAt, {
+        reminderAfterSeconds: 5,
+        chaseAfterSeconds: 4,
+        lapseAfterSeconds: 6,
+      }),
+    ).toThrow(/increase/);
   });
 });
 
@@ -130,7 +143,8 @@ describe('roundOutcome (Offshoring Policy, Process 2 and 3)', () => {
   });
   it('opens the rejection routes only to a rejected request', () => {
     expect(rejectionRoutesOpen('REJECTED')).toBe(true);
-    for (const status of ['PENDING_APPROVAL', 'APPROVED', 'ESCALATED', 'CLOSED', 'WITHDRAWN', 'ERROR']) expect(rejectionRoutesOpen(status)).toBe(false);
+    for (const status of ['PENDING_APPROVAL', 'APPROVED', 'ESCALATED', 'CLOSED', 'WITHDRAWN', 'ERROR'])
+      expect(rejectionRoutesOpen(status)).toBe(false);
   });
 });
 
@@ -139,10 +153,14 @@ describe('reviewDue (Offshoring Policy, Process 4)', () => {
     expect(reviewDue({ dataClassification: 'OFFICIAL', dataCategories: ['FINANCIAL'] }, new Date('2026-11-23T12:00:00Z'))).toBe('2027-11-23');
   });
   it('is sooner (6 months) for OFFICIAL-SENSITIVE personal data', () => {
-    expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-11-23T12:00:00Z'))).toBe('2027-05-23');
+    expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-11-23T12:00:00Z'))).toBe(
+      '2027-05-23',
+    );
   });
   it('lands on the last day of a shorter month', () => {
-    expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-08-31T12:00:00Z'))).toBe('2027-02-28');
+    expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-08-31T12:00:00Z'))).toBe(
+      '2027-02-28',
+    );
   });
 });
 
@@ -153,9 +171,15 @@ describe('monitoring rules (Offshoring Policy, Process 4)', () => {
     expect(reviewStatus('2027-01-31', '2027-01-01')).toBe('DUE_SOON');
     expect(reviewStatus('2027-02-01', '2027-01-01')).toBe('OK');
     expect(dueSoonHorizon('2027-01-01')).toBe('2027-01-31');
-    expect(lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(true);
+    expect(
+      lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02'),
+    ).toBe(true);
     expect(lateStartWithoutApproval({ lateNotice: true, status: 'APPROVED', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(false);
-    expect(lateStartWithoutApproval({ lateNotice: false, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(false);
-    expect(lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-02' } }, '2027-01-02')).toBe(false);
+    expect(
+      lateStartWithoutApproval({ lateNotice: false, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02'),
+    ).toBe(false);
+    expect(
+      lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-02' } }, '2027-01-02'),
+    ).toBe(false);
   });
 });

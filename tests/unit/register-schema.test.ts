@@ -3,10 +3,11 @@ import { RegisterEntrySchema, RegisterVersionSchema } from '../../functions/stor
 import { CHANGE_TYPES, DATA_CATEGORIES, DATA_CLASSIFICATIONS } from '../../functions/domain/request.ts';
 import { registerEntry } from './store/mock-table.ts';
 
-describe('Register entry schema: the request\'s own enums', () => {
+describe("Register entry schema: the request's own enums", () => {
   it('takes every change type, classification and data category a request can have', () => {
     for (const changeType of CHANGE_TYPES) expect(RegisterEntrySchema.safeParse(registerEntry({ changeType })).success).toBe(true);
-    for (const dataClassification of DATA_CLASSIFICATIONS) expect(RegisterEntrySchema.safeParse(registerEntry({ dataClassification })).success).toBe(true);
+    for (const dataClassification of DATA_CLASSIFICATIONS)
+      expect(RegisterEntrySchema.safeParse(registerEntry({ dataClassification })).success).toBe(true);
     expect(RegisterEntrySchema.safeParse(registerEntry({ dataCategories: [...DATA_CATEGORIES] })).success).toBe(true);
   });
 

@@ -31,8 +31,12 @@ describe('the offshoring request', () => {
 
   it('refuses a blank business area, which would otherwise change who approves', () => {
     for (const blank of ['', ' \t']) {
-      expect(problems({ ...singleAreaRequest(), businessAreas: ['HMCTS', blank] })).toEqual([{ path: 'businessAreas.1', message: 'must name a business area, not be blank' }]);
-      expect(problems({ ...singleAreaRequest(), businessAreas: [blank] })).toEqual([{ path: 'businessAreas.0', message: 'must name a business area, not be blank' }]);
+      expect(problems({ ...singleAreaRequest(), businessAreas: ['HMCTS', blank] })).toEqual([
+        { path: 'businessAreas.1', message: 'must name a business area, not be blank' },
+      ]);
+      expect(problems({ ...singleAreaRequest(), businessAreas: [blank] })).toEqual([
+        { path: 'businessAreas.0', message: 'must name a business area, not be blank' },
+      ]);
     }
   });
 
@@ -42,7 +46,10 @@ describe('the offshoring request', () => {
       serviceName: '',
       changeType: 'MAYBE',
       businessAreas: ['HMCTS', 'ATLANTIS'],
-      offshoreLocations: [{ country: 'GB', activities: ['HOSTING'] }, { country: 'XX', activities: [] }],
+      offshoreLocations: [
+        { country: 'GB', activities: ['HOSTING'] },
+        { country: 'XX', activities: [] },
+      ],
       plannedStartDate: '2027-02-30',
       serviceOwner: { name: 'A', email: 'not-an-email' },
       surprise: true,
@@ -68,7 +75,18 @@ describe('the offshoring request', () => {
 
   it('requires the fields a request cannot do without', () => {
     const paths = problems({}).map((p) => p.path);
-    for (const field of ['serviceName', 'supplierName', 'description', 'changeType', 'businessAreas', 'dataClassification', 'dataCategories', 'offshoreLocations', 'plannedStartDate', 'serviceOwner']) {
+    for (const field of [
+      'serviceName',
+      'supplierName',
+      'description',
+      'changeType',
+      'businessAreas',
+      'dataClassification',
+      'dataCategories',
+      'offshoreLocations',
+      'plannedStartDate',
+      'serviceOwner',
+    ]) {
       expect(paths).toContain(field);
     }
   });
@@ -89,7 +107,11 @@ describe('the offshoring request', () => {
         { country: 'IE', activities: ['SUPPORT'] },
       ],
     };
-    expect(problems(body).map((p) => p.path).sort()).toEqual(['businessAreas', 'dataCategories', 'offshoreLocations', 'offshoreLocations.0.activities']);
+    expect(
+      problems(body)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['businessAreas', 'dataCategories', 'offshoreLocations', 'offshoreLocations.0.activities']);
   });
 
   it('refuses a body that is not an object', () => {

@@ -34,7 +34,19 @@ describe('pages and emails never turn what a requester typed into markup', () =>
   });
   it('escapes a hostile service name in the approver email', () => {
     const request = OffshoringRequestSchema.parse({ ...singleAreaRequest(), serviceName: '<img src=x onerror=alert(1)>' });
-    const record = { requestId: 'OFF-1', status: 'PENDING_APPROVAL', round: 1, request, requiredApprovers: [], lateNotice: false, noticeDays: 60, submittedAt: '', updatedAt: '', submittedBy: { kind: 'SERVICE_OWNER' }, version: 0 } as unknown as RequestRecord;
+    const record = {
+      requestId: 'OFF-1',
+      status: 'PENDING_APPROVAL',
+      round: 1,
+      request,
+      requiredApprovers: [],
+      lateNotice: false,
+      noticeDays: 60,
+      submittedAt: '',
+      updatedAt: '',
+      submittedBy: { kind: 'SERVICE_OWNER' },
+      version: 0,
+    } as unknown as RequestRecord;
     const approval = { kind: 'APPROVAL', role: 'DPO', name: 'D', email: 'd@x.gov.uk', respondBy: '2027-01-01T00:00:00Z' } as ApprovalRecord;
     const email = approvalRequestEmail(record, approval, 'https://x/approvals/A?token=t', 'REQUEST');
     expect(email.html).not.toContain('<img src=x');
@@ -47,7 +59,11 @@ describe('caller identity from JWT claims', () => {
   const runtime = { securityTeamGroup: 'offshore-security' };
 
   it('reads the subject, email and the security-team group as API Gateway passes them', () => {
-    expect(callerOf(event({ sub: 's1', email: 'A@Justice.gov.uk', groups: '[staff offshore-security]' }), runtime)).toEqual({ sub: 's1', email: 'a@justice.gov.uk', securityTeam: true });
+    expect(callerOf(event({ sub: 's1', email: 'A@Justice.gov.uk', groups: '[staff offshore-security]' }), runtime)).toEqual({
+      sub: 's1',
+      email: 'a@justice.gov.uk',
+      securityTeam: true,
+    });
     expect(callerOf(event({ sub: 's2', email: 'b@justice.gov.uk', 'cognito:groups': 'staff' }), runtime).securityTeam).toBe(false);
   });
   it('refuses a caller without a subject or email with 401', () => {
@@ -60,18 +76,31 @@ describe('caller identity from JWT claims', () => {
     expect(claimList(['a'])).toEqual(['a']);
     expect(claimList(undefined)).toEqual([]);
   });
-  it('never splits a group name: a group whose name holds the security team\'s, after a comma, is not the security team', () => {
-    for (const groups of ['offshore-security,readers', 'readers,offshore-security', '[offshore-security,readers]', ['offshore-security,readers'], ['[offshore-security]']]) {
-      expect(callerOf(event({ sub: 's3', email: 'c@justice.gov.uk', groups } as unknown as Record<string, string>), runtime).securityTeam, JSON.stringify(groups)).toBe(false);
+  it("never splits a group name: a group whose name holds the security team's, after a comma, is not the security team", () => {
+    for (const groups of [
+      'offshore-security,readers',
+      'readers,offshore-security',
+      '[offshore-security,readers]',
+      ['offshore-security,readers'],
+      ['[offshore-security]'],
+    ]) {
+      expect(
+        callerOf(event({ sub: 's3', email: 'c@justice.gov.uk', groups } as unknown as Record<string, string>), runtime).securityTeam,
+        JSON.stringify(groups),
+      ).toBe(false);
     }
   });
   it("takes Entra's immutable object id (oid) as the subject when the token carries one", () => {
     expect(callerOf(event({ sub: 'pairwise-sub', oid: '0f1e2d3c-oid', email: 'a@justice.gov.uk' }), runtime).sub).toBe('0f1e2d3c-oid');
     expect(callerOf(event({ sub: 'only-sub', email: 'a@justice.gov.uk' }), runtime).sub).toBe('only-sub');
   });
-  it('decides ownership by the recorded subject, and by the named owner\'s email only while none is recorded', () => {
+  it("decides ownership by the recorded subject, and by the named owner's email only while none is recorded", () => {
     const caller = (sub: string, email: string) => ({ sub, email, securityTeam: false });
-    const bound = { request: { serviceOwner: { email: 'Owner@justice.gov.uk' } }, submittedBy: { kind: 'SERVICE_OWNER', sub: 's-owner' }, serviceOwnerSubject: 's-owner' } as never;
+    const bound = {
+      request: { serviceOwner: { email: 'Owner@justice.gov.uk' } },
+      submittedBy: { kind: 'SERVICE_OWNER', sub: 's-owner' },
+      serviceOwnerSubject: 's-owner',
+    } as never;
     expect(ownsRequest(caller('s-owner', 'renamed@justice.gov.uk'), bound)).toBe(true);
     expect(ownsRequest(caller('s-other', 'owner@justice.gov.uk'), bound)).toBe(false);
     // Submitted by the security team for the owner: the named owner's email matches until a subject is recorded.
@@ -79,7 +108,10 @@ describe('caller identity from JWT claims', () => {
     expect(ownsRequest(caller('s-anyone', 'owner@justice.gov.uk'), unbound)).toBe(true);
     expect(ownsRequest(caller('s-sec', 'sam.security@justice.gov.uk'), unbound)).toBe(false);
     // A record written before subjects were recorded separately: the owner who submitted it, by subject.
-    const submittedByOwner = { request: { serviceOwner: { email: 'owner@justice.gov.uk' } }, submittedBy: { kind: 'SERVICE_OWNER', sub: 's-owner' } } as never;
+    const submittedByOwner = {
+      request: { serviceOwner: { email: 'owner@justice.gov.uk' } },
+      submittedBy: { kind: 'SERVICE_OWNER', sub: 's-owner' },
+    } as never;
     expect(ownsRequest(caller('s-other', 'owner@justice.gov.uk'), submittedByOwner)).toBe(false);
   });
 });
@@ -96,7 +128,9 @@ describe('local development identity tokens', () => {
     expect(verifyDevToken(token, 'other', new Date('2026-01-01T00:00:30Z'))).toEqual({ refused: 'bad signature' });
     expect(verifyDevToken(token, 's3cret', new Date('2026-01-01T00:01:01Z'))).toEqual({ refused: 'expired' });
     const [h, , s] = token.split('.');
-    const altered = Buffer.from(JSON.stringify({ email: 'root@x', iss: 'offshore-approvals-local', aud: 'offshore-approvals', exp: 9e9 })).toString('base64url');
+    const altered = Buffer.from(JSON.stringify({ email: 'root@x', iss: 'offshore-approvals-local', aud: 'offshore-approvals', exp: 9e9 })).toString(
+      'base64url',
+    );
     expect(verifyDevToken(`${h}.${altered}.${s}`, 's3cret')).toEqual({ refused: 'bad signature' });
   });
 });

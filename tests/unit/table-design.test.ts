@@ -42,8 +42,16 @@ function tableUnder(heading: string): string[][] {
   expect(start, heading).toBeGreaterThanOrEqual(0);
   const lines = doc.slice(start + heading.length + 2).split('\n');
   const table = lines.slice(lines.findIndex((l) => l.startsWith('|')));
-  const rows = table.slice(0, table.findIndex((l) => !l.startsWith('|')));
-  return rows.slice(2).map((row) => row.split('|').slice(1, -1).map((cell) => cell.trim()));
+  const rows = table.slice(
+    0,
+    table.findIndex((l) => !l.startsWith('|')),
+  );
+  return rows.slice(2).map((row) =>
+    row
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
 }
 
 const codeSpans = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
@@ -74,7 +82,18 @@ describe('docs/table-design.md', () => {
   it('documents every key prefix the store builds, and no other', () => {
     const inCode = keyPrefixesInCode();
     // The builder's own view, as a check on the collection: a request's keys, an approval's, a link's...
-    expect(inCode).toEqual(expect.arrayContaining(['pk=REQUEST#', 'sk=REQUEST', 'sk=APPROVAL#', 'sk=AUDIT#', 'pk=LINK#', 'sk=VERSION#', 'gsi3pk=OPEN_REQUEST', 'pk=IDEMPOTENCY#']));
+    expect(inCode).toEqual(
+      expect.arrayContaining([
+        'pk=REQUEST#',
+        'sk=REQUEST',
+        'sk=APPROVAL#',
+        'sk=AUDIT#',
+        'pk=LINK#',
+        'sk=VERSION#',
+        'gsi3pk=OPEN_REQUEST',
+        'pk=IDEMPOTENCY#',
+      ]),
+    );
     expect(keyPrefixesInDoc()).toEqual(inCode);
   });
 

@@ -25,13 +25,19 @@ describe('typed text in request bodies', () => {
   });
 
   it('keeps tabs, line breaks and astral characters (emails make their own headers one line)', () => {
-    const parsed = OffshoringRequestSchema.parse({ ...singleAreaRequest(), serviceName: 'Payroll\r\n\tservice 😀', description: 'Line one\nLine two' });
+    const parsed = OffshoringRequestSchema.parse({
+      ...singleAreaRequest(),
+      serviceName: 'Payroll\r\n\tservice 😀',
+      description: 'Line one\nLine two',
+    });
     expect(parsed.serviceName).toBe('Payroll\r\n\tservice 😀');
   });
 
   it('applies to the rejection routes and the withdrawal reason too', () => {
     expect(errorsOf(MitigationsSchema.safeParse({ mitigations: ['ok', 'bad\u0000'] })).map((e) => e.path)).toEqual(['mitigations.1']);
-    expect(errorsOf(EscalationSchema.safeParse({ caseForApproval: 'x\ud800y', residualRisksRectified: true })).map((e) => e.path)).toEqual(['caseForApproval']);
+    expect(errorsOf(EscalationSchema.safeParse({ caseForApproval: 'x\ud800y', residualRisksRectified: true })).map((e) => e.path)).toEqual([
+      'caseForApproval',
+    ]);
     expect(errorsOf(WithdrawalSchema.safeParse({ reason: 'x\u0007y' })).map((e) => e.path)).toEqual(['reason']);
     expect(WithdrawalSchema.safeParse({ reason: '' }).success).toBe(true);
   });

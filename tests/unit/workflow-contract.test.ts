@@ -6,7 +6,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STATE_MACHINE_FILE } from '../../functions/catalogue.ts';
-import { ApprovalRoundInputSchema, ApprovalStepPayloadSchema, ApprovalStepSchema, MAX_LAPSE_AFTER_SECONDS, ROUND_TIMEOUT_SECONDS, RoundEndSchema } from '../../functions/domain/workflow.ts';
+import {
+  ApprovalRoundInputSchema,
+  ApprovalStepPayloadSchema,
+  ApprovalStepSchema,
+  MAX_LAPSE_AFTER_SECONDS,
+  ROUND_TIMEOUT_SECONDS,
+  RoundEndSchema,
+} from '../../functions/domain/workflow.ts';
 import type * as z from 'zod';
 import { DEFAULT_APPROVAL_WAITS } from '../../functions/domain/offshoring-policy.ts';
 import { createRuntime } from '../../functions/platform/runtime.ts';
@@ -44,7 +51,10 @@ const machine = JSON.parse(readFileSync(path.join(ROOT, STATE_MACHINE_FILE), 'ut
 
 /** Every state, with the Map's own states, by name. */
 function allStates(states: Record<string, State> = machine.States): [string, State][] {
-  return Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, State], ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : [])]);
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, State],
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : []),
+  ]);
 }
 const tasks = allStates().filter(([, state]) => state.Type === 'Task');
 
@@ -67,7 +77,8 @@ const TRANSIENT = [
   'TimeoutError',
   'TransactionConflict',
 ];
-const awsOwn = (name: string) => /^(States|Lambda|Sandbox)\./.test(name) || /Exception$/.test(name) || name === 'RequestLimitExceeded' || name === 'TimeoutError';
+const awsOwn = (name: string) =>
+  /^(States|Lambda|Sandbox)\./.test(name) || /Exception$/.test(name) || name === 'RequestLimitExceeded' || name === 'TimeoutError';
 
 /** The code's error names as deployed: bundled and minified (esbuild, no keepNames). */
 async function minifiedNames(): Promise<{ branchErrors: string[]; transactionConflict: string }> {
@@ -106,7 +117,9 @@ describe('the workflow error contract', () => {
 
     const matched = allStates().flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     // Fail states inside a branch, which the Map's Catch routes (the execution's own Fail is for the alarms).
-    const raised = allStates(machine.States.ApprovalRound!.ItemProcessor!.States).flatMap(([, state]) => (state.Type === 'Fail' && state.Error ? [state.Error] : []));
+    const raised = allStates(machine.States.ApprovalRound!.ItemProcessor!.States).flatMap(([, state]) =>
+      state.Type === 'Fail' && state.Error ? [state.Error] : [],
+    );
     const ours = new Set([...matched, ...raised].filter((name) => !awsOwn(name)));
     expect([...ours].sort()).toEqual([...branchErrors, transactionConflict].sort());
 
@@ -120,20 +133,26 @@ describe('the workflow error contract', () => {
   it('never catches an expected outcome from a Lambda: no Task matches a branch outcome by name', () => {
     for (const [name, state] of tasks) {
       const matched = [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((r) => r.ErrorEquals);
-      expect(matched.filter((error) => /^Approval/.test(error)), name).toEqual([]);
+      expect(
+        matched.filter((error) => /^Approval/.test(error)),
+        name,
+      ).toEqual([]);
     }
   });
 });
 
 describe('retries', () => {
-  it.each(tasks.map(([name]) => name))('%s retries every transient Lambda, throttling, SDK timeout and transaction-conflict error, and nothing else', (name) => {
-    const state = tasks.find(([n]) => n === name)![1];
-    const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
-    expect(retried).toEqual(expect.arrayContaining(TRANSIENT));
-    // Not a blanket retry: a real fault fails the round at once (RoundFailed marks the request ERROR).
-    expect(retried).not.toContain('States.ALL');
-    expect(retried).not.toContain('States.TaskFailed');
-  });
+  it.each(tasks.map(([name]) => name))(
+    '%s retries every transient Lambda, throttling, SDK timeout and transaction-conflict error, and nothing else',
+    (name) => {
+      const state = tasks.find(([n]) => n === name)![1];
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried).toEqual(expect.arrayContaining(TRANSIENT));
+      // Not a blanket retry: a real fault fails the round at once (RoundFailed marks the request ERROR).
+      expect(retried).not.toContain('States.ALL');
+      expect(retried).not.toContain('States.TaskFailed');
+    },
+  );
 
   it('gets DynamoDB transaction conflicts by a stable name, while a failed condition stays StaleState', async () => {
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-2' }));
@@ -196,30 +215,43 @@ describe('the execution timeout', () => {
 
 describe('the task payloads', () => {
   /** The fields a payload template produces ("name.$" fills name from a path). */
-  const fields = (template: Record<string, unknown>) => Object.keys(template).map((key) => key.replace(/\.\$$/, '')).sort();
+  const fields = (template: Record<string, unknown>) =>
+    Object.keys(template)
+      .map((key) => key.replace(/\.\$$/, ''))
+      .sort();
   const shape = (schema: z.ZodObject) => Object.keys(schema.shape).sort();
-  const required = (schema: z.ZodObject) => Object.entries(schema.shape).filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success).map(([key]) => key).sort();
+  const required = (schema: z.ZodObject) =>
+    Object.entries(schema.shape)
+      .filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success)
+      .map(([key]) => key)
+      .sort();
   const payloadOf = (name: string) => tasks.find(([n]) => n === name)![1].Parameters!.Payload!;
   const lambdaOf = (name: string) => tasks.find(([n]) => n === name)![1].Parameters!.FunctionName;
 
-  it.each(['RequestApproval', 'RemindApprover', 'ChaseApprover', 'LapseApproval'])('%s hands the branch step every field ApprovalStepSchema requires, and only fields it knows', (name) => {
-    const produced = fields(payloadOf(name));
-    expect(lambdaOf(name)).toBe('${NotifyApproverFunctionArn}');
-    expect(produced).toEqual(expect.arrayContaining(required(ApprovalStepPayloadSchema)));
-    expect(shape(ApprovalStepPayloadSchema)).toEqual(expect.arrayContaining(produced));
-    // A waiting stage hands over its task token: the decision resumes the branch with it.
-    const waits = tasks.find(([n]) => n === name)![1].Resource!.endsWith('.waitForTaskToken');
-    expect(produced.includes('taskToken')).toBe(waits);
-    expect(ApprovalStepPayloadSchema.shape.stage.options).toContain(payloadOf(name).stage);
-  });
+  it.each(['RequestApproval', 'RemindApprover', 'ChaseApprover', 'LapseApproval'])(
+    '%s hands the branch step every field ApprovalStepSchema requires, and only fields it knows',
+    (name) => {
+      const produced = fields(payloadOf(name));
+      expect(lambdaOf(name)).toBe('${NotifyApproverFunctionArn}');
+      expect(produced).toEqual(expect.arrayContaining(required(ApprovalStepPayloadSchema)));
+      expect(shape(ApprovalStepPayloadSchema)).toEqual(expect.arrayContaining(produced));
+      // A waiting stage hands over its task token: the decision resumes the branch with it.
+      const waits = tasks.find(([n]) => n === name)![1].Resource!.endsWith('.waitForTaskToken');
+      expect(produced.includes('taskToken')).toBe(waits);
+      expect(ApprovalStepPayloadSchema.shape.stage.options).toContain(payloadOf(name).stage);
+    },
+  );
 
-  it.each(['RoundApproved', 'RoundRejected', 'RoundFailed'])('%s hands the conclusion every field RoundEndSchema requires, and only fields it knows', (name) => {
-    const produced = fields(payloadOf(name));
-    expect(lambdaOf(name)).toBe('${ConcludeRoundFunctionArn}');
-    expect(produced).toEqual(expect.arrayContaining(required(RoundEndSchema)));
-    expect(shape(RoundEndSchema)).toEqual(expect.arrayContaining(produced));
-    expect(RoundEndSchema.shape.outcome.options).toContain(payloadOf(name).outcome);
-  });
+  it.each(['RoundApproved', 'RoundRejected', 'RoundFailed'])(
+    '%s hands the conclusion every field RoundEndSchema requires, and only fields it knows',
+    (name) => {
+      const produced = fields(payloadOf(name));
+      expect(lambdaOf(name)).toBe('${ConcludeRoundFunctionArn}');
+      expect(produced).toEqual(expect.arrayContaining(required(RoundEndSchema)));
+      expect(shape(RoundEndSchema)).toEqual(expect.arrayContaining(produced));
+      expect(RoundEndSchema.shape.outcome.options).toContain(payloadOf(name).outcome);
+    },
+  );
 
   it('reads from the execution input only fields ApprovalRoundInputSchema defines, and every one of them', () => {
     const map = machine.States.ApprovalRound!;
@@ -228,7 +260,9 @@ describe('the task payloads', () => {
     const fromInput = paths.filter((p) => p.startsWith('$.')).map((p) => p.slice(2));
     const fromItem = paths.filter((p) => p.startsWith('$$.Map.Item.Value.')).map((p) => p.slice('$$.Map.Item.Value.'.length));
     const concluding = ['RoundApproved', 'RoundRejected', 'RoundFailed'].flatMap((name) =>
-      Object.values(payloadOf(name)).filter((v): v is string => typeof v === 'string' && /^\$\.[a-z]/i.test(v) && !v.startsWith('$.Failure')).map((p) => p.slice(2)),
+      Object.values(payloadOf(name))
+        .filter((v): v is string => typeof v === 'string' && /^\$\.[a-z]/i.test(v) && !v.startsWith('$.Failure'))
+        .map((p) => p.slice(2)),
     );
     const used = [...new Set([...fromInput, ...concluding, map.ItemsPath!.slice(2)])].sort();
     expect(used).toEqual(shape(ApprovalRoundInputSchema));
@@ -253,7 +287,18 @@ describe('the task payloads', () => {
   });
 
   it('reads a chase step from an execution started on the earlier definition (stage ESCALATION, escalationSeconds)', () => {
-    const earlier = { stage: 'ESCALATION', taskToken: 't', requestId: 'r', round: 1, approvalId: 'a', waits: { requestSeconds: 1, reminderSeconds: 2, escalationSeconds: 3 } };
-    expect(ApprovalStepSchema.parse(earlier)).toEqual({ ...earlier, stage: 'CHASE', waits: { requestSeconds: 1, reminderSeconds: 2, chaseSeconds: 3 } });
+    const earlier = {
+      stage: 'ESCALATION',
+      taskToken: 't',
+      requestId: 'r',
+      round: 1,
+      approvalId: 'a',
+      waits: { requestSeconds: 1, reminderSeconds: 2, escalationSeconds: 3 },
+    };
+    expect(ApprovalStepSchema.parse(earlier)).toEqual({
+      ...earlier,
+      stage: 'CHASE',
+      waits: { requestSeconds: 1, reminderSeconds: 2, chaseSeconds: 3 },
+    });
   });
 });

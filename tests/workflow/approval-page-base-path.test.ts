@@ -14,12 +14,19 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const formAction = (page: string) => /<form method="post" action="([^"]+)"/.exec(page)?.[1]?.replace(/&amp;/g, '&');
-const formActionDirective = (csp: string | null) => csp?.split(';').map((d) => d.trim()).find((d) => d.startsWith('form-action '));
+const formActionDirective = (csp: string | null) =>
+  csp
+    ?.split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith('form-action '));
 
 describe('the decision form behind a base path', () => {
   it('posts to the public base URL with its path, on the page and on the page that asks again, and the CSP allows it', async () => {
     const { body } = await h.submit(singleAreaRequest());
-    const email = await h.eventually(async () => (await h.emails(body.requestId)).find((e) => e.subject.includes('Offshoring approval needed')), 'an approver email');
+    const email = await h.eventually(
+      async () => (await h.emails(body.requestId)).find((e) => e.subject.includes('Offshoring approval needed')),
+      'an approver email',
+    );
     const { url, approvalId, token } = linkIn(email);
     expect(url.href).toBe(`${PUBLIC_BASE_URL}/approvals/${encodeURIComponent(approvalId)}?token=${token}`);
 

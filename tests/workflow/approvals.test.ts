@@ -60,7 +60,15 @@ describe('parallel approvals by email', () => {
     }
     const email = emails[0]!;
     // What is asked, who asked, by when, one link; text and HTML.
-    for (const fact of ['Northwind Payments Ltd', 'Ireland (IE): hosting, processing', 'Poland (PL): support, access', 'OFFICIAL; personal, financial', 'Alex Morgan', 'Please decide by', 'tokenised']) {
+    for (const fact of [
+      'Northwind Payments Ltd',
+      'Ireland (IE): hosting, processing',
+      'Poland (PL): support, access',
+      'OFFICIAL; personal, financial',
+      'Alex Morgan',
+      'Please decide by',
+      'tokenised',
+    ]) {
       expect(email.body.text).toContain(fact);
     }
     expect(email.body.html).toContain('<a href="http');
@@ -123,16 +131,30 @@ describe('parallel approvals by email', () => {
     const evidence = view.audit.filter((a: { type: string }) => a.type === 'APPROVAL_DECIDED').map((a: { details: unknown }) => a.details);
     expect(evidence).toHaveLength(5);
     expect(evidence).toContainEqual(
-      expect.objectContaining({ decision: 'REJECTED', reason: 'Support access from Poland needs a DPIA first', requestVersion: 1, role: expect.any(String), name: expect.any(String), email: expect.any(String), decidedAt: expect.any(String) }),
+      expect.objectContaining({
+        decision: 'REJECTED',
+        reason: 'Support access from Poland needs a DPIA first',
+        requestVersion: 1,
+        role: expect.any(String),
+        name: expect.any(String),
+        email: expect.any(String),
+        decidedAt: expect.any(String),
+      }),
     );
 
     // The execution ends just after the conclusion's last email: wait for it rather than race it.
-    const execution = await h.stack.stepFunctions.waitForExecution(`${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`);
+    const execution = await h.stack.stepFunctions.waitForExecution(
+      `${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`,
+    );
     expect(execution.status).toBe('SUCCEEDED');
 
     // Process 3(a): resubmit the adjusted request → a new round with every approver again; round 1 stays in the history.
     const adjusted = { ...multiAreaRequest(), offshoreLocations: [{ country: 'IE', activities: ['HOSTING', 'PROCESSING'] }] };
-    const resubmitted = await h.api(`/requests/${requestId}/resubmissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjusted) }, 'alex.morgan@justice.gov.uk');
+    const resubmitted = await h.api(
+      `/requests/${requestId}/resubmissions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjusted) },
+      'alex.morgan@justice.gov.uk',
+    );
     expect(resubmitted.status).toBe(201);
     expect(resubmitted.body).toMatchObject({ requestId, status: 'PENDING_APPROVAL', round: 2 });
     const round2 = await h.eventually(async () => {
@@ -151,7 +173,9 @@ describe('parallel approvals by email', () => {
     expect(approved.round).toBe(2);
     expect(approved.approvals.every((a: { status: string; round: number }) => a.status === 'APPROVED' && a.round === 2)).toBe(true);
     expect(approved.earlierRounds).toHaveLength(6);
-    expect(approved.audit.map((a: { type: string }) => a.type)).toEqual(expect.arrayContaining(['REQUEST_REJECTED', 'REQUEST_RESUBMITTED', 'REQUEST_APPROVED', 'SERVICE_REGISTERED']));
+    expect(approved.audit.map((a: { type: string }) => a.type)).toEqual(
+      expect.arrayContaining(['REQUEST_REJECTED', 'REQUEST_RESUBMITTED', 'REQUEST_APPROVED', 'SERVICE_REGISTERED']),
+    );
     await h.eventually(async () => (await h.emails(`Approved: `)).some((e) => e.subject.includes(requestId)), 'approval email');
   });
 });
@@ -197,13 +221,19 @@ describe('the approval link', () => {
     const page = await h.api(linkIn(email).url.pathname + linkIn(email).url.search);
     expect(page.status).toBe(409);
     const view = await h.status(requestId);
-    const decisions = view.audit.filter((e: { type: string; details: { approvalId: string } }) => e.type === 'APPROVAL_DECIDED' && e.details.approvalId === linkIn(email).approvalId);
+    const decisions = view.audit.filter(
+      (e: { type: string; details: { approvalId: string } }) => e.type === 'APPROVAL_DECIDED' && e.details.approvalId === linkIn(email).approvalId,
+    );
     expect(decisions).toHaveLength(1);
   });
 
   it('answers 415 to a decision that is not a form', async () => {
     const { approvalId, token } = linkIn(emails[2]!);
-    const res = await h.api(`/approvals/${approvalId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, decision: 'APPROVE' }) });
+    const res = await h.api(`/approvals/${approvalId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, decision: 'APPROVE' }),
+    });
     expect(res.status).toBe(415);
   });
 });
@@ -216,7 +246,8 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     return requestId;
   }
   const OWNER = 'priya.shah@justice.gov.uk';
-  const post = (path: string, body: unknown) => h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, OWNER);
+  const post = (path: string, body: unknown) =>
+    h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, OWNER);
 
   it('answers 409 to a route taken on a request that is not rejected', async () => {
     const { body } = await h.submit(singleAreaRequest());
@@ -244,10 +275,16 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
 
   it('escalates to the Departmental Head, whose endorsement starts a new round carrying it', async () => {
     const requestId = await rejectedRequest();
-    const res = await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Essential for the court backlog', residualRisksRectified: true });
+    const res = await post(`/requests/${requestId}/escalations`, {
+      caseForApproval: 'Essential for the court backlog',
+      residualRisksRectified: true,
+    });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'ESCALATED', departmentalHead: { email: 'head@hmcts.justice.local' } });
-    const headEmail = await h.eventually(async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)), 'endorsement email');
+    const headEmail = await h.eventually(
+      async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)),
+      'endorsement email',
+    );
     expect(headEmail.body.text).toContain('Essential for the court backlog');
     const endorsed = await decide(headEmail, 'APPROVE', 'Endorsed: critical service');
     expect(endorsed.status).toBe(200);
@@ -264,7 +301,10 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
   it('closes the request when the Departmental Head declines', async () => {
     const requestId = await rejectedRequest();
     await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Please', residualRisksRectified: true });
-    const headEmail = await h.eventually(async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)), 'endorsement email');
+    const headEmail = await h.eventually(
+      async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)),
+      'endorsement email',
+    );
     expect((await decide(headEmail, 'REJECT', 'Not a priority')).status).toBe(200);
     const view = await waitForStatus(requestId, 'CLOSED');
     expect(view.statusReason).toContain('Not a priority');
@@ -303,7 +343,11 @@ describe('the decision form', () => {
     const page = await h.api(url.pathname + url.search);
     const action = /<form method="post" action="([^"]+)"/.exec(page.text)![1]!.replace(/&amp;/g, '&');
     expect(action).toBe(url.href);
-    const res = await h.api(url.pathname + url.search, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=APPROVE' });
+    const res = await h.api(url.pathname + url.search, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=APPROVE',
+    });
     expect(res.status).toBe(200);
   });
 });

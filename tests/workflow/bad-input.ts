@@ -69,7 +69,16 @@ type BodyContract = JsonBodyContract | FormBodyContract;
 const CONTROL_CHARACTERS = ['\u0000', '\u0001', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f'];
 const LONE_SURROGATES = ['\ud800', '\udbff', '\udc00', '\udfff'];
 /** Keys that mean something to JavaScript objects: a body naming them must be refused like any unknown key. */
-export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__lookupGetter__'];
+export const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  '__lookupGetter__',
+];
 
 /** A string with `inserted` strictly inside `base` (at either end, whitespace would be trimmed away). */
 const withInside = (base: string, inserted: fc.Arbitrary<string>) =>
@@ -106,16 +115,48 @@ function badText(max: number, { blankAllowed = false } = {}): fc.Arbitrary<Json>
 
 const badEmail = fc.oneof(
   notAString,
-  fc.constantFrom('', 'not-an-email', 'a@b', 'a@@justice.gov.uk', '@justice.gov.uk', 'priya shah@justice.gov.uk', 'priya.shah@justice.gov.uk\r\nBcc: x@evil.example', 'priya.shah@justice.gov.uk>, <x@evil.example', '"x"@justice.gov.uk'),
+  fc.constantFrom(
+    '',
+    'not-an-email',
+    'a@b',
+    'a@@justice.gov.uk',
+    '@justice.gov.uk',
+    'priya shah@justice.gov.uk',
+    'priya.shah@justice.gov.uk\r\nBcc: x@evil.example',
+    'priya.shah@justice.gov.uk>, <x@evil.example',
+    '"x"@justice.gov.uk',
+  ),
   badCharacters('priya.shah@justice.gov.uk'),
   fc.integer({ min: 255, max: 2000 }).map((n) => `${'p'.repeat(n)}@justice.gov.uk`),
 );
 
-const badPerson = fc.oneof(notAString.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)), fc.constant({}), fc.record({ name: fc.constant('Priya Shah') }));
+const badPerson = fc.oneof(
+  notAString.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+  fc.constant({}),
+  fc.record({ name: fc.constant('Priya Shah') }),
+);
 
 const badDate = fc.oneof(
   notAString,
-  fc.constantFrom('', '2027-02-30', '2027-02-29', '2027-13-01', '2027-00-10', '2027-04-31', '27-03-01', '2027-3-1', '2027/03/01', '01/03/2027', '2027-03-01T00:00:00Z', '2027-03-01 ', 'tomorrow', '2027-03-01\u0000', '２０２７-03-01', '+02027-03-01', '-2027-03-01'),
+  fc.constantFrom(
+    '',
+    '2027-02-30',
+    '2027-02-29',
+    '2027-13-01',
+    '2027-00-10',
+    '2027-04-31',
+    '27-03-01',
+    '2027-3-1',
+    '2027/03/01',
+    '01/03/2027',
+    '2027-03-01T00:00:00Z',
+    '2027-03-01 ',
+    'tomorrow',
+    '2027-03-01\u0000',
+    '２０２７-03-01',
+    '+02027-03-01',
+    '-2027-03-01',
+  ),
 );
 
 const countryCodes = [...ISO_3166_ALPHA2];
@@ -139,24 +180,44 @@ const badLocations = fc.oneof(
     [{ country: 'IN', activities: ['hosting'] }],
     [{ country: 'IN', activities: ['HOSTING', 'HOSTING'] }],
     [{ country: 'IN', activities: 'HOSTING' }],
-    [{ country: 'IN', activities: ['HOSTING'] }, { country: 'in', activities: ['SUPPORT'] }],
-    [{ country: 'IN', activities: ['HOSTING'] }, { country: 'GB', activities: ['SUPPORT'] }],
+    [
+      { country: 'IN', activities: ['HOSTING'] },
+      { country: 'in', activities: ['SUPPORT'] },
+    ],
+    [
+      { country: 'IN', activities: ['HOSTING'] },
+      { country: 'GB', activities: ['SUPPORT'] },
+    ],
     ['IN'],
     [null],
   ),
   // More than 50 locations.
-  fc.constant(countryCodes.filter((c) => c !== 'GB').slice(0, 51).map((country) => ({ country, activities: ['HOSTING'] }))),
+  fc.constant(
+    countryCodes
+      .filter((c) => c !== 'GB')
+      .slice(0, 51)
+      .map((country) => ({ country, activities: ['HOSTING'] })),
+  ),
 );
 
 const badEnum = (allowed: readonly string[]) =>
   fc.oneof(
     notAString,
-    fc.constantFrom('', ...allowed.map((a) => a.toLowerCase()), ...allowed.map((a) => `${a} `), ...allowed.map((a) => ` ${a}`), 'SECRET', 'UNKNOWN').filter((v) => !allowed.includes(v)),
+    fc
+      .constantFrom('', ...allowed.map((a) => a.toLowerCase()), ...allowed.map((a) => `${a} `), ...allowed.map((a) => ` ${a}`), 'SECRET', 'UNKNOWN')
+      .filter((v) => !allowed.includes(v)),
     fc.string({ maxLength: 20 }).filter((v) => !allowed.includes(v)),
   );
 
 const badList = (item: fc.Arbitrary<Json>, good: string) =>
-  fc.oneof(notAString.filter((v) => !Array.isArray(v)), fc.constant([]), fc.constant(good), item.map((v) => [v]), item.map((v) => [good, v]), fc.constant([good, good]));
+  fc.oneof(
+    notAString.filter((v) => !Array.isArray(v)),
+    fc.constant([]),
+    fc.constant(good),
+    item.map((v) => [v]),
+    item.map((v) => [good, v]),
+    fc.constant([good, good]),
+  );
 
 // ---- Contracts ----------------------------------------------------------------------------------
 
@@ -165,14 +226,32 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
   return {
     kind: 'json',
     valid: () => singleAreaRequest() as Record<string, Json>,
-    required: ['serviceName', 'supplierName', 'description', 'changeType', 'businessAreas', 'dataClassification', 'dataCategories', 'offshoreLocations', 'plannedStartDate', 'serviceOwner', 'serviceOwner.name', 'serviceOwner.email', 'offshoreLocations.0.country', 'offshoreLocations.0.activities'],
+    required: [
+      'serviceName',
+      'supplierName',
+      'description',
+      'changeType',
+      'businessAreas',
+      'dataClassification',
+      'dataCategories',
+      'offshoreLocations',
+      'plannedStartDate',
+      'serviceOwner',
+      'serviceOwner.name',
+      'serviceOwner.email',
+      'offshoreLocations.0.country',
+      'offshoreLocations.0.activities',
+    ],
     invalid: {
       serviceName: badText(200),
       supplierName: badText(200),
       description: badText(5000),
       changeType: badEnum(['NEW', 'CHANGE', 'EXISTING']),
       // Codes are trimmed and upper-cased, so only codes the directory lacks (or blanks) are wrong.
-      businessAreas: badList(fc.oneof(notAString, fc.constantFrom('', ' \t', 'NARNIA', 'HMCTS_', 'MOJ', 'HM CTS', 'HMCTS\u0000', '__proto__', 'constructor')), 'HMCTS'),
+      businessAreas: badList(
+        fc.oneof(notAString, fc.constantFrom('', ' \t', 'NARNIA', 'HMCTS_', 'MOJ', 'HM CTS', 'HMCTS\u0000', '__proto__', 'constructor')),
+        'HMCTS',
+      ),
       dataClassification: badEnum(['OFFICIAL', 'OFFICIAL-SENSITIVE']),
       dataCategories: badList(badEnum(['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER']), 'PERSONAL'),
       offshoreLocations: badLocations,
@@ -184,12 +263,30 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
       contractManager: badPerson,
       'contractManager.name': badText(200),
       'contractManager.email': badEmail,
-      mitigations: fc.oneof(notAString.filter((v) => !Array.isArray(v)), badText(2000).map((m) => [m]), fc.constant(Array.from({ length: 51 }, (_, i) => `Mitigation ${i}`))),
+      mitigations: fc.oneof(
+        notAString.filter((v) => !Array.isArray(v)),
+        badText(2000).map((m) => [m]),
+        fc.constant(Array.from({ length: 51 }, (_, i) => `Mitigation ${i}`)),
+      ),
       // A register id that is malformed, or names no service (this body is a NEW request, which names none).
       serviceId: fc.oneof(notAString, fc.constantFrom('', 'svc-1', 'SVC-', 'SVC-1/../x', 'SVC-ABC', 'SVC-NOPE123', ' SVC-1')),
     },
     objects: {
-      '': ['serviceName', 'supplierName', 'description', 'changeType', 'businessAreas', 'dataClassification', 'dataCategories', 'offshoreLocations', 'plannedStartDate', 'serviceId', 'serviceOwner', 'contractManager', 'mitigations'],
+      '': [
+        'serviceName',
+        'supplierName',
+        'description',
+        'changeType',
+        'businessAreas',
+        'dataClassification',
+        'dataCategories',
+        'offshoreLocations',
+        'plannedStartDate',
+        'serviceId',
+        'serviceOwner',
+        'contractManager',
+        'mitigations',
+      ],
       serviceOwner: ['name', 'email'],
       contractManager: ['name', 'email'],
       'offshoreLocations.0': ['country', 'activities'],
@@ -211,7 +308,13 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     valid: () => ({ mitigations: ['Supplier staff work on MoJ-managed devices'], replaceExisting: false }),
     required: ['mitigations'],
     invalid: {
-      mitigations: fc.oneof(notAString.filter((v) => !Array.isArray(v)), fc.constant([]), badText(2000).map((m) => [m]), badText(2000).map((m) => ['A real mitigation', m]), fc.constant(Array.from({ length: 51 }, (_, i) => `Mitigation ${i}`))),
+      mitigations: fc.oneof(
+        notAString.filter((v) => !Array.isArray(v)),
+        fc.constant([]),
+        badText(2000).map((m) => [m]),
+        badText(2000).map((m) => ['A real mitigation', m]),
+        fc.constant(Array.from({ length: 51 }, (_, i) => `Mitigation ${i}`)),
+      ),
       replaceExisting: fc.oneof(fc.constantFrom('true', 'false', 0, 1, null, 'yes', [], {}), fc.string({ maxLength: 5 })),
     },
     objects: { '': ['mitigations', 'replaceExisting'] },
@@ -275,10 +378,17 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
         { decision: '__proto__' },
         { constructor: 'APPROVE', toString: 'APPROVE' },
       ),
-      fc.tuple(fc.constantFrom('APPROVE', 'REJECT'), fc.integer({ min: 5001, max: 60_000 })).map(([decision, n]) => ({ decision, reason: 'r'.repeat(n) })),
+      fc
+        .tuple(fc.constantFrom('APPROVE', 'REJECT'), fc.integer({ min: 5001, max: 60_000 }))
+        .map(([decision, n]) => ({ decision, reason: 'r'.repeat(n) })),
       // Control characters in the reason, whichever the decision (a form is UTF-8: a lone surrogate arrives as U+FFFD, which is text).
-      fc.tuple(fc.constantFrom('APPROVE', 'REJECT'), withInside('Needs a DPIA first', fc.constantFrom(...CONTROL_CHARACTERS))).map(([decision, reason]) => ({ decision, reason })),
-      fc.string({ maxLength: 30 }).filter((d) => d !== 'APPROVE' && d !== 'REJECT').map((decision) => ({ decision })),
+      fc
+        .tuple(fc.constantFrom('APPROVE', 'REJECT'), withInside('Needs a DPIA first', fc.constantFrom(...CONTROL_CHARACTERS)))
+        .map(([decision, reason]) => ({ decision, reason })),
+      fc
+        .string({ maxLength: 30 })
+        .filter((d) => d !== 'APPROVE' && d !== 'REJECT')
+        .map((decision) => ({ decision })),
     ),
     target: (t) => ({ approvalId: t.approval.approvalId }),
     caller: 'approvalLink',
@@ -292,9 +402,12 @@ function defaultTarget(route: ApiRoute, t: Targets): Record<string, string> {
 }
 
 function contractOf(route: ApiRoute): BodyContract {
-  return BODY_CONTRACTS[routeKey(route)] ?? (route.auth === 'approvalLink'
-    ? { kind: 'form', valid: () => ({}), invalid: fc.constant({}) }
-    : { kind: 'json', valid: () => ({}), required: [], invalid: {}, objects: { '': [] } });
+  return (
+    BODY_CONTRACTS[routeKey(route)] ??
+    (route.auth === 'approvalLink'
+      ? { kind: 'form', valid: () => ({}), invalid: fc.constant({}) }
+      : { kind: 'json', valid: () => ({}), required: [], invalid: {}, objects: { '': [] } })
+  );
 }
 
 // ---- Bodies -------------------------------------------------------------------------------------
@@ -342,11 +455,13 @@ function deleteAt(body: Record<string, Json>, path: string): void {
   if (node) delete node[parts.at(-1)!];
 }
 
-const jsonBody = (value: Json, raw: Record<string, string> = {}) => () => {
-  let text = JSON.stringify(value) ?? 'null';
-  for (const [marker, replacement] of Object.entries(raw)) text = text.replace(JSON.stringify(marker), replacement);
-  return text;
-};
+const jsonBody =
+  (value: Json, raw: Record<string, string> = {}) =>
+  () => {
+    let text = JSON.stringify(value) ?? 'null';
+    for (const [marker, replacement] of Object.entries(raw)) text = text.replace(JSON.stringify(marker), replacement);
+    return text;
+  };
 
 /** `valid` with a field padded so the whole body is `bytes` long: just under, at or over a limit. */
 function paddedJson(valid: Record<string, Json>, bytes: number) {
@@ -364,11 +479,47 @@ const sizeAroundLimits = fc.oneof(
 );
 
 const JSON_CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8'];
-const NOT_JSON_CONTENT_TYPES = ['text/plain', 'text/html', 'text/json', 'application/jsonp', 'application/json-seq', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----bad', 'application/octet-stream', null];
-const NOT_FORM_CONTENT_TYPES = ['application/json', 'text/plain', 'multipart/form-data; boundary=----bad', 'application/xml', 'application/octet-stream', null];
+const NOT_JSON_CONTENT_TYPES = [
+  'text/plain',
+  'text/html',
+  'text/json',
+  'application/jsonp',
+  'application/json-seq',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=----bad',
+  'application/octet-stream',
+  null,
+];
+const NOT_FORM_CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  'multipart/form-data; boundary=----bad',
+  'application/xml',
+  'application/octet-stream',
+  null,
+];
 
 const notJsonText = fc.oneof(
-  fc.constantFrom('not json', '{', '}', '{"a":', '{"a":1,}', "{'a':1}", 'NaN', 'undefined', '[1,]', '{"a":01}', '{"a":"\u0000"}', '"unterminated', '{"a":1}}', '{"a":1} x', '--', '\u0000', '{"a":1}\n{"b":2}'),
+  fc.constantFrom(
+    'not json',
+    '{',
+    '}',
+    '{"a":',
+    '{"a":1,}',
+    "{'a':1}",
+    'NaN',
+    'undefined',
+    '[1,]',
+    '{"a":01}',
+    '{"a":"\u0000"}',
+    '"unterminated',
+    '{"a":1}}',
+    '{"a":1} x',
+    '--',
+    '\u0000',
+    '{"a":1}\n{"b":2}',
+  ),
   fc.string({ minLength: 1, maxLength: 200 }).filter((s) => {
     try {
       JSON.parse(s);
@@ -384,10 +535,16 @@ const notAnObject = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }).filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)),
 );
 
-const unknownKey = (known: string[]) => fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ minLength: 0, maxLength: 30 })).filter((k) => !known.includes(k));
+const unknownKey = (known: string[]) =>
+  fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ minLength: 0, maxLength: 30 })).filter((k) => !known.includes(k));
 
 function jsonInputs(key: string, contract: JsonBodyContract): fc.Arbitrary<BadInput>[] {
-  const input = (kind: string, body: () => string, contentType: string | null = 'application/json'): BadInput => ({ route: key, kind, contentType, body });
+  const input = (kind: string, body: () => string, contentType: string | null = 'application/json'): BadInput => ({
+    route: key,
+    kind,
+    contentType,
+    body,
+  });
   const json = fc.constantFrom(...JSON_CONTENT_TYPES);
   const fieldPaths = Object.keys(contract.invalid);
   const objectPaths = Object.keys(contract.objects);
@@ -405,17 +562,25 @@ function jsonInputs(key: string, contract: JsonBodyContract): fc.Arbitrary<BadIn
       const body = asForm && encoded ? encoded : JSON.stringify(valid);
       return input(`wrong content type: ${type ?? 'none'}`, () => body, type);
     }),
-    fc.tuple(fc.integer({ min: 100, max: 120_000 }), fc.constantFrom<'array' | 'object'>('array', 'object'), fc.boolean()).map(([depth, shape, inField]) => {
-      const marker = RAW(depth);
-      const field = inField ? contract.objects['']?.[0] : undefined;
-      return field
-        ? input(`deep nesting in ${field}`, jsonBody({ ...contract.valid(), [field]: marker }, { [marker]: deepJson(depth, shape) }))
-        : input('deep nesting', () => deepJson(depth, shape));
-    }),
+    fc
+      .tuple(fc.integer({ min: 100, max: 120_000 }), fc.constantFrom<'array' | 'object'>('array', 'object'), fc.boolean())
+      .map(([depth, shape, inField]) => {
+        const marker = RAW(depth);
+        const field = inField ? contract.objects['']?.[0] : undefined;
+        return field
+          ? input(`deep nesting in ${field}`, jsonBody({ ...contract.valid(), [field]: marker }, { [marker]: deepJson(depth, shape) }))
+          : input('deep nesting', () => deepJson(depth, shape));
+      }),
     sizeAroundLimits.map((bytes) => input(`body of ${bytes} bytes`, paddedJson(contract.valid(), bytes))),
     // Unknown keys, prototype keys among them, at every object of the body.
-    fc.constantFrom(...objectPaths)
-      .chain((path) => fc.tuple(fc.constant(path), fc.array(fc.tuple(unknownKey(contract.objects[path] ?? []), fc.jsonValue({ maxDepth: 2 })), { minLength: 1, maxLength: 3 })))
+    fc
+      .constantFrom(...objectPaths)
+      .chain((path) =>
+        fc.tuple(
+          fc.constant(path),
+          fc.array(fc.tuple(unknownKey(contract.objects[path] ?? []), fc.jsonValue({ maxDepth: 2 })), { minLength: 1, maxLength: 3 }),
+        ),
+      )
       .map(([path, extras]) => {
         const body = contract.valid();
         for (const [k, v] of extras) setKey(body, path, k, v);
@@ -430,21 +595,27 @@ function jsonInputs(key: string, contract: JsonBodyContract): fc.Arbitrary<BadIn
   ];
   if (fieldPaths.length) {
     classes.push(
-      fc.constantFrom(...fieldPaths).chain((path) => fc.tuple(fc.constant(path), contract.invalid[path]!, json)).map(([path, value, type]) => {
-        const body = contract.valid();
-        setAt(body, path, value);
-        return input(`invalid value: ${path}`, jsonBody(body), type);
-      }),
+      fc
+        .constantFrom(...fieldPaths)
+        .chain((path) => fc.tuple(fc.constant(path), contract.invalid[path]!, json))
+        .map(([path, value, type]) => {
+          const body = contract.valid();
+          setAt(body, path, value);
+          return input(`invalid value: ${path}`, jsonBody(body), type);
+        }),
     );
   }
   if (fieldPaths.length >= 2) {
     classes.push(
       // Several fields wrong at once: every one is reported.
-      fc.uniqueArray(fc.constantFrom(...fieldPaths), { minLength: 2, maxLength: Math.min(4, fieldPaths.length) }).chain((paths) => fc.tuple(fc.constant(paths), fc.tuple(...paths.map((p) => contract.invalid[p]!)))).map(([paths, values]) => {
-        const body = contract.valid();
-        for (const [i, path] of paths.entries()) setAt(body, path, values[i]);
-        return input(`invalid values: ${paths.join(', ')}`, jsonBody(body));
-      }),
+      fc
+        .uniqueArray(fc.constantFrom(...fieldPaths), { minLength: 2, maxLength: Math.min(4, fieldPaths.length) })
+        .chain((paths) => fc.tuple(fc.constant(paths), fc.tuple(...paths.map((p) => contract.invalid[p]!))))
+        .map(([paths, values]) => {
+          const body = contract.valid();
+          for (const [i, path] of paths.entries()) setAt(body, path, values[i]);
+          return input(`invalid values: ${paths.join(', ')}`, jsonBody(body));
+        }),
     );
   }
   if (contract.required.length) {
@@ -475,12 +646,29 @@ function formInputs(key: string, contract: FormBodyContract): fc.Arbitrary<BadIn
       return input(`wrong content type: ${type ?? 'none'}`, () => body, type);
     }),
     // Text that is no form with a decision: malformed escapes, prototype keys, bracket nesting, JSON, binary.
-    fc.oneof(
-      fc.constantFrom('decision=%E0%A4%A', 'decision=%', 'decision', '=APPROVE', '__proto__=APPROVE', 'constructor=APPROVE&__proto__[decision]=APPROVE', 'decision[]=APPROVE', 'decision[0]=APPROVE', '{"decision":"APPROVE"}', '\u0000\u0001', '&&&', 'decision=APPROVE%00'),
-      fc.string({ maxLength: 200 }).filter((s) => !/decision/i.test(s)),
-    ).map((text) => input('not a decision form', () => text)),
+    fc
+      .oneof(
+        fc.constantFrom(
+          'decision=%E0%A4%A',
+          'decision=%',
+          'decision',
+          '=APPROVE',
+          '__proto__=APPROVE',
+          'constructor=APPROVE&__proto__[decision]=APPROVE',
+          'decision[]=APPROVE',
+          'decision[0]=APPROVE',
+          '{"decision":"APPROVE"}',
+          '\u0000\u0001',
+          '&&&',
+          'decision=APPROVE%00',
+        ),
+        fc.string({ maxLength: 200 }).filter((s) => !/decision/i.test(s)),
+      )
+      .map((text) => input('not a decision form', () => text)),
     fc.integer({ min: 100, max: 60_000 }).map((depth) => input('deep nesting', () => `${'a['.repeat(depth)}]=1&decision=`)),
-    sizeAroundLimits.map((bytes) => input(`body of ${bytes} bytes`, () => `decision=APPROVE&reason=${'r'.repeat(Math.max(0, bytes - 'decision=APPROVE&reason='.length))}`)),
+    sizeAroundLimits.map((bytes) =>
+      input(`body of ${bytes} bytes`, () => `decision=APPROVE&reason=${'r'.repeat(Math.max(0, bytes - 'decision=APPROVE&reason='.length))}`),
+    ),
   ];
 }
 
@@ -491,25 +679,40 @@ export function badInputs(): fc.Arbitrary<BadInput> {
     const contract = contractOf(route);
     return contract.kind === 'form' ? formInputs(key, contract) : jsonInputs(key, contract);
   });
-  return fc.tuple(fc.oneof(...all), fc.option(fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_'), minLength: 1, maxLength: 64 }), { freq: 2 })).map(([input, key]) =>
-    input.route === 'POST /requests' && key ? { ...input, kind: `${input.kind} (with an Idempotency-Key)`, headers: { 'idempotency-key': key } } : input,
-  );
+  return fc
+    .tuple(
+      fc.oneof(...all),
+      fc.option(fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_'), minLength: 1, maxLength: 64 }), { freq: 2 }),
+    )
+    .map(([input, key]) =>
+      input.route === 'POST /requests' && key
+        ? { ...input, kind: `${input.kind} (with an Idempotency-Key)`, headers: { 'idempotency-key': key } }
+        : input,
+    );
 }
 
 // ---- Targets, sending, the table --------------------------------------------------------------
 
 async function approverEmails(h: Harness, requestId: string, count: number) {
-  return h.eventually(async () => {
-    const mine = (await h.emails(requestId)).filter((e) => e.subject.includes('Offshoring approval needed'));
-    return mine.length === count && mine;
-  }, `${count} approver emails for ${requestId}`, 30_000);
+  return h.eventually(
+    async () => {
+      const mine = (await h.emails(requestId)).filter((e) => e.subject.includes('Offshoring approval needed'));
+      return mine.length === count && mine;
+    },
+    `${count} approver emails for ${requestId}`,
+    30_000,
+  );
 }
 
 async function statusOf(h: Harness, requestId: string, status: string) {
-  return h.eventually(async () => {
-    const view = await h.status(requestId);
-    return view.status === status && view;
-  }, `${requestId} to be ${status}`, 30_000);
+  return h.eventually(
+    async () => {
+      const view = await h.status(requestId);
+      return view.status === status && view;
+    },
+    `${requestId} to be ${status}`,
+    30_000,
+  );
 }
 
 /** One request approved (and registered), one rejected, one waiting: what the bad bodies aim at. */
@@ -547,7 +750,14 @@ export async function prepareTargets(h: Harness): Promise<Targets> {
   const pending = await submit();
   const [first] = await approverEmails(h, pending.requestId, pending.approvers);
   const { approvalId, token } = linkIn(first!);
-  return { owner, approvedRequestId: approved.requestId, serviceId, rejectedRequestId: rejected.requestId, pendingRequestId: pending.requestId, approval: { approvalId, token } };
+  return {
+    owner,
+    approvedRequestId: approved.requestId,
+    serviceId,
+    rejectedRequestId: rejected.requestId,
+    pendingRequestId: pending.requestId,
+    approval: { approvalId, token },
+  };
 }
 
 export interface Answer {
@@ -570,7 +780,13 @@ export async function send(h: Harness, targets: Targets, input: BadInput, timeou
   // Bytes, not a string: fetch would otherwise add a text/plain content type of its own.
   const body = Buffer.from(input.body(), 'utf8');
   try {
-    const res = await fetch(`${h.stack.apiUrl}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${h.stack.apiUrl}${path}`, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
   } catch (error) {
     if ((error as Error).name === 'TimeoutError') return { status: 'no answer', contentType: '', text: '' };
@@ -593,7 +809,10 @@ export function verdict(answer: Answer): Verdict {
   if (answer.contentType.includes('json')) {
     try {
       const { errors } = JSON.parse(answer.text) as { errors?: { path?: unknown; message?: unknown }[] };
-      const named = Array.isArray(errors) && errors.length > 0 && errors.every((e) => typeof e.path === 'string' && typeof e.message === 'string' && e.message.length > 0);
+      const named =
+        Array.isArray(errors) &&
+        errors.length > 0 &&
+        errors.every((e) => typeof e.path === 'string' && typeof e.message === 'string' && e.message.length > 0);
       return named ? 'refused' : 'refused without field paths';
     } catch {
       return 'refused without field paths';
@@ -607,7 +826,9 @@ export async function tableSnapshot(h: Harness): Promise<Map<string, string>> {
   const items = new Map<string, string>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await h.stack.runtime.clients.documents.send(new ScanCommand({ TableName: h.stack.tableName, ConsistentRead: true, ExclusiveStartKey }));
+    const page = await h.stack.runtime.clients.documents.send(
+      new ScanCommand({ TableName: h.stack.tableName, ConsistentRead: true, ExclusiveStartKey }),
+    );
     for (const item of page.Items ?? []) items.set(`${item.pk} ${item.sk}`, canonical(item));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -617,7 +838,10 @@ export async function tableSnapshot(h: Harness): Promise<Map<string, string>> {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object' && !(value instanceof Set)) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   if (value instanceof Set) return `Set(${[...value].map(canonical).sort().join(',')})`;
   return JSON.stringify(value) ?? 'undefined';
@@ -671,7 +895,14 @@ export interface RunOptions {
 export async function runBadInputs(h: Harness, targets: Targets, { attempts, seed, before, onAnswer }: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const arbitrary = badInputs();
-  const verdicts: Record<Verdict, number> = { refused: 0, 'wrongly accepted': 0, '5xx': 0, stuck: 0, 'refused without field paths': 0, 'unexpected status': 0 };
+  const verdicts: Record<Verdict, number> = {
+    refused: 0,
+    'wrongly accepted': 0,
+    '5xx': 0,
+    stuck: 0,
+    'refused without field paths': 0,
+    'unexpected status': 0,
+  };
   const byRoute: Record<string, number> = {};
   const byStatus: Record<string, number> = {};
   const failures: RunReport['failures'] = [];
@@ -686,7 +917,14 @@ export async function runBadInputs(h: Harness, targets: Targets, { attempts, see
       byRoute[input.route] = (byRoute[input.route] ?? 0) + 1;
       byStatus[String(answer.status)] = (byStatus[String(answer.status)] ?? 0) + 1;
       if (v !== 'refused' && failures.length < 20) {
-        failures.push({ route: input.route, kind: input.kind, status: answer.status, verdict: v, body: input.body().slice(0, 300), answer: answer.text.slice(0, 300) });
+        failures.push({
+          route: input.route,
+          kind: input.kind,
+          status: answer.status,
+          verdict: v,
+          body: input.body().slice(0, 300),
+          answer: answer.text.slice(0, 300),
+        });
       }
     }
     done += inputs.length;

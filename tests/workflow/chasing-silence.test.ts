@@ -24,7 +24,11 @@ afterAll(() => Promise.all([h?.close(), patient?.close()]));
 
 const OWNER = 'priya.shah@justice.gov.uk';
 const post = (on: Harness, path: string, body?: unknown) =>
-  on.api(path, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) }, OWNER);
+  on.api(
+    path,
+    { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) },
+    OWNER,
+  );
 
 const isApprovalNeeded = (e: Email) => e.subject.startsWith('Offshoring approval needed') || e.subject.includes('] Offshoring approval needed');
 
@@ -50,10 +54,14 @@ const decide = (on: Harness, email: Email, decision: 'APPROVE' | 'REJECT', reaso
 const arnOf = (on: Harness, requestId: string) => executionArn(on.stack.stateMachineArn, requestId);
 
 async function finalStatus(on: Harness, requestId: string, statuses: string[], timeoutMs?: number) {
-  return on.eventually(async () => {
-    const v = await on.status(requestId);
-    return statuses.includes(v.status) && v;
-  }, `the request to be ${statuses.join(' or ')}`, timeoutMs);
+  return on.eventually(
+    async () => {
+      const v = await on.status(requestId);
+      return statuses.includes(v.status) && v;
+    },
+    `the request to be ${statuses.join(' or ')}`,
+    timeoutMs,
+  );
 }
 
 /**
@@ -84,7 +92,10 @@ describe('chasing silence', () => {
     const { requestId, first } = await submit();
     expect((await decide(h, first[0]!, 'REJECT', 'Not without a DPIA')).status).toBe(200);
     await finalStatus(h, requestId, ['REJECTED']);
-    const escalation = await post(h, `/requests/${requestId}/escalations`, { caseForApproval: 'Essential for the court backlog', residualRisksRectified: true });
+    const escalation = await post(h, `/requests/${requestId}/escalations`, {
+      caseForApproval: 'Essential for the court backlog',
+      residualRisksRectified: true,
+    });
     expect(escalation.status).toBe(202);
 
     const view = await finalStatus(h, requestId, ['REJECTED'], 15_000);
@@ -92,7 +103,9 @@ describe('chasing silence', () => {
     const stored = (await h.stack.runtime.store.getRequestView(requestId))!;
     const head = stored.approvals.find((a) => a.kind === 'ENDORSEMENT')!;
     expect(head).toMatchObject({ status: 'LAPSED', round: 1 });
-    const steps = view.audit.filter((e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === head.approvalId && e.type !== 'EMAIL_SENT');
+    const steps = view.audit.filter(
+      (e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === head.approvalId && e.type !== 'EMAIL_SENT',
+    );
     expect(steps.map((e: { type: string }) => e.type)).toEqual(['APPROVAL_REQUESTED', 'APPROVER_REMINDED', 'ESCALATION_LAPSED']);
     const [asked, reminded, lapsed] = steps.map((e: { at: string }) => Date.parse(e.at)) as number[];
     expect(reminded).toBeGreaterThanOrEqual(Date.parse(head.reminderAt!));
@@ -129,7 +142,9 @@ describe('chasing silence', () => {
     expect(legal).toMatchObject({ status: 'LAPSED', reason: 'approval not obtained in time' });
 
     // Every step is an audit event with its time, in order, and none before its deadline.
-    const steps = view.audit.filter((e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === legal.approvalId && e.type !== 'EMAIL_SENT');
+    const steps = view.audit.filter(
+      (e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === legal.approvalId && e.type !== 'EMAIL_SENT',
+    );
     expect(steps.map((e: { type: string }) => e.type)).toEqual(['APPROVAL_REQUESTED', 'APPROVER_REMINDED', 'APPROVER_CHASED', 'APPROVAL_LAPSED']);
     const [requested, reminded, chased, lapsed] = steps.map((e: { at: string }) => Date.parse(e.at)) as number[];
     expect(requested).toBeLessThan(reminded!);
@@ -169,7 +184,10 @@ describe('chasing silence', () => {
 
   it('keeps the first link working after the reminder, until the window closes', async () => {
     const { requestId, first } = await submit(patient);
-    await patient.eventually(async () => (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: ')).length === 5, 'five reminders');
+    await patient.eventually(
+      async () => (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: ')).length === 5,
+      'five reminders',
+    );
     for (const email of first) expect((await decide(patient, email, 'APPROVE')).status).toBe(200);
     const view = await finalStatus(patient, requestId, ['APPROVED']);
     expect(view.approvals.every((a: { status: string }) => a.status === 'APPROVED')).toBe(true);
@@ -232,13 +250,18 @@ describe('at a stage boundary', () => {
       const { requestId, first } = await submit(patient);
       await (await boundary.reached).done;
       const others = first.filter((e) => linkIn(e).approvalId !== linkIn(decided!).approvalId);
-      await patient.eventually(async () => (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: ')).length === 4, 'four reminders');
+      await patient.eventually(
+        async () => (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: ')).length === 4,
+        'four reminders',
+      );
       for (const email of others) expect((await decide(patient, email, 'APPROVE')).status).toBe(200);
 
       const view = await finalStatus(patient, requestId, ['APPROVED']);
       const reminders = (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: '));
       expect(reminders.map((e) => e.destination.to.join())).not.toContainEqual(decided!.destination.to.join());
-      const remindedIds = view.audit.filter((e: { type: string }) => e.type === 'APPROVER_REMINDED').map((e: { details: { approvalId: string } }) => e.details.approvalId);
+      const remindedIds = view.audit
+        .filter((e: { type: string }) => e.type === 'APPROVER_REMINDED')
+        .map((e: { details: { approvalId: string } }) => e.details.approvalId);
       expect(remindedIds).toHaveLength(4);
       expect(remindedIds).not.toContain(linkIn(decided!).approvalId);
       expect(await patient.stack.stepFunctions.waitForExecution(arnOf(patient, requestId))).toMatchObject({ status: 'SUCCEEDED' });
@@ -252,14 +275,19 @@ describe('at a stage boundary', () => {
     const sfn = patient.stack.runtime.clients.stepFunctions;
     const send = sfn.send.bind(sfn) as (command: unknown) => Promise<unknown>;
     // StopExecution lands only after the branches have met the withdrawal themselves.
-    const stopLate = (vi.spyOn(sfn, 'send') as unknown as MockInstance<(command: unknown) => Promise<unknown>>).mockImplementation(async (command) => {
-      if (command instanceof StopExecutionCommand) await patient.stack.stepFunctions.waitForExecution(command.input.executionArn!);
-      return send(command);
-    });
+    const stopLate = (vi.spyOn(sfn, 'send') as unknown as MockInstance<(command: unknown) => Promise<unknown>>).mockImplementation(
+      async (command) => {
+        if (command instanceof StopExecutionCommand) await patient.stack.stepFunctions.waitForExecution(command.input.executionArn!);
+        return send(command);
+      },
+    );
     let withdrawal: Promise<{ status: number; body: any }> | undefined;
     const boundary = atReminderBoundary(patient, async (requestId) => {
       withdrawal = post(patient, `/requests/${requestId}/withdrawal`, { reason: 'Supplier changed' });
-      await patient.eventually(async () => (await patient.stack.runtime.store.getRequest(requestId))?.status === 'WITHDRAWN', 'the withdrawal in the table');
+      await patient.eventually(
+        async () => (await patient.stack.runtime.store.getRequest(requestId))?.status === 'WITHDRAWN',
+        'the withdrawal in the table',
+      );
     });
     try {
       const { requestId } = await submit(patient);
@@ -297,7 +325,10 @@ describe('withdrawal', () => {
   it('stops the execution, tells the waiting approvers and marks the request WITHDRAWN', async () => {
     const { requestId, first } = await submit(patient);
     // Past the reminder, so no stage boundary falls near the withdrawal.
-    await patient.eventually(async () => (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: ')).length === 5, 'five reminders');
+    await patient.eventually(
+      async () => (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: ')).length === 5,
+      'five reminders',
+    );
     expect((await decide(patient, first[0]!, 'APPROVE')).status).toBe(200);
     const res = await post(patient, `/requests/${requestId}/withdrawal`, { reason: 'Supplier changed' });
     expect(res.status).toBe(200);

@@ -29,7 +29,8 @@ async function decideAll(requestId: string, count: number, decision: 'APPROVE' |
   for (const [i, email] of (await approverEmails(requestId, count)).entries()) {
     const { approvalId, token } = linkIn(email);
     // One rejection is enough to reject the round; the rest approve.
-    const fields: Record<string, string> = decision === 'REJECT' && i === 0 ? { token, decision: 'REJECT', reason: 'Needs a DPIA first' } : { token, decision: 'APPROVE' };
+    const fields: Record<string, string> =
+      decision === 'REJECT' && i === 0 ? { token, decision: 'REJECT', reason: 'Needs a DPIA first' } : { token, decision: 'APPROVE' };
     const res = await h.api(`/approvals/${approvalId}`, form(fields));
     if (res.status !== 200 && decision === 'APPROVE') throw new Error(`decision answered ${res.status}`);
     if (decision === 'REJECT') break;
@@ -67,16 +68,30 @@ describe('ownership through the body', () => {
       'the service to be registered',
     );
 
-    const change = { ...singleAreaRequest(), changeType: 'CHANGE', serviceId, serviceName: 'Taken over', serviceOwner: { name: 'Alex Morgan', email: OTHER } };
+    const change = {
+      ...singleAreaRequest(),
+      changeType: 'CHANGE',
+      serviceId,
+      serviceName: 'Taken over',
+      serviceOwner: { name: 'Alex Morgan', email: OTHER },
+    };
     const refused = await postJson('/requests', change, OTHER);
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ error: 'Forbidden', serviceId });
     expect((await h.api('/requests', {}, OTHER)).body.requests.filter((r: { serviceName: string }) => r.serviceName === 'Taken over')).toEqual([]);
     expect((await h.api(`/services/${serviceId}`, {}, OWNER)).body).toMatchObject({ serviceOwner: { email: OWNER }, version: 1 });
 
-    const byOwner = await postJson('/requests', { ...change, serviceOwner: singleAreaRequest().serviceOwner, serviceName: 'Changed by its owner' }, OWNER);
+    const byOwner = await postJson(
+      '/requests',
+      { ...change, serviceOwner: singleAreaRequest().serviceOwner, serviceName: 'Changed by its owner' },
+      OWNER,
+    );
     expect(byOwner.status).toBe(201);
-    const bySecurityTeam = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...change, serviceOwner: singleAreaRequest().serviceOwner }) });
+    const bySecurityTeam = await h.api('/requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...change, serviceOwner: singleAreaRequest().serviceOwner }),
+    });
     expect(bySecurityTeam.status).toBe(201);
   });
 });
@@ -121,7 +136,11 @@ describe('concurrent actions on one record', () => {
       'the service to be registered',
     );
     const answers = await settle(5, () =>
-      h.api(`/services/${serviceId}/reviews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ notes: 'Annual review' }) }),
+      h.api(`/services/${serviceId}/reviews`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ notes: 'Annual review' }),
+      }),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     for (const lost of answers.filter((a) => a.status !== 201)) {

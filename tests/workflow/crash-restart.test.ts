@@ -34,9 +34,16 @@ afterEach(() => killAll());
 
 type Outcome = { what: string; status: number | 'cut off'; body?: any };
 
-async function call(start: RunningStart, pathAndQuery: string, init: RequestInit & { as?: DevIdentity | null } = {}): Promise<{ status: number; body: any; text: string }> {
+async function call(
+  start: RunningStart,
+  pathAndQuery: string,
+  init: RequestInit & { as?: DevIdentity | null } = {},
+): Promise<{ status: number; body: any; text: string }> {
   const { as = SECURITY_TEAM, ...rest } = init;
-  const res = await fetch(`${start.apiUrl}${pathAndQuery}`, { ...rest, headers: { ...(as ? bearer(as) : {}), ...(rest.headers as Record<string, string>) } });
+  const res = await fetch(`${start.apiUrl}${pathAndQuery}`, {
+    ...rest,
+    headers: { ...(as ? bearer(as) : {}), ...(rest.headers as Record<string, string>) },
+  });
   const text = await res.text();
   let body: any;
   try {
@@ -71,7 +78,12 @@ async function until<T>(check: () => Promise<T | undefined | false>, what: strin
 
 const submission = (i: number) => ({ ...singleAreaRequest(), serviceName: `Crash-tested service ${i}` });
 const decide = (start: RunningStart, approvalId: string, token: string) =>
-  call(start, `/approvals/${approvalId}?token=${token}`, { as: null, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=APPROVE' });
+  call(start, `/approvals/${approvalId}?token=${token}`, {
+    as: null,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'decision=APPROVE',
+  });
 
 /** The figures docs/reliability.md reports. */
 const figures = { attempts: 0, wronglyAccepted: 0, fiveHundreds: 0, lost: 0, stuck: 0 };
@@ -84,7 +96,12 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
       // Before the burst: requests whose approvers' links we hold.
       const waiting: string[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await call(first, '/requests', { as: { email: OWNER }, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(submission(100 + i)) });
+        const res = await call(first, '/requests', {
+          as: { email: OWNER },
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(submission(100 + i)),
+        });
         expect(res.status).toBe(201);
         waiting.push(res.body.requestId);
       }
@@ -137,7 +154,16 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
       });
       const submitting = (async () => {
         for (let i = 0; i < BURST_SUBMISSIONS && !killed; i++) {
-          burst.push(track(`submit ${i}`, () => call(first, '/requests', { as: { email: OWNER }, method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `crash-${i}` }, body: JSON.stringify(submission(i)) })));
+          burst.push(
+            track(`submit ${i}`, () =>
+              call(first, '/requests', {
+                as: { email: OWNER },
+                method: 'POST',
+                headers: { 'content-type': 'application/json', 'idempotency-key': `crash-${i}` },
+                body: JSON.stringify(submission(i)),
+              }),
+            ),
+          );
           await new Promise((r) => setTimeout(r, 10));
         }
       })();
@@ -180,7 +206,9 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
         const requestId = links.get(approvalId)!.requestId;
         const view = (await call(second, `/requests/${requestId}`)).body;
         const approval = view.approvals.find((a: { approvalId: string }) => a.approvalId === approvalId);
-        const events = view.audit.filter((e: { type: string; details: { approvalId?: string } }) => e.type === 'APPROVAL_DECIDED' && e.details.approvalId === approvalId);
+        const events = view.audit.filter(
+          (e: { type: string; details: { approvalId?: string } }) => e.type === 'APPROVAL_DECIDED' && e.details.approvalId === approvalId,
+        );
         if (approval?.status !== 'APPROVED' || events.length !== 1) {
           problems.push(`acknowledged decision ${approvalId}: ${approval?.status} with ${events.length} events`);
           figures.lost++;
@@ -190,19 +218,33 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
       // Every request stored (answered or not) is whole, and every round still waiting finishes.
       // As they were found after the restart.
       const listing = (await call(second, '/requests', { as: { email: OWNER } })).body.requests as { requestId: string; status: string }[];
-      const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoint(second, 'DynamoDB'), region: 'eu-west-2', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-      const sfn = new SFNClient({ endpoint: endpoint(second, 'Step Functions'), region: 'eu-west-2', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const documents = DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: endpoint(second, 'DynamoDB'),
+          region: 'eu-west-2',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
+      );
+      const sfn = new SFNClient({
+        endpoint: endpoint(second, 'Step Functions'),
+        region: 'eu-west-2',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
       let newLinks = 0;
       try {
         for (const { requestId } of listing) {
           const view = (await call(second, `/requests/${requestId}`)).body;
           if (view.approvals.length !== APPROVERS || view.audit.filter((e: { type: string }) => e.type === 'REQUEST_SUBMITTED').length !== 1) {
-            problems.push(`${requestId} is half written: ${view.approvals.length} approvals, ${view.audit.map((e: { type: string }) => e.type).join(',')}`);
+            problems.push(
+              `${requestId} is half written: ${view.approvals.length} approvals, ${view.audit.map((e: { type: string }) => e.type).join(',')}`,
+            );
           }
           for (const approval of view.approvals.filter((a: { status: string }) => a.status === 'PENDING')) {
             // A link from either inbox: the restarted round emails whoever was never emailed. An email
             // recorded as sent but lost with the killed process's inbox: a new link stands in for it.
-            const emailed = view.audit.some((e: { type: string; details: { key?: string } }) => e.type === 'EMAIL_SENT' && e.details.key === `REQUEST:${approval.approvalId}`);
+            const emailed = view.audit.some(
+              (e: { type: string; details: { key?: string } }) => e.type === 'EMAIL_SENT' && e.details.key === `REQUEST:${approval.approvalId}`,
+            );
             let token = emailed
               ? links.get(approval.approvalId)?.token
               : await until(async () => {
@@ -212,13 +254,27 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
             if (!token) {
               token = mintLinkToken();
               newLinks++;
-              await documents.send(new PutCommand({ TableName: 'offshore-approvals', Item: { ...keys.link(hashLinkToken(token)), entity: 'LINK', approvalId: approval.approvalId, requestId, round: view.round, validUntil: new Date(Date.now() + 86_400_000).toISOString(), issuedAt: new Date().toISOString() } }));
+              await documents.send(
+                new PutCommand({
+                  TableName: 'offshore-approvals',
+                  Item: {
+                    ...keys.link(hashLinkToken(token)),
+                    entity: 'LINK',
+                    approvalId: approval.approvalId,
+                    requestId,
+                    round: view.round,
+                    validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+                    issuedAt: new Date().toISOString(),
+                  },
+                }),
+              );
             }
             const res = await until(async () => {
               const answer = await decide(second, approval.approvalId, token!);
               return answer.status !== 503 && answer;
             }, `the decision on ${approval.approvalId}`);
-            if (res.status !== 200) problems.push(`deciding ${approval.approvalId} of ${requestId} after the restart: ${res.status} ${res.text.slice(0, 200)}`);
+            if (res.status !== 200)
+              problems.push(`deciding ${approval.approvalId} of ${requestId} after the restart: ${res.status} ${res.text.slice(0, 200)}`);
           }
         }
         for (const { requestId } of listing) {
@@ -243,7 +299,9 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
         documents.destroy();
         sfn.destroy();
       }
-      console.log(`crash-restart: ${JSON.stringify({ figures, acknowledged: { submissions: acknowledged.submissions.length, decisions: acknowledged.decisions.length }, requests: listing.length, newLinks })}`);
+      console.log(
+        `crash-restart: ${JSON.stringify({ figures, acknowledged: { submissions: acknowledged.submissions.length, decisions: acknowledged.decisions.length }, requests: listing.length, newLinks })}`,
+      );
       expect(problems).toEqual([]);
       expect(acknowledged.submissions.length + acknowledged.decisions.length).toBeGreaterThan(0);
       await second.stop();

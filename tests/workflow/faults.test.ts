@@ -131,7 +131,16 @@ describe('SES and DynamoDB faults', () => {
         { step: 'finalizeRequest', priority: 'low', name: crash },
       );
       const serviceName = `Submitted once ${i}`;
-      const send = () => h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `die-after-${i}` }, body: JSON.stringify({ ...singleAreaRequest(), serviceName }) }, OWNER);
+      const send = () =>
+        h.api(
+          '/requests',
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': `die-after-${i}` },
+            body: JSON.stringify({ ...singleAreaRequest(), serviceName }),
+          },
+          OWNER,
+        );
       try {
         expect((await send()).status).toBe(500);
       } finally {
@@ -139,17 +148,28 @@ describe('SES and DynamoDB faults', () => {
       }
       const retried = await send();
       expect(retried.status).toBe(201);
-      const { Items = [] } = await h.stack.runtime.clients.documents.send(new ScanCommand({ TableName: h.stack.tableName, FilterExpression: 'entity = :request', ExpressionAttributeValues: { ':request': 'REQUEST' } }));
-      expect(Items.filter((item) => (item.request as { serviceName: string }).serviceName === serviceName).map((item) => item.requestId)).toEqual([retried.body.requestId]);
+      const { Items = [] } = await h.stack.runtime.clients.documents.send(
+        new ScanCommand({
+          TableName: h.stack.tableName,
+          FilterExpression: 'entity = :request',
+          ExpressionAttributeValues: { ':request': 'REQUEST' },
+        }),
+      );
+      expect(Items.filter((item) => (item.request as { serviceName: string }).serviceName === serviceName).map((item) => item.requestId)).toEqual([
+        retried.body.requestId,
+      ]);
       // Its round runs: each approver asked once.
       await approverLinks(h, retried.body.requestId);
-      await h.eventually(async () => count((await h.stack.runtime.store.getRequestView(retried.body.requestId))!.audit, 'EMAIL_SENT') === APPROVERS, 'each approver asked');
+      await h.eventually(
+        async () => count((await h.stack.runtime.store.getRequestView(retried.body.requestId))!.audit, 'EMAIL_SENT') === APPROVERS,
+        'each approver asked',
+      );
       expect(await disagreements(h, retried.body.requestId)).toEqual([]);
     }
     faults.on = true;
   }, 60_000);
 
-  it("records the request email of an approver who decided through its link when the step that sent it died before recording it", async () => {
+  it('records the request email of an approver who decided through its link when the step that sent it died before recording it', async () => {
     faults.on = false;
     const requestId = await submit(h);
     const links = await approverLinks(h, requestId);
@@ -159,7 +179,9 @@ describe('SES and DynamoDB faults', () => {
     const [{ approvalId, token }] = links as [Link];
     const key = `REQUEST:${approvalId}`;
     const lost = (await emailsRecorded()).find((e) => e.details.key === key)!;
-    await h.stack.runtime.clients.documents.send(new DeleteCommand({ TableName: h.stack.tableName, Key: keys.audit(requestId, lost.at, lost.eventId) }));
+    await h.stack.runtime.clients.documents.send(
+      new DeleteCommand({ TableName: h.stack.tableName, Key: keys.audit(requestId, lost.at, lost.eventId) }),
+    );
     // The approver decides from that email before the step is tried again.
     expect((await decide(h, { approvalId, token }, 'APPROVE')).status).toBe(200);
     // The retried step (as the state machine's Retry runs it) finds the decision recorded.
@@ -180,7 +202,13 @@ describe('SES and DynamoDB faults', () => {
       Array.from({ length: REQUESTS }, (_, i) => {
         const body = { ...singleAreaRequest(), serviceName: `Fault-tolerant service ${i}` };
         const key = `fault-test-${SEED}-${i}`;
-        return persist(() => h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) }, OWNER));
+        return persist(() =>
+          h.api(
+            '/requests',
+            { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) },
+            OWNER,
+          ),
+        );
       }),
     );
     const accepted = submissions.filter((s) => s.status === 201).map((s) => s.body.requestId as string);
@@ -190,15 +218,23 @@ describe('SES and DynamoDB faults', () => {
     const decided: { requestId: string; approvalId: string; decision: 'APPROVE' | 'REJECT' }[] = [];
     await Promise.all(
       accepted.map(async (requestId, r) => {
-        const emails = await h.eventually(async () => {
-          const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Offshoring approval needed'));
-          // An email whose sending lost its answer may have gone twice: one link per approval is enough.
-          const byApproval = new Map(mine.map((e) => [linkIn(e).approvalId, e]));
-          return byApproval.size === APPROVERS && [...byApproval.values()];
-        }, `the approver emails of ${requestId}`, 60_000).catch(() => undefined);
+        const emails = await h
+          .eventually(
+            async () => {
+              const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Offshoring approval needed'));
+              // An email whose sending lost its answer may have gone twice: one link per approval is enough.
+              const byApproval = new Map(mine.map((e) => [linkIn(e).approvalId, e]));
+              return byApproval.size === APPROVERS && [...byApproval.values()];
+            },
+            `the approver emails of ${requestId}`,
+            60_000,
+          )
+          .catch(() => undefined);
         if (!emails) {
           const view = await h.stack.runtime.store.getRequestView(requestId);
-          console.log(`no approver emails for ${requestId}: ${view?.request.status} ${view?.request.statusReason} ${view?.audit.map((e) => e.type).join(',')}`);
+          console.log(
+            `no approver emails for ${requestId}: ${view?.request.status} ${view?.request.statusReason} ${view?.audit.map((e) => e.type).join(',')}`,
+          );
           console.log(JSON.stringify(h.stack.stepFunctions.lambdaFailures().slice(-5)).slice(0, 3000));
           return;
         }
@@ -206,10 +242,16 @@ describe('SES and DynamoDB faults', () => {
           emails.map(async (email, i) => {
             const { approvalId, token } = linkIn(email);
             const decision = r === accepted.length - 1 && i === 0 ? 'REJECT' : 'APPROVE';
-            const answer = await persist(() => h.api(`/approvals/${approvalId}`, form(decision === 'REJECT' ? { token, decision, reason: 'Needs a DPIA first' } : { token, decision })));
+            const answer = await persist(() =>
+              h.api(
+                `/approvals/${approvalId}`,
+                form(decision === 'REJECT' ? { token, decision, reason: 'Needs a DPIA first' } : { token, decision }),
+              ),
+            );
             // A retry after a 5xx may find its own decision recorded (409); a rejection may close the others' round (410).
             if (answer.status === 200 || (answer.status === 409 && answer.fiveHundreds > 0)) decided.push({ requestId, approvalId, decision });
-            else if (answer.status !== 410) console.log(`decision on ${approvalId}: ${answer.status} after ${answer.tries} tries ${answer.text.slice(0, 200)}`);
+            else if (answer.status !== 410)
+              console.log(`decision on ${approvalId}: ${answer.status} after ${answer.tries} tries ${answer.text.slice(0, 200)}`);
           }),
         );
       }),
@@ -221,10 +263,16 @@ describe('SES and DynamoDB faults', () => {
     // Each concluded, and its execution ended (a concluding step that crashed is tried again, and sends the outcome email then).
     await Promise.all(
       accepted.map(async (requestId) => {
-        const request = await h.eventually(async () => {
-          const now = await h.stack.runtime.store.getRequest(requestId);
-          return now && finals.includes(now.status) && now;
-        }, `${requestId} to conclude`, 60_000).catch(() => undefined);
+        const request = await h
+          .eventually(
+            async () => {
+              const now = await h.stack.runtime.store.getRequest(requestId);
+              return now && finals.includes(now.status) && now;
+            },
+            `${requestId} to conclude`,
+            60_000,
+          )
+          .catch(() => undefined);
         if (!request) return;
         const execution = h.stack.stepFunctions.waitForExecution(executionArn(h.stack.stateMachineArn, executionName(requestId, request.round)));
         await Promise.race([execution, new Promise((r) => setTimeout(r, 60_000))]);
@@ -252,7 +300,9 @@ describe('SES and DynamoDB faults', () => {
         if (sent !== 1) problems.push(`${requestId}: ${sent} ${outcome} emails recorded`);
       } else {
         const failures = h.stack.stepFunctions.lambdaFailures(executionArn(h.stack.stateMachineArn, executionName(requestId, view.request.round)));
-        problems.push(`${requestId} ended ${outcome}: ${view.request.statusReason}; failed steps: ${failures.map((f) => `${f.state} ${f.error}: ${f.cause.slice(0, 300)}`).join(' | ')}`);
+        problems.push(
+          `${requestId} ended ${outcome}: ${view.request.statusReason}; failed steps: ${failures.map((f) => `${f.state} ${f.error}: ${f.cause.slice(0, 300)}`).join(' | ')}`,
+        );
         figures.stuck++;
       }
       problems.push(...(await disagreements(h, requestId)));
@@ -260,7 +310,10 @@ describe('SES and DynamoDB faults', () => {
     for (const d of decided) {
       const view = (await h.stack.runtime.store.getRequestView(d.requestId))!;
       const approval = view.approvals.find((a) => a.approvalId === d.approvalId);
-      const recorded = count(view.audit.filter((e) => (e.details as { approvalId?: string }).approvalId === d.approvalId), 'APPROVAL_DECIDED');
+      const recorded = count(
+        view.audit.filter((e) => (e.details as { approvalId?: string }).approvalId === d.approvalId),
+        'APPROVAL_DECIDED',
+      );
       if (approval?.status !== (d.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED') || recorded !== 1) {
         problems.push(`the acknowledged ${d.decision} on ${d.approvalId} is ${approval?.status} with ${recorded} decision events`);
         figures.lost++;
@@ -268,7 +321,9 @@ describe('SES and DynamoDB faults', () => {
     }
 
     // Requests nobody was told about (a submission that crashed before its answer): none may be stuck unnoticed.
-    const { Items = [] } = await h.stack.runtime.clients.documents.send(new ScanCommand({ TableName: h.stack.tableName, FilterExpression: 'entity = :request', ExpressionAttributeValues: { ':request': 'REQUEST' } }));
+    const { Items = [] } = await h.stack.runtime.clients.documents.send(
+      new ScanCommand({ TableName: h.stack.tableName, FilterExpression: 'entity = :request', ExpressionAttributeValues: { ':request': 'REQUEST' } }),
+    );
     const ours = Items.filter((item) => (item.request as { serviceName: string }).serviceName.startsWith('Fault-tolerant service '));
     const unacknowledged = ours.filter((item) => !accepted.includes(item.requestId as string));
     // One Idempotency-Key, one request, whatever the faults did to the tries.
@@ -288,8 +343,10 @@ describe('SES and DynamoDB faults', () => {
       // Marked stuck: only a request nobody was answered for, whose round truly never ran.
       if (finding.kind !== 'STUCK_REQUEST' || accepted.includes(finding.id)) problems.push(`reconciliation: ${finding.kind} ${finding.summary}`);
     }
-    const stuckUnacknowledged = (reconciliation.items).filter((f) => f.kind === 'STUCK_REQUEST').length;
-    console.log(`unacknowledged requests created: ${unacknowledged.length}, marked stuck by reconciliation: ${stuckUnacknowledged}; injected: ${JSON.stringify(faults.counts)}`);
+    const stuckUnacknowledged = reconciliation.items.filter((f) => f.kind === 'STUCK_REQUEST').length;
+    console.log(
+      `unacknowledged requests created: ${unacknowledged.length}, marked stuck by reconciliation: ${stuckUnacknowledged}; injected: ${JSON.stringify(faults.counts)}`,
+    );
     expect(accepted.length).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   }, 240_000);

@@ -54,7 +54,11 @@ function failure(kind: FaultKind, client: string, operation: string): Error {
   const at = `${client} ${operation}`;
   switch (kind) {
     case 'throttled':
-      return Object.assign(new Error(`Injected: ${at} throttled`), { name: THROTTLING[client] ?? 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      return Object.assign(new Error(`Injected: ${at} throttled`), {
+        name: THROTTLING[client] ?? 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
     case 'timed out':
       return Object.assign(new Error(`Injected: ${at} timed out before it was sent`), { name: 'TimeoutError' });
     case 'response lost':

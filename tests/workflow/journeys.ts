@@ -26,10 +26,14 @@ export async function submit(h: Harness, change: Record<string, unknown> = {}): 
 
 /** Every email of one request whose subject starts with `prefix`, once there are `count` of them. */
 export async function emailsOf(h: Harness, requestId: string, prefix: string, count: number, timeoutMs = 30_000): Promise<Email[]> {
-  return h.eventually(async () => {
-    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith(prefix));
-    return mine.length >= count && mine;
-  }, `${count} "${prefix}" emails for ${requestId}`, timeoutMs);
+  return h.eventually(
+    async () => {
+      const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith(prefix));
+      return mine.length >= count && mine;
+    },
+    `${count} "${prefix}" emails for ${requestId}`,
+    timeoutMs,
+  );
 }
 
 export interface Link {
@@ -44,13 +48,20 @@ export async function approverLinks(h: Harness, requestId: string, count = APPRO
 }
 
 export const decide = (h: Harness, link: Pick<Link, 'approvalId' | 'token'>, decision: 'APPROVE' | 'REJECT', reason = 'Needs a DPIA first') =>
-  h.api(`/approvals/${encodeURIComponent(link.approvalId)}`, form(decision === 'REJECT' ? { token: link.token, decision, reason } : { token: link.token, decision }));
+  h.api(
+    `/approvals/${encodeURIComponent(link.approvalId)}`,
+    form(decision === 'REJECT' ? { token: link.token, decision, reason } : { token: link.token, decision }),
+  );
 
 export async function untilStatus(h: Harness, requestId: string, status: string, timeoutMs = 30_000) {
-  return h.eventually(async () => {
-    const view = await h.status(requestId);
-    return view.status === status && view;
-  }, `${requestId} to be ${status}`, timeoutMs);
+  return h.eventually(
+    async () => {
+      const view = await h.status(requestId);
+      return view.status === status && view;
+    },
+    `${requestId} to be ${status}`,
+    timeoutMs,
+  );
 }
 
 /** A request rejected in round one (the first approver rejects). */
@@ -80,7 +91,10 @@ export async function approvedService(h: Harness): Promise<{ requestId: string; 
 
 /** Escalates a rejected request; the Departmental Head's link. */
 export async function escalated(h: Harness, requestId: string): Promise<Link> {
-  const res = await postJson(h, `/requests/${requestId}/escalations`, { caseForApproval: 'The courts cannot run without this supplier', residualRisksRectified: true });
+  const res = await postJson(h, `/requests/${requestId}/escalations`, {
+    caseForApproval: 'The courts cannot run without this supplier',
+    residualRisksRectified: true,
+  });
   if (res.status !== 202) throw new Error(`Setting up: the escalation answered ${res.status} ${res.text}`);
   const [email] = await emailsOf(h, requestId, 'Endorsement requested', 1);
   return { ...linkIn(email!), to: email!.destination.to.join() };
@@ -114,7 +128,9 @@ export async function disagreements(h: Harness, requestId: string): Promise<stri
   const waiting = request.status === 'PENDING_APPROVAL' || request.status === 'ESCALATED';
   // A round that ended in the table ends in the workflow too: wait for that (never for a round still open).
   const describe = () => h.stack.stepFunctions.describeExecution({ executionArn: arn });
-  const ended = waiting ? describe() : Promise.race([h.stack.stepFunctions.waitForExecution(arn), new Promise((r) => setTimeout(r, 20_000)).then(describe)]);
+  const ended = waiting
+    ? describe()
+    : Promise.race([h.stack.stepFunctions.waitForExecution(arn), new Promise((r) => setTimeout(r, 20_000)).then(describe)]);
   const execution = await ended.catch(() => undefined);
   const say = (what: string) => problems.push(`${requestId} ${request.status} round ${request.round}: ${what}`);
   const outcomes = {
@@ -123,18 +139,22 @@ export async function disagreements(h: Harness, requestId: string): Promise<stri
     REJECTED: audit.filter((e) => e.type === 'REQUEST_REJECTED' && e.round === request.round).length,
   };
   for (const a of approvals) {
-    const decided = audit.filter((e) => (e.type === 'APPROVAL_DECIDED' || e.type === 'ESCALATION_DECIDED') && e.details.approvalId === a.approvalId).length;
+    const decided = audit.filter(
+      (e) => (e.type === 'APPROVAL_DECIDED' || e.type === 'ESCALATION_DECIDED') && e.details.approvalId === a.approvalId,
+    ).length;
     const wasDecided = a.status === 'APPROVED' || a.status === 'REJECTED';
     if (decided !== (wasDecided ? 1 : 0)) say(`approval ${a.approvalId} is ${a.status} with ${decided} decision events`);
   }
   switch (request.status) {
     case 'APPROVED':
-      if (outcomes.APPROVED !== 1 || outcomes.WITHDRAWN !== 0) say(`audit has ${outcomes.APPROVED} REQUEST_APPROVED, ${outcomes.WITHDRAWN} REQUEST_WITHDRAWN`);
+      if (outcomes.APPROVED !== 1 || outcomes.WITHDRAWN !== 0)
+        say(`audit has ${outcomes.APPROVED} REQUEST_APPROVED, ${outcomes.WITHDRAWN} REQUEST_WITHDRAWN`);
       if (!round.every((a) => a.status === 'APPROVED')) say(`approvals ${round.map((a) => a.status).join(',')}`);
       if (execution?.status !== 'SUCCEEDED') say(`execution ${execution?.status}`);
       break;
     case 'WITHDRAWN':
-      if (outcomes.WITHDRAWN !== 1 || outcomes.APPROVED !== 0) say(`audit has ${outcomes.WITHDRAWN} REQUEST_WITHDRAWN, ${outcomes.APPROVED} REQUEST_APPROVED`);
+      if (outcomes.WITHDRAWN !== 1 || outcomes.APPROVED !== 0)
+        say(`audit has ${outcomes.WITHDRAWN} REQUEST_WITHDRAWN, ${outcomes.APPROVED} REQUEST_APPROVED`);
       if (approvals.some((a) => a.status === 'PENDING')) say('an approval still waits');
       if (execution && execution.status === 'RUNNING') say('execution still running');
       break;
@@ -147,7 +167,8 @@ export async function disagreements(h: Harness, requestId: string): Promise<stri
       if (execution?.status !== 'RUNNING') say(`execution ${execution?.status} while the request waits`);
       break;
     case 'CLOSED':
-      if (count(audit, 'REQUEST_CLOSED') !== 1 || outcomes.WITHDRAWN !== 0) say(`audit has ${count(audit, 'REQUEST_CLOSED')} REQUEST_CLOSED, ${outcomes.WITHDRAWN} REQUEST_WITHDRAWN`);
+      if (count(audit, 'REQUEST_CLOSED') !== 1 || outcomes.WITHDRAWN !== 0)
+        say(`audit has ${count(audit, 'REQUEST_CLOSED')} REQUEST_CLOSED, ${outcomes.WITHDRAWN} REQUEST_WITHDRAWN`);
       if (approvals.some((a) => a.status === 'PENDING')) say('an approval still waits');
       break;
     case 'ESCALATED':

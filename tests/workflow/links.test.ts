@@ -78,8 +78,13 @@ const BASE64URL = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 /** One token changed in one place: a character swapped, dropped, doubled, or the token cut or extended. */
 function tamper(token: string): fc.Arbitrary<string> {
   return fc.oneof(
-    fc.tuple(fc.nat(token.length - 1), fc.constantFrom(...BASE64URL)).map(([at, c]) => token.slice(0, at) + c + token.slice(at + 1)).filter((t) => t !== token),
-    fc.constantFrom(token.toUpperCase(), token.toLowerCase(), [...token].reverse().join(''), `${token}=`, `${token}A`, ` ${token}`, `${token}\u0000`).filter((t) => t !== token),
+    fc
+      .tuple(fc.nat(token.length - 1), fc.constantFrom(...BASE64URL))
+      .map(([at, c]) => token.slice(0, at) + c + token.slice(at + 1))
+      .filter((t) => t !== token),
+    fc
+      .constantFrom(token.toUpperCase(), token.toLowerCase(), [...token].reverse().join(''), `${token}=`, `${token}A`, ` ${token}`, `${token}\u0000`)
+      .filter((t) => t !== token),
   );
 }
 
@@ -87,9 +92,14 @@ function attacks(t: Targets): fc.Arbitrary<Attack> {
   const open = t.open.flat();
   const method = fc.constantFrom<Attack['method']>('GET', 'GET', 'HEAD', 'POST', 'POST', 'POST');
   const at = (links: Link[]) => fc.constantFrom(...links);
-  const inQueryOrBody = (m: Attack['method'], token: string) => (m === 'POST' ? fc.constantFrom<Pick<Attack, 'query' | 'bodyToken'>>({ query: token }, { bodyToken: token }) : fc.constant({ query: token }));
+  const inQueryOrBody = (m: Attack['method'], token: string) =>
+    m === 'POST' ? fc.constantFrom<Pick<Attack, 'query' | 'bodyToken'>>({ query: token }, { bodyToken: token }) : fc.constant({ query: token });
   const attack = (category: Category, link: fc.Arbitrary<Link>, token: (l: Link) => fc.Arbitrary<string>) =>
-    fc.tuple(method, link).chain(([m, l]) => token(l).chain((tok) => inQueryOrBody(m, tok).map((where) => ({ category, method: m, approvalId: l.approvalId, ...where }))));
+    fc
+      .tuple(method, link)
+      .chain(([m, l]) =>
+        token(l).chain((tok) => inQueryOrBody(m, tok).map((where) => ({ category, method: m, approvalId: l.approvalId, ...where }))),
+      );
   return fc.oneof(
     attack('forged', at(open), () => fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => mintLinkToken(() => Buffer.from(bytes)))),
     attack('malformed', at(open), () =>
@@ -106,11 +116,21 @@ function attacks(t: Targets): fc.Arbitrary<Attack> {
       const links = t.open[r]!;
       const mine = links[i % links.length]!;
       const theirs = links[(i + 1 + (shift % (links.length - 1))) % links.length]!;
-      return inQueryOrBody(m, mine.token).map((where) => ({ category: 'other approver' as const, method: m, approvalId: theirs.approvalId, ...where }));
+      return inQueryOrBody(m, mine.token).map((where) => ({
+        category: 'other approver' as const,
+        method: m,
+        approvalId: theirs.approvalId,
+        ...where,
+      }));
     }),
     // A real, unused token, on an approval of another request.
     fc.tuple(method, fc.constantFrom(...t.open[0]!), fc.constantFrom(...t.open[1]!), fc.boolean()).chain(([m, a, b, flip]) =>
-      inQueryOrBody(m, (flip ? a : b).token).map((where) => ({ category: 'other request' as const, method: m, approvalId: (flip ? b : a).approvalId, ...where })),
+      inQueryOrBody(m, (flip ? a : b).token).map((where) => ({
+        category: 'other request' as const,
+        method: m,
+        approvalId: (flip ? b : a).approvalId,
+        ...where,
+      })),
     ),
     attack('replayed', at(t.used), (l) => fc.constant(l.token)),
     attack('closed round', at(t.closed), (l) => fc.constant(l.token)),
@@ -159,7 +179,9 @@ async function run(arbitrary: fc.Arbitrary<Attack>, n: number, seed: number) {
     // HEAD is not a route of the service: refused however the token looks (405), and never 5xx.
     const expected = attack.method === 'HEAD' ? [403, 405, 409, 410] : EXPECTED[attack.category];
     if (!expected.includes(answer.status as number) && failures.length < 20) {
-      failures.push(`${attack.category} ${attack.method} ${attack.approvalId} query=${JSON.stringify(attack.query?.slice(0, 60))} body=${JSON.stringify(attack.bodyToken?.slice(0, 60))}: ${answer.status} ${answer.text.slice(0, 200)}`);
+      failures.push(
+        `${attack.category} ${attack.method} ${attack.approvalId} query=${JSON.stringify(attack.query?.slice(0, 60))} body=${JSON.stringify(attack.bodyToken?.slice(0, 60))}: ${answer.status} ${answer.text.slice(0, 200)}`,
+      );
     }
   }
   return { failures, byCategory };
@@ -174,7 +196,8 @@ describe('approval links under attack', () => {
     const table = diffTables(before, await tableSnapshot(h));
     figures.lost += table.changed;
     expect(table).toMatchObject({ added: [], removed: [], modified: [] });
-    for (const category of Object.keys(EXPECTED).filter((c) => c !== 'expired')) expect(Object.keys(byCategory).some((k) => k.startsWith(category))).toBe(true);
+    for (const category of Object.keys(EXPECTED).filter((c) => c !== 'expired'))
+      expect(Object.keys(byCategory).some((k) => k.startsWith(category))).toBe(true);
   }, 120_000);
 
   it('refuses every genuine, unused link once its window has passed (410), on GET and POST, and records nothing', async () => {
@@ -182,7 +205,12 @@ describe('approval links under attack', () => {
     ahead = 60 * DAY;
     try {
       const expired = fc.tuple(fc.constantFrom(...targets.open.flat()), fc.constantFrom<Attack['method']>('GET', 'POST'), fc.boolean()).map(
-        ([link, method, inBody]): Attack => ({ category: 'expired', method, approvalId: link.approvalId, ...(method === 'POST' && inBody ? { bodyToken: link.token } : { query: link.token }) }),
+        ([link, method, inBody]): Attack => ({
+          category: 'expired',
+          method,
+          approvalId: link.approvalId,
+          ...(method === 'POST' && inBody ? { bodyToken: link.token } : { query: link.token }),
+        }),
       );
       const { failures } = await run(expired, 100, SEED + 1);
       expect(failures).toEqual([]);
@@ -197,7 +225,9 @@ describe('approval links under attack', () => {
     const open = targets.open.flat();
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) => open[i % open.length]!).map((link, i) =>
-        fetch(`${h.stack.apiUrl}/approvals/${encodeURIComponent(link.approvalId)}?token=${link.token}`, { method: i % 2 ? 'HEAD' : 'GET' }).then(async (res) => ({ method: i % 2 ? 'HEAD' : 'GET', status: res.status, text: await res.text() })),
+        fetch(`${h.stack.apiUrl}/approvals/${encodeURIComponent(link.approvalId)}?token=${link.token}`, { method: i % 2 ? 'HEAD' : 'GET' }).then(
+          async (res) => ({ method: i % 2 ? 'HEAD' : 'GET', status: res.status, text: await res.text() }),
+        ),
       ),
     );
     figures.attempts += answers.length;

@@ -27,7 +27,10 @@ function call(agent: Agent, method: string, path: string, body?: Buffer, timeout
     const req = request(url, {
       agent,
       method,
-      headers: { authorization: `Bearer ${h.stack.tokenFor(SECURITY_TEAM)}`, ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}) },
+      headers: {
+        authorization: `Bearer ${h.stack.tokenFor(SECURITY_TEAM)}`,
+        ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
+      },
     });
     const timer = setTimeout(() => {
       req.destroy();

@@ -123,7 +123,10 @@ describe('local DynamoDB with transactions', () => {
     expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, ConditionalCheckFailed]');
     expect(error.CancellationReasons?.map((r) => r.Code)).toEqual(['None', 'None', 'ConditionalCheckFailed']);
-    expect(error.CancellationReasons?.[2]).toMatchObject({ Message: 'The conditional request failed', Item: { pk: { S: 'rollback' }, status: { S: 'open' } } });
+    expect(error.CancellationReasons?.[2]).toMatchObject({
+      Message: 'The conditional request failed',
+      Item: { pk: { S: 'rollback' }, status: { S: 'open' } },
+    });
     expect(await get('rollback', 'A')).toBeUndefined();
     expect(await get('rollback', 'B')).toEqual({ pk: 'rollback', sk: 'B', status: 'open', version: 1 });
     expect(await get('rollback', 'C')).toEqual({ pk: 'rollback', sk: 'C', keep: true });
@@ -161,13 +164,29 @@ describe('local DynamoDB with transactions', () => {
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'check', sk: 'guard', open: false } }));
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'check', sk: 'target', n: 0 } }));
     const update = {
-      Update: { TableName: TABLE, Key: { pk: 'check', sk: 'target' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } },
+      Update: {
+        TableName: TABLE,
+        Key: { pk: 'check', sk: 'target' },
+        UpdateExpression: 'SET n = n + :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
     };
 
     const error = await cancellation(
       doc.send(
         new TransactWriteCommand({
-          TransactItems: [update, { ConditionCheck: { TableName: TABLE, Key: { pk: 'check', sk: 'guard' }, ConditionExpression: '#o = :t', ExpressionAttributeNames: { '#o': 'open' }, ExpressionAttributeValues: { ':t': true } } }],
+          TransactItems: [
+            update,
+            {
+              ConditionCheck: {
+                TableName: TABLE,
+                Key: { pk: 'check', sk: 'guard' },
+                ConditionExpression: '#o = :t',
+                ExpressionAttributeNames: { '#o': 'open' },
+                ExpressionAttributeValues: { ':t': true },
+              },
+            },
+          ],
         }),
       ),
     );
@@ -179,7 +198,15 @@ describe('local DynamoDB with transactions', () => {
         TransactItems: [
           update,
           { ConditionCheck: { TableName: TABLE, Key: { pk: 'check', sk: 'missing' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { ConditionCheck: { TableName: TABLE, Key: { pk: 'check', sk: 'guard' }, ConditionExpression: '#o = :f', ExpressionAttributeNames: { '#o': 'open' }, ExpressionAttributeValues: { ':f': false } } },
+          {
+            ConditionCheck: {
+              TableName: TABLE,
+              Key: { pk: 'check', sk: 'guard' },
+              ConditionExpression: '#o = :f',
+              ExpressionAttributeNames: { '#o': 'open' },
+              ExpressionAttributeValues: { ':f': false },
+            },
+          },
         ],
       }),
     );
@@ -230,7 +257,9 @@ describe('local DynamoDB with transactions', () => {
     expect(winners).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(TransactionCanceledException);
     const winner = (await get('race', 'A'))?.who as string;
-    const { Items } = await doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'race' } }));
+    const { Items } = await doc.send(
+      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'race' } }),
+    );
     expect(Items?.map((i) => i.sk).sort()).toEqual(['A', `log#${winner}`]);
   });
 
@@ -238,10 +267,26 @@ describe('local DynamoDB with transactions', () => {
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'counter', sk: 'A', n: 0 } }));
     const bump = (i: number) =>
       i % 2
-        ? doc.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'counter', sk: 'A' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } }))
+        ? doc.send(
+            new UpdateCommand({
+              TableName: TABLE,
+              Key: { pk: 'counter', sk: 'A' },
+              UpdateExpression: 'SET n = n + :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            }),
+          )
         : doc.send(
             new TransactWriteCommand({
-              TransactItems: [{ Update: { TableName: TABLE, Key: { pk: 'counter', sk: 'A' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } } }],
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: TABLE,
+                    Key: { pk: 'counter', sk: 'A' },
+                    UpdateExpression: 'SET n = n + :one',
+                    ExpressionAttributeValues: { ':one': 1 },
+                  },
+                },
+              ],
             }),
           );
     await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i)));
@@ -274,7 +319,10 @@ describe('local DynamoDB with transactions', () => {
       expect((error as Error).message).toMatch(message);
     };
     await rejects([put('A'), put('A')], /multiple operations on one item/);
-    await rejects(Array.from({ length: 101 }, (_, i) => put(String(i))), /less than or equal to 100/);
+    await rejects(
+      Array.from({ length: 101 }, (_, i) => put(String(i))),
+      /less than or equal to 100/,
+    );
     // dynalite's own validation of an action (here a bad update expression) comes back verbatim, after rollback.
     await rejects(
       [put('B'), { Update: { TableName: TABLE, Key: { pk: { S: 'invalid' }, sk: { S: 'C' } }, UpdateExpression: 'SET = oops' } }],
@@ -291,7 +339,15 @@ describe('local DynamoDB with transactions', () => {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: TABLE, Item: { pk: 'item-invalid', sk: 'A' } } },
-            { Update: { TableName: TABLE, Key: { pk: 'item-invalid', sk: 'B' }, UpdateExpression: 'SET n = #absent + :one', ExpressionAttributeNames: { '#absent': 'absent' }, ExpressionAttributeValues: { ':one': 1 } } },
+            {
+              Update: {
+                TableName: TABLE,
+                Key: { pk: 'item-invalid', sk: 'B' },
+                UpdateExpression: 'SET n = #absent + :one',
+                ExpressionAttributeNames: { '#absent': 'absent' },
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
           ],
         }),
       ),
@@ -310,8 +366,21 @@ describe('local DynamoDB with transactions', () => {
         new TransactWriteItemsCommand({
           ClientRequestToken: token,
           TransactItems: [
-            { Put: { TableName: TABLE, Item: { pk: { S: 'token-once' }, sk: { S: 'A' }, n: { N: String(n) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Update: { TableName: TABLE, Key: { pk: { S: 'token-once' }, sk: { S: 'count' } }, UpdateExpression: 'ADD applied :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+            {
+              Put: {
+                TableName: TABLE,
+                Item: { pk: { S: 'token-once' }, sk: { S: 'A' }, n: { N: String(n) } },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: TABLE,
+                Key: { pk: { S: 'token-once' }, sk: { S: 'count' } },
+                UpdateExpression: 'ADD applied :one',
+                ExpressionAttributeValues: { ':one': { N: '1' } },
+              },
+            },
           ],
         }),
       );
@@ -342,7 +411,14 @@ describe('local DynamoDB with transactions', () => {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: TABLE, Item: { pk: 'lost-answer', sk: 'A' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Update: { TableName: TABLE, Key: { pk: 'lost-answer', sk: 'count' }, UpdateExpression: 'ADD applied :one', ExpressionAttributeValues: { ':one': 1 } } },
+            {
+              Update: {
+                TableName: TABLE,
+                Key: { pk: 'lost-answer', sk: 'count' },
+                UpdateExpression: 'ADD applied :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
           ],
         }),
       );
@@ -357,7 +433,9 @@ describe('local DynamoDB with transactions', () => {
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'plain', sk: 'A', n: 1 } }));
     await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'plain', sk: 'B', n: 2 } }));
     expect(await get('plain', 'A')).toEqual({ pk: 'plain', sk: 'A', n: 1 });
-    const { Items } = await doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'plain' } }));
+    const { Items } = await doc.send(
+      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'plain' } }),
+    );
     expect(Items?.map((i) => i.n)).toEqual([1, 2]);
     const health = await fetch(db.url);
     expect(health.status).toBe(200);
@@ -418,7 +496,14 @@ describe('local DynamoDB persistence', () => {
     const second = await startLocalDynamoDb({ dataDir });
     const b = clients(second.url);
     try {
-      const { Items } = await b.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'crash' }, ConsistentRead: true }));
+      const { Items } = await b.doc.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'crash' },
+          ConsistentRead: true,
+        }),
+      );
       expect(Items).toEqual([
         { pk: 'crash', sk: 'A', v: 'before' },
         { pk: 'crash', sk: 'C', v: 'committed' },

@@ -91,16 +91,22 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
   const epoch = Date.UTC(2025, 0, 1);
   let ticks = 0;
 
-  const record = (fn: string, result: (event: Record<string, string>) => unknown): LambdaHandler => async (event) => {
-    calls.push({ fn, event });
-    return result(event as Record<string, string>);
-  };
+  const record =
+    (fn: string, result: (event: Record<string, string>) => unknown): LambdaHandler =>
+    async (event) => {
+      calls.push({ fn, event });
+      return result(event as Record<string, string>);
+    };
 
   beforeAll(async () => {
     stack = await startLocalStack(
       fixture('request-pipeline.asl.json'),
       {
-        ValidateRequestFunctionArn: record('ValidateRequest', (event) => ({ requestId: event['requestId'], country: event['country'], lookupSeconds: 5 })),
+        ValidateRequestFunctionArn: record('ValidateRequest', (event) => ({
+          requestId: event['requestId'],
+          country: event['country'],
+          lookupSeconds: 5,
+        })),
         LookupOwnerFunctionArn: record('LookupOwner', (event) => ({ owner: `owner-of-${event['requestId']}` })),
         AssessCountryFunctionArn: record('AssessCountry', (event) => ({ risk: event['country'] === 'IN' ? 'HIGH' : 'LOW' })),
         PublishFunctionArn: record('Publish', (event) => {
@@ -156,7 +162,13 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
     });
     // Caught or not, a handler's error is a failed invocation (what the function-error alarms count).
     expect(stack.engine.lambdaFailures(described.executionArn)).toEqual([
-      { executionArn: described.executionArn, state: 'Publish', error: 'Boom', cause: expect.stringContaining('publisher down'), at: expect.any(Date) },
+      {
+        executionArn: described.executionArn,
+        state: 'Publish',
+        error: 'Boom',
+        cause: expect.stringContaining('publisher down'),
+        at: expect.any(Date),
+      },
     ]);
     expect(stack.engine.lambdaFailures(described.executionArn!.replace('pipeline-boom', 'pipeline-ok'))).toEqual([]);
   });
@@ -183,9 +195,7 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
 
   it('answers DescribeExecution for an unknown execution with ExecutionDoesNotExist', async () => {
     const error = await rejectionOf(
-      stack.client.send(
-        new DescribeExecutionCommand({ executionArn: 'arn:aws:states:eu-west-2:123456789012:execution:offshore-approvals:nope' }),
-      ),
+      stack.client.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:eu-west-2:123456789012:execution:offshore-approvals:nope' })),
     );
     expect(error).toBeInstanceOf(ExecutionDoesNotExist);
     expect(error.name).toBe('ExecutionDoesNotExist');
@@ -210,7 +220,11 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
         const req = httpRequest(stack.endpoint, {
           agent,
           method: 'POST',
-          headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.DescribeExecution', 'content-length': body.length },
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'AWSStepFunctions.DescribeExecution',
+            'content-length': body.length,
+          },
         });
         const timer = setTimeout(() => req.destroy(new Error('no answer within 10 s')), 10_000);
         req.on('response', (res) => {
@@ -228,7 +242,9 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
         req.end(body);
       });
     try {
-      const unknown = Buffer.from(JSON.stringify({ executionArn: `${stack.engine.stateMachineArn.replace(':stateMachine:', ':execution:')}:nobody` }));
+      const unknown = Buffer.from(
+        JSON.stringify({ executionArn: `${stack.engine.stateMachineArn.replace(':stateMachine:', ':execution:')}:nobody` }),
+      );
       const warm = await call(unknown);
       expect(warm.status).toBe(400);
       expect(warm.headers.connection).toBe('keep-alive');
@@ -248,12 +264,9 @@ describe('local Step Functions: synchronous Lambda integrations', () => {
   });
 
   it('refuses at construction an ASL it cannot run faithfully', () => {
-    const definition = (resource: string) =>
-      JSON.stringify({ StartAt: 'Put', States: { Put: { Type: 'Task', Resource: resource, End: true } } });
+    const definition = (resource: string) => JSON.stringify({ StartAt: 'Put', States: { Put: { Type: 'Task', Resource: resource, End: true } } });
 
-    expect(() => new LocalStepFunctions({ definition: definition('arn:aws:states:::dynamodb:putItem'), functions: {} })).toThrow(
-      /cannot run/,
-    );
+    expect(() => new LocalStepFunctions({ definition: definition('arn:aws:states:::dynamodb:putItem'), functions: {} })).toThrow(/cannot run/);
     expect(() => new LocalStepFunctions({ definition: definition('${MissingFunctionArn}'), functions: {} })).toThrow(
       /\$\{MissingFunctionArn\}.*no handler/,
     );
@@ -324,7 +337,11 @@ describe('local Step Functions: the callback pattern (task tokens)', () => {
   it('gives each Map iteration its own token and succeeds once every approver answers', async () => {
     const { executionArn, requests } = await startApprovals('req-approve', ['alice', 'bob', 'carol']);
 
-    expect(requests.map((request) => [request.approver, request.position])).toEqual([['alice', 0], ['bob', 1], ['carol', 2]]);
+    expect(requests.map((request) => [request.approver, request.position])).toEqual([
+      ['alice', 0],
+      ['bob', 1],
+      ['carol', 2],
+    ]);
     // Exactly Parameters.Payload, with the token from $$.Task.Token.
     expect(requests[0]).toEqual({
       taskToken: expect.stringMatching(/^[\w-]{86}$/),
@@ -357,17 +374,13 @@ describe('local Step Functions: the callback pattern (task tokens)', () => {
     const reused = await rejectionOf(succeed(requests[0]!.taskToken, { decision: 'APPROVED' }));
     expect(reused).toBeInstanceOf(TaskTimedOut);
     expect(reused.name).toBe('TaskTimedOut');
-    expect(await rejectionOf(stack.client.send(new SendTaskHeartbeatCommand({ taskToken: requests[0]!.taskToken })))).toBeInstanceOf(
-      TaskTimedOut,
-    );
+    expect(await rejectionOf(stack.client.send(new SendTaskHeartbeatCommand({ taskToken: requests[0]!.taskToken })))).toBeInstanceOf(TaskTimedOut);
   });
 
   it("routes a Rejected failure through the Map's Catch and closes the other approvers' tokens", async () => {
     const { executionArn, requests } = await startApprovals('req-reject', ['alice', 'bob']);
 
-    await stack.client.send(
-      new SendTaskFailureCommand({ taskToken: requests[0]!.taskToken, error: 'Rejected', cause: 'Residual risk too high' }),
-    );
+    await stack.client.send(new SendTaskFailureCommand({ taskToken: requests[0]!.taskToken, error: 'Rejected', cause: 'Residual risk too high' }));
 
     await eventually(() => rejectionNotices.find((notice) => (notice as { requestId?: string }).requestId === 'req-reject'), 'the rejection notice');
     expect(rejectionNotices).toContainEqual({ requestId: 'req-reject', error: 'Rejected', reason: 'Residual risk too high' });
@@ -533,7 +546,10 @@ describe('local Step Functions: answers while the Lambda runs, and the execution
         (await stack.client.send(new StartExecutionCommand({ stateMachineArn: stack.engine.stateMachineArn, name, input: '{}' }))).executionArn!;
 
       answer = (taskToken) => stack.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVE' }) }));
-      expect(await stack.engine.waitForExecution(await start('answered-success'))).toMatchObject({ status: 'SUCCEEDED', output: '{"decision":"APPROVE"}' });
+      expect(await stack.engine.waitForExecution(await start('answered-success'))).toMatchObject({
+        status: 'SUCCEEDED',
+        output: '{"decision":"APPROVE"}',
+      });
 
       answer = (taskToken) => stack.client.send(new SendTaskFailureCommand({ taskToken, error: 'Rejected', cause: 'Recorded before this step ran' }));
       const failed = await start('answered-failure');
@@ -549,13 +565,19 @@ describe('local Step Functions: answers while the Lambda runs, and the execution
 
   it('times the execution out after its TimeoutSeconds: TIMED_OUT, with its waiting tokens closed', async () => {
     const tokens: string[] = [];
-    const stack = await startLocalStack(callbackMachine(30, 1), { AskFunctionArn: async (event) => void tokens.push((event as { taskToken: string }).taskToken) });
+    const stack = await startLocalStack(callbackMachine(30, 1), {
+      AskFunctionArn: async (event) => void tokens.push((event as { taskToken: string }).taskToken),
+    });
     try {
-      const { executionArn } = await stack.client.send(new StartExecutionCommand({ stateMachineArn: stack.engine.stateMachineArn, name: 'stuck', input: '{}' }));
+      const { executionArn } = await stack.client.send(
+        new StartExecutionCommand({ stateMachineArn: stack.engine.stateMachineArn, name: 'stuck', input: '{}' }),
+      );
       await stack.engine.waitForExecution(executionArn!);
       const described = await stack.client.send(new DescribeExecutionCommand({ executionArn }));
       expect(described).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
-      const { executions } = await stack.client.send(new ListExecutionsCommand({ stateMachineArn: stack.engine.stateMachineArn, statusFilter: 'TIMED_OUT' }));
+      const { executions } = await stack.client.send(
+        new ListExecutionsCommand({ stateMachineArn: stack.engine.stateMachineArn, statusFilter: 'TIMED_OUT' }),
+      );
       expect(executions?.map((e) => e.executionArn)).toEqual([executionArn]);
       const late = await rejectionOf(stack.client.send(new SendTaskSuccessCommand({ taskToken: tokens[0]!, output: '{}' })));
       expect(late).toBeInstanceOf(TaskTimedOut);

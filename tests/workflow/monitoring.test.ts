@@ -61,7 +61,18 @@ describe('continual monitoring', () => {
     await h.stack.stepFunctions.stopExecution({ executionArn: executionArn(h.stack.stateMachineArn, stuckRequest) });
     // The orphan's request was finished behind the workflow's back while its execution runs on.
     const orphanRecord = (await h.stack.runtime.store.getRequest(orphan))!;
-    await h.stack.runtime.store.transition(orphanRecord, 'WITHDRAW', { at: new Date(now).toISOString() }, { eventId: 'EVT-ORPHAN', at: new Date(now).toISOString(), type: 'REQUEST_WITHDRAWN', actor: { kind: 'SYSTEM' }, details: { reason: 'withdrawn behind the workflow', previousStatus: orphanRecord.status } });
+    await h.stack.runtime.store.transition(
+      orphanRecord,
+      'WITHDRAW',
+      { at: new Date(now).toISOString() },
+      {
+        eventId: 'EVT-ORPHAN',
+        at: new Date(now).toISOString(),
+        type: 'REQUEST_WITHDRAWN',
+        actor: { kind: 'SYSTEM' },
+        details: { reason: 'withdrawn behind the workflow', previousStatus: orphanRecord.status },
+      },
+    );
 
     now = runDate;
     run = await runMonitoring(h.stack.runtime);
@@ -70,13 +81,20 @@ describe('continual monitoring', () => {
   it('finds services whose review is overdue or due within 30 days, and not the healthy ones', () => {
     const reviews = findings(run, 'reviews');
     expect(reviews.status).toBe('OK');
-    expect(reviews.items.map((i) => [i.id, i.kind]).sort()).toEqual([[dueSoon, 'DUE_SOON'], [overdue, 'OVERDUE']].sort());
+    expect(reviews.items.map((i) => [i.id, i.kind]).sort()).toEqual(
+      [
+        [dueSoon, 'DUE_SOON'],
+        [overdue, 'OVERDUE'],
+      ].sort(),
+    );
     expect(reviews.items.map((i) => i.id)).not.toContain(healthy);
   });
 
   it('emails the owners of due and overdue services', async () => {
     const emails = await h.emails('offshoring review of');
-    expect(emails.map((e) => e.subject).sort()).toEqual([`Due soon: offshoring review of Due-soon service (${dueSoon})`, `Overdue: offshoring review of Overdue service (${overdue})`].sort());
+    expect(emails.map((e) => e.subject).sort()).toEqual(
+      [`Due soon: offshoring review of Due-soon service (${dueSoon})`, `Overdue: offshoring review of Overdue service (${overdue})`].sort(),
+    );
   });
 
   it('marks a request whose execution stopped as ERROR with the cause, and leaves healthy ones alone', async () => {
@@ -154,7 +172,14 @@ describe('continual monitoring', () => {
     expect(res.body.runs.map((r: { date: string }) => r.date)).toEqual(
       [runDate + 2 * DAY, runDate + DAY, runDate].map((t) => new Date(t).toISOString().slice(0, 10)),
     );
-    expect(res.body.runs[2].checks.map((c: { check: string }) => c.check)).toEqual(['reviews', 'reconciliation', 'missedChases', 'escalations', 'lateStarts', 'incidents']);
+    expect(res.body.runs[2].checks.map((c: { check: string }) => c.check)).toEqual([
+      'reviews',
+      'reconciliation',
+      'missedChases',
+      'escalations',
+      'lateStarts',
+      'incidents',
+    ]);
   });
 
   it('shows the register to the security team, and a service only to its owner besides', async () => {
@@ -176,7 +201,13 @@ describe('continual monitoring', () => {
     expect(byArea.body.services.map((s: { serviceId: string }) => s.serviceId)).toEqual([overdue]);
     expect((await h.api('/services?reviewStatus=SOMETIMES')).status).toBe(400);
     const one = await h.api(`/services/${healthy}`);
-    expect(one.body).toMatchObject({ serviceId: healthy, serviceName: 'Healthy service', version: 1, reviewStatus: 'OK', versions: [{ version: 1 }] });
+    expect(one.body).toMatchObject({
+      serviceId: healthy,
+      serviceName: 'Healthy service',
+      version: 1,
+      reviewStatus: 'OK',
+      versions: [{ version: 1 }],
+    });
     expect(one.body.approvals).toHaveLength(6);
     expect((await h.api('/services/SVC-NOPE')).status).toBe(404);
   });
@@ -196,7 +227,10 @@ describe('continual monitoring', () => {
   });
 
   it('updates the named register entry when a CHANGE is approved, as a new version', async () => {
-    const changed = await approvedService({ ...multiAreaRequest(), serviceName: 'Healthy service', serviceId: healthy, plannedStartDate: '2028-01-01' }, now);
+    const changed = await approvedService(
+      { ...multiAreaRequest(), serviceName: 'Healthy service', serviceId: healthy, plannedStartDate: '2028-01-01' },
+      now,
+    );
     expect(changed).toBe(healthy);
     const entry = await h.api(`/services/${healthy}`);
     expect(entry.body.version).toBe(2);
@@ -209,11 +243,15 @@ describe('continual monitoring', () => {
   it("reports an escalation still waiting past its deadline as stuck, and leaves lapsing it to the endorsement's own branch", async () => {
     const owner = 'priya.shah@justice.gov.uk';
     const { body } = await h.submit({ ...singleAreaRequest(), serviceName: 'Escalated service', plannedStartDate: '2028-01-01' });
-    const first = await h.eventually(async () => (await h.emails(body.requestId)).find((e) => e.subject.includes('Offshoring approval needed')), 'an approver email');
+    const first = await h.eventually(
+      async () => (await h.emails(body.requestId)).find((e) => e.subject.includes('Offshoring approval needed')),
+      'an approver email',
+    );
     const { approvalId, token } = linkIn(first);
     expect((await h.api(`/approvals/${approvalId}`, form({ token, decision: 'REJECT', reason: 'No' }))).status).toBe(200);
     await h.eventually(async () => (await h.status(body.requestId)).status === 'REJECTED', 'rejection');
-    const post = (path: string, payload: unknown) => h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, owner);
+    const post = (path: string, payload: unknown) =>
+      h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, owner);
     expect((await post(`/requests/${body.requestId}/escalations`, { caseForApproval: 'Essential', residualRisksRectified: true })).status).toBe(202);
 
     now += 29 * DAY;

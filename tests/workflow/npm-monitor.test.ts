@@ -15,7 +15,12 @@ describe('npm run monitor', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const run = JSON.parse(first.stdout);
-    expect(run).toMatchObject({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), status: 'COMPLETED', repeated: false, digest: { to: expect.any(String) } });
+    expect(run).toMatchObject({
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      status: 'COMPLETED',
+      repeated: false,
+      digest: { to: expect.any(String) },
+    });
     expect(run.checks.map((c: { status: string }) => c.status)).not.toContain('FAILED');
 
     // API_URL wins over PORT; a second run the same day repeats nothing and says so.

@@ -19,7 +19,11 @@ type StoredEmail = Email & { replyTo: string[] };
 async function submitExample(local: RunningStart): Promise<string> {
   const example = await readFile(path.join(ROOT, 'examples/multi-area-request.json'), 'utf8');
   const token = mintDevToken({ email: JSON.parse(example).serviceOwner.email }, process.env.LOCAL_IDENTITY_SECRET);
-  const res = await fetch(`${local.apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: example });
+  const res = await fetch(`${local.apiUrl}/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: example,
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { requestId: string }).requestId;
 }
@@ -82,7 +86,9 @@ describe('npm start honours its documented settings', () => {
   it('by default sends as "MoJ Offshore approvals", replies go to the sender, and links start at the API', async () => {
     const local = await startLocal({ EMAIL_FROM: '', EMAIL_FROM_NAME: '', EMAIL_REPLY_TO: '', PUBLIC_BASE_URL: '', APPROVER_DIRECTORY: '' });
     const requestId = await submitExample(local);
-    const asks = (await inboxUntil(local, (all) => all.filter((e) => e.subject.includes(requestId)).length === 6)).filter((e) => e.subject.includes(requestId));
+    const asks = (await inboxUntil(local, (all) => all.filter((e) => e.subject.includes(requestId)).length === 6)).filter((e) =>
+      e.subject.includes(requestId),
+    );
     expect(asks).toHaveLength(6);
     for (const email of asks) {
       expect(email.from).toBe('"MoJ Offshore approvals" <offshore-approvals@example.gov.uk>');

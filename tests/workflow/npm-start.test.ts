@@ -53,7 +53,11 @@ describe('npm start', () => {
       const first = await start(dataDir);
       const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
       const auth = { authorization: `Bearer ${mintDevToken({ email: JSON.parse(example).serviceOwner.email })}` };
-      const res = await fetch(`${first.apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: example });
+      const res = await fetch(`${first.apiUrl}/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: example,
+      });
       expect(res.status).toBe(201);
       const { requestId } = (await res.json()) as { requestId: string };
       const inbox = await fetch(`${first.inboxUrl}/`);
@@ -76,7 +80,11 @@ describe('npm start', () => {
       // The round resumed: the links sent before the restart still decide, and the request is approved.
       for (const link of links) {
         const url = new URL(link);
-        const res = await fetch(`${second.apiUrl}${url.pathname}${url.search}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=APPROVE' });
+        const res = await fetch(`${second.apiUrl}${url.pathname}${url.search}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'decision=APPROVE',
+        });
         expect(res.status).toBe(200);
       }
       let status = '';
@@ -94,7 +102,11 @@ describe('npm start', () => {
   it('reads the approval timeline from REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS (the earlier name of CHASE_AFTER_SECONDS) and LAPSE_AFTER_SECONDS', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
     try {
-      const { child, apiUrl, inboxUrl } = await start(dataDir, { REMINDER_AFTER_SECONDS: '1', ESCALATE_AFTER_SECONDS: '2', LAPSE_AFTER_SECONDS: '3' });
+      const { child, apiUrl, inboxUrl } = await start(dataDir, {
+        REMINDER_AFTER_SECONDS: '1',
+        ESCALATE_AFTER_SECONDS: '2',
+        LAPSE_AFTER_SECONDS: '3',
+      });
       const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
       const auth = { authorization: `Bearer ${mintDevToken({ email: JSON.parse(example).serviceOwner.email })}` };
       const res = await fetch(`${apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: example });

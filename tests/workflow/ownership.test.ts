@@ -37,7 +37,11 @@ let before: Map<string, string>;
 beforeAll(async () => {
   h = await startHarness();
   const [pending, rejected, approved] = await Promise.all([submit(h), rejectedRequest(h), approvedService(h)]);
-  const onBehalf = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) }, SECURITY_TEAM);
+  const onBehalf = await h.api(
+    '/requests',
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) },
+    SECURITY_TEAM,
+  );
   expect(onBehalf.status).toBe(201);
   await Promise.all([approverLinks(h, pending), approverLinks(h, onBehalf.body.requestId)]);
   targets = { pending, rejected, onBehalf: onBehalf.body.requestId, serviceId: approved.serviceId, approvedRequestId: approved.requestId };
@@ -55,7 +59,13 @@ interface Call {
   body?: unknown;
 }
 
-const change = (serviceId: string, owner: { name: string; email: string }) => ({ ...singleAreaRequest(), changeType: 'CHANGE', serviceId, serviceName: 'Taken over', serviceOwner: owner });
+const change = (serviceId: string, owner: { name: string; email: string }) => ({
+  ...singleAreaRequest(),
+  changeType: 'CHANGE',
+  serviceId,
+  serviceName: 'Taken over',
+  serviceOwner: owner,
+});
 
 /**
  * What an outsider tries on each route, at the owner's records, with bodies the owner could send.
@@ -63,23 +73,53 @@ const change = (serviceId: string, owner: { name: string; email: string }) => ({
  */
 const CALLS: Record<string, (t: Targets, outsider: DevIdentity) => Call[]> = {
   'POST /requests': (t, o) => [
-    { what: "a CHANGE of the owner's service, naming the outsider as owner", path: '/requests', method: 'POST', body: change(t.serviceId, { name: 'Outsider', email: o.email }) },
+    {
+      what: "a CHANGE of the owner's service, naming the outsider as owner",
+      path: '/requests',
+      method: 'POST',
+      body: change(t.serviceId, { name: 'Outsider', email: o.email }),
+    },
     { what: 'a request naming the owner as service owner', path: '/requests', method: 'POST', body: singleAreaRequest() },
   ],
   'GET /requests': () => [],
-  'GET /requests/{requestId}': (t) => [t.pending, t.rejected, t.onBehalf, t.approvedRequestId].map((id) => ({ what: `reading ${id}`, path: `/requests/${id}`, method: 'GET' as const })),
+  'GET /requests/{requestId}': (t) =>
+    [t.pending, t.rejected, t.onBehalf, t.approvedRequestId].map((id) => ({
+      what: `reading ${id}`,
+      path: `/requests/${id}`,
+      method: 'GET' as const,
+    })),
   'POST /requests/{requestId}/resubmissions': (t, o) => [
     { what: 'a resubmission naming the owner', path: `/requests/${t.rejected}/resubmissions`, method: 'POST', body: singleAreaRequest() },
-    { what: 'a resubmission naming the outsider', path: `/requests/${t.rejected}/resubmissions`, method: 'POST', body: { ...singleAreaRequest(), serviceOwner: { name: 'Outsider', email: o.email } } },
+    {
+      what: 'a resubmission naming the outsider',
+      path: `/requests/${t.rejected}/resubmissions`,
+      method: 'POST',
+      body: { ...singleAreaRequest(), serviceOwner: { name: 'Outsider', email: o.email } },
+    },
   ],
-  'POST /requests/{requestId}/mitigations': (t) => [{ what: 'mitigations', path: `/requests/${t.rejected}/mitigations`, method: 'POST', body: { mitigations: ['A DPIA is completed'] } }],
+  'POST /requests/{requestId}/mitigations': (t) => [
+    { what: 'mitigations', path: `/requests/${t.rejected}/mitigations`, method: 'POST', body: { mitigations: ['A DPIA is completed'] } },
+  ],
   'POST /requests/{requestId}/escalations': (t) => [
-    { what: 'an escalation', path: `/requests/${t.rejected}/escalations`, method: 'POST', body: { caseForApproval: 'Needed for the courts', residualRisksRectified: true } },
+    {
+      what: 'an escalation',
+      path: `/requests/${t.rejected}/escalations`,
+      method: 'POST',
+      body: { caseForApproval: 'Needed for the courts', residualRisksRectified: true },
+    },
   ],
-  'POST /requests/{requestId}/withdrawal': (t) => [t.pending, t.rejected, t.onBehalf].map((id) => ({ what: `withdrawing ${id}`, path: `/requests/${id}/withdrawal`, method: 'POST' as const, body: { reason: 'Not mine to keep' } })),
+  'POST /requests/{requestId}/withdrawal': (t) =>
+    [t.pending, t.rejected, t.onBehalf].map((id) => ({
+      what: `withdrawing ${id}`,
+      path: `/requests/${id}/withdrawal`,
+      method: 'POST' as const,
+      body: { reason: 'Not mine to keep' },
+    })),
   'GET /services': () => [{ what: 'the register', path: '/services', method: 'GET' }],
   'GET /services/{serviceId}': (t) => [{ what: "the owner's service", path: `/services/${t.serviceId}`, method: 'GET' }],
-  'POST /services/{serviceId}/reviews': (t) => [{ what: 'a review', path: `/services/${t.serviceId}/reviews`, method: 'POST', body: { notes: 'Reviewed, all fine' } }],
+  'POST /services/{serviceId}/reviews': (t) => [
+    { what: 'a review', path: `/services/${t.serviceId}/reviews`, method: 'POST', body: { notes: 'Reviewed, all fine' } },
+  ],
   'GET /monitoring/runs': () => [{ what: 'monitoring runs', path: '/monitoring/runs', method: 'GET' }],
   'POST /monitoring/runs': () => [{ what: 'a monitoring run', path: '/monitoring/runs', method: 'POST' }],
 };
@@ -99,14 +139,25 @@ const outsiders: fc.Arbitrary<DevIdentity> = fc.record({
     fc.constantFrom(OTHER_OWNER, 'tom.evans@justice.gov.uk', 'sam.security@justice.gov.uk'),
     fc.stringMatching(/^[a-z]{1,12}\.[a-z]{1,12}@(justice\.gov\.uk|example\.com)$/),
     // The owner's address in any case, held by another subject.
-    fc.array(fc.boolean(), { minLength: OWNER.length, maxLength: OWNER.length }).map((upper) => [...OWNER].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')),
+    fc
+      .array(fc.boolean(), { minLength: OWNER.length, maxLength: OWNER.length })
+      .map((upper) => [...OWNER].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')),
   ),
   name: fc.constantFrom('Priya Shah', 'Sam Security', 'Alex Morgan'),
   sub: fc.uuid().map((id) => `entra-${id}`),
   // Never with white space: the gateway passes a groups claim as one string, "[a b]", so a group
   // named "x offshore-security" cannot be told from two groups (the security team's group is an
   // identity provider's id, which has none).
-  groups: fc.subarray(['Offshore-Security', 'offshore-security-admins', 'security', 'approvers', 'OFFSHORE-SECURITY', 'offshore-security,admins', 'admins,offshore-security', '[offshore-security]']),
+  groups: fc.subarray([
+    'Offshore-Security',
+    'offshore-security-admins',
+    'security',
+    'approvers',
+    'OFFSHORE-SECURITY',
+    'offshore-security,admins',
+    'admins,offshore-security',
+    '[offshore-security]',
+  ]),
 });
 
 /** The figures docs/reliability.md reports. */
@@ -128,19 +179,28 @@ describe('ownership', () => {
           // A request submitted for an owner belongs to the first person who signs in with the address it names.
           const holdsOwnersAddress = outsider.email.toLowerCase() === OWNER;
           if (holdsOwnersAddress && (call.what === 'a request naming the owner as service owner' || call.path.includes(targets.onBehalf))) continue;
-          const init: RequestInit = call.body === undefined ? { method: call.method } : { method: call.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.body) };
+          const init: RequestInit =
+            call.body === undefined
+              ? { method: call.method }
+              : { method: call.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.body) };
           const res = await h.api(call.path, init, outsider);
           figures.attempts++;
           if (res.status >= 500) figures.fiveHundreds++;
           else if (res.status < 400) figures.wronglyAccepted++;
-          if (res.status !== 403) failures.push(`${routeKey(route)} ${call.what} as ${JSON.stringify(outsider)}: ${res.status} ${res.text.slice(0, 200)}`);
+          if (res.status !== 403)
+            failures.push(`${routeKey(route)} ${call.what} as ${JSON.stringify(outsider)}: ${res.status} ${res.text.slice(0, 200)}`);
         }
       }
       // Their own listing shows none of the owner's requests.
       const listing = await h.api('/requests', {}, outsider);
       figures.attempts++;
       const seen = (listing.body?.requests ?? []).map((r: { requestId: string }) => r.requestId);
-      const theirs = [targets.pending, targets.rejected, targets.approvedRequestId, ...(outsider.email.toLowerCase() === OWNER ? [] : [targets.onBehalf])];
+      const theirs = [
+        targets.pending,
+        targets.rejected,
+        targets.approvedRequestId,
+        ...(outsider.email.toLowerCase() === OWNER ? [] : [targets.onBehalf]),
+      ];
       if (listing.status !== 200 || theirs.some((id) => seen.includes(id))) {
         figures.wronglyAccepted++;
         failures.push(`GET /requests as ${JSON.stringify(outsider)}: ${listing.status} ${seen.join(',')}`);
@@ -154,14 +214,37 @@ describe('ownership', () => {
 
   it("refuses the owner's own resubmission that turns their request into a CHANGE of another owner's service", async () => {
     // The outsider's own approved service, which the owner then tries to take through a resubmission.
-    const theirs = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...singleAreaRequest(), serviceOwner: { name: 'Alex Morgan', email: OTHER_OWNER } }) }, OTHER_OWNER);
+    const theirs = await h.api(
+      '/requests',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...singleAreaRequest(), serviceOwner: { name: 'Alex Morgan', email: OTHER_OWNER } }),
+      },
+      OTHER_OWNER,
+    );
     expect(theirs.status).toBe(201);
     for (const link of await approverLinks(h, theirs.body.requestId)) {
-      expect((await h.api(`/approvals/${link.approvalId}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${link.token}&decision=APPROVE` })).status).toBe(200);
+      expect(
+        (
+          await h.api(`/approvals/${link.approvalId}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: `token=${link.token}&decision=APPROVE`,
+          })
+        ).status,
+      ).toBe(200);
     }
-    const serviceId: string = await h.eventually(async () => (await h.status(theirs.body.requestId)).audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED')?.details.serviceId, 'their service');
+    const serviceId: string = await h.eventually(
+      async () => (await h.status(theirs.body.requestId)).audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED')?.details.serviceId,
+      'their service',
+    );
     const snapshot = await settledSnapshot(h);
-    const res = await h.api(`/requests/${targets.rejected}/resubmissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change(serviceId, singleAreaRequest().serviceOwner)) }, OWNER);
+    const res = await h.api(
+      `/requests/${targets.rejected}/resubmissions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change(serviceId, singleAreaRequest().serviceOwner)) },
+      OWNER,
+    );
     figures.attempts++;
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ serviceId });
@@ -171,7 +254,11 @@ describe('ownership', () => {
   it('lets the owner do what the outsiders could not (the refusals were about who, not what)', async () => {
     expect((await h.api(`/requests/${targets.pending}`, {}, OWNER)).status).toBe(200);
     expect((await h.api(`/services/${targets.serviceId}`, {}, OWNER)).status).toBe(200);
-    const mitigations = await h.api(`/requests/${targets.rejected}/mitigations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mitigations: ['A DPIA is completed'] }) }, OWNER);
+    const mitigations = await h.api(
+      `/requests/${targets.rejected}/mitigations`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mitigations: ['A DPIA is completed'] }) },
+      OWNER,
+    );
     expect(mitigations.status).toBe(201);
     expect((await h.api(`/requests/${targets.onBehalf}/withdrawal`, { method: 'POST' }, OWNER)).status).toBe(200);
   }, 60_000);

@@ -20,7 +20,8 @@ beforeAll(async () => {
   // Each submission a second apart, so the listing's order (by submission time) is total.
   h = await startHarness({ runtime: { clock: () => new Date(Date.UTC(2026, 10, 23, 10, 0, tick++)) } });
   for (let i = 0; i < 2; i++) expect((await h.submit({ ...singleAreaRequest(), serviceName: `Olu ${i}`, serviceOwner: OWNER })).status).toBe(201);
-  for (let i = 0; i <= PAGE_SIZE; i++) expect((await h.submit({ ...singleAreaRequest(), serviceName: `Tam ${i}`, serviceOwner: OTHER })).status).toBe(201);
+  for (let i = 0; i <= PAGE_SIZE; i++)
+    expect((await h.submit({ ...singleAreaRequest(), serviceName: `Tam ${i}`, serviceOwner: OTHER })).status).toBe(201);
   const first = await h.api('/requests', undefined, OTHER.email);
   expect(first.status).toBe(200);
   expect(first.body.requests).toHaveLength(PAGE_SIZE);
@@ -76,14 +77,31 @@ describe('GET /requests paging tokens', () => {
     ['the right keys with a number for a string', () => encode({ ...decoded(otherToken), gsi2pk: `OWNER#${OWNER.email}`, gsi2sk: 1 })],
     ['a sort key that is no time', () => encode({ ...decoded(otherToken), gsi2pk: `OWNER#${OWNER.email}`, gsi2sk: 'zzz' })],
     ['a key that is not a request', () => encode({ ...decoded(otherToken), gsi2pk: `OWNER#${OWNER.email}`, pk: 'LINK#abc', sk: 'LINK' })],
-    ['a DynamoDB-typed key', () => encode({ pk: { S: 'REQUEST#OFF-1' }, sk: { S: 'REQUEST' }, gsi2pk: { S: `OWNER#${OWNER.email}` }, gsi2sk: { S: '2026-11-23T10:00:00.000Z' } })],
+    [
+      'a DynamoDB-typed key',
+      () =>
+        encode({
+          pk: { S: 'REQUEST#OFF-1' },
+          sk: { S: 'REQUEST' },
+          gsi2pk: { S: `OWNER#${OWNER.email}` },
+          gsi2sk: { S: '2026-11-23T10:00:00.000Z' },
+        }),
+    ],
   ])('%s is a 400 naming next', async (_, token) => {
     expectRefused(await listWith(token()));
   });
 
   it('any JSON at all as a token is a 4xx, never a 5xx and never another owner’s requests', async () => {
     const keyish = fc.record(
-      { pk: fc.oneof(fc.string(), fc.constant(decoded(otherToken).pk)), sk: fc.oneof(fc.string(), fc.constant('REQUEST')), gsi2pk: fc.oneof(fc.string(), fc.constant(`OWNER#${OTHER.email}`)), gsi2sk: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())) },
+      {
+        pk: fc.oneof(fc.string(), fc.constant(decoded(otherToken).pk)),
+        sk: fc.oneof(fc.string(), fc.constant('REQUEST')),
+        gsi2pk: fc.oneof(fc.string(), fc.constant(`OWNER#${OTHER.email}`)),
+        gsi2sk: fc.oneof(
+          fc.string(),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+      },
       { requiredKeys: [] },
     );
     await fc.assert(

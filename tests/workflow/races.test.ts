@@ -64,7 +64,9 @@ afterAll(() => console.log(`races: ${JSON.stringify(tally)}`));
 describe('many requests at once', () => {
   it('accepts every one of many concurrent submissions, each stored with its approvals, its running round and one email per approver', async () => {
     const N = 16;
-    const answers = await together(Array.from({ length: N }, (_, i) => () => h.submit({ ...singleAreaRequest(), serviceName: `Concurrent service ${i}` })));
+    const answers = await together(
+      Array.from({ length: N }, (_, i) => () => h.submit({ ...singleAreaRequest(), serviceName: `Concurrent service ${i}` })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(N).fill(201));
     const ids = answers.map((a) => a.body.requestId as string);
     expect(new Set(ids).size).toBe(N);
@@ -100,7 +102,8 @@ describe('every approver at once, with duplicate clicks', () => {
       for (const link of links) {
         const mine = answers.filter((_, i) => clicks[i] === link);
         expect(mine.filter((a) => a.status === 200)).toHaveLength(1);
-        for (const lost of mine.filter((a) => a.status !== 200)) expect(isExplainedLoss(lost), `${lost.status} ${lost.text.slice(0, 300)}`).toBe(true);
+        for (const lost of mine.filter((a) => a.status !== 200))
+          expect(isExplainedLoss(lost), `${lost.status} ${lost.text.slice(0, 300)}`).toBe(true);
       }
       await untilStatus(h, requestId, 'APPROVED');
       problems.push(...(await disagreements(h, requestId)));
@@ -115,8 +118,18 @@ describe('every approver at once, with duplicate clicks', () => {
       return { requestId, links: await approverLinks(h, requestId) };
     });
     for (const [i, { requestId, links }] of requests.entries()) {
-      const tabs: [Link, 'APPROVE' | 'REJECT'][] = [[links[0]!, 'APPROVE'], [links[0]!, 'REJECT'], ...links.slice(1).map((l): [Link, 'APPROVE'] => [l, 'APPROVE'])];
-      const answers = await together(tabs.map(([link, decision], j) => () => afterMs(j === 1 ? stagger(i) : 0, () => decide(h, link, decision))));
+      const tabs: [Link, 'APPROVE' | 'REJECT'][] = [
+        [links[0]!, 'APPROVE'],
+        [links[0]!, 'REJECT'],
+        ...links.slice(1).map((l): [Link, 'APPROVE'] => [l, 'APPROVE']),
+      ];
+      const answers = await together(
+        tabs.map(
+          ([link, decision], j) =>
+            () =>
+              afterMs(j === 1 ? stagger(i) : 0, () => decide(h, link, decision)),
+        ),
+      );
       expect(answers.slice(0, 2).filter((a) => a.status === 200)).toHaveLength(1);
       const lost = answers.slice(0, 2).find((a) => a.status !== 200)!;
       expect(isExplainedLoss(lost), `${lost.status} ${lost.text.slice(0, 300)}`).toBe(true);
@@ -142,7 +155,10 @@ describe('conflicting actions fired together', () => {
     const outcomes: Record<string, number> = {};
     const all: string[] = [];
     for (const [i, { requestId, last }] of targets.entries()) {
-      const [decision, withdrawal] = await both(() => decide(h, last, 'APPROVE'), () => afterMs(stagger(i), () => withdraw(h, requestId)));
+      const [decision, withdrawal] = await both(
+        () => decide(h, last, 'APPROVE'),
+        () => afterMs(stagger(i), () => withdraw(h, requestId)),
+      );
       const winners = [decision, withdrawal].filter(ok);
       const problems: string[] = [];
       if (winners.length !== 1) problems.push(`${requestId}: decision ${decision.status}, withdrawal ${withdrawal.status}`);
@@ -169,7 +185,10 @@ describe('conflicting actions fired together', () => {
     const all: string[] = [];
     for (const [i, { requestId, head }] of targets.entries()) {
       const endorse = i % 4 !== 3;
-      const [decision, withdrawal] = await both(() => decide(h, head, endorse ? 'APPROVE' : 'REJECT', 'The residual risk is not acceptable'), () => afterMs(stagger(i), () => withdraw(h, requestId)));
+      const [decision, withdrawal] = await both(
+        () => decide(h, head, endorse ? 'APPROVE' : 'REJECT', 'The residual risk is not acceptable'),
+        () => afterMs(stagger(i), () => withdraw(h, requestId)),
+      );
       const problems: string[] = [];
       for (const lost of [decision, withdrawal].filter((a) => !ok(a))) {
         if (!isExplainedLoss(lost)) problems.push(`${requestId}: the loser answered ${lost.status} ${lost.text.slice(0, 300)}`);
@@ -184,7 +203,8 @@ describe('conflicting actions fired together', () => {
       } else if (ok(withdrawal)) {
         outcome = 'withdrawn';
         const view = await untilStatus(h, requestId, 'WITHDRAWN').catch(() => h.status(requestId));
-        if (view.status !== 'WITHDRAWN' || view.round !== 1 || count(view.audit, 'ESCALATION_DECIDED') !== 0) problems.push(`${requestId}: withdrawn in round ${view.round} after the decision was recorded`);
+        if (view.status !== 'WITHDRAWN' || view.round !== 1 || count(view.audit, 'ESCALATION_DECIDED') !== 0)
+          problems.push(`${requestId}: withdrawn in round ${view.round} after the decision was recorded`);
       } else if (ok(decision)) {
         outcome = endorse ? 'endorsed' : 'declined';
         await untilStatus(h, requestId, endorse ? 'PENDING_APPROVAL' : 'CLOSED').catch((error: Error) => problems.push(error.message));
@@ -207,21 +227,44 @@ describe('conflicting actions fired together', () => {
     const all: string[] = [];
     for (const [i, requestId] of targets.entries()) {
       const routes = [
-        ['resubmission', () => postJson(h, `/requests/${requestId}/resubmissions`, { ...singleAreaRequest(), description: 'Adjusted: transcripts never leave the MoJ desktop' })],
+        [
+          'resubmission',
+          () =>
+            postJson(h, `/requests/${requestId}/resubmissions`, {
+              ...singleAreaRequest(),
+              description: 'Adjusted: transcripts never leave the MoJ desktop',
+            }),
+        ],
         ['mitigations', () => postJson(h, `/requests/${requestId}/mitigations`, { mitigations: ['A DPIA is completed and signed off'] })],
-        ['escalation', () => postJson(h, `/requests/${requestId}/escalations`, { caseForApproval: 'The courts cannot run without this supplier', residualRisksRectified: true })],
+        [
+          'escalation',
+          () =>
+            postJson(h, `/requests/${requestId}/escalations`, {
+              caseForApproval: 'The courts cannot run without this supplier',
+              residualRisksRectified: true,
+            }),
+        ],
       ] as const;
       // Rotated, so each route is sometimes first and sometimes last.
       const order = routes.map((_, j) => routes[(i + j) % routes.length]!);
-      const answers = await together(order.map(([, act], j) => () => afterMs(j * (i % 3), act)));
+      const answers = await together(
+        order.map(
+          ([, act], j) =>
+            () =>
+              afterMs(j * (i % 3), act),
+        ),
+      );
       const winners = answers.map((a, j) => [a, order[j]![0]] as const).filter(([a]) => ok(a));
       const problems: string[] = [];
       if (winners.length !== 1) problems.push(`${requestId}: ${answers.map((a, j) => `${order[j]![0]} ${a.status}`).join(', ')}`);
-      for (const lost of answers.filter((a) => !ok(a))) if (!isExplainedLoss(lost)) problems.push(`${requestId}: a loser answered ${lost.status} ${lost.text.slice(0, 300)}`);
+      for (const lost of answers.filter((a) => !ok(a)))
+        if (!isExplainedLoss(lost)) problems.push(`${requestId}: a loser answered ${lost.status} ${lost.text.slice(0, 300)}`);
       const winner = winners[0]?.[1];
       if (winner) {
         const view = await untilStatus(h, requestId, winner === 'escalation' ? 'ESCALATED' : 'PENDING_APPROVAL');
-        const started = view.audit.filter((e: { type: string }) => ['REQUEST_RESUBMITTED', 'MITIGATIONS_PROVIDED', 'ESCALATED_TO_DEPARTMENTAL_HEAD'].includes(e.type));
+        const started = view.audit.filter((e: { type: string }) =>
+          ['REQUEST_RESUBMITTED', 'MITIGATIONS_PROVIDED', 'ESCALATED_TO_DEPARTMENTAL_HEAD'].includes(e.type),
+        );
         if (started.length !== 1) problems.push(`${requestId}: ${started.map((e: { type: string }) => e.type).join(', ')} recorded`);
         outcomes[winner] = (outcomes[winner] ?? 0) + 1;
       }
@@ -237,7 +280,17 @@ describe('conflicting actions fired together', () => {
     const services = await prepared(3, () => approvedService(h), 3);
     for (const { serviceId } of services) {
       const answers = await together(
-        Array.from({ length: 5 }, (_, j) => () => afterMs(j, () => h.api(`/services/${serviceId}/reviews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ notes: `Annual review ${j}` }) }))),
+        Array.from(
+          { length: 5 },
+          (_, j) => () =>
+            afterMs(j, () =>
+              h.api(`/services/${serviceId}/reviews`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ notes: `Annual review ${j}` }),
+              }),
+            ),
+        ),
       );
       const winners = answers.filter((a) => a.status === 201);
       expect(winners).toHaveLength(1);

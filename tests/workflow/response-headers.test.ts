@@ -29,7 +29,11 @@ describe('response headers', () => {
       'POST /requests': submitted,
       'GET /requests/{id}': await h.api(`/requests/${requestId}`),
       'GET /requests/{id} as a stranger (403)': await h.api(`/requests/${requestId}`, undefined, 'someone.else@justice.gov.uk'),
-      'POST /requests, not JSON (415)': await h.api('/requests', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }, request.serviceOwner.email),
+      'POST /requests, not JSON (415)': await h.api(
+        '/requests',
+        { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' },
+        request.serviceOwner.email,
+      ),
       'GET /services': await h.api('/services'),
       'GET /monitoring/runs': await h.api('/monitoring/runs'),
       'no token (401)': await h.api('/services', undefined, null),
@@ -54,7 +58,11 @@ describe('response headers', () => {
   });
 
   it('the local API server drops a header a handler left empty or undefined', async () => {
-    const handler: LambdaHandler = async () => ({ statusCode: 200, headers: { 'X-Empty': '', 'X-Blank': ' ', 'X-Undefined': undefined, 'X-Kept': 'yes' }, body: '{}' });
+    const handler: LambdaHandler = async () => ({
+      statusCode: 200,
+      headers: { 'X-Empty': '', 'X-Blank': ' ', 'X-Undefined': undefined, 'X-Kept': 'yes' },
+      body: '{}',
+    });
     const handlers = new Proxy({}, { get: () => handler }) as Record<FunctionKey, LambdaHandler>;
     const server = createApiServer({ handlers, authenticate: () => ({ claims: {} }) });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

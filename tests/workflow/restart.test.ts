@@ -31,7 +31,10 @@ describe('a restart', () => {
           return mine.length === 5 && mine;
         }, 'five approver emails');
         // Stop only once each email is in the audit trail, as a settled service would be.
-        await first.eventually(async () => (await first.status(requestId)).audit.filter((e: { type: string }) => e.type === 'EMAIL_SENT').length === 5, 'five EMAIL_SENT events');
+        await first.eventually(
+          async () => (await first.status(requestId)).audit.filter((e: { type: string }) => e.type === 'EMAIL_SENT').length === 5,
+          'five EMAIL_SENT events',
+        );
       } finally {
         await first.close();
       }
@@ -41,18 +44,29 @@ describe('a restart', () => {
       const on = second;
       expect(await resumeOpenRounds(on.stack)).toEqual([requestId]);
 
-      const reminders = await on.eventually(async () => {
-        const mine = (await on.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: '));
-        return mine.length === 5 && mine;
-      }, 'five reminders', 15_000);
+      const reminders = await on.eventually(
+        async () => {
+          const mine = (await on.emails(requestId)).filter((e) => e.subject.startsWith('Reminder: '));
+          return mine.length === 5 && mine;
+        },
+        'five reminders',
+        15_000,
+      );
       // Nobody was asked again on the restart (local SES keeps one inbox per process: the five are those
       // sent before it); each approver was reminded once, when it was due.
-      expect((await on.emails(requestId)).filter(isApprovalNeeded).map((e) => e.messageId).sort()).toEqual(asked!.map((e) => e.messageId).sort());
+      expect(
+        (await on.emails(requestId))
+          .filter(isApprovalNeeded)
+          .map((e) => e.messageId)
+          .sort(),
+      ).toEqual(asked!.map((e) => e.messageId).sort());
       expect(new Set(reminders.map((e) => e.destination.to.join())).size).toBe(5);
       const stored = (await on.stack.runtime.store.getRequestView(requestId))!;
       const count = (type: string) => stored.audit.filter((e) => e.type === type).length;
       expect([count('APPROVAL_REQUESTED'), count('APPROVER_REMINDED'), count('APPROVER_CHASED')]).toEqual([5, 5, 0]);
-      expect(stored.audit.filter((e) => e.type === 'EMAIL_SENT' && String(e.details.subject).startsWith('Offshoring approval needed'))).toHaveLength(5);
+      expect(stored.audit.filter((e) => e.type === 'EMAIL_SENT' && String(e.details.subject).startsWith('Offshoring approval needed'))).toHaveLength(
+        5,
+      );
       const reminderAt = Date.parse(stored.approvals[0]!.reminderAt!);
       for (const e of stored.audit.filter((e) => e.type === 'APPROVER_REMINDED')) expect(Date.parse(e.at)).toBeGreaterThanOrEqual(reminderAt);
 

@@ -19,14 +19,28 @@ describe('POST /requests on the local stack', () => {
     expect(body).toMatchObject({ status: 'PENDING_APPROVAL', lateNotice: false });
     expect(body.requiredApprovers.map((a: { role: string }) => a.role)).toEqual(['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
 
-    const execution = await h.stack.stepFunctions.describeExecution({ executionArn: `${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${body.requestId}` });
+    const execution = await h.stack.stepFunctions.describeExecution({
+      executionArn: `${h.stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${body.requestId}`,
+    });
     expect(execution.status).toBe('RUNNING');
 
     const view = await h.status(body.requestId);
-    expect(view).toMatchObject({ requestId: body.requestId, status: 'PENDING_APPROVAL', round: 1, request: { serviceName: multiAreaRequest().serviceName } });
+    expect(view).toMatchObject({
+      requestId: body.requestId,
+      status: 'PENDING_APPROVAL',
+      round: 1,
+      request: { serviceName: multiAreaRequest().serviceName },
+    });
     expect(view.approvals).toHaveLength(6);
-    expect(view.approvals.every((a: { status: string; decidedAt: unknown; reason: unknown }) => a.status === 'PENDING' && a.decidedAt === null && a.reason === null)).toBe(true);
-    expect(view.audit[0]).toMatchObject({ type: 'REQUEST_SUBMITTED', actor: { kind: 'SERVICE_OWNER', email: multiAreaRequest().serviceOwner.email } });
+    expect(
+      view.approvals.every(
+        (a: { status: string; decidedAt: unknown; reason: unknown }) => a.status === 'PENDING' && a.decidedAt === null && a.reason === null,
+      ),
+    ).toBe(true);
+    expect(view.audit[0]).toMatchObject({
+      type: 'REQUEST_SUBMITTED',
+      actor: { kind: 'SERVICE_OWNER', email: multiAreaRequest().serviceOwner.email },
+    });
     expect(JSON.stringify(view)).not.toMatch(/taskToken|tokenHash|"pk"|"sk"/);
   });
 
@@ -42,7 +56,11 @@ describe('POST /requests on the local stack', () => {
   });
 
   it('answers 400 listing every problem with its path, and stores nothing', async () => {
-    const { status, body } = await h.submit({ ...singleAreaRequest(), businessAreas: ['NARNIA'], offshoreLocations: [{ country: 'GB', activities: ['HOSTING'] }] });
+    const { status, body } = await h.submit({
+      ...singleAreaRequest(),
+      businessAreas: ['NARNIA'],
+      offshoreLocations: [{ country: 'GB', activities: ['HOSTING'] }],
+    });
     expect(status).toBe(400);
     expect(body.errors).toEqual(
       expect.arrayContaining([
@@ -85,7 +103,9 @@ describe('POST /requests on the local stack', () => {
     const again = await h.submit(body, key);
     expect(again.status).toBe(201);
     expect(again.body.requestId).toBe(first.body.requestId);
-    const mine = (await h.api('/requests', {}, body.serviceOwner.email)).body.requests.filter((r: { serviceName: string }) => r.serviceName === body.serviceName);
+    const mine = (await h.api('/requests', {}, body.serviceOwner.email)).body.requests.filter(
+      (r: { serviceName: string }) => r.serviceName === body.serviceName,
+    );
     expect(mine).toHaveLength(1);
   });
 
@@ -101,7 +121,9 @@ describe('POST /requests on the local stack', () => {
       const created = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.requestId));
       expect(created.size).toBe(1);
       for (const refused of answers.filter((a) => a.status === 409)) expect(refused.body.error).toBe('IdempotencyKeyInProgress');
-      const mine = (await h.api('/requests', {}, body.serviceOwner.email)).body.requests.filter((r: { serviceName: string }) => r.serviceName === body.serviceName);
+      const mine = (await h.api('/requests', {}, body.serviceOwner.email)).body.requests.filter(
+        (r: { serviceName: string }) => r.serviceName === body.serviceName,
+      );
       expect(mine.map((r: { requestId: string }) => r.requestId)).toEqual([...created]);
     }
   });
@@ -115,7 +137,14 @@ describe('POST /requests on the local stack', () => {
   });
 
   it('answers a malformed or impossible path id with 400 and the reason, never 500', async () => {
-    for (const path of ['/requests/%E0%A4%A', '/requests/%ZZ', `/requests/OFF-${'X'.repeat(2000)}`, '/requests/..%2F..%2Fetc', '/services/%E0%A4%A', `/services/SVC-${'9'.repeat(1100)}`]) {
+    for (const path of [
+      '/requests/%E0%A4%A',
+      '/requests/%ZZ',
+      `/requests/OFF-${'X'.repeat(2000)}`,
+      '/requests/..%2F..%2Fetc',
+      '/services/%E0%A4%A',
+      `/services/SVC-${'9'.repeat(1100)}`,
+    ]) {
       const res = await h.api(path);
       expect(res.status, path).toBe(400);
       expect(res.body.errors[0].path).toMatch(/^(requestId|serviceId)$/);
@@ -160,7 +189,11 @@ describe('identity (the local stand-in for the department identity provider)', (
 
   it("decides ownership by the identity provider's subject: a new holder of the owner's email is not the owner", async () => {
     const owner = { email: OWNER, sub: 'idp-subject-priya' };
-    const submitted = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) }, owner);
+    const submitted = await h.api(
+      '/requests',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) },
+      owner,
+    );
     expect(submitted.status).toBe(201);
     const { requestId } = submitted.body;
     const sameEmail = { email: OWNER, sub: 'idp-subject-someone-else' };
@@ -174,7 +207,11 @@ describe('identity (the local stand-in for the department identity provider)', (
   });
 
   it('binds a request the security team submitted to the named owner at their first sign-in, and no one else after', async () => {
-    const submitted = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) });
+    const submitted = await h.api('/requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(singleAreaRequest()),
+    });
     expect(submitted.status).toBe(201);
     const { requestId } = submitted.body;
     expect((await h.api(`/requests/${requestId}`, {}, { email: 'alex.morgan@justice.gov.uk', sub: 'idp-alex' })).status).toBe(403);
@@ -186,7 +223,11 @@ describe('identity (the local stand-in for the department identity provider)', (
   it('refuses a withdrawal whose JSON body is not an object, and changes nothing', async () => {
     const { body } = await h.submit(singleAreaRequest());
     for (const scalar of ['""', 'null', '"withdraw"', '[]']) {
-      const res = await h.api(`/requests/${body.requestId}/withdrawal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: scalar }, OWNER);
+      const res = await h.api(
+        `/requests/${body.requestId}/withdrawal`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: scalar },
+        OWNER,
+      );
       expect(res.status, scalar).toBe(400);
       expect(res.body.errors[0]).toMatchObject({ path: '' });
     }
@@ -196,7 +237,11 @@ describe('identity (the local stand-in for the department identity provider)', (
   });
 
   it('refuses a submission on behalf of another service owner with 403', async () => {
-    const res = await h.api('/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) }, 'alex.morgan@justice.gov.uk');
+    const res = await h.api(
+      '/requests',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(singleAreaRequest()) },
+      'alex.morgan@justice.gov.uk',
+    );
     expect(res.status).toBe(403);
   });
 
@@ -206,9 +251,16 @@ describe('identity (the local stand-in for the department identity provider)', (
     expect((await h.api(path, {}, null)).status).toBe(401);
     const token = h.stack.tokenFor({ email: OWNER });
     const [head, payload, signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), email: 'alex.morgan@justice.gov.uk' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), email: 'alex.morgan@justice.gov.uk' }),
+    ).toString('base64url');
     const { mintDevToken } = await import('../../local/dev-identity.ts');
-    for (const bad of [`${head}.${forged}.${signature}`, 'not-a-jwt', mintDevToken({ email: OWNER }, 'some-other-secret'), mintDevToken({ email: OWNER }, undefined, { now: new Date(Date.now() - 2 * 86_400_000), ttlSeconds: 60 })]) {
+    for (const bad of [
+      `${head}.${forged}.${signature}`,
+      'not-a-jwt',
+      mintDevToken({ email: OWNER }, 'some-other-secret'),
+      mintDevToken({ email: OWNER }, undefined, { now: new Date(Date.now() - 2 * 86_400_000), ttlSeconds: 60 }),
+    ]) {
       const res = await h.api(path, { headers: { authorization: `Bearer ${bad}` } });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ message: 'Unauthorized' });

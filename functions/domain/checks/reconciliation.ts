@@ -25,7 +25,8 @@ export const reconciliation: Check = async ({ runtime, now, read, openRequests, 
     let status: string;
     try {
       // Metadata only: the execution's data is encrypted with a key this function deliberately cannot use.
-      status = (await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: arn, includedData: 'METADATA_ONLY' }))).status ?? 'UNKNOWN';
+      status =
+        (await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn: arn, includedData: 'METADATA_ONLY' }))).status ?? 'UNKNOWN';
     } catch (error) {
       if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
       status = 'MISSING';
@@ -42,14 +43,27 @@ export const reconciliation: Check = async ({ runtime, now, read, openRequests, 
         request,
         'ROUND_FAILED',
         { reason: cause, at },
-        { eventId: runtime.ids.eventId(), at, type: 'RECONCILED_TO_ERROR', actor: SYSTEM, round: request.round, details: { executionStatus: status, execution: arn } },
+        {
+          eventId: runtime.ids.eventId(),
+          at,
+          type: 'RECONCILED_TO_ERROR',
+          actor: SYSTEM,
+          round: request.round,
+          details: { executionStatus: status, execution: arn },
+        },
         { close: waiting },
       );
     } catch (error) {
       if (error instanceof StaleState) continue; // it moved on by itself meanwhile
       throw error;
     }
-    findings.push({ kind: 'STUCK_REQUEST', id: request.requestId, summary: `${request.request.serviceName} (${request.requestId}): ${cause}`, link: requestLink(request.requestId), details: { executionStatus: status } });
+    findings.push({
+      kind: 'STUCK_REQUEST',
+      id: request.requestId,
+      summary: `${request.request.serviceName} (${request.requestId}): ${cause}`,
+      link: requestLink(request.requestId),
+      details: { executionStatus: status },
+    });
   }
   let nextToken: string | undefined;
   do {

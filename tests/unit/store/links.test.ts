@@ -23,11 +23,19 @@ describe('Method: linkedApprovals', () => {
     ddb.on(GetCommand).resolves({ Item: { approvalId: 'APR-1' } });
     const linkedApproval = linkedApprovals(documents, TABLE);
     expect(await linkedApproval('abc')).toBe('APR-1');
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: { pk: 'LINK#abc', sk: 'LINK' }, ConsistentRead: true, ProjectionExpression: 'approvalId' });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, {
+      TableName: TABLE,
+      Key: { pk: 'LINK#abc', sk: 'LINK' },
+      ConsistentRead: true,
+      ProjectionExpression: 'approvalId',
+    });
   });
 
   it('answers undefined for no link, or a link without a string approval id', async () => {
-    ddb.on(GetCommand).resolvesOnce({}).resolvesOnce({ Item: { approvalId: 7 } });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ Item: { approvalId: 7 } });
     const linkedApproval = linkedApprovals(documents, TABLE);
     expect(await linkedApproval('abc')).toBeUndefined();
     expect(await linkedApproval('abc')).toBeUndefined();

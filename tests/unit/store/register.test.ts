@@ -26,7 +26,10 @@ describe('Method: getEntry', () => {
 describe('Method: listEntries', () => {
   it('reads the register index by name, page after page', async () => {
     const lastKey = { ...entryKey, gsi1pk: 'SERVICE', gsi1sk: 'court hearing transcription#SVC-1' };
-    ddb.on(QueryCommand).resolvesOnce({ Items: [entryItem()], LastEvaluatedKey: lastKey }).resolvesOnce({ Items: [entryItem(registerEntry({ serviceId: 'SVC-2' }))] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [entryItem()], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [entryItem(registerEntry({ serviceId: 'SVC-2' }))] });
     expect((await store.register.listEntries()).map((e) => e.serviceId)).toEqual(['SVC-1', 'SVC-2']);
     const query = { TableName: TABLE, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'SERVICE' } };
     expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([query, { ...query, ExclusiveStartKey: lastKey }]);
@@ -34,8 +37,10 @@ describe('Method: listEntries', () => {
 });
 
 describe('Method: history', () => {
-  it("reads every version beside the entry, each with why it was written", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SERVICE#SVC-1', sk: 'VERSION#0001', entity: 'SERVICE_VERSION', reason: 'Approved', ...registerEntry({ version: 1 }) }] });
+  it('reads every version beside the entry, each with why it was written', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: 'SERVICE#SVC-1', sk: 'VERSION#0001', entity: 'SERVICE_VERSION', reason: 'Approved', ...registerEntry({ version: 1 }) }],
+    });
     expect(await store.register.history('SVC-1')).toEqual([{ ...registerEntry({ version: 1 }), reason: 'Approved' }]);
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
       TableName: TABLE,
@@ -61,16 +66,29 @@ describe('Method: dueForReview', () => {
 
 describe('Method: putRegisterVersion', () => {
   const versionPut = (entry = registerEntry(), reason = 'Approved request OFF-1 round 1') => ({
-    Put: { TableName: TABLE, Item: { pk: 'SERVICE#SVC-1', sk: `VERSION#000${entry.version}`, entity: 'SERVICE_VERSION', reason, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' },
+    Put: {
+      TableName: TABLE,
+      Item: { pk: 'SERVICE#SVC-1', sk: `VERSION#000${entry.version}`, entity: 'SERVICE_VERSION', reason, ...entry },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
   });
 
   it('writes a new version and the entry, with the audit event of the approval, all at once', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await store.register.putRegisterVersion(registerEntry(), { reason: 'Approved request OFF-1 round 1', audit: { requestId: 'OFF-1', event: auditEvent() } });
+    await store.register.putRegisterVersion(registerEntry(), {
+      reason: 'Approved request OFF-1 round 1',
+      audit: { requestId: 'OFF-1', event: auditEvent() },
+    });
     expect(transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input)).toEqual([
       versionPut(),
       { Put: { TableName: TABLE, Item: entryItem() } },
-      { Put: { TableName: TABLE, Item: { pk: 'REQUEST#OFF-1', sk: `AUDIT#${AT}#EVT-1`, entity: 'AUDIT', requestId: 'OFF-1', ...auditEvent() }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: TABLE,
+          Item: { pk: 'REQUEST#OFF-1', sk: `AUDIT#${AT}#EVT-1`, entity: 'AUDIT', requestId: 'OFF-1', ...auditEvent() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
     ]);
   });
 
@@ -99,7 +117,7 @@ describe('Method: putRegisterVersion', () => {
 });
 
 describe('Method: recordReviewReminder', () => {
-  it("notes the review date the owner was told about, only if the entry is unchanged", async () => {
+  it('notes the review date the owner was told about, only if the entry is unchanged', async () => {
     ddb.on(UpdateCommand).resolves({});
     await store.register.recordReviewReminder(registerEntry());
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {

@@ -4,7 +4,18 @@ import { ZodError } from 'zod';
 import { StaleState, TransactionConflict } from '../../../functions/store/errors.ts';
 import { TransitionRefused } from '../../../functions/domain/lifecycle.ts';
 import { InvalidPageToken, pageToken } from '../../../functions/store/paging.ts';
-import { AT, TABLE, approvalRecord, auditEvent, cancelled, conditionFailed, linkRecord, mockedStore, requestRecord, transactItems } from './mock-table.ts';
+import {
+  AT,
+  TABLE,
+  approvalRecord,
+  auditEvent,
+  cancelled,
+  conditionFailed,
+  linkRecord,
+  mockedStore,
+  requestRecord,
+  transactItems,
+} from './mock-table.ts';
 
 const { ddb, store } = mockedStore();
 
@@ -22,7 +33,13 @@ describe('Method: createRequest', () => {
   it('puts the request, its approvals and its audit events in one transaction, each only if new', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const record = requestRecord({ round: 1, version: 0 });
-    const endorsement = approvalRecord({ approvalId: 'APR-2', kind: 'ENDORSEMENT', role: 'DEPARTMENTAL_HEAD', reminderAt: undefined, escalateAt: undefined });
+    const endorsement = approvalRecord({
+      approvalId: 'APR-2',
+      kind: 'ENDORSEMENT',
+      role: 'DEPARTMENTAL_HEAD',
+      reminderAt: undefined,
+      escalateAt: undefined,
+    });
     await store.createRequest(record, [approvalRecord(), endorsement], [auditEvent()]);
 
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
@@ -73,7 +90,11 @@ describe('Method: getRequest', () => {
   it('gets the request item, strongly consistent, and parses it', async () => {
     ddb.on(GetCommand).resolves({ Item: { pk: 'REQUEST#OFF-1', sk: 'REQUEST', gsi2pk: 'OWNER#x', entity: 'REQUEST', ...requestRecord() } });
     expect(await store.getRequest('OFF-1')).toEqual(requestRecord());
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: { pk: 'REQUEST#OFF-1', sk: 'REQUEST' }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, {
+      TableName: TABLE,
+      Key: { pk: 'REQUEST#OFF-1', sk: 'REQUEST' },
+      ConsistentRead: true,
+    });
   });
 
   it('answers undefined for an unknown request', async () => {
@@ -99,7 +120,12 @@ describe('Method: getRequestView', () => {
     const view = await store.getRequestView('OFF-1');
     expect(view).toEqual({ request: requestRecord(), approvals: [{ ...approvalRecord(), taskToken: 'secret' }], audit: [auditEvent()] });
     const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    const query = { TableName: TABLE, ConsistentRead: true, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'REQUEST#OFF-1' } };
+    const query = {
+      TableName: TABLE,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'REQUEST#OFF-1' },
+    };
     expect(queries).toEqual([query, { ...query, ExclusiveStartKey: approvalKey }]);
   });
 
@@ -148,7 +174,12 @@ describe('Method: openRequests', () => {
     const { requests, itemsRead } = await store.openRequests();
     expect(requests.map((r) => r.requestId)).toEqual(['OFF-1', 'OFF-2']);
     expect(itemsRead).toBe(2);
-    const query = { TableName: TABLE, IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk', ExpressionAttributeValues: { ':pk': 'OPEN_REQUEST' } };
+    const query = {
+      TableName: TABLE,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'OPEN_REQUEST' },
+    };
     expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([query, { ...query, ExclusiveStartKey: lastKey }]);
   });
 });
@@ -178,14 +209,20 @@ describe('Method: recordServiceOwnerSubject', () => {
 describe('Method: appendAudit', () => {
   it('puts the event under its time and id, never over another', async () => {
     ddb.on(PutCommand).resolves({});
-    const emailSent = auditEvent({ type: 'EMAIL_SENT', details: { key: 'APPROVED:2', to: ['priya.shah@justice.gov.uk'], cc: [], subject: 'Approved', messageId: 'MSG-1' } });
+    const emailSent = auditEvent({
+      type: 'EMAIL_SENT',
+      details: { key: 'APPROVED:2', to: ['priya.shah@justice.gov.uk'], cc: [], subject: 'Approved', messageId: 'MSG-1' },
+    });
     await store.appendAudit('OFF-1', emailSent);
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, auditPut('OFF-1', emailSent).Put);
   });
 
   it('is done when the event is already there: a retry whose earlier try was written, its answer lost', async () => {
     ddb.on(PutCommand).rejects(conditionFailed());
-    const emailSent = auditEvent({ type: 'EMAIL_SENT', details: { key: 'REQUEST:APR-1', to: ['siro@hmcts.justice.local'], cc: [], subject: 'Approval needed', messageId: 'MSG-2' } });
+    const emailSent = auditEvent({
+      type: 'EMAIL_SENT',
+      details: { key: 'REQUEST:APR-1', to: ['siro@hmcts.justice.local'], cc: [], subject: 'Approval needed', messageId: 'MSG-2' },
+    });
     await expect(store.appendAudit('OFF-1', emailSent)).resolves.toBeUndefined();
   });
 });
@@ -221,9 +258,16 @@ describe('Method: transition', () => {
       Update: {
         TableName: TABLE,
         Key: { pk: 'REQUEST#OFF-1', sk: 'REQUEST' },
-        UpdateExpression: 'SET #status = :status, #updatedAt = :updatedAt, #escalation = :escalation, #statusReason = :statusReason ADD #version :version',
+        UpdateExpression:
+          'SET #status = :status, #updatedAt = :updatedAt, #escalation = :escalation, #statusReason = :statusReason ADD #version :version',
         ConditionExpression: '#version = :seenVersion AND #status = :seenStatus',
-        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#escalation': 'escalation', '#statusReason': 'statusReason', '#version': 'version' },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#updatedAt': 'updatedAt',
+          '#escalation': 'escalation',
+          '#statusReason': 'statusReason',
+          '#version': 'version',
+        },
         ExpressionAttributeValues: {
           ':status': 'ESCALATED',
           ':updatedAt': AT,
@@ -242,7 +286,9 @@ describe('Method: transition', () => {
   it('takes a request that is no longer open out of the monitoring index, and removes fields set to undefined', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await store.transition(record, 'WITHDRAW', { at: AT, set: { escalation: undefined } }, auditEvent());
-    expect(requestUpdate(0).UpdateExpression).toBe('SET #status = :status, #updatedAt = :updatedAt REMOVE #escalation, #gsi3pk, #gsi3sk ADD #version :version');
+    expect(requestUpdate(0).UpdateExpression).toBe(
+      'SET #status = :status, #updatedAt = :updatedAt REMOVE #escalation, #gsi3pk, #gsi3sk ADD #version :version',
+    );
   });
 
   it('keeps a request that is still open in the monitoring index', async () => {
@@ -255,7 +301,11 @@ describe('Method: transition', () => {
     const approved = requestRecord({ status: 'APPROVED' });
     const refusal = store.transition(approved, 'WITHDRAW', { at: AT }, auditEvent());
     await expect(refusal).rejects.toBeInstanceOf(TransitionRefused);
-    await expect(refusal).rejects.toMatchObject({ statusCode: 409, details: { requestId: 'OFF-1', status: 'APPROVED' }, message: expect.stringContaining('is APPROVED') });
+    await expect(refusal).rejects.toMatchObject({
+      statusCode: 409,
+      details: { requestId: 'OFF-1', status: 'APPROVED' },
+      message: expect.stringContaining('is APPROVED'),
+    });
     await expect(store.transition(record, 'ALL_APPROVED', { at: AT }, auditEvent())).rejects.toBeInstanceOf(TransitionRefused);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
   });
@@ -276,7 +326,13 @@ describe('Method: transition', () => {
         Key: approvalKey,
         UpdateExpression: 'SET #status = :status, #decidedAt = :decidedAt REMOVE #taskToken, #gsi3pk, #gsi3sk',
         ...stillPending,
-        ExpressionAttributeNames: { '#status': 'status', '#decidedAt': 'decidedAt', '#taskToken': 'taskToken', '#gsi3pk': 'gsi3pk', '#gsi3sk': 'gsi3sk' },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#decidedAt': 'decidedAt',
+          '#taskToken': 'taskToken',
+          '#gsi3pk': 'gsi3pk',
+          '#gsi3sk': 'gsi3sk',
+        },
         ExpressionAttributeValues: { ':status': 'CLOSED', ':decidedAt': AT, ':pending': 'PENDING' },
       },
     });
@@ -286,12 +342,24 @@ describe('Method: transition', () => {
         Key: { pk: 'REQUEST#OFF-1', sk: 'APPROVAL#002#APR-2' },
         UpdateExpression: 'SET #status = :status, #decidedAt = :decidedAt, #reason = :reason REMOVE #taskToken, #gsi3pk, #gsi3sk',
         ...stillPending,
-        ExpressionAttributeNames: { '#status': 'status', '#decidedAt': 'decidedAt', '#reason': 'reason', '#taskToken': 'taskToken', '#gsi3pk': 'gsi3pk', '#gsi3sk': 'gsi3sk' },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#decidedAt': 'decidedAt',
+          '#reason': 'reason',
+          '#taskToken': 'taskToken',
+          '#gsi3pk': 'gsi3pk',
+          '#gsi3sk': 'gsi3sk',
+        },
         ExpressionAttributeValues: { ':status': 'LAPSED', ':decidedAt': AT, ':reason': 'no response in time', ':pending': 'PENDING' },
       },
     });
-    expect(add!.Put).toMatchObject({ Item: { pk: 'REQUEST#OFF-1', sk: 'APPROVAL#003#APR-3', status: 'PENDING' }, ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(linkPut).toEqual({ Put: { TableName: TABLE, Item: { pk: 'LINK#abc', sk: 'LINK', entity: 'LINK', ...link }, ConditionExpression: 'attribute_not_exists(pk)' } });
+    expect(add!.Put).toMatchObject({
+      Item: { pk: 'REQUEST#OFF-1', sk: 'APPROVAL#003#APR-3', status: 'PENDING' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(linkPut).toEqual({
+      Put: { TableName: TABLE, Item: { pk: 'LINK#abc', sk: 'LINK', entity: 'LINK', ...link }, ConditionExpression: 'attribute_not_exists(pk)' },
+    });
   });
 
   it('says StaleState when another change won (a failed condition), TransactionConflict when only a concurrent transaction was in the way', async () => {
@@ -312,8 +380,13 @@ describe('Method: getApproval', () => {
 
 describe('Method: chasesDueBy', () => {
   it('reads the waiting approvals whose next step was due by then, with when it was due', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ ...approvalKey, gsi3pk: 'CHASE_DUE', gsi3sk: '2026-11-30T10:00:00.000Z#APR-1', ...approvalRecord() }], ScannedCount: 1 });
-    expect(await store.chasesDueBy('2026-12-01T00:00:00.000Z')).toEqual({ chases: [{ approval: approvalRecord(), dueAt: '2026-11-30T10:00:00.000Z' }], itemsRead: 1 });
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [{ ...approvalKey, gsi3pk: 'CHASE_DUE', gsi3sk: '2026-11-30T10:00:00.000Z#APR-1', ...approvalRecord() }], ScannedCount: 1 });
+    expect(await store.chasesDueBy('2026-12-01T00:00:00.000Z')).toEqual({
+      chases: [{ approval: approvalRecord(), dueAt: '2026-11-30T10:00:00.000Z' }],
+      itemsRead: 1,
+    });
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
       TableName: TABLE,
       IndexName: 'gsi3',
@@ -327,7 +400,14 @@ describe('Method: storeTaskToken', () => {
   it('stores the task token on a still-waiting approval and moves it in the chase index, with the stage link and audit event', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const link = linkRecord();
-    await store.storeTaskToken(approvalRecord(), { taskToken: 'tt', nextStepDue: '2026-12-07T10:00:00.000Z', at: AT, stamp: 'remindedAt', link: { tokenHash: 'abc', link }, audit: auditEvent() });
+    await store.storeTaskToken(approvalRecord(), {
+      taskToken: 'tt',
+      nextStepDue: '2026-12-07T10:00:00.000Z',
+      at: AT,
+      stamp: 'remindedAt',
+      link: { tokenHash: 'abc', link },
+      audit: auditEvent(),
+    });
     expect(transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input)).toEqual([
       {
         Update: {
@@ -335,8 +415,20 @@ describe('Method: storeTaskToken', () => {
           Key: approvalKey,
           UpdateExpression: 'SET #taskToken = :taskToken, #gsi3pk = :gsi3pk, #gsi3sk = :gsi3sk, #remindedAt = :remindedAt',
           ...stillPending,
-          ExpressionAttributeNames: { '#status': 'status', '#taskToken': 'taskToken', '#gsi3pk': 'gsi3pk', '#gsi3sk': 'gsi3sk', '#remindedAt': 'remindedAt' },
-          ExpressionAttributeValues: { ':taskToken': 'tt', ':gsi3pk': 'CHASE_DUE', ':gsi3sk': '2026-12-07T10:00:00.000Z#APR-1', ':remindedAt': AT, ':pending': 'PENDING' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#taskToken': 'taskToken',
+            '#gsi3pk': 'gsi3pk',
+            '#gsi3sk': 'gsi3sk',
+            '#remindedAt': 'remindedAt',
+          },
+          ExpressionAttributeValues: {
+            ':taskToken': 'tt',
+            ':gsi3pk': 'CHASE_DUE',
+            ':gsi3sk': '2026-12-07T10:00:00.000Z#APR-1',
+            ':remindedAt': AT,
+            ':pending': 'PENDING',
+          },
         },
       },
       { Put: { TableName: TABLE, Item: { pk: 'LINK#abc', sk: 'LINK', entity: 'LINK', ...link }, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -391,12 +483,16 @@ describe('Method: recordDecision', () => {
   it('records no reason when none was given', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await store.recordDecision(approvalRecord(), { tokenHash: 'abc', status: 'APPROVED', at: AT }, auditEvent());
-    expect(transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input)[1]!.Update!.UpdateExpression).toBe('SET #status = :status, #decidedAt = :decidedAt REMOVE #gsi3pk, #gsi3sk');
+    expect(transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input)[1]!.Update!.UpdateExpression).toBe(
+      'SET #status = :status, #decidedAt = :decidedAt REMOVE #gsi3pk, #gsi3sk',
+    );
   });
 
   it('says StaleState when the link was used or the approval decided first', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'));
-    await expect(store.recordDecision(approvalRecord(), { tokenHash: 'abc', status: 'APPROVED', at: AT }, auditEvent())).rejects.toBeInstanceOf(StaleState);
+    await expect(store.recordDecision(approvalRecord(), { tokenHash: 'abc', status: 'APPROVED', at: AT }, auditEvent())).rejects.toBeInstanceOf(
+      StaleState,
+    );
   });
 });
 
@@ -405,7 +501,11 @@ describe('Method: lapseApproval', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await store.lapseApproval(approvalRecord(), { at: AT, reason: 'approval not obtained in time' }, auditEvent());
     const [lapse, audit] = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input);
-    expect(lapse!.Update).toMatchObject({ Key: approvalKey, ...stillPending, ExpressionAttributeValues: { ':status': 'LAPSED', ':reason': 'approval not obtained in time', ':pending': 'PENDING' } });
+    expect(lapse!.Update).toMatchObject({
+      Key: approvalKey,
+      ...stillPending,
+      ExpressionAttributeValues: { ':status': 'LAPSED', ':reason': 'approval not obtained in time', ':pending': 'PENDING' },
+    });
     expect(audit).toEqual(auditPut('OFF-1'));
   });
 });
