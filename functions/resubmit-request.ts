@@ -14,11 +14,12 @@ export function resubmitRequest(runtime: Runtime) {
     const caller = callerOf(event, runtime);
     const view = await loadRejected(runtime, requestId, caller);
     assertSameServiceOwner(view.request, adjusted);
-    await checkServiceReference(runtime, adjusted, caller);
+    const serviceBeforeChange = await checkServiceReference(runtime, adjusted, caller);
     const body = await beginNewRound(runtime, {
       view,
       event: 'ADJUST_PLANS',
       request: adjusted,
+      serviceBeforeChange,
       actor: actorOf(caller),
       audit: { type: 'REQUEST_RESUBMITTED', details: { previousRound: view.request.round } },
     });

@@ -78,6 +78,8 @@ export interface NewRound {
   /** The audit event that starts it, with what that route adds to the round's plan. */
   audit: RoundStart;
   endorsement?: RequestRecord['endorsement'];
+  /** An adjusted request (Process 3(a)): its registered service as it stands now, if it is a CHANGE naming one. */
+  serviceBeforeChange?: RequestRecord['serviceBeforeChange'];
 }
 
 /** Starts the next round: approvers recalculated from the (possibly adjusted) request, notice reassessed. */
@@ -106,6 +108,8 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
             rejectionReasons: undefined,
             escalation: undefined,
             ...(next.endorsement ? { endorsement: next.endorsement } : {}),
+            // An adjusted request is compared with its service afresh; other routes keep the comparison they had.
+            ...('serviceBeforeChange' in next ? { serviceBeforeChange: next.serviceBeforeChange } : {}),
           },
         },
         {

@@ -5,6 +5,8 @@ import { ownsService, type Caller } from '#web/identity';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from './request.ts';
 import { unknownBusinessAreas } from './offshoring-policy.ts';
 import { getRegisterEntry } from './register.ts';
+import { snapshotForChange } from './service-change.ts';
+import type { ServiceBeforeChange } from '#store/records';
 
 /**
  * The checks a request's body passes before any round starts, first or later (Offshoring Policy,
@@ -33,10 +35,11 @@ export function validateOffshoringRequest(body: unknown, directory: ApproverDire
 
 /**
  * A CHANGE may name the register entry it changes; it must exist, and only its owner (or the
- * security team) may change it. Only a CHANGE may name one.
+ * security team) may change it. Only a CHANGE may name one. Returns the entry as it stands, which
+ * the approvers compare the change with.
  */
-export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest, caller: Caller): Promise<void> {
-  if (!request.serviceId) return;
+export async function checkServiceReference(runtime: Runtime, request: OffshoringRequest, caller: Caller): Promise<ServiceBeforeChange | undefined> {
+  if (!request.serviceId) return undefined;
   if (request.changeType !== 'CHANGE') {
     throw new ValidationFailed([{ path: 'serviceId', message: 'only a CHANGE request names an existing service' }]);
   }
@@ -47,4 +50,5 @@ export async function checkServiceReference(runtime: Runtime, request: Offshorin
   if (!caller.securityTeam && !ownsService(caller, entry)) {
     throw new Forbidden(`Only the owner of ${request.serviceId} (or the security team) may request a change to it`, { serviceId: request.serviceId });
   }
+  return snapshotForChange(entry);
 }

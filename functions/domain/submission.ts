@@ -38,7 +38,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
   const submitOnce = idempotentSubmission(runtime, (submission) => submit(submission.caller, submission.request, submission.idempotencyKey));
 
   async function submit(caller: Caller, request: OffshoringRequest, idempotencyKey?: string): Promise<SubmissionResponse> {
-    await checkServiceReference(runtime, request, caller);
+    const serviceBeforeChange = await checkServiceReference(runtime, request, caller);
     const now = clock();
     const at = now.toISOString();
     // With a key, the id is the key's: a try after one that died once it had stored the request finds it.
@@ -61,6 +61,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
       submittedBy,
       // The named owner submitting binds the request to their subject; one submitted for them is bound at their first sign-in.
       ...(caller.email === request.serviceOwner.email.toLowerCase() ? { serviceOwnerSubject: caller.sub } : {}),
+      ...(serviceBeforeChange ? { serviceBeforeChange } : {}),
       version: 0,
     };
     const submitted: AuditEvent = {

@@ -3,6 +3,7 @@ import { html, type Html } from '../web/html.ts';
 import { REJECTION_ROUTES, ROLE_TITLES } from '../domain/offshoring-policy.ts';
 import type { Person } from '../domain/request.ts';
 import type { ApprovalRecord, RequestRecord } from '../store/records.ts';
+import { serviceChanges } from '../domain/service-change.ts';
 
 /** Email bodies as pure functions of the records: easy to test, nothing sent from here. */
 export interface EmailMessage {
@@ -32,6 +33,14 @@ export function requestFacts(record: RequestRecord): [string, string][] {
     ['Service', r.serviceName],
     ['Supplier', r.supplierName],
     ['Change', CHANGE_WORDS[r.changeType]],
+    ...(record.serviceBeforeChange
+      ? [
+          [
+            'Registered service',
+            `${record.serviceBeforeChange.serviceId}: ${record.serviceBeforeChange.serviceName} (register version ${record.serviceBeforeChange.version})`,
+          ] as [string, string],
+        ]
+      : []),
     ['Business areas', r.businessAreas.join(', ')],
     ['Data', `${r.dataClassification}; ${lower(r.dataCategories)}`],
     ['Offshore', r.offshoreLocations.map((l) => `${countryName(l.country)} (${l.country}): ${lower(l.activities)}`).join('; ')],
@@ -42,8 +51,19 @@ export function requestFacts(record: RequestRecord): [string, string][] {
   return facts;
 }
 
+/** For a CHANGE naming its registered service: what it alters, before and after (empty otherwise). */
+export function changesOf(record: RequestRecord) {
+  return record.serviceBeforeChange ? serviceChanges(record.serviceBeforeChange, record.request) : undefined;
+}
+
 function factsText(record: RequestRecord): string {
   const lines = requestFacts(record).map(([k, v]) => `${k}: ${v}`);
+  const changes = changesOf(record);
+  if (changes) {
+    lines.push('', `What changes in ${record.serviceBeforeChange?.serviceId}:`);
+    if (changes.length === 0) lines.push('  No change to its name, supplier, business areas, data, locations or activities.');
+    for (const c of changes) lines.push(`  - ${c.what}: ${c.before} → ${c.after}`);
+  }
   lines.push('', 'What is proposed:', record.request.description);
   if (record.request.mitigations.length) lines.push('', 'Mitigations:', ...record.request.mitigations.map((m) => `  - ${m}`));
   if (record.status === 'ESCALATED' && record.escalation) lines.push('', "The service owner's case for approval:", record.escalation.caseForApproval);
@@ -61,10 +81,23 @@ export function factsHtml(record: RequestRecord): Html {
     ([k, v]) =>
       html`<tr><th align="left" valign="top">${k}</th><td${k === 'LATE NOTICE' ? html` style="color:#d4351c;font-weight:bold"` : ''}>${v}</td></tr>`,
   )}</table>
+${changesHtml(record, 'h3')}
 <h3>What is proposed</h3><p>${record.request.description}</p>
 ${record.request.mitigations.length ? html`<h3>Mitigations</h3><ul>${record.request.mitigations.map((m) => html`<li>${m}</li>`)}</ul>` : ''}
 ${record.status === 'ESCALATED' && record.escalation ? html`<h3>The service owner's case for approval</h3><blockquote>${record.escalation.caseForApproval}</blockquote>` : ''}
 ${record.endorsement ? html`<h3>Endorsed by the Departmental Head</h3><p>${record.endorsement.name} (${record.endorsement.businessArea}), ${formatDate(record.endorsement.at)}:</p><blockquote>${record.endorsement.caseForApproval}</blockquote>` : ''}`;
+}
+
+/** The before and after of a CHANGE, for emails (h3) and pages (h2). */
+export function changesHtml(record: RequestRecord, heading: 'h2' | 'h3'): Html | string {
+  const changes = changesOf(record);
+  if (!changes) return '';
+  const title = `What changes in ${record.serviceBeforeChange?.serviceId}`;
+  const header = heading === 'h2' ? html`<h2>${title}</h2>` : html`<h3>${title}</h3>`;
+  if (changes.length === 0) return html`${header}<p>No change to its name, supplier, business areas, data, locations or activities.</p>`;
+  return html`${header}<table><tr><th scope="col"></th><th scope="col">Before</th><th scope="col">After</th></tr>${changes.map(
+    (c) => html`<tr><th scope="row">${c.what}</th><td>${c.before}</td><td>${c.after}</td></tr>`,
+  )}</table>`;
 }
 
 /**

@@ -34,6 +34,22 @@ export const RequiredApproverRecordSchema = StoredPerson.extend({
   escalationContact: StoredPerson,
 });
 
+/**
+ * A CHANGE's registered service as it stood when the change was requested: what the approvers
+ * compare the request with (Offshoring Policy: changes to already offshored services need approval).
+ */
+export const ServiceBeforeChangeSchema = z.object({
+  serviceId: z.string(),
+  version: z.number().int().positive(),
+  serviceName: z.string(),
+  supplierName: z.string(),
+  businessAreas: z.array(z.string()),
+  offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
+  dataClassification: OffshoringRequestSchema.shape.dataClassification,
+  dataCategories: z.array(z.enum(DATA_CATEGORIES)),
+});
+export type ServiceBeforeChange = z.infer<typeof ServiceBeforeChangeSchema>;
+
 export const RequestRecordSchema = z.object({
   requestId: z.string(),
   status: RequestStatusSchema,
@@ -54,6 +70,8 @@ export const RequestRecordSchema = z.object({
    * submitted for them. Ownership is checked against it; the email stays for display and matching.
    */
   serviceOwnerSubject: z.string().optional(),
+  /** For a CHANGE naming its register entry: the entry as it stood when the change was requested. */
+  serviceBeforeChange: ServiceBeforeChangeSchema.optional(),
   /** Offshoring Policy, Process 3(b): the Departmental Head's endorsement carried into the next round. */
   endorsement: z.object({ name: z.string(), email: z.string(), businessArea: z.string(), at: z.string(), caseForApproval: z.string() }).optional(),
   /** Offshoring Policy, Process 3(b): the service owner's case, while a Departmental Head considers it. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Html, html } from './html.ts';
 import { securityHeaders, type HttpResult } from './http.ts';
-import { requestFacts } from '../email/templates.ts';
+import { changesHtml, requestFacts } from '../email/templates.ts';
 import type { RequestRecord } from '../store/records.ts';
 
 /** Server-rendered pages for approvers: no scripts, one inline stylesheet pinned by its hash. */
@@ -68,6 +68,7 @@ export function factsTable(record: RequestRecord): Html {
   return html`<table>${requestFacts(record).map(
     ([k, v]) => html`<tr><th scope="row">${k}</th><td${k === 'LATE NOTICE' ? html` class="late"` : ''}>${v}</td></tr>`,
   )}</table>
+${changesHtml(record, 'h2')}
 <h2>What is proposed</h2><p>${record.request.description}</p>
 ${record.request.mitigations.length ? html`<h2>Mitigations</h2><ul>${record.request.mitigations.map((m) => html`<li>${m}</li>`)}</ul>` : ''}
 ${record.status === 'ESCALATED' && record.escalation ? html`<h2>The service owner's case for approval</h2><blockquote>${record.escalation.caseForApproval}</blockquote>` : ''}

@@ -87,6 +87,18 @@ describe('ownership through the body', () => {
       OWNER,
     );
     expect(byOwner.status).toBe(201);
+    // The approvers are shown which registered service is changed, and what changes, before and after.
+    const asked = await approverEmails(byOwner.body.requestId, 5);
+    for (const email of asked) {
+      expect(email.body.text).toContain(`Registered service: ${serviceId}: ${singleAreaRequest().serviceName} (register version 1)`);
+      expect(email.body.text).toContain(`What changes in ${serviceId}:`);
+      expect(email.body.text).toContain(`  - Service name: ${singleAreaRequest().serviceName} → Changed by its owner`);
+      expect(email.body.html).toContain('<th scope="col">Before</th>');
+    }
+    const { approvalId, token } = linkIn(asked[0]!);
+    const page = await h.api(`/approvals/${approvalId}?token=${token}`);
+    expect(page.text).toContain(`What changes in ${serviceId}`);
+    expect(page.text).toContain('Changed by its owner');
     const bySecurityTeam = await h.api('/requests', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
