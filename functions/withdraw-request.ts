@@ -1,30 +1,16 @@
-import * as z from 'zod';
-import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
-import { logger } from '#platform/observability';
-import { lambdaEntry, requireStateMachineArn, type Runtime } from '#platform/runtime';
+import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
-import { actorOf, assertOwner, callerOf } from '#web/identity';
-import { Conflict, NotFound, ValidationFailed } from '#web/errors';
-import { toFieldErrors, typedText } from '#domain/request';
-import type { Actor } from '#store/records';
-import type { RequestView } from '#store/requests';
-import { executionArn, executionName } from '#domain/workflow';
-import { roundClosedEmail } from '#email/templates';
-import { sendRecordedEmail } from '#email/send';
-import { orConflict, requestChangedFirst } from '#domain/races';
+import { callerOf } from '#web/identity';
+import { ValidationFailed } from '#web/errors';
+import { toFieldErrors } from '#domain/request';
+import { WithdrawalSchema, withdrawOffshoringRequest } from '#domain/withdrawal';
 
-export const WithdrawalSchema = z.strictObject({ reason: typedText(z.string().trim().max(2000, 'must be at most 2000 characters')).optional() });
-
-/**
- * POST /requests/{requestId}/withdrawal: the service owner withdraws the request. The table changes
- * first (so any decision still in flight is refused with 410), then the execution is stopped and
- * the approvers still waiting are told they need do nothing.
- */
+/** POST /requests/{requestId}/withdrawal: the service owner withdraws the request, optionally saying why. */
 export function withdrawRequest(runtime: Runtime) {
-  const { store, clock, ids } = runtime;
+  const withdraw = withdrawOffshoringRequest(runtime);
   return async (event: HttpEvent) => {
     const caller = callerOf(event, runtime);
     const requestId = pathParameter(event, 'requestId');
@@ -33,89 +19,8 @@ export function withdrawRequest(runtime: Runtime) {
     const noBody = event.body === undefined || (event.body === '' && !sentJson);
     const parsed = WithdrawalSchema.safeParse(noBody ? {} : event.body);
     if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
-    const view = await store.getRequestView(requestId);
-    if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
-    const { request } = view;
-    await assertOwner(runtime, caller, request);
-    const decided = decisionTakingEffect(view);
-    if (decided)
-      throw new Conflict(`Request ${requestId} can no longer be withdrawn: ${decided}`, { requestId, status: request.status, round: request.round });
-    const at = clock().toISOString();
-    const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
-    const actor: Actor = actorOf(caller);
-    // The lifecycle refuses a request that can no longer be withdrawn (409 with its status).
-    const withdrawn = await orConflict(
-      () =>
-        store.transition(
-          request,
-          'WITHDRAW',
-          { reason: parsed.data.reason ? `Withdrawn: ${parsed.data.reason}` : 'Withdrawn by the service owner', at },
-          {
-            eventId: ids.eventId(),
-            at,
-            type: 'REQUEST_WITHDRAWN',
-            actor,
-            round: request.round,
-            details: { reason: parsed.data.reason ?? null, previousStatus: request.status },
-          },
-          { close: waiting },
-        ),
-      requestChangedFirst(runtime, requestId, 'it was being withdrawn'),
-    );
-
-    // A query is read-committed: read while the round's own transaction was being written, it may have
-    // shown only some of the round's approvals. Those it missed are closed now (the round is withdrawn).
-    const missed = ((await store.getRequestView(requestId))?.approvals ?? []).filter(
-      (a) => a.round === request.round && a.status === 'PENDING' && !waiting.some((w) => w.approvalId === a.approvalId),
-    );
-    const closedLate = (await store.closeWaitingApprovals(missed, at)).map((key) => missed.find((a) => a.approvalId === key.approvalId)!);
-    const told = [...waiting, ...closedLate];
-
-    if (request.status === 'PENDING_APPROVAL') {
-      const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));
-      try {
-        await runtime.clients.stepFunctions.send(
-          new StopExecutionCommand({ executionArn: arn, error: 'RequestWithdrawn', cause: 'Withdrawn by the service owner' }),
-        );
-      } catch (error) {
-        // Already finished or never started: the table says WITHDRAWN, and every later step defers to it.
-        logger.warn('Could not stop the approval execution', { requestId, error: error as Error });
-      }
-    }
-    const why = `The service owner withdrew the offshoring request ${requestId} for ${request.request.serviceName}.`;
-    for (const approval of told) {
-      await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
-    }
-    return json(200, {
-      requestId,
-      status: withdrawn.status,
-      round: request.round,
-      approversTold: told.map(({ role, name, email }) => ({ role, name, email })),
-    });
+    return json(200, await withdraw(caller, requestId, parsed.data));
   };
-}
-
-/**
- * A decision that has already ended what a withdrawal would stop, and is taking effect: every
- * approval of the round recorded (the round is being concluded: approved), or the Departmental
- * Head's decision on the escalation recorded (the new round or the closure is being made). The
- * decision came first, so it wins and the withdrawal is refused. Undefined when nothing was decided.
- */
-export function decisionTakingEffect({ request, approvals }: RequestView): string | undefined {
-  const round = approvals.filter((a) => a.round === request.round);
-  if (request.status === 'PENDING_APPROVAL') {
-    const asked = round.filter((a) => a.kind === 'APPROVAL');
-    if (asked.length === request.requiredApprovers.length && asked.every((a) => a.status === 'APPROVED')) {
-      return `every approval of round ${request.round} is recorded, and it is being approved`;
-    }
-  }
-  if (request.status === 'ESCALATED') {
-    const endorsement = round.find((a) => a.kind === 'ENDORSEMENT');
-    if (endorsement && (endorsement.status === 'APPROVED' || endorsement.status === 'REJECTED')) {
-      return `the ${endorsement.businessArea} Departmental Head has ${endorsement.status === 'APPROVED' ? 'endorsed it, and a new round of approvals is starting' : 'declined to endorse it, and it is being closed'}`;
-    }
-  }
-  return undefined;
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(withdrawRequest(runtime), { jsonBody: 'optional' });

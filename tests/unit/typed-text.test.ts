@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OffshoringRequestSchema, toFieldErrors } from '../../functions/domain/request.ts';
 import { EscalationSchema, MitigationsSchema } from '../../functions/domain/rejection-routes.ts';
-import { WithdrawalSchema } from '../../functions/withdraw-request.ts';
+import { WithdrawalSchema } from '../../functions/domain/withdrawal.ts';
 import { DecisionFormSchema } from '../../functions/domain/decisions.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 

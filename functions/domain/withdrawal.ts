@@ -1,0 +1,112 @@
+import * as z from 'zod';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { logger } from '#platform/observability';
+import { requireStateMachineArn, type Runtime } from '#platform/runtime';
+import { actorOf, assertOwner, type Caller } from '#web/identity';
+import { Conflict, NotFound } from '#web/errors';
+import type { Actor } from '#store/records';
+import type { RequestView } from '#store/requests';
+import { roundClosedEmail } from '#email/templates';
+import { sendRecordedEmail } from '#email/send';
+import { typedText } from './request.ts';
+import { executionArn, executionName } from './workflow.ts';
+import { orConflict, requestChangedFirst } from './races.ts';
+
+/** Withdrawal: a service owner ends a request that is still open (functions/domain/lifecycle.ts, WITHDRAW). */
+
+export const WithdrawalSchema = z.strictObject({ reason: typedText(z.string().trim().max(2000, 'must be at most 2000 characters')).optional() });
+
+export type Withdrawal = z.infer<typeof WithdrawalSchema>;
+
+/**
+ * The service owner withdraws the request. The table changes first (so any decision still in flight
+ * is refused with 410), then the execution is stopped and the approvers still waiting are told they
+ * need do nothing.
+ */
+export function withdrawOffshoringRequest(runtime: Runtime) {
+  const { store, clock, ids } = runtime;
+  return async (caller: Caller, requestId: string, withdrawal: Withdrawal) => {
+    const view = await store.getRequestView(requestId);
+    if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+    const { request } = view;
+    await assertOwner(runtime, caller, request);
+    const decided = decisionTakingEffect(view);
+    if (decided)
+      throw new Conflict(`Request ${requestId} can no longer be withdrawn: ${decided}`, { requestId, status: request.status, round: request.round });
+    const at = clock().toISOString();
+    const waiting = view.approvals.filter((a) => a.round === request.round && a.status === 'PENDING');
+    const actor: Actor = actorOf(caller);
+    // The lifecycle refuses a request that can no longer be withdrawn (409 with its status).
+    const withdrawn = await orConflict(
+      () =>
+        store.transition(
+          request,
+          'WITHDRAW',
+          { reason: withdrawal.reason ? `Withdrawn: ${withdrawal.reason}` : 'Withdrawn by the service owner', at },
+          {
+            eventId: ids.eventId(),
+            at,
+            type: 'REQUEST_WITHDRAWN',
+            actor,
+            round: request.round,
+            details: { reason: withdrawal.reason ?? null, previousStatus: request.status },
+          },
+          { close: waiting },
+        ),
+      requestChangedFirst(runtime, requestId, 'it was being withdrawn'),
+    );
+
+    // A query is read-committed: read while the round's own transaction was being written, it may have
+    // shown only some of the round's approvals. Those it missed are closed now (the round is withdrawn).
+    const missed = ((await store.getRequestView(requestId))?.approvals ?? []).filter(
+      (a) => a.round === request.round && a.status === 'PENDING' && !waiting.some((w) => w.approvalId === a.approvalId),
+    );
+    const closedLate = (await store.closeWaitingApprovals(missed, at)).map((key) => missed.find((a) => a.approvalId === key.approvalId)!);
+    const told = [...waiting, ...closedLate];
+
+    if (request.status === 'PENDING_APPROVAL') {
+      const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));
+      try {
+        await runtime.clients.stepFunctions.send(
+          new StopExecutionCommand({ executionArn: arn, error: 'RequestWithdrawn', cause: 'Withdrawn by the service owner' }),
+        );
+      } catch (error) {
+        // Already finished or never started: the table says WITHDRAWN, and every later step defers to it.
+        logger.warn('Could not stop the approval execution', { requestId, error: error as Error });
+      }
+    }
+    const why = `The service owner withdrew the offshoring request ${requestId} for ${request.request.serviceName}.`;
+    for (const approval of told) {
+      await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
+    }
+    return {
+      requestId,
+      status: withdrawn.status,
+      round: request.round,
+      approversTold: told.map(({ role, name, email }) => ({ role, name, email })),
+    };
+  };
+}
+
+/**
+ * A decision that has already ended what a withdrawal would stop, and is taking effect: every
+ * approval of the round recorded (the round is being concluded: approved), or the Departmental
+ * Head's decision on the escalation recorded (the new round or the closure is being made). The
+ * decision came first, so it wins and the withdrawal is refused. Undefined when nothing was decided.
+ */
+export function decisionTakingEffect({ request, approvals }: RequestView): string | undefined {
+  const round = approvals.filter((a) => a.round === request.round);
+  if (request.status === 'PENDING_APPROVAL') {
+    const asked = round.filter((a) => a.kind === 'APPROVAL');
+    if (asked.length === request.requiredApprovers.length && asked.every((a) => a.status === 'APPROVED')) {
+      return `every approval of round ${request.round} is recorded, and it is being approved`;
+    }
+  }
+  if (request.status === 'ESCALATED') {
+    const endorsement = round.find((a) => a.kind === 'ENDORSEMENT');
+    if (endorsement && (endorsement.status === 'APPROVED' || endorsement.status === 'REJECTED')) {
+      return `the ${endorsement.businessArea} Departmental Head has ${endorsement.status === 'APPROVED' ? 'endorsed it, and a new round of approvals is starting' : 'declined to endorse it, and it is being closed'}`;
+    }
+  }
+  return undefined;
+}
