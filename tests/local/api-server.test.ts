@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
-import { startHarness, SECURITY_TEAM, type Harness } from './harness.ts';
+import { startHarness, SECURITY_TEAM, type Harness } from '../workflow/harness.ts';
 import { MAX_BODY_BYTES } from '../../local/api-server.ts';
 
 /**
