@@ -100,8 +100,13 @@ describe('chasing silence', () => {
 
     const view = await finalStatus(h, requestId, ['REJECTED'], 15_000);
     expect(view.statusReason).toMatch(/Departmental Head did not respond/);
-    const stored = (await h.stack.runtime.store.getRequestView(requestId))!;
-    const head = stored.approvals.find((a) => a.kind === 'ENDORSEMENT')!;
+    // The request and its approval change in one transaction, but a query is read-committed across
+    // items (on DynamoDB too): it may show the request's move before the approval's.
+    const head = await h.eventually(async () => {
+      const stored = (await h.stack.runtime.store.getRequestView(requestId))!;
+      const endorsement = stored.approvals.find((a) => a.kind === 'ENDORSEMENT')!;
+      return endorsement.status === 'LAPSED' && endorsement;
+    }, 'the endorsement to be recorded as lapsed');
     expect(head).toMatchObject({ status: 'LAPSED', round: 1 });
     const steps = view.audit.filter(
       (e: { type: string; details: { approvalId?: string } }) => e.details.approvalId === head.approvalId && e.type !== 'EMAIL_SENT',
