@@ -37,6 +37,17 @@ async function decideAll(requestId: string, count: number, decision: 'APPROVE' |
   }
 }
 
+/** A request approved by every approver, and the register entry its approval wrote. */
+async function registeredService(): Promise<string> {
+  const { body } = await h.submit(singleAreaRequest());
+  await decideAll(body.requestId, 5, 'APPROVE');
+  await until(body.requestId, 'APPROVED');
+  return h.eventually(
+    async () => (await h.status(body.requestId)).audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED')?.details.serviceId,
+    'the service to be registered',
+  );
+}
+
 async function until(requestId: string, status: string) {
   return h.eventually(async () => {
     const view = await h.status(requestId);
@@ -60,13 +71,7 @@ describe('ownership through the body', () => {
   });
 
   it("refuses a CHANGE to another owner's registered service with 403; its owner and the security team may", async () => {
-    const { body } = await h.submit(singleAreaRequest());
-    await decideAll(body.requestId, 5, 'APPROVE');
-    await until(body.requestId, 'APPROVED');
-    const serviceId: string = await h.eventually(
-      async () => (await h.status(body.requestId)).audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED')?.details.serviceId,
-      'the service to be registered',
-    );
+    const serviceId = await registeredService();
 
     const change = {
       ...singleAreaRequest(),
@@ -140,13 +145,7 @@ describe('concurrent actions on one record', () => {
   });
 
   it('records one of many concurrent reviews of a service; the rest get 409 with the version that won', async () => {
-    const { body } = await h.submit(singleAreaRequest());
-    await decideAll(body.requestId, 5, 'APPROVE');
-    await until(body.requestId, 'APPROVED');
-    const serviceId: string = await h.eventually(
-      async () => (await h.status(body.requestId)).audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED')?.details.serviceId,
-      'the service to be registered',
-    );
+    const serviceId = await registeredService();
     const answers = await settle(5, () =>
       h.api(`/services/${serviceId}/reviews`, {
         method: 'POST',
