@@ -1,0 +1,95 @@
+import type { ApprovalStatus } from '../store/records.ts';
+import type { RequestStatus } from './lifecycle.ts';
+import { countryName } from './countries.ts';
+import { ROLE_TITLES } from './offshoring-policy.ts';
+import type { OFFSHORE_ACTIVITIES } from './request.ts';
+
+type OffshoreActivity = (typeof OFFSHORE_ACTIVITIES)[number];
+
+/**
+ * How the service says things to people, in pages and emails alike: words, never codes or ISO
+ * timestamps. GOV.UK style: "6:47pm on 21 December 2026", times in UK time and said so.
+ */
+
+const UK = 'Europe/London';
+
+const dateParts = (when: Date) =>
+  Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: UK, day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true })
+      .formatToParts(when)
+      .map((part) => [part.type, part.value]),
+  ) as Record<'day' | 'month' | 'year' | 'hour' | 'minute' | 'dayPeriod', string>;
+
+/** "21 December 2026" for a YYYY-MM-DD date or an instant (the instant's day in the UK). */
+export function ukDate(value: string): string {
+  const when = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
+  const p = dateParts(when);
+  return `${p.day} ${p.month} ${p.year}`;
+}
+
+/** "6:47pm on 21 December 2026" in UK time (GOV.UK style: 12-hour clock, "1pm", "midday" and "midnight"). */
+export function ukTime(value: string): string {
+  const p = dateParts(new Date(value));
+  const hour = Number(p.hour);
+  const minute = p.minute;
+  const period = (p.dayPeriod ?? '').toLowerCase().replace(/\./g, '').replace(/\s/g, '');
+  let clock: string;
+  if (minute === '00' && hour === 12) clock = period.startsWith('p') ? 'midday' : 'midnight';
+  else clock = `${hour}${minute === '00' ? '' : `:${minute}`}${period.startsWith('p') ? 'pm' : 'am'}`;
+  return `${clock} on ${p.day} ${p.month} ${p.year}`;
+}
+
+/** A deadline as people read it, with its time zone: "6:47pm on 21 December 2026 (UK time)". */
+export function ukDeadline(value: string): string {
+  return `${ukTime(value)} (UK time)`;
+}
+
+/** Request statuses as GOV.UK tags: the words and the tag's colour. */
+export const REQUEST_STATUS_WORDS: Record<RequestStatus, { text: string; colour: string }> = {
+  PENDING_APPROVAL: { text: 'Waiting for approval', colour: 'blue' },
+  APPROVED: { text: 'Approved', colour: 'green' },
+  REJECTED: { text: 'Rejected', colour: 'red' },
+  ESCALATED: { text: 'With the Departmental Head', colour: 'purple' },
+  CLOSED: { text: 'Closed', colour: 'grey' },
+  WITHDRAWN: { text: 'Withdrawn', colour: 'grey' },
+  ERROR: { text: 'Needs the security team', colour: 'orange' },
+};
+
+export const APPROVAL_STATUS_WORDS: Record<ApprovalStatus, { text: string; colour: string }> = {
+  PENDING: { text: 'Waiting', colour: 'blue' },
+  APPROVED: { text: 'Approved', colour: 'green' },
+  REJECTED: { text: 'Rejected', colour: 'red' },
+  LAPSED: { text: 'No answer in time', colour: 'orange' },
+  CLOSED: { text: 'Not needed', colour: 'grey' },
+};
+
+export const ACTIVITY_WORDS: Record<OffshoreActivity, string> = {
+  HOSTING: 'Hosting',
+  SUPPORT: 'Support',
+  DEVELOPMENT: 'Development',
+  PROCESSING: 'Processing',
+  ACCESS: 'Access to the data',
+};
+
+export const CHANGE_TYPE_WORDS = {
+  NEW: 'New offshore service',
+  CHANGE: 'Change to an already offshored service',
+  EXISTING: 'Existing contract already in place',
+} as const;
+
+export const DATA_CATEGORY_WORDS = {
+  PERSONAL: 'Personal data',
+  FINANCIAL: 'Financial data',
+  LEGAL: 'Legal data',
+  OTHER: 'Other data',
+} as const;
+
+/** An approving role in the policy's words ("MoJ Senior Information Risk Officer (SIRO)"). */
+export function roleInWords(role: keyof typeof ROLE_TITLES): string {
+  return ROLE_TITLES[role];
+}
+
+/** "France: Hosting, Support" */
+export function locationInWords(location: { country: string; activities: readonly OffshoreActivity[] }): string {
+  return `${countryName(location.country)}: ${location.activities.map((a) => ACTIVITY_WORDS[a]).join(', ')}`;
+}
