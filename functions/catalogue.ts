@@ -23,6 +23,8 @@ export interface FunctionSpec {
     readonly inspectExecutions?: boolean;
     readonly sendTaskResult?: boolean;
     readonly sendEmail?: boolean;
+    /** Reads the session key and the identity provider's client secret (Secrets Manager). */
+    readonly webSecrets?: boolean;
   };
   /** The API Gateway authorizer for routes with this `auth` (the function serves no route itself). */
   readonly authorizes?: 'approvalLink';
@@ -101,6 +103,24 @@ export const lambdaFunctions = {
     description: 'Lists continual-monitoring runs and runs the checks on demand',
     needs: { table: 'readWrite', sendEmail: true, inspectExecutions: true },
   },
+  pages: {
+    entry: 'functions/pages.ts',
+    description: 'The pages of service owners and the security team: submit, follow and act on requests, the register, monitoring',
+    needs: {
+      table: 'readWrite',
+      idempotency: true,
+      startExecution: true,
+      stopExecution: true,
+      sendEmail: true,
+      inspectExecutions: true,
+      webSecrets: true,
+    },
+  },
+  signIn: {
+    entry: 'functions/sign-in.ts',
+    description: "Signs people in to the pages through the department's identity provider (OpenID Connect with PKCE), and out",
+    needs: { webSecrets: true },
+  },
   monitor: {
     entry: 'functions/monitor.ts',
     description: 'Scheduled continual monitoring (Process 4): reviews due, missed chases, reconciliation, late starts',
@@ -117,8 +137,10 @@ export interface ApiRoute {
   /**
    * Who may call it. 'jwt' (the default): a signed-in service owner or security team member, via the
    * department's identity provider. 'approvalLink': an approver, authorized by the link token alone.
+   * 'session': a page for people in a browser; no API Gateway authorizer, the function reads its
+   * encrypted session cookie itself (and sends people without one to sign in).
    */
-  readonly auth?: 'jwt' | 'approvalLink';
+  readonly auth?: 'jwt' | 'approvalLink' | 'session';
 }
 
 export const apiRoutes: readonly ApiRoute[] = [
@@ -135,6 +157,30 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/monitoring/runs', function: 'monitoringApi' },
   { method: 'POST', path: '/monitoring/runs', function: 'monitoringApi' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage', auth: 'approvalLink' },
+  { method: 'GET', path: '/', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/sign-in', function: 'signIn', auth: 'session' },
+  { method: 'GET', path: '/sign-in/callback', function: 'signIn', auth: 'session' },
+  { method: 'GET', path: '/sign-out', function: 'signIn', auth: 'session' },
+  { method: 'GET', path: '/your-requests', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/new', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/offshoring-requests/new', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/offshoring-requests/new/check', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/{requestId}', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/{requestId}/confirmation', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/{requestId}/resubmit', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/offshoring-requests/{requestId}/resubmit', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/{requestId}/mitigations', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/offshoring-requests/{requestId}/mitigations', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/{requestId}/escalate', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/offshoring-requests/{requestId}/escalate', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/offshoring-requests/{requestId}/withdraw', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/offshoring-requests/{requestId}/withdraw', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/requests-in-progress', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/register', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/register/{serviceId}', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/register/{serviceId}/reviews', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/monitoring', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/monitoring', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision', auth: 'approvalLink' },
 ];
 

@@ -23,6 +23,15 @@ export const ENV = {
   lapseAfterSeconds: 'LAPSE_AFTER_SECONDS',
   /** The identity-provider group whose members are the security team (read everything, run monitoring, record reviews). */
   securityTeamGroup: 'SECURITY_TEAM_GROUP',
+  /** Sign-in to the pages (OpenID Connect, authorization code with PKCE): the identity provider's issuer and this service's client id there. */
+  oidcIssuer: 'OIDC_ISSUER',
+  oidcClientId: 'OIDC_CLIENT_ID',
+  /** The client's secret at the identity provider: in Secrets Manager on AWS (its ARN), plain locally. */
+  oidcClientSecretArn: 'OIDC_CLIENT_SECRET_ARN',
+  oidcClientSecret: 'OIDC_CLIENT_SECRET',
+  /** 32 random bytes (base64url) that encrypt the session cookie: in Secrets Manager on AWS (its ARN), plain locally. */
+  sessionKeyArn: 'SESSION_KEY_ARN',
+  sessionKey: 'SESSION_KEY',
   /** Local mode only: endpoints of the local stand-ins. Unset on AWS. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   sesEndpoint: 'SES_ENDPOINT',

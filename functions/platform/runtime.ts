@@ -10,6 +10,7 @@ import { dynamoDb } from './clients/dynamodb.ts';
 import { stepFunctions } from './clients/step-functions.ts';
 import { ses } from './clients/ses.ts';
 import { entryPoint } from './lambda.ts';
+import type { WebSettingsSource } from './web-settings.ts';
 
 /**
  * Everything a handler depends on, in one object. On AWS it is built from the environment; local
@@ -33,6 +34,11 @@ export interface Runtime {
   readonly approvalWaits: ApprovalWaitSettings;
   /** Members of this identity-provider group are the security team. */
   readonly securityTeamGroup: string;
+  /**
+   * Sign-in settings for the pages, when given explicitly (local mode and tests); the page
+   * functions otherwise read them from their environment and secrets.
+   */
+  readonly webSettings?: WebSettingsSource;
 }
 
 export interface RuntimeSettings extends ClientSettings {
@@ -48,6 +54,7 @@ export interface RuntimeSettings extends ClientSettings {
   publicBaseUrl?: string;
   approvalWaits?: Partial<ApprovalWaitSettings>;
   securityTeamGroup?: string;
+  webSettings?: WebSettingsSource;
 }
 
 /** Every client: local mode and the tests, where one runtime serves every handler. */
@@ -74,6 +81,7 @@ export function runtimeWith(settings: RuntimeSettings, factories: readonly Clien
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     approvalWaits: checkLapseWindow({ ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits }),
     securityTeamGroup: settings.securityTeamGroup ?? DEFAULT_SECURITY_TEAM_GROUP,
+    ...(settings.webSettings ? { webSettings: settings.webSettings } : {}),
   };
 }
 

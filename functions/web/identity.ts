@@ -33,17 +33,25 @@ export function claimList(value: unknown): string[] {
 
 export function callerOf(event: HttpEvent, runtime: Pick<Runtime, 'securityTeamGroup'>): Caller {
   const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
-  const claims = authorizer?.jwt?.claims;
+  const caller = callerFromClaims(authorizer?.jwt?.claims, runtime.securityTeamGroup);
+  if (!caller) throw new Unauthenticated('Sign in with your department account: the request carries no identity with an email address');
+  return caller;
+}
+
+/**
+ * The person an identity token names: from the API's JWT authorizer's claims, or from the ID token
+ * of a sign-in to the pages. Undefined when the claims name no subject or email address.
+ */
+export function callerFromClaims(claims: Record<string, unknown> | undefined, securityTeamGroup: string): Caller | undefined {
   const email = typeof claims?.email === 'string' ? claims.email.toLowerCase() : undefined;
-  if (!claims || typeof claims.sub !== 'string' || !email)
-    throw new Unauthenticated('Sign in with your department account: the request carries no identity with an email address');
+  if (!claims || typeof claims.sub !== 'string' || !email) return undefined;
   const groups = [...claimList(claims.groups), ...claimList(claims['cognito:groups'])];
   const subject = typeof claims.oid === 'string' && claims.oid !== '' ? claims.oid : claims.sub;
   return {
     sub: subject,
     email,
     ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
-    securityTeam: groups.includes(runtime.securityTeamGroup),
+    securityTeam: groups.includes(securityTeamGroup),
   };
 }
 
