@@ -6,7 +6,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, 
  * and what each task hands its Lambda. A contract test checks the ASL's payloads against these.
  */
 
-/** Seconds in each waiting stage of every approval branch (the ASL reads them with TimeoutSecondsPath). */
+/** Seconds in each waiting stage of every approval branch (each stage's TimeoutSecondsPath reads them from the branch's input). */
 export const StageWaitsSchema = z.strictObject({
   requestSeconds: z.number().int().positive(),
   reminderSeconds: z.number().int().positive(),
@@ -23,24 +23,19 @@ export const ApprovalRoundInputSchema = z.strictObject({
 export type ApprovalRoundInput = z.infer<typeof ApprovalRoundInputSchema>;
 
 /**
- * An execution keeps the definition it started with, so a round started before the chasing stage
- * had its own name still calls its step ESCALATION, with escalationSeconds among its waits.
+ * An execution keeps the definition it started with, so a step of a round started on an earlier
+ * definition may still arrive: one whose chasing stage was called ESCALATION, and one whose payload
+ * carried the round's waits (the step never reads them: Step Functions times each stage itself).
  */
 function fromEarlierDefinition(payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null) return payload;
-  const step = payload as { stage?: unknown; waits?: unknown };
-  const waits = step.waits as { escalationSeconds?: unknown } | undefined;
-  const { escalationSeconds, ...rest } = typeof waits === 'object' && waits !== null ? waits : { escalationSeconds: undefined };
-  return {
-    ...step,
-    ...(step.stage === 'ESCALATION' ? { stage: 'CHASE' } : {}),
-    ...(escalationSeconds !== undefined ? { waits: { ...rest, chaseSeconds: escalationSeconds } } : {}),
-  };
+  const { waits: _waits, ...step } = payload as { stage?: unknown; waits?: unknown };
+  return step.stage === 'ESCALATION' ? { ...step, stage: 'CHASE' } : step;
 }
 
 /**
- * One step of an approval branch. The waiting stages carry their task token; the waits travel with
- * every step so TimeoutSecondsPath reads them from the task's own payload.
+ * One step of an approval branch: which approval, and for the waiting stages their task token.
+ * The branch's state input holds the waits, where each stage's TimeoutSecondsPath reads them.
  */
 export const ApprovalStepPayloadSchema = z.strictObject({
   stage: z.enum(['REQUEST', 'REMINDER', 'CHASE', 'LAPSE']),
@@ -48,7 +43,6 @@ export const ApprovalStepPayloadSchema = z.strictObject({
   requestId: z.string().min(1),
   round: z.number().int().positive(),
   approvalId: z.string().min(1),
-  waits: StageWaitsSchema,
 });
 /** What the branch step Lambda parses: the payload, from this definition or an earlier one. */
 export const ApprovalStepSchema = z.preprocess(fromEarlierDefinition, ApprovalStepPayloadSchema);

@@ -759,9 +759,14 @@ export class LocalStepFunctions {
  * overflows Node's timer. The execution's own TimeoutSeconds is taken out: the library would hand
  * it to one setTimeout (overflowing past ~24.8 days), so the engine keeps it (`setLongTimeout`).
  *
- * The library resolves TimeoutSecondsPath against the input after Parameters, AWS against the
- * state's input. So such a state's Parameters are wrapped to resolve the author's path alongside
- * them, against the state's input, and the override unwraps the pair (`unwrapTaskInput`).
+ * AWS resolves a Task's TimeoutSecondsPath against the state's input (after InputPath). The library
+ * (aws-local-stepfunctions 3.0.0) resolves it against the task's input after Parameters were applied:
+ * `TaskStateAction.execute` hands the processed input to `getTimeoutMs`, which queries the path in it
+ * (src/stateMachine/stateActions/TaskStateAction.ts; build/main.node.esm.js, `getTimeoutMs`). A
+ * definition written for AWS, whose Parameters do not repeat the timeout, would fail there with a
+ * path error. So such a state's Parameters are wrapped to resolve the author's path alongside them,
+ * against the state's input, and the override unwraps the pair (`unwrapTaskInput`). The ASL keeps
+ * the shape AWS wants; this is the only place that knows about the library's reading.
  */
 function prepareDefinition(definition: StateMachineDefinition): StateMachineDefinition {
   const rewrite = (machine: unknown): void => {

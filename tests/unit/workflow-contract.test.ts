@@ -13,6 +13,7 @@ import {
   MAX_LAPSE_AFTER_SECONDS,
   ROUND_TIMEOUT_SECONDS,
   RoundEndSchema,
+  StageWaitsSchema,
 } from '../../functions/domain/workflow.ts';
 import type * as z from 'zod';
 import { DEFAULT_APPROVAL_WAITS } from '../../functions/domain/offshoring-policy.ts';
@@ -34,12 +35,13 @@ interface State {
   Type: string;
   Resource?: string;
   TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   Error?: string;
   Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   ItemProcessor?: { States: Record<string, State> };
   ItemsPath?: string;
-  ItemSelector?: { Payload: Record<string, string> };
+  ItemSelector?: Record<string, string>;
   Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
 }
 interface Machine {
@@ -255,7 +257,7 @@ describe('the task payloads', () => {
 
   it('reads from the execution input only fields ApprovalRoundInputSchema defines, and every one of them', () => {
     const map = machine.States.ApprovalRound!;
-    const selector = map.ItemSelector!.Payload;
+    const selector = map.ItemSelector!;
     const paths = Object.values(selector);
     const fromInput = paths.filter((p) => p.startsWith('$.')).map((p) => p.slice(2));
     const fromItem = paths.filter((p) => p.startsWith('$$.Map.Item.Value.')).map((p) => p.slice('$$.Map.Item.Value.'.length));
@@ -269,11 +271,25 @@ describe('the task payloads', () => {
     const item = ApprovalRoundInputSchema.shape.approvals.element;
     expect(fromItem.sort()).toEqual(Object.keys(item.shape).sort());
     // The branch's own state input is what each step's payload reads from.
+    const branchInput = Object.keys(selector).map((k) => k.replace(/\.\$$/, ''));
     for (const name of ['RequestApproval', 'RemindApprover', 'ChaseApprover', 'LapseApproval']) {
-      for (const path of Object.values(payloadOf(name)).filter((v): v is string => typeof v === 'string' && v.startsWith('$.Payload.'))) {
-        expect(Object.keys(selector).map((k) => k.replace(/\.\$$/, ''))).toContain(path.slice('$.Payload.'.length));
-      }
+      const paths = Object.values(payloadOf(name)).filter((v): v is string => typeof v === 'string' && /^\$\.[a-z]/i.test(v));
+      expect(paths.length, name).toBeGreaterThan(0);
+      for (const path of paths) expect(branchInput, name).toContain(path.slice(2));
     }
+  });
+
+  it.each([
+    ['RequestApproval', 'requestSeconds'],
+    ['RemindApprover', 'reminderSeconds'],
+    ['ChaseApprover', 'chaseSeconds'],
+  ])('%s times out on its own wait, read from the branch state input as AWS reads TimeoutSecondsPath', (name, wait) => {
+    const state = tasks.find(([n]) => n === name)![1];
+    expect(state.TimeoutSecondsPath).toBe(`$.waits.${wait}`);
+    expect(Object.keys(StageWaitsSchema.shape)).toContain(wait);
+    // The branch state input carries the round's waits; the task's Parameters need not.
+    expect(machine.States.ApprovalRound!.ItemSelector!['waits.$']).toBe('$.waits');
+    expect(Object.keys(state.Parameters!.Payload!)).not.toContain('waits.$');
   });
 
   it('refuses a round input or step payload with a field missing or unknown', () => {
@@ -282,11 +298,12 @@ describe('the task payloads', () => {
     expect(ApprovalRoundInputSchema.parse(input)).toEqual(input);
     expect(ApprovalRoundInputSchema.safeParse({ ...input, waits: undefined }).success).toBe(false);
     expect(ApprovalRoundInputSchema.safeParse({ ...input, extra: 1 }).success).toBe(false);
-    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a', waits }).success).toBe(true);
-    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a' }).success).toBe(false);
+    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a' }).success).toBe(true);
+    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1 }).success).toBe(false);
+    expect(ApprovalStepSchema.safeParse({ stage: 'LAPSE', requestId: 'r', round: 1, approvalId: 'a', extra: 1 }).success).toBe(false);
   });
 
-  it('reads a chase step from an execution started on the earlier definition (stage ESCALATION, escalationSeconds)', () => {
+  it('reads a step from an execution started on an earlier definition (stage ESCALATION; the waits in the payload)', () => {
     const earlier = {
       stage: 'ESCALATION',
       taskToken: 't',
@@ -295,10 +312,9 @@ describe('the task payloads', () => {
       approvalId: 'a',
       waits: { requestSeconds: 1, reminderSeconds: 2, escalationSeconds: 3 },
     };
-    expect(ApprovalStepSchema.parse(earlier)).toEqual({
-      ...earlier,
-      stage: 'CHASE',
-      waits: { requestSeconds: 1, reminderSeconds: 2, chaseSeconds: 3 },
-    });
+    const { waits: _waits, ...step } = earlier;
+    expect(ApprovalStepSchema.parse(earlier)).toEqual({ ...step, stage: 'CHASE' });
+    const withWaits = { ...step, stage: 'REMINDER', waits: { requestSeconds: 1, reminderSeconds: 2, chaseSeconds: 3 } };
+    expect(ApprovalStepSchema.parse(withWaits)).toEqual({ ...step, stage: 'REMINDER' });
   });
 });

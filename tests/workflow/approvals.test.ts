@@ -318,16 +318,15 @@ describe('the deadline race, step by step', () => {
   it('the lapse step defers to a decision recorded first, and a decision after the lapse is refused with 410', async () => {
     const { approvalStep } = await import('../../functions/notify-approver.ts');
     const step = approvalStep(h.stack.runtime);
-    const waits = { requestSeconds: 1, reminderSeconds: 1, chaseSeconds: 1 };
     const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
     const [decidedFirst, lapsedFirst] = emails;
     const id = (email: Email) => linkIn(email).approvalId;
 
     expect((await decide(decidedFirst!, 'APPROVE')).status).toBe(200);
     // Outcomes, returned for the ASL's Choice: never thrown, so they are never counted as function errors.
-    await expect(step({ stage: 'LAPSE', requestId, round: 1, approvalId: id(decidedFirst!), waits })).resolves.toMatchObject({ outcome: 'APPROVED' });
+    await expect(step({ stage: 'LAPSE', requestId, round: 1, approvalId: id(decidedFirst!) })).resolves.toMatchObject({ outcome: 'APPROVED' });
 
-    await expect(step({ stage: 'LAPSE', requestId, round: 1, approvalId: id(lapsedFirst!), waits })).resolves.toMatchObject({ outcome: 'LAPSED' });
+    await expect(step({ stage: 'LAPSE', requestId, round: 1, approvalId: id(lapsedFirst!) })).resolves.toMatchObject({ outcome: 'LAPSED' });
     const late = await decide(lapsedFirst!, 'APPROVE');
     expect(late.status).toBe(410);
     const view = await h.status(requestId);
