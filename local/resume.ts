@@ -33,7 +33,7 @@ export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
     if (!first) continue;
     // Keep the original timeline: each stage ends when it would have ended before the restart.
     const toReminder = secondsUntil(first.reminderAt, 0);
-    const toChase = secondsUntil(first.escalateAt, toReminder);
+    const toChase = secondsUntil(first.chaseAt, toReminder);
     const toLapse = secondsUntil(first.respondBy, toChase);
     await startApprovalRound(runtime.clients.stepFunctions, stack.stateMachineArn, {
       requestId: request.requestId,

@@ -96,7 +96,7 @@ export function approvalBranch(runtime: Runtime) {
       await store.storeTaskToken(approval, { taskToken: step.taskToken, nextStepDue: approval.respondBy, at });
       return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
     }
-    const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.escalateAt, CHASE: approval.respondBy }[step.stage] ?? approval.respondBy;
+    const nextStepDue = { REQUEST: approval.reminderAt, REMINDER: approval.chaseAt, CHASE: approval.respondBy }[step.stage] ?? approval.respondBy;
     // Each stage emails once per approval: a restarted round or a retried step finds its email in the
     // audit trail and only takes the new task token, so the approver hears nothing twice.
     const emailKey = `${step.stage}:${approval.approvalId}`;
@@ -107,7 +107,7 @@ export function approvalBranch(runtime: Runtime) {
     const stageRecorded = view.audit.some(
       (e) => auditTypes.includes(e.type) && 'approvalId' in e.details && e.details.approvalId === approval.approvalId,
     );
-    const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'CHASE' ? 'escalatedAt' : undefined;
+    const stampField = stageRecorded ? undefined : step.stage === 'REMINDER' ? 'remindedAt' : step.stage === 'CHASE' ? 'chasedAt' : undefined;
 
     // A fresh link for the request and each reminder; earlier links keep working until respondBy.
     const linkToken = emailed || step.stage === 'CHASE' ? undefined : mintLinkToken();

@@ -184,7 +184,7 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
     status: 'PENDING',
     respondBy: after(lapseAfterSeconds),
     reminderAt: after(reminderAfterSeconds),
-    escalateAt: after(chaseAfterSeconds),
+    chaseAt: after(chaseAfterSeconds),
     createdAt: at,
   };
   const moved = await orConflict(
@@ -225,7 +225,7 @@ export async function startEndorsement(runtime: Runtime, endorsement: ApprovalRe
   const secondsUntil = (iso: string | undefined, floor: number) =>
     Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now.getTime()) - now.getTime()) / 1000));
   const toReminder = secondsUntil(endorsement.reminderAt, 0);
-  const toChase = secondsUntil(endorsement.escalateAt, toReminder);
+  const toChase = secondsUntil(endorsement.chaseAt, toReminder);
   const toLapse = secondsUntil(endorsement.respondBy, toChase);
   const input = {
     requestId: endorsement.requestId,

@@ -33,7 +33,7 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
   const at = now.toISOString();
   const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
   const reminderAt = after(timeline.waits.requestSeconds);
-  const escalateAt = after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds);
+  const chaseAt = after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds);
   return {
     round,
     approvers,
@@ -48,7 +48,7 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
       status: 'PENDING',
       respondBy: timeline.respondBy,
       reminderAt,
-      escalateAt,
+      chaseAt,
       createdAt: at,
     })),
   };

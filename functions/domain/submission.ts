@@ -121,7 +121,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
       const now = clock().getTime();
       const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
       const toReminder = secondsUntil(first.reminderAt, 0);
-      const toChase = secondsUntil(first.escalateAt, toReminder);
+      const toChase = secondsUntil(first.chaseAt, toReminder);
       const toLapse = secondsUntil(first.respondBy, toChase);
       try {
         await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {

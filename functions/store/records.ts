@@ -86,7 +86,22 @@ export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 /** Offshoring Policy, Process 3(b): a Departmental Head endorses (or declines) an escalated case. */
 export const ENDORSER_ROLE = 'DEPARTMENTAL_HEAD';
 
-export const ApprovalRecordSchema = StoredPerson.extend({
+/**
+ * Approvals written by earlier versions of the service hold the chase's times as escalateAt
+ * and escalatedAt ("escalate" is the Departmental Head's alone, Process 3(b)). They are read under
+ * the new names when those are absent.
+ */
+function withChaseNames(item: unknown): unknown {
+  if (typeof item !== 'object' || item === null) return item;
+  const { escalateAt, escalatedAt, ...rest } = item as Record<string, unknown>;
+  return {
+    ...rest,
+    ...(rest['chaseAt'] === undefined && escalateAt !== undefined ? { chaseAt: escalateAt } : {}),
+    ...(rest['chasedAt'] === undefined && escalatedAt !== undefined ? { chasedAt: escalatedAt } : {}),
+  };
+}
+
+const StoredApprovalSchema = StoredPerson.extend({
   /** APPROVAL: a required approver's decision. ENDORSEMENT: a Departmental Head's, after escalation. */
   kind: z.enum(['APPROVAL', 'ENDORSEMENT']).default('APPROVAL'),
   role: z.union([z.enum(APPROVER_ROLES), z.literal(ENDORSER_ROLE)]),
@@ -103,12 +118,14 @@ export const ApprovalRecordSchema = StoredPerson.extend({
   createdAt: z.string(),
   /** The current Step Functions task token. Never leaves the table: not in emails, links, logs or the API. */
   taskToken: z.string().optional(),
-  /** When the reminder and the escalation fall due (the branch's timeline), for continual monitoring. */
+  /** When the reminder and the chase fall due (the branch's timeline), for continual monitoring. */
   reminderAt: z.string().optional(),
-  escalateAt: z.string().optional(),
+  chaseAt: z.string().optional(),
+  /** When the branch reminded, and chased, the approver. */
   remindedAt: z.string().optional(),
-  escalatedAt: z.string().optional(),
+  chasedAt: z.string().optional(),
 });
+export const ApprovalRecordSchema = z.preprocess(withChaseNames, StoredApprovalSchema);
 export type ApprovalRecord = z.infer<typeof ApprovalRecordSchema>;
 
 /** Who an audit event about an approval concerns: the approval and its approver. */

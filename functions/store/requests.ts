@@ -237,7 +237,7 @@ export class RequestStore {
     return item ? ApprovalRecordSchema.parse(item) : undefined;
   }
 
-  /** Approvals waiting (gsi3) whose next step (reminder, escalation, lapse; an endorsement's deadline) was due by `upTo`. */
+  /** Approvals waiting (gsi3) whose next step (reminder, chase, lapse; an endorsement's deadline) was due by `upTo`. */
   async chasesDueBy(upTo: string): Promise<{ chases: { approval: ApprovalRecord; dueAt: string }[]; itemsRead: number }> {
     const { items, itemsRead } = await queryAll(this.#table, {
       index: 'gsi3',
@@ -247,13 +247,13 @@ export class RequestStore {
   }
 
   /**
-   * A waiting branch's step (request, reminder, escalation) takes its current task token, and the
+   * A waiting branch's step (request, reminder, chase) takes its current task token, and the
    * approval moves in the chase index to when its next step falls due; with the stage's link and
    * audit event when there are any. Throws StaleState if the approval no longer waits.
    */
   async storeTaskToken(
     approval: ApprovalKey,
-    step: { taskToken: string; nextStepDue: string; at: string; stamp?: 'remindedAt' | 'escalatedAt'; link?: NewLink; audit?: AuditEvent },
+    step: { taskToken: string; nextStepDue: string; at: string; stamp?: 'remindedAt' | 'chasedAt'; link?: NewLink; audit?: AuditEvent },
   ): Promise<void> {
     const chase = keys.chaseDue(step.nextStepDue, approval.approvalId);
     await this.#table.transact([

@@ -158,11 +158,13 @@ describe('chasing silence', () => {
     // The deadlines the round planned from the configured waits (1 s, 2 s, 3 s after it started)...
     const stored = (await h.stack.runtime.store.getRequestView(requestId))!.approvals.find((a) => a.approvalId === legal.approvalId)!;
     const startedAt = Date.parse(stored.createdAt);
-    expect([stored.reminderAt, stored.escalateAt, stored.respondBy].map((at) => Date.parse(at!) - startedAt)).toEqual([1000, 2000, 3000]);
+    expect([stored.reminderAt, stored.chaseAt, stored.respondBy].map((at) => Date.parse(at!) - startedAt)).toEqual([1000, 2000, 3000]);
     // ...and each step happened once its deadline had passed.
     expect(reminded).toBeGreaterThanOrEqual(Date.parse(stored.reminderAt!));
-    expect(chased).toBeGreaterThanOrEqual(Date.parse(stored.escalateAt!));
+    expect(chased).toBeGreaterThanOrEqual(Date.parse(stored.chaseAt!));
     expect(lapsed).toBeGreaterThanOrEqual(Date.parse(stored.respondBy));
+    // The approval records when it was reminded and chased, at the times of those steps.
+    expect([stored.remindedAt, stored.chasedAt]).toEqual(steps.slice(1, 3).map((e: { at: string }) => e.at));
 
     // The emails: the request, a reminder with a fresh link, the chase to the contact and the owner, the rejection.
     const emails = await h.emails(requestId);

@@ -1,6 +1,6 @@
 import type { Check } from './check.ts';
 
-export const title = 'Approvals waiting past a reminder, escalation or lapse that did not happen';
+export const title = 'Approvals waiting past a reminder, chase or lapse that did not happen';
 
 /** Approvals whose branch should have moved on (reminded, chased or lapsed) and did not. */
 export const missedChases: Check = async ({ overdueChases, requestLink }) => {
@@ -10,6 +10,6 @@ export const missedChases: Check = async ({ overdueChases, requestLink }) => {
     id: approval.approvalId,
     summary: `${approval.name} (${approval.role}) on ${approval.requestId}: next step was due ${dueAt} and has not happened`,
     link: requestLink(approval.requestId),
-    details: { requestId: approval.requestId, dueAt, remindedAt: approval.remindedAt ?? null, escalatedAt: approval.escalatedAt ?? null },
+    details: { requestId: approval.requestId, dueAt, remindedAt: approval.remindedAt ?? null, chasedAt: approval.chasedAt ?? null },
   }));
 };

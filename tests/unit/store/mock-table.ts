@@ -58,7 +58,7 @@ export const approvalRecord = (changes: Partial<ApprovalRecord> = {}): ApprovalR
   status: 'PENDING',
   respondBy: '2026-12-21T10:00:00.000Z',
   reminderAt: '2026-11-30T10:00:00.000Z',
-  escalateAt: '2026-12-07T10:00:00.000Z',
+  chaseAt: '2026-12-07T10:00:00.000Z',
   createdAt: AT,
   ...changes,
 });

@@ -38,7 +38,7 @@ describe('Method: createRequest', () => {
       kind: 'ENDORSEMENT',
       role: 'DEPARTMENTAL_HEAD',
       reminderAt: undefined,
-      escalateAt: undefined,
+      chaseAt: undefined,
     });
     await store.createRequest(record, [approvalRecord(), endorsement], [auditEvent()]);
 
@@ -375,6 +375,24 @@ describe('Method: getApproval', () => {
     ddb.on(GetCommand).resolves({ Item: { ...approvalKey, gsi1pk: 'APPROVAL#APR-1', ...approvalRecord(), taskToken: 'tt' } });
     expect(await store.getApproval(approvalRecord())).toEqual({ ...approvalRecord(), taskToken: 'tt' });
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: approvalKey, ConsistentRead: true });
+  });
+
+  it('reads the chase times of an approval stored under their earlier names (escalateAt, escalatedAt) as chaseAt and chasedAt', async () => {
+    const { chaseAt, ...stored } = approvalRecord();
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { ...approvalKey, ...stored, escalateAt: chaseAt, remindedAt: AT, escalatedAt: '2026-12-07T10:00:01.000Z' } });
+    const read = await store.getApproval(approvalRecord());
+    expect(read).toEqual({ ...approvalRecord(), remindedAt: AT, chasedAt: '2026-12-07T10:00:01.000Z' });
+    expect(read).not.toHaveProperty('escalateAt');
+    expect(read).not.toHaveProperty('escalatedAt');
+  });
+
+  it('prefers the new names when an item holds both', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: { ...approvalKey, ...approvalRecord(), chasedAt: AT, escalateAt: '2000-01-01T00:00:00.000Z', escalatedAt: '2000-01-01T00:00:00.000Z' },
+    });
+    expect(await store.getApproval(approvalRecord())).toEqual({ ...approvalRecord(), chasedAt: AT });
   });
 });
 
