@@ -3,8 +3,8 @@ import { count, logger } from '../platform/observability.ts';
 import { StaleState } from '../store/errors.ts';
 import type { RequestView } from '../store/requests.ts';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
-import { approvalLink, hashLinkToken, mintLinkToken } from './links.ts';
-import { approvalRequestEmail, chaseEmail, escalationLapsedEmail } from '../email/templates.ts';
+import { approvalLink, hashLinkToken, mintLinkToken, requestPageLinks } from './links.ts';
+import { approvalRequestEmail, chaseEmail, escalationLapsedEmail, ownerChaseEmail } from '../email/templates.ts';
 import { recordSentEmail, sendRecordedEmail } from '../email/send.ts';
 import { completeTask, recordedOutcome, type ApprovalOutcome, type ApprovalStep } from './workflow.ts';
 
@@ -80,6 +80,44 @@ export function approvalBranch(runtime: Runtime) {
     );
   }
 
+  /**
+   * The service owner hears once per round which approvers are still silent, not once per approver:
+   * every branch of a round is chased at the same moment. The first branch to claim the round's
+   * chase writes OWNER_CHASED under the round's own key (a conditional write: one wins), naming
+   * everyone still silent as it read the round, and emails the owner; the others find the claim and
+   * send nothing. A retried step of the claiming branch sends what its claim named, unless the trail
+   * shows it sent.
+   */
+  async function chaseOwnerOnce(view: RequestView, approval: ApprovalRecord): Promise<void> {
+    const { requestId, round } = approval;
+    const claimIn = (audit: RequestView['audit']) =>
+      audit.find((e): e is Extract<RequestView['audit'][number], { type: 'OWNER_CHASED' }> => e.type === 'OWNER_CHASED' && e.round === round);
+    let audit = view.audit;
+    if (!claimIn(audit)) {
+      const silent = view.approvals.filter((a) => a.round === round && a.kind === 'APPROVAL' && a.status === 'PENDING').map(approverOf);
+      await store.appendAudit(requestId, {
+        // The round's chase time and a fixed id: every branch of the round writes the same key.
+        eventId: `OWNER-CHASE-${round}`,
+        at: approval.chaseAt ?? approval.createdAt,
+        type: 'OWNER_CHASED',
+        actor: SYSTEM,
+        round,
+        details: { chasedBy: approval.approvalId, silentApprovers: silent, respondBy: approval.respondBy },
+      });
+      audit = (await store.getRequestView(requestId))?.audit ?? [];
+    }
+    const claim = claimIn(audit);
+    if (claim?.details.chasedBy !== approval.approvalId) return;
+    const email = ownerChaseEmail(
+      view.request,
+      claim.details.silentApprovers,
+      claim.details.respondBy,
+      requestPageLinks(runtime.publicBaseUrl, requestId),
+    );
+    await sendRecordedEmail(runtime, requestId, round, `OWNER_CHASE:${round}`, email, audit);
+    count('OwnerChased');
+  }
+
   async function wait(step: ApprovalStep & { stage: WaitingStage }) {
     if (!step.taskToken) throw new Error(`Stage ${step.stage} needs the task token`);
     const waiting = { ...step, taskToken: step.taskToken };
@@ -152,6 +190,7 @@ export function approvalBranch(runtime: Runtime) {
       throw error;
     }
 
+    if (step.stage === 'CHASE') await chaseOwnerOnce(view, approval);
     if (emailed) {
       logger.info('Approver step resumed; its email was already sent', { approvalId: approval.approvalId, stage: step.stage });
       return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
@@ -241,7 +280,7 @@ export function approvalBranch(runtime: Runtime) {
       approval.requestId,
       approval.round,
       `ESCALATION_LAPSED:${approval.approvalId}`,
-      escalationLapsedEmail(after.request, approval),
+      escalationLapsedEmail(after.request, approval, requestPageLinks(runtime.publicBaseUrl, approval.requestId)),
       after.audit,
     );
     count('EscalationLapsed');

@@ -22,3 +22,15 @@ export function hashLinkToken(token: string): string {
 export function approvalLink(publicBaseUrl: string, approvalId: string, token: string): string {
   return `${publicBaseUrl}/approvals/${encodeURIComponent(approvalId)}?token=${token}`;
 }
+
+/** Where a service owner follows a request, and the forms of its rejection routes (Offshoring Policy, Process 3). */
+export function requestPageLinks(publicBaseUrl: string, requestId: string) {
+  const page = `${publicBaseUrl}/offshoring-requests/${encodeURIComponent(requestId)}`;
+  return { page, resubmit: `${page}/resubmit`, mitigations: `${page}/mitigations`, escalate: `${page}/escalate` };
+}
+export type RequestPageLinks = ReturnType<typeof requestPageLinks>;
+
+/** A registered service's page in the offshore service register. */
+export function registerPageLink(publicBaseUrl: string, serviceId: string): string {
+  return `${publicBaseUrl}/register/${encodeURIComponent(serviceId)}`;
+}

@@ -3,6 +3,7 @@ import type { ApprovalRecord, CheckResult, MonitoringRun, RequestRecord } from '
 import { MONITORING_RULES } from './offshoring-policy.ts';
 import { monitoringDigestEmail, type DigestSection } from '../email/templates.ts';
 import { sendEmail } from '../email/send.ts';
+import { registerPageLink, requestPageLinks } from './links.ts';
 import { Conflict } from '../web/errors.ts';
 import { logger } from '../platform/observability.ts';
 import { CheckSkipped, type Check, type CheckContext } from './checks/check.ts';
@@ -70,8 +71,9 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
       (chases ??= store
         .chasesDueBy(new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString())
         .then((read) => counted(read).chases)),
-    requestLink: (id) => `${runtime.publicBaseUrl}/requests/${id}`,
-    serviceLink: (id) => `${runtime.publicBaseUrl}/services/${id}`,
+    // Findings are read by people (the digest email, the monitoring page): they link to pages, never the JSON API.
+    requestLink: (id) => requestPageLinks(runtime.publicBaseUrl, id).page,
+    serviceLink: (id) => registerPageLink(runtime.publicBaseUrl, id),
   };
 
   const results: CheckResult[] = [];

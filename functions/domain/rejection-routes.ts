@@ -4,11 +4,13 @@ import { text, type OffshoringRequest } from './request.ts';
 import type { RequestView } from '../store/requests.ts';
 import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
 import type { AuditFact } from '../store/audit.ts';
-import { planRound, publicApprover, startRound } from './rounds.ts';
+import { confirmRoundStarted, planRound, publicApprover, startRound } from './rounds.ts';
 import { rejectionRoutesOpen } from './offshoring-policy.ts';
 import { Conflict, NotFound, ValidationFailed, WorkflowUnavailable } from '../web/errors.ts';
 import { assertOwner, type Caller } from '../web/identity.ts';
 import { endorsementOutcomeEmail } from '../email/templates.ts';
+import { requestPageLinks } from './links.ts';
+import { tellApproversWhoDecided } from './round-conclusion.ts';
 import { endorsementExecutionName, startApprovalRound } from './workflow.ts';
 import { requireStateMachineArn } from '../platform/runtime.ts';
 import { logger } from '../platform/observability.ts';
@@ -117,17 +119,39 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
           at,
           actor: next.actor,
           round,
-          ...withPlan(next.audit, {
-            requiredApprovers: planned.approvers.map(publicApprover),
-            lateNotice: planned.notice.lateNotice,
-            respondBy: planned.timeline.respondBy,
-          }),
+          ...withPlan(
+            next.audit,
+            {
+              requiredApprovers: planned.approvers.map(publicApprover),
+              lateNotice: planned.notice.lateNotice,
+              respondBy: planned.timeline.respondBy,
+            },
+            current.request,
+          ),
         },
         { add: planned.approvals },
       ),
     requestChangedFirst(runtime, current.requestId, `round ${round} was being started`),
   );
   await startRound(runtime, started, planned);
+  // An endorsed round is told in the endorsement's outcome email; the owner's own routes get their confirmation.
+  if (next.event !== 'ENDORSE') {
+    const record = {
+      ...current,
+      ...started,
+      round,
+      request: next.request,
+      lateNotice: planned.notice.lateNotice,
+      lateNoticeReason: planned.notice.lateNoticeReason,
+    };
+    await confirmRoundStarted(
+      runtime,
+      record,
+      planned.approvals,
+      planned.timeline.respondBy,
+      next.event === 'ADJUST_PLANS' ? 'RESUBMITTED' : 'MITIGATIONS_PROVIDED',
+    );
+  }
   return {
     requestId: current.requestId,
     status: started.status,
@@ -285,12 +309,21 @@ export async function concludeEscalation(runtime: Runtime, requestId: string, de
     );
   }
   const after = (await runtime.store.getRequestView(requestId))!;
+  const newRound = after.approvals.filter((a) => a.round === after.request.round && a.kind === 'APPROVAL');
   await sendRecordedEmail(
     runtime,
     requestId,
     after.request.round,
     `ENDORSEMENT_OUTCOME:${decided.approvalId}`,
-    endorsementOutcomeEmail(after.request, decided.status === 'APPROVED', decided),
+    endorsementOutcomeEmail(
+      after.request,
+      decided.status === 'APPROVED',
+      decided,
+      requestPageLinks(runtime.publicBaseUrl, requestId),
+      decided.status === 'APPROVED' ? newRound[0]?.respondBy : undefined,
+    ),
     after.audit,
   );
+  // Declined: the request is closed, and those who decided in its last round hear so.
+  if (decided.status !== 'APPROVED') await tellApproversWhoDecided(runtime, after, view.request.round, 'CLOSED');
 }

@@ -5,9 +5,10 @@ import type { Alongside, RequestChanges, RequestView } from '../store/requests.t
 import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
 import type { AuditFact } from '../store/audit.ts';
 import { roundOutcome } from './offshoring-policy.ts';
-import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail } from '../email/templates.ts';
+import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail, roundOutcomeEmail, type RoundOutcome } from '../email/templates.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { registerApprovedService } from './register.ts';
+import { requestPageLinks } from './links.ts';
 import type { RoundEnd } from './workflow.ts';
 
 /**
@@ -99,23 +100,25 @@ export function roundConclusion(runtime: Runtime) {
     const after = (await store.getRequestView(end.requestId))!;
     if (after.request.round !== end.round) return { status: after.request.status, concluded: !settled };
     const sent = after.audit;
+    const links = requestPageLinks(runtime.publicBaseUrl, request.requestId);
     if (after.request.status === 'APPROVED') {
-      if (!sent.some((e) => e.type === 'SERVICE_REGISTERED' && e.round === end.round)) await registerApprovedService(runtime, after);
+      const registered: { serviceId: string; reviewDue: string } = registeredIn(after, end.round) ?? (await registerApprovedService(runtime, after));
       await sendRecordedEmail(
         runtime,
         request.requestId,
         end.round,
         `APPROVED:${end.round}`,
-        requestApprovedEmail(after.request, inRound(after)),
+        requestApprovedEmail(after.request, inRound(after), registered, links),
         sent,
       );
+      await tellApproversWhoDecided(runtime, after, end.round, 'APPROVED');
     } else if (after.request.status === 'REJECTED') {
       await sendRecordedEmail(
         runtime,
         request.requestId,
         end.round,
         `REJECTED:${end.round}`,
-        requestRejectedEmail(after.request, after.request.rejectionReasons ?? [], runtime.publicBaseUrl),
+        requestRejectedEmail(after.request, after.request.rejectionReasons ?? [], links),
         sent,
       );
       for (const closed of inRound(after).filter((a) => a.status === 'CLOSED')) {
@@ -129,6 +132,7 @@ export function roundConclusion(runtime: Runtime) {
           sent,
         );
       }
+      await tellApproversWhoDecided(runtime, after, end.round, 'REJECTED');
     }
     logger.info('Approval round concluded', { requestId: end.requestId, round: end.round, status: after.request.status });
     return { status: after.request.status, concluded: !settled };
@@ -140,4 +144,28 @@ export function roundConclusion(runtime: Runtime) {
     if (concluded) count(`Round${end.outcome.charAt(0)}${end.outcome.slice(1).toLowerCase()}`);
     return { status };
   };
+}
+
+/** The register entry this round's approval made, as its audit event recorded it. */
+function registeredIn(view: RequestView, round: number): { serviceId: string; reviewDue: string } | undefined {
+  const event = view.audit.find((e) => e.type === 'SERVICE_REGISTERED' && e.round === round);
+  return event?.type === 'SERVICE_REGISTERED' ? { serviceId: event.details.serviceId, reviewDue: event.details.reviewDue } : undefined;
+}
+
+/**
+ * Approvers who decided in the round (approved or rejected) hear how it ended, each once (keyed in
+ * the audit trail by outcome and approval): those still waiting were told the round closed instead.
+ */
+export async function tellApproversWhoDecided(runtime: Runtime, view: RequestView, round: number, outcome: RoundOutcome): Promise<void> {
+  const decided = view.approvals.filter((a) => a.round === round && a.kind === 'APPROVAL' && (a.status === 'APPROVED' || a.status === 'REJECTED'));
+  for (const approval of decided) {
+    await sendRecordedEmail(
+      runtime,
+      view.request.requestId,
+      round,
+      `OUTCOME:${outcome}:${approval.approvalId}`,
+      roundOutcomeEmail(view.request, approval, outcome),
+      view.audit,
+    );
+  }
 }

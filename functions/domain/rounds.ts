@@ -13,6 +13,10 @@ import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/record
 import { executionName, startApprovalRound } from './workflow.ts';
 import { WorkflowUnavailable } from '../web/errors.ts';
 import { logger } from '../platform/observability.ts';
+import { roundStartedEmail, type RoundStart } from '../email/templates.ts';
+import { sendRecordedEmail } from '../email/send.ts';
+import type { AuditEvent } from '../store/audit.ts';
+import { requestPageLinks } from './links.ts';
 
 /**
  * An approval round: every required approver asked at once (Offshoring Policy, Process 1), one
@@ -95,3 +99,35 @@ export async function startRound(
 }
 
 export const publicApprover = ({ role, name, email }: Pick<RequiredApprover, 'role' | 'name' | 'email'>) => ({ role, name, email });
+
+/**
+ * Tells the service owner a round started: who must approve, by when, and the request's page; once
+ * per round (keyed in the audit trail). The request is stored and its round running whatever
+ * happens to this email, so a failure to send is logged (and alarmed on), never the caller's error:
+ * a failed answer would have them submit the same request again.
+ */
+export async function confirmRoundStarted(
+  runtime: Runtime,
+  record: RequestRecord,
+  approvals: readonly ApprovalRecord[],
+  respondBy: string,
+  start: RoundStart,
+  alreadySent: readonly AuditEvent[] = [],
+): Promise<void> {
+  try {
+    await sendRecordedEmail(
+      runtime,
+      record.requestId,
+      record.round,
+      `ROUND_STARTED:${record.round}`,
+      roundStartedEmail(record, approvals, respondBy, start, requestPageLinks(runtime.publicBaseUrl, record.requestId)),
+      alreadySent,
+    );
+  } catch (error) {
+    logger.error('The service owner could not be told the round started', {
+      requestId: record.requestId,
+      round: record.round,
+      error: error as Error,
+    });
+  }
+}

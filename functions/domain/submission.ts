@@ -13,7 +13,7 @@ import type { AuditEvent } from '#store/audit';
 import { idempotencyRecords } from '#store/idempotency';
 import type { OffshoringRequest } from './request.ts';
 import { checkServiceReference } from './request-checks.ts';
-import { planRound, publicApprover, startRound } from './rounds.ts';
+import { confirmRoundStarted, planRound, publicApprover, startRound } from './rounds.ts';
 import { startApprovalRound } from './workflow.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
 
@@ -87,6 +87,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
     count('RequestSubmitted');
     if (notice.lateNotice) count('LateNoticeRequest');
     await startRound(runtime, record, planned);
+    await confirmRoundStarted(runtime, record, planned.approvals, planned.timeline.respondBy, 'SUBMITTED');
 
     const body: SubmissionResponse = {
       requestId,
@@ -134,6 +135,8 @@ export function submitOffshoringRequest(runtime: Runtime) {
         // Started by the earlier try: nothing to do.
         if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
       }
+      // Unless the earlier try confirmed the request to its owner, this one does.
+      await confirmRoundStarted(runtime, record, approvals, first.respondBy, 'SUBMITTED', view.audit);
     }
     correlate(requestId);
     return {

@@ -8,6 +8,7 @@ import type { Actor } from '#store/records';
 import type { RequestView } from '#store/requests';
 import { roundClosedEmail } from '#email/templates';
 import { sendRecordedEmail } from '#email/send';
+import { tellApproversWhoDecided } from './round-conclusion.ts';
 import { typedText } from './request.ts';
 import { executionArn, executionName } from './workflow.ts';
 import { orConflict, requestChangedFirst } from './races.ts';
@@ -79,6 +80,9 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
     for (const approval of told) {
       await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
     }
+    // Those who already decided in the round hear that it was withdrawn.
+    const after = await store.getRequestView(requestId);
+    if (after) await tellApproversWhoDecided(runtime, after, request.round, 'WITHDRAWN');
     return {
       requestId,
       status: withdrawn.status,

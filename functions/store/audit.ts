@@ -46,6 +46,15 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   // A chase recorded before the chasing stage had its own name.
   event('APPROVAL_ESCALATED', ApproverChased),
   event('APPROVAL_LAPSED', z.object({ ...Approver, respondBy: z.string() })),
+  // The service owner told, once per round, which approvers were still silent when the round was chased.
+  event(
+    'OWNER_CHASED',
+    z.object({
+      chasedBy: z.string(),
+      silentApprovers: z.array(z.object({ approvalId: z.string(), role: z.string(), name: z.string(), email: z.string() })),
+      respondBy: z.string(),
+    }),
+  ),
   event(
     'APPROVAL_DECIDED',
     z.object({

@@ -22,6 +22,7 @@ const written: AuditFact[] = [
   // The same chase, under the name older items were written with: still read.
   { type: 'APPROVAL_ESCALATED', details: { ...approver, respondBy: plan.respondBy, escalatedTo: 'deputy@justice.gov.uk' } },
   { type: 'APPROVAL_LAPSED', details: { ...approver, respondBy: plan.respondBy } },
+  { type: 'OWNER_CHASED', details: { chasedBy: 'APR-1', silentApprovers: [approver], respondBy: plan.respondBy } },
   { type: 'APPROVAL_DECIDED', details: decided },
   {
     type: 'REQUEST_APPROVED',

@@ -15,6 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** Who decided in the request's current round, as their emails are addressed. */
+const decidersOf = (view: { round: number; approvals: { round: number; status: string; name: string; email: string }[] }) =>
+  view.approvals.filter((a) => a.round === view.round && (a.status === 'APPROVED' || a.status === 'REJECTED')).map((a) => `"${a.name}" <${a.email}>`);
+
 const approverEmails = (emails: Email[], round = 1) =>
   emails.filter((e) => /Offshoring approval needed/.test(e.subject) && e.body.text?.includes(`(round ${round})`));
 
@@ -62,15 +66,17 @@ describe('parallel approvals by email', () => {
     // What is asked, who asked, by when, one link; text and HTML.
     for (const fact of [
       'Northwind Payments Ltd',
-      'Ireland (IE): hosting, processing',
-      'Poland (PL): support, access',
-      'OFFICIAL; personal, financial',
+      'Ireland: Hosting, Processing',
+      'Poland: Support, Access to the data',
+      'OFFICIAL; Personal data, Financial data',
       'Alex Morgan',
       'Please decide by',
+      '(UK time).',
       'tokenised',
     ]) {
       expect(email.body.text).toContain(fact);
     }
+    expect(email.body.text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     expect(email.body.html).toContain('<a href="http');
     expect(new Set(emails.map((e) => linkIn(e).token)).size).toBe(6);
     // The Step Functions task token never travels: only our own 43-character link token.
@@ -79,13 +85,39 @@ describe('parallel approvals by email', () => {
     expect(view.audit.filter((a: { type: string }) => a.type === 'APPROVAL_REQUESTED')).toHaveLength(6);
   });
 
+  it("confirms the submission to the owner: the reference, who must approve in words, the deadline in UK time, the request's page", async () => {
+    const { requestId, created } = await submitAndCollect(multiAreaRequest(), 6);
+    const [received, ...more] = await h.emails(`Request received: Shared payments and refunds platform (${requestId})`);
+    expect(more).toEqual([]);
+    expect(received!.destination.to).toEqual(['"Alex Morgan" <alex.morgan@justice.gov.uk>']);
+    const page = `${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`;
+    expect(received!.body.text).toContain(`reference is ${requestId}`);
+    expect(received!.body.text).toContain(page);
+    expect(received!.body.html).toContain(`href="${page}"`);
+    for (const role of [
+      'MoJ Senior Information Risk Officer (SIRO)',
+      'MoJ Chief Information Security Officer (CISO)',
+      'MoJ Legal',
+      'MoJ Commercial',
+    ]) {
+      expect(received!.body.text).toContain(`${role}: `);
+    }
+    expect(received!.body.text).toMatch(/until \d{1,2}(:\d{2})?[ap]m on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
+    expect(received!.body.text).not.toContain(created.respondBy);
+    // Recorded as evidence, once.
+    const recorded = (await h.status(requestId)).audit.filter(
+      (e: { type: string; details: { key?: string } }) => e.details.key === 'ROUND_STARTED:1',
+    );
+    expect(recorded).toHaveLength(1);
+  });
+
   it('opening a link (as a mail scanner does) shows the request and changes nothing', async () => {
     const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
     // Each email is recorded in the audit trail just after it is sent: let the trail settle first.
     const before = await h.eventually(async () => {
       const view = await h.status(requestId);
-      return view.audit.filter((e: { type: string }) => e.type === 'EMAIL_SENT').length === 5 && view;
-    }, 'five EMAIL_SENT events');
+      return view.audit.filter((e: { type: string; details: { key?: string } }) => e.details.key?.startsWith('REQUEST:')).length === 5 && view;
+    }, "five approvers' EMAIL_SENT events");
     for (const email of emails) {
       const { url } = linkIn(email);
       const page = await h.api(url.pathname + url.search);
@@ -94,8 +126,8 @@ describe('parallel approvals by email', () => {
       expect(page.headers.get('referrer-policy')).toBe('no-referrer');
       expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
       expect(page.text).toContain('Court hearing transcription');
-      expect(page.text).toContain('name="decision" value="APPROVE"');
-      expect(page.text).toContain('name="decision" value="REJECT"');
+      expect(page.text).toContain('name="decision" type="radio" value="APPROVE"');
+      expect(page.text).toContain('name="decision" type="radio" value="REJECT"');
     }
     const after = await h.status(requestId);
     expect(after.approvals).toEqual(before.approvals);
@@ -125,7 +157,22 @@ describe('parallel approvals by email', () => {
     const ownerEmail = await h.eventually(async () => (await h.emails(`Rejected: `)).find((e) => e.subject.includes(requestId)), 'rejection email');
     expect(ownerEmail.destination.to[0]).toContain('alex.morgan@justice.gov.uk');
     expect(ownerEmail.body.text).toContain('Support access from Poland needs a DPIA first');
-    for (const route of ['/resubmissions', '/mitigations', '/escalations']) expect(ownerEmail.body.text).toContain(`/requests/${requestId}${route}`);
+    // The three routes of Process 3 are pages of the service, each a link; never an API call.
+    const page = `${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`;
+    for (const route of ['resubmit', 'mitigations', 'escalate']) {
+      expect(ownerEmail.body.text).toContain(`${page}/${route}`);
+      expect(ownerEmail.body.html).toContain(`href="${page}/${route}"`);
+    }
+    for (const part of [ownerEmail.body.text, ownerEmail.body.html]) {
+      expect(part).not.toContain('POST');
+      expect(part).not.toContain(`/requests/${requestId}`);
+    }
+    // The approvers who decided hear the outcome; the one still waiting was told to do nothing.
+    const outcomes = await h.eventually(async () => {
+      const told = await h.emails(`Outcome: Shared payments and refunds platform (${requestId}) was rejected`);
+      return told.length === 5 && told;
+    }, 'five approvers told the round was rejected');
+    expect(outcomes.map((e) => e.destination.to.join()).sort()).toEqual(decidersOf(view).sort());
 
     // Each decision is written evidence in the audit trail.
     const evidence = view.audit.filter((a: { type: string }) => a.type === 'APPROVAL_DECIDED').map((a: { details: unknown }) => a.details);
@@ -176,7 +223,20 @@ describe('parallel approvals by email', () => {
     expect(approved.audit.map((a: { type: string }) => a.type)).toEqual(
       expect.arrayContaining(['REQUEST_REJECTED', 'REQUEST_RESUBMITTED', 'REQUEST_APPROVED', 'SERVICE_REGISTERED']),
     );
-    await h.eventually(async () => (await h.emails(`Approved: `)).some((e) => e.subject.includes(requestId)), 'approval email');
+    // A new round, confirmed to the owner; then approved, with the register id and the next review in words.
+    const newRound = await h.emails(`New approval round started: Shared payments and refunds platform (${requestId})`);
+    expect(newRound).toHaveLength(1);
+    expect(newRound[0]!.body.text).toContain('a new round of approvals has started: round 2');
+    const approvedEmail = await h.eventually(async () => (await h.emails(`Approved: `)).find((e) => e.subject.includes(requestId)), 'approval email');
+    const registered = approved.audit.find((e: { type: string }) => e.type === 'SERVICE_REGISTERED').details;
+    expect(approvedEmail.body.text).toContain(`in the offshore service register as ${registered.serviceId}`);
+    expect(approvedEmail.body.text).toMatch(/next review is due by \d{1,2} [A-Z][a-z]+ \d{4}/);
+    expect(approvedEmail.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`);
+    const approvedOutcomes = await h.eventually(async () => {
+      const told = await h.emails(`Outcome: Shared payments and refunds platform (${requestId}) was approved`);
+      return told.length === 6 && told;
+    }, 'six approvers told the round was approved');
+    expect(new Set(approvedOutcomes.map((e) => e.destination.to.join())).size).toBe(6);
   });
 });
 
@@ -217,7 +277,8 @@ describe('the approval link', () => {
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const again = await decide(email, 'REJECT', 'changed my mind');
     expect(again.status).toBe(409);
-    expect(again.text).toContain('APPROVED');
+    // The recorded decision, in words.
+    expect(again.text).toMatch(/recorded a decision at [^<]*: Approved\./);
     const page = await h.api(linkIn(email).url.pathname + linkIn(email).url.search);
     expect(page.status).toBe(409);
     const view = await h.status(requestId);

@@ -4,6 +4,7 @@ import { form, linkIn, startHarness, type Email, type Harness } from './harness.
 import { singleAreaRequest } from '../fixtures/index.ts';
 import { endorsementExecutionName, executionArn } from '../../functions/domain/workflow.ts';
 import { concludeRound } from '../../functions/conclude-round.ts';
+import { approvalBranch } from '../../functions/domain/approval-branch.ts';
 
 /**
  * The approval timeline on the local stack with the ASL file, shortened to seconds through the same
@@ -29,6 +30,8 @@ const post = (on: Harness, path: string, body?: unknown) =>
     { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) },
     OWNER,
   );
+
+const TIME_OF_DAY = /\b(?:\d{1,2}(?::\d{2})?[ap]m|midday|midnight) on \d{1,2} [A-Z][a-z]+ \d{4}/g;
 
 const isApprovalNeeded = (e: Email) => e.subject.startsWith('Offshoring approval needed') || e.subject.includes('] Offshoring approval needed');
 
@@ -166,18 +169,28 @@ describe('chasing silence', () => {
     // The approval records when it was reminded and chased, at the times of those steps.
     expect([stored.remindedAt, stored.chasedAt]).toEqual(steps.slice(1, 3).map((e: { at: string }) => e.at));
 
-    // The emails: the request, a reminder with a fresh link, the chase to the contact and the owner, the rejection.
+    // The emails: the request, a reminder with a fresh link, the chase to the contact, the owner's chase, the rejection.
     const emails = await h.emails(requestId);
     const reminder = emails.find((e) => e.subject.startsWith('Reminder: '))!;
     expect(reminder.destination.to.join()).toContain('<legal@justice.local>');
     expect(linkIn(reminder).token).not.toBe(linkIn(silent).token);
-    const chase = emails.find((e) => e.subject.startsWith('Chase: '))!;
+    const chase = emails.find((e) => e.subject.startsWith('Chase: no decision from MoJ Legal'))!;
     expect(chase.destination.to.join()).toContain('<head-legal@justice.local>');
-    expect(chase.destination.cc.join()).toContain('priya.shah@justice.gov.uk');
+    expect(chase.destination.cc).toEqual([]);
+    const ownerChases = emails.filter((e) => e.subject.startsWith('Chase: ') && e.destination.to.join().includes(OWNER));
+    expect(ownerChases.map((e) => e.subject)).toEqual([`Chase: 1 approver has not decided on Court hearing transcription (${requestId})`]);
+    expect(ownerChases[0]!.body.text).toContain(`MoJ Legal: ${legal.name} (${legal.email})`);
     const rejection = await h.eventually(async () => (await h.emails(requestId)).find((e) => e.subject.startsWith('Rejected: ')), 'rejection email');
-    expect(rejection.body.text).toContain('approval not obtained in time');
-    expect(rejection.body.text).toContain('/resubmissions');
+    expect(rejection.body.text).toContain('did not decide in time: approval not obtained in time');
+    expect(rejection.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}/resubmit`);
     expect(emails.filter((e) => e.subject.startsWith('Reminder: '))).toHaveLength(1);
+    // Every time in every email of the request is in UK time, and says so; no ISO timestamp.
+    for (const email of await h.emails(requestId)) {
+      const text = email.body.text ?? '';
+      expect(text, email.subject).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+      for (const found of text.matchAll(TIME_OF_DAY)) expect(text.slice(found.index + found[0].length), email.subject).toMatch(/^ \(UK time\)/);
+    }
+    expect(emails.filter((e) => TIME_OF_DAY.test(e.body.text ?? '')).length).toBeGreaterThanOrEqual(5);
 
     // A lapse is an expected outcome: the round is rejected without a single failed Lambda invocation.
     expect(await h.stack.stepFunctions.waitForExecution(arnOf(h, requestId))).toMatchObject({ status: 'SUCCEEDED' });
@@ -328,6 +341,51 @@ describe('at a stage boundary', () => {
   });
 });
 
+describe("the owner's chase", () => {
+  it('is one email per round naming every approver still silent, even when every branch chases at the same moment', async () => {
+    const { requestId, first } = await submit(patient);
+    expect((await decide(patient, first[0]!, 'APPROVE')).status).toBe(200);
+    const silent = (await patient.stack.runtime.store.getRequestView(requestId))!.approvals.filter((a) => a.status === 'PENDING');
+    expect(silent).toHaveLength(4);
+    // Each silent branch's CHASE step reads the round, then waits at its first write until all four have read it.
+    const store = patient.stack.runtime.store;
+    const storeTaskToken = store.storeTaskToken.bind(store);
+    const allRead = Promise.withResolvers<void>();
+    let read = 0;
+    const barrier = vi.spyOn(store, 'storeTaskToken').mockImplementation(async (approval, step) => {
+      if (approval.requestId === requestId && step.audit?.type === 'APPROVER_CHASED') {
+        if (++read === silent.length) allRead.resolve();
+        await allRead.promise;
+      }
+      return storeTaskToken(approval, step);
+    });
+    const chase = approvalBranch(patient.stack.runtime);
+    const chaseAll = () =>
+      Promise.all(silent.map((a, i) => chase({ stage: 'CHASE', taskToken: `chase-${i}`, requestId, round: 1, approvalId: a.approvalId })));
+    try {
+      await chaseAll();
+    } finally {
+      barrier.mockRestore();
+    }
+    // A retried step (as the state machine's Retry runs it) sends nothing more.
+    await chaseAll();
+
+    const emails = await patient.emails(requestId);
+    const toOwner = emails.filter((e) => e.subject.includes('Chase') && [...e.destination.to, ...e.destination.cc].join().includes(OWNER));
+    expect(toOwner.map((e) => e.subject)).toEqual([`Chase: 4 approvers have not decided on Court hearing transcription (${requestId})`]);
+    for (const a of silent) expect(toOwner[0]!.body.text).toContain(`${a.name} (${a.email})`);
+    expect(toOwner[0]!.body.text).not.toContain(first[0]!.destination.to[0]!.replace(/.*<|>/g, ''));
+    expect(toOwner[0]!.body.text).toMatch(/lapse at \S+ on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
+    expect(toOwner[0]!.body.text).toContain(`${patient.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`);
+    // Each silent approver's escalation contact is still asked about their own approver.
+    expect(emails.filter((e) => e.subject.startsWith('Chase: no decision from'))).toHaveLength(4);
+    const { audit } = (await store.getRequestView(requestId))!;
+    expect(audit.filter((e) => e.type === 'OWNER_CHASED')).toHaveLength(1);
+    expect(audit.filter((e) => e.type === 'EMAIL_SENT' && e.details.key === 'OWNER_CHASE:1')).toHaveLength(1);
+    expect(audit.filter((e) => e.type === 'APPROVER_CHASED')).toHaveLength(4);
+  });
+});
+
 describe('withdrawal', () => {
   it('stops the execution, tells the waiting approvers and marks the request WITHDRAWN', async () => {
     const { requestId, first } = await submit(patient);
@@ -347,6 +405,11 @@ describe('withdrawal', () => {
     expect(view.status).toBe('WITHDRAWN');
     expect(view.audit.map((e: { type: string }) => e.type)).toContain('REQUEST_WITHDRAWN');
     expect((await patient.emails(requestId)).filter((e) => e.subject.startsWith('No action needed'))).toHaveLength(4);
+    // The approver who had decided hears the round was withdrawn.
+    const outcomes = (await patient.emails(requestId)).filter((e) => e.subject.startsWith('Outcome: '));
+    expect(outcomes.map((e) => [e.subject, e.destination.to.join()])).toEqual([
+      [`Outcome: Court hearing transcription (${requestId}) was withdrawn`, first[0]!.destination.to.join()],
+    ]);
     expect((await decide(patient, first[1]!, 'APPROVE')).status).toBe(410);
     expect((await post(patient, `/requests/${requestId}/withdrawal`)).status).toBe(409);
   });

@@ -105,11 +105,15 @@ export const together = <T>(actions: (() => Promise<T>)[]) => Promise.all(action
 
 export const count = (audit: { type: string }[], type: string) => audit.filter((e) => e.type === type).length;
 
+/** An approver's request email, as the audit trail records it (the owner's and others' emails are keyed otherwise). */
+export const isApproverEmail = (e: { type: string; details: object }) =>
+  e.type === 'EMAIL_SENT' && String((e.details as { key?: unknown }).key).startsWith('REQUEST:');
+
 /** A 409 or 410 that says what happened: a message, in JSON or on the approver's page. */
 export function isExplainedLoss(answer: Answer): boolean {
   if (answer.status !== 409 && answer.status !== 410) return false;
   if (answer.body) return typeof answer.body.message === 'string' && answer.body.message.length > 0;
-  return /<h1>[^<]+<\/h1>/.test(answer.text) && /<p[^>]*>[^<]{10,}/.test(answer.text);
+  return /<h1[^>]*>[^<]+<\/h1>/.test(answer.text) && /<p[^>]*>[^<]{10,}/.test(answer.text);
 }
 
 /**

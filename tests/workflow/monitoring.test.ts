@@ -134,7 +134,9 @@ describe('continual monitoring', () => {
     const digest = digests[0]!;
     expect(digest.destination.to.join()).toContain('security-team@justice.local');
     for (const id of [overdue, dueSoon, stuckRequest, orphan, lateRequest]) expect(digest.body.text).toContain(id);
-    expect(digest.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/services/${overdue}`);
+    // The digest links to the register's page for the service, never to the JSON API.
+    expect(digest.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/register/${overdue}`);
+    expect(digest.body.text).not.toContain('/services/');
   });
 
   it('is idempotent for its date: running again sends no second digest and emails no owner twice', async () => {

@@ -39,6 +39,9 @@ async function inboxUntil(local: RunningStart, done: (emails: StoredEmail[]) => 
 
 const hrefs = (html = '') => [...html.matchAll(/<a\b[^>]*\bhref="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 const textLinks = (text = '') => text.match(/https?:\/\/\S+/g) ?? [];
+/** The approvers' emails of one request (its owner hears too, with a link to the request's page). */
+const asksFor = (emails: StoredEmail[], requestId: string) =>
+  emails.filter((e) => e.subject.includes(requestId) && e.subject.includes('Offshoring approval needed'));
 
 describe('npm start honours its documented settings', () => {
   it('EMAIL_FROM, EMAIL_FROM_NAME, EMAIL_REPLY_TO, PUBLIC_BASE_URL, APPROVER_DIRECTORY (a file) and MONITOR_INTERVAL_SECONDS', async () => {
@@ -61,9 +64,12 @@ describe('npm start honours its documented settings', () => {
       const requestId = await submitExample(local);
       const emails = await inboxUntil(
         local,
-        (all) => all.filter((e) => e.subject.includes(requestId)).length === 6 && all.some((e) => e.subject.startsWith('Offshoring monitoring')),
+        (all) =>
+          asksFor(all, requestId).length === 6 &&
+          all.some((e) => e.subject.startsWith('Request received')) &&
+          all.some((e) => e.subject.startsWith('Offshoring monitoring')),
       );
-      const asks = emails.filter((e) => e.subject.includes(requestId));
+      const asks = asksFor(emails, requestId);
       expect(asks).toHaveLength(6);
       for (const email of emails) {
         expect(email.from).toBe('"MoJ Offshoring (test)" <approvals@offshoring.example.gov.uk>');
@@ -75,6 +81,11 @@ describe('npm start honours its documented settings', () => {
         for (const link of links) expect(link).toMatch(/^https:\/\/approvals\.example\.gov\.uk\/offshore\/approvals\/[^/?]+\?token=[\w-]{43}$/);
       }
       expect(asks.map((e) => e.destination.to[0])).toContain('"MoJ Data Protection Officer" <dpo.settings-test@justice.local>');
+      const received = emails.find((e) => e.subject.startsWith('Request received'))!;
+      expect([...textLinks(received.body.text), ...hrefs(received.body.html)]).toEqual([
+        `https://approvals.example.gov.uk/offshore/offshoring-requests/${requestId}`,
+        `https://approvals.example.gov.uk/offshore/offshoring-requests/${requestId}`,
+      ]);
       const digest = emails.find((e) => e.subject.startsWith('Offshoring monitoring'))!;
       expect(digest.destination.to).toEqual(['"MoJ Security Team" <security.settings-test@justice.local>']);
       await local.stop();
@@ -86,9 +97,7 @@ describe('npm start honours its documented settings', () => {
   it('by default sends as "MoJ Offshore approvals", replies go to the sender, and links start at the API', async () => {
     const local = await startLocal({ EMAIL_FROM: '', EMAIL_FROM_NAME: '', EMAIL_REPLY_TO: '', PUBLIC_BASE_URL: '', APPROVER_DIRECTORY: '' });
     const requestId = await submitExample(local);
-    const asks = (await inboxUntil(local, (all) => all.filter((e) => e.subject.includes(requestId)).length === 6)).filter((e) =>
-      e.subject.includes(requestId),
-    );
+    const asks = asksFor(await inboxUntil(local, (all) => asksFor(all, requestId).length === 6), requestId);
     expect(asks).toHaveLength(6);
     for (const email of asks) {
       expect(email.from).toBe('"MoJ Offshore approvals" <offshore-approvals@example.gov.uk>');

@@ -32,7 +32,10 @@ describe('a restart', () => {
         }, 'five approver emails');
         // Stop only once each email is in the audit trail, as a settled service would be.
         await first.eventually(
-          async () => (await first.status(requestId)).audit.filter((e: { type: string }) => e.type === 'EMAIL_SENT').length === 5,
+          async () =>
+            (await first.status(requestId)).audit.filter(
+              (e: { type: string; details: { key?: string } }) => e.type === 'EMAIL_SENT' && e.details.key?.startsWith('REQUEST:'),
+            ).length === 5,
           'five EMAIL_SENT events',
         );
       } finally {
