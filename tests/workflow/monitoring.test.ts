@@ -137,6 +137,12 @@ describe('continual monitoring', () => {
     // The digest links to the register's page for the service, never to the JSON API.
     expect(digest.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/register/${overdue}`);
     expect(digest.body.text).not.toContain('/services/');
+    expect(digest.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/offshoring-requests/${lateRequest}`);
+    // Dates and times in words, times in UK time and saying so: never an ISO date or an enum.
+    expect(digest.body.text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(digest.body.text).toMatch(/next step was due at \S+ on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
+    expect(digest.body.text).not.toMatch(/PENDING_APPROVAL|_SIRO|\b(LEGAL|COMMERCIAL)\b/);
+    expect(digest.body.text).toContain('MoJ Data Protection Officer (DPO): ');
   });
 
   it('is idempotent for its date: running again sends no second digest and emails no owner twice', async () => {

@@ -1,5 +1,6 @@
 import type { Finding } from '../../store/records.ts';
 import type { Check } from './check.ts';
+import { ukDeadline } from '../words.ts';
 
 export const title = 'Escalations still waiting for the Departmental Head past their deadline (their workflow did not lapse them)';
 
@@ -14,7 +15,7 @@ export const escalations: Check = async ({ runtime, read, overdueChases, request
     findings.push({
       kind: 'ESCALATION_OVERDUE',
       id: request.requestId,
-      summary: `${request.request.serviceName} (${request.requestId}): the ${approval.businessArea} Departmental Head's endorsement was due by ${approval.respondBy} and the escalation has not lapsed`,
+      summary: `${request.request.serviceName} (${request.requestId}): the ${approval.businessArea} Departmental Head's endorsement was due by ${ukDeadline(approval.respondBy)} and the escalation has not lapsed`,
       link: requestLink(request.requestId),
       details: { approvalId: approval.approvalId, respondBy: approval.respondBy },
     });

@@ -1,4 +1,5 @@
 import type { Check } from './check.ts';
+import { roleInWords, ukDeadline } from '../words.ts';
 
 export const title = 'Approvals waiting past a reminder, chase or lapse that did not happen';
 
@@ -8,7 +9,7 @@ export const missedChases: Check = async ({ overdueChases, requestLink }) => {
   return late.map(({ approval, dueAt }) => ({
     kind: 'MISSED_CHASE',
     id: approval.approvalId,
-    summary: `${approval.name} (${approval.role}) on ${approval.requestId}: next step was due ${dueAt} and has not happened`,
+    summary: `${roleInWords(approval.role)}: ${approval.name}, on ${approval.requestId}: next step was due at ${ukDeadline(dueAt)} and has not happened`,
     link: requestLink(approval.requestId),
     details: { requestId: approval.requestId, dueAt, remindedAt: approval.remindedAt ?? null, chasedAt: approval.chasedAt ?? null },
   }));

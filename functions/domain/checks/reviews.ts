@@ -4,6 +4,7 @@ import { reviewDueEmail } from '../../email/templates.ts';
 import { sendEmail } from '../../email/send.ts';
 import { logger } from '../../platform/observability.ts';
 import type { Check } from './check.ts';
+import { ukDate } from '../words.ts';
 
 export const title = 'Services whose review is due within 30 days or overdue';
 
@@ -25,7 +26,7 @@ export const reviews: Check = async ({ runtime, date, counted, serviceLink }) =>
     findings.push({
       kind: status,
       id: entry.serviceId,
-      summary: `${entry.serviceName} (${entry.supplierName}): review ${status === 'OVERDUE' ? 'overdue since' : 'due'} ${entry.reviewDue}; owner ${entry.serviceOwner.email}`,
+      summary: `${entry.serviceName} (${entry.supplierName}): review ${status === 'OVERDUE' ? 'overdue since' : 'due by'} ${ukDate(entry.reviewDue)}; owner ${entry.serviceOwner.email}`,
       link: serviceLink(entry.serviceId),
       details: { reviewDue: entry.reviewDue, serviceOwner: entry.serviceOwner.email },
     });
