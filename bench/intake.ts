@@ -22,7 +22,7 @@ const REQUESTS = Number(process.env.BENCH_INTAKE_REQUESTS ?? 200);
 const WARMUP = 10;
 const TARGET = 1.5;
 
-const stack = await startLocalStack({ port: 0, sesPort: 0, runtime: { clock: fixedClock() } });
+const stack = await startLocalStack({ port: 0, sesPort: 0, identityProviderPort: 0, runtime: { clock: fixedClock() } });
 const { dynamoDb, stepFunctions } = stack.runtime.clients;
 
 // What intake sends, as sent (marshalled), captured before it is signed.

@@ -17,7 +17,7 @@ const MAX_READ_FACTOR = 3;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 const today = new Date('2027-06-01T06:00:00Z');
-const stack = await startLocalStack({ port: 0, sesPort: 0, runtime: { clock: () => today } });
+const stack = await startLocalStack({ port: 0, sesPort: 0, identityProviderPort: 0, runtime: { clock: () => today } });
 try {
   const { documents } = stack.runtime.clients;
   const entry = (i: number): RegisterEntry => ({

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { apiRoutes, lambdaFunctions, type ApiRoute, type FunctionKey } from '../functions/catalogue.ts';
 import type { Runtime } from '../functions/platform/runtime.ts';
 
@@ -143,10 +144,35 @@ export function send(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.writeHead(structured.statusCode ?? 200, headers).end(body);
 }
 
+/** Claims as API Gateway's JWT authorizer passes them: strings, arrays as "[a b]". */
+export function asGatewayClaims(claims: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]));
+}
+
+type Verdict = { claims: Record<string, string> } | { refused: string };
+/** May answer at once or after fetching keys. */
+export type Authenticate = (token: string) => Verdict | Promise<Verdict>;
+
+/**
+ * API Gateway's JWT authorizer: the token's signature checked against the issuer's published keys
+ * (JWKS, RS256 only), its issuer, audience and expiry; the claims handed on as the gateway does.
+ */
+export function jwtAuthorizer({ issuer, audience, jwksUri }: { issuer: string; audience: string; jwksUri: string }): Authenticate {
+  const keys = createRemoteJWKSet(new URL(jwksUri));
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keys, { issuer, audience, algorithms: ['RS256'], requiredClaims: ['exp', 'sub'] });
+      return { claims: asGatewayClaims(payload) };
+    } catch (error) {
+      return { refused: (error as Error).message.replace(/"/g, "'") };
+    }
+  };
+}
+
 export interface ApiServerOptions {
   handlers: Record<FunctionKey, LambdaHandler>;
   /** Verifies a bearer token, as the JWT authorizer does on AWS: the claims, or why it is refused. */
-  authenticate: (token: string) => { claims: Record<string, string> } | { refused: string };
+  authenticate: Authenticate;
   /** Extra pages the local server answers itself (e.g. the index page). */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
@@ -180,7 +206,7 @@ export function createApiServer({ handlers, authenticate, extraRoutes = {} }: Ap
         if ((compiled.route.auth ?? 'jwt') === 'jwt') {
           // As API Gateway's JWT authorizer: no valid bearer token, no handler; 401 with its body.
           const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-          const verdict = bearer ? authenticate(bearer) : { refused: 'no token' };
+          const verdict = bearer ? await authenticate(bearer) : { refused: 'no token' };
           if ('refused' in verdict) {
             return send(res, {
               statusCode: 401,

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { ENV } from '../functions/platform/config.ts';
 import { parseApproverDirectory, type ApproverDirectory } from '../functions/platform/directory.ts';
 import { settingsFromEnvironment, type RuntimeSettings } from '../functions/platform/runtime.ts';
-import { localIdentitySettings } from './dev-identity.ts';
+import { DEFAULT_IDP_PORT, DEFAULT_OIDC_CLIENT_SECRET } from './identity-provider.ts';
 
 /**
  * What `npm start` reads from its environment: the README's Configuration table, one entry per
@@ -21,13 +21,15 @@ export interface LocalSettings {
     dynamoDb: number;
     /** STEPFUNCTIONS_PORT: the local Step Functions endpoint (0: a free port). */
     stepFunctions: number;
+    /** IDP_PORT: the local identity provider (its issuer is http://localhost:<port>). */
+    identityProvider: number;
   };
   /** LOCAL_DATA_DIR: where the table persists. */
   dataDir: string;
   /** MONITOR_INTERVAL_SECONDS: how often continual monitoring runs (0: never, only `npm run monitor`). */
   monitorIntervalSeconds: number;
-  /** LOCAL_IDENTITY_SECRET: signs and verifies development tokens. */
-  identitySecret: string;
+  /** OIDC_CLIENT_SECRET: the pages' client secret at the local identity provider. */
+  oidcClientSecret: string;
   /** The handlers' settings, including APPROVER_DIRECTORY read from a file when it names one. */
   runtime: Partial<RuntimeSettings>;
 }
@@ -45,15 +47,16 @@ export const LOCAL_SETTING_NAMES = [
   ENV.publicBaseUrl,
   ENV.securityTeamGroup,
   'MONITOR_INTERVAL_SECONDS',
-  'LOCAL_IDENTITY_SECRET',
+  ENV.oidcClientSecret,
   'PORT',
   'SES_PORT',
   'DYNAMODB_PORT',
   'STEPFUNCTIONS_PORT',
+  'IDP_PORT',
   'LOCAL_DATA_DIR',
 ] as const;
 
-export const DEFAULT_PORTS = { api: 3000, ses: 8005, dynamoDb: 0, stepFunctions: 0 } as const;
+export const DEFAULT_PORTS = { api: 3000, ses: 8005, dynamoDb: 0, stepFunctions: 0, identityProvider: DEFAULT_IDP_PORT } as const;
 export const DEFAULT_MONITOR_INTERVAL_SECONDS = 3600;
 
 /** A setting `npm start` cannot use; the message names the variable and what it must be. */
@@ -67,6 +70,8 @@ const LocalEnvironmentSchema = z.object({
   SES_PORT: Port.default(DEFAULT_PORTS.ses),
   DYNAMODB_PORT: Port.default(DEFAULT_PORTS.dynamoDb),
   STEPFUNCTIONS_PORT: Port.default(DEFAULT_PORTS.stepFunctions),
+  IDP_PORT: Port.default(DEFAULT_PORTS.identityProvider),
+  OIDC_CLIENT_SECRET: z.string().default(DEFAULT_OIDC_CLIENT_SECRET),
   LOCAL_DATA_DIR: z.string().optional(),
   MONITOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_MONITOR_INTERVAL_SECONDS),
   EMAIL_FROM: z.email().optional(),
@@ -108,12 +113,18 @@ export function localSettings(env: NodeJS.ProcessEnv, options: { root: string; c
   }
   if (values.APPROVER_DIRECTORY) runtime.directory = approverDirectoryFrom(values.APPROVER_DIRECTORY, options.cwd ?? process.cwd());
   return {
-    ports: { api: values.PORT, ses: values.SES_PORT, dynamoDb: values.DYNAMODB_PORT, stepFunctions: values.STEPFUNCTIONS_PORT },
+    ports: {
+      api: values.PORT,
+      ses: values.SES_PORT,
+      dynamoDb: values.DYNAMODB_PORT,
+      stepFunctions: values.STEPFUNCTIONS_PORT,
+      identityProvider: values.IDP_PORT,
+    },
     dataDir: values.LOCAL_DATA_DIR
       ? path.resolve(options.cwd ?? process.cwd(), values.LOCAL_DATA_DIR)
       : path.join(options.root, '.local-data', 'dynamodb'),
     monitorIntervalSeconds: values.MONITOR_INTERVAL_SECONDS,
-    identitySecret: localIdentitySettings(set).secret,
+    oidcClientSecret: values.OIDC_CLIENT_SECRET,
     runtime,
   };
 }

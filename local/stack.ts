@@ -8,15 +8,17 @@ import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type 
 import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/platform/runtime.ts';
 import { tableDesign } from '../functions/store/table-design.ts';
 import { STATE_MACHINE_FILE, stateMachineFunctions } from '../functions/catalogue.ts';
-import { createApiServer, lambdaContext, loadHandlers } from './api-server.ts';
-import { DEFAULT_DEV_SECRET, asGatewayClaims, mintDevToken, verifyDevToken, type DevIdentity } from './dev-identity.ts';
+import { createApiServer, jwtAuthorizer, lambdaContext, loadHandlers } from './api-server.ts';
+import { API_AUDIENCE, DEFAULT_IDP_PORT, startIdentityProvider, type IdentityProvider, type LocalIdentity } from './identity-provider.ts';
+import { ENV } from '../functions/platform/config.ts';
 import { LocalStepFunctions } from './stepfunctions/engine.ts';
 import { createStepFunctionsServer } from './stepfunctions/server.ts';
 
 /**
  * The whole service on one machine: dynalite for DynamoDB, aws-ses-v2-local for SES, the ASL file
- * run by aws-local-stepfunctions behind a Step Functions API endpoint, and the API routes served
- * by the real handlers. The handlers reach all three through the AWS SDK, by endpoint.
+ * run by aws-local-stepfunctions behind a Step Functions API endpoint, an OpenID Provider
+ * (oidc-provider) standing in for the department's, and the API routes served by the real handlers.
+ * The handlers reach the AWS stand-ins through the AWS SDK, by endpoint, and the provider by its issuer.
  */
 
 // aws-ses-v2-local is CommonJS with an `exports.default`: from native ESM that function is at
@@ -42,8 +44,10 @@ export interface LocalStackOptions {
   /** Folder dynalite persists to; undefined keeps the table in memory (tests). */
   dataDir?: string;
   host?: string;
-  /** Signs and verifies local identity tokens. @default LOCAL_IDENTITY_SECRET, else a fixed development value */
-  identitySecret?: string;
+  /** The local identity provider's port; 0 picks a free one. @default 8006 */
+  identityProviderPort?: number;
+  /** The pages' client secret at the local identity provider. @default a fixed development value */
+  oidcClientSecret?: string;
   /** Overrides for the handlers' runtime (clock, ids, directory...). */
   runtime?: Partial<RuntimeSettings>;
 }
@@ -57,8 +61,10 @@ export interface LocalStack {
   tableName: string;
   runtime: Runtime;
   stepFunctions: LocalStepFunctions;
-  /** A development identity token this stack accepts (the local stand-in for the identity provider). */
-  tokenFor(identity: DevIdentity): string;
+  /** The local OpenID Provider the pages sign people in with and whose tokens the API accepts. */
+  identityProvider: IdentityProvider;
+  /** An access token of the local identity provider for this person, as a sign-in there gives. */
+  tokenFor(identity: LocalIdentity): string;
   close(): Promise<void>;
 }
 
@@ -169,6 +175,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   await ensureTable(runtime.clients.dynamoDb, tableName);
 
+  const identityProvider = await startIdentityProvider({
+    host,
+    port: options.identityProviderPort ?? DEFAULT_IDP_PORT,
+    publicBaseUrl: runtime.publicBaseUrl,
+    securityTeamGroup: runtime.securityTeamGroup,
+    ...(options.oidcClientSecret ? { clientSecret: options.oidcClientSecret } : {}),
+    // With the data kept, so is the signing key: tokens handed out before a restart stay valid.
+    ...(options.dataDir ? { keysFile: path.join(options.dataDir, 'identity-provider-key.json') } : {}),
+  });
+  // The handlers' sign-in settings, as CDK sets them in each Lambda's environment on AWS.
+  process.env[ENV.oidcIssuer] = identityProvider.issuer;
+  process.env[ENV.oidcClientId] = identityProvider.clientId;
+  process.env[ENV.oidcClientSecret] = identityProvider.clientSecret;
+
   const handlers = await loadHandlers(runtime);
   const definition = await readFile(path.join(ROOT, STATE_MACHINE_FILE), 'utf8');
   /** Workflow Lambda invocations still running, so close() can let them finish. */
@@ -193,14 +213,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   sfnBinding.serveWith(createStepFunctionsServer(stepFunctions));
 
-  const identitySecret = options.identitySecret ?? process.env.LOCAL_IDENTITY_SECRET ?? DEFAULT_DEV_SECRET;
   apiBinding.serveWith(
     createApiServer({
       handlers,
-      authenticate: (token) => {
-        const verdict = verifyDevToken(token, identitySecret);
-        return 'claims' in verdict ? { claims: asGatewayClaims(verdict.claims) } : verdict;
-      },
+      authenticate: jwtAuthorizer({ issuer: identityProvider.issuer, audience: API_AUDIENCE, jwksUri: identityProvider.jwksUri }),
     }),
   );
 
@@ -213,12 +229,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tableName,
     runtime,
     stepFunctions,
-    tokenFor: (identity) => mintDevToken(identity, identitySecret),
+    identityProvider,
+    tokenFor: (identity) => identityProvider.signTestToken(identity),
     async close() {
       stepFunctions.close();
       // Workflow steps already running finish against the table before it closes (as a Lambda would).
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
-      await Promise.all([closeServer(apiBinding.server), closeServer(sfnBinding.server), closeServer(ses), dynamo.close()]);
+      await Promise.all([closeServer(apiBinding.server), closeServer(sfnBinding.server), closeServer(ses), dynamo.close(), identityProvider.close()]);
       runtime.clients.dynamoDb.destroy();
       runtime.clients.stepFunctions.destroy();
       runtime.clients.ses.destroy();

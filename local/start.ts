@@ -9,6 +9,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startLocalStack, ROOT } = await import('./stack.ts');
 const { localSettings, LocalSettingsError } = await import('./settings.ts');
+const { DEFAULT_IDP_PORT } = await import('./identity-provider.ts');
 
 let settings: ReturnType<typeof localSettings>;
 try {
@@ -26,15 +27,16 @@ try {
     sesPort: settings.ports.ses,
     dynamoDbPort: settings.ports.dynamoDb,
     stepFunctionsPort: settings.ports.stepFunctions,
+    identityProviderPort: settings.ports.identityProvider,
+    oidcClientSecret: settings.oidcClientSecret,
     dataDir: settings.dataDir,
-    identitySecret: settings.identitySecret,
     runtime: settings.runtime,
   });
 } catch (error) {
   const { code, port } = error as { code?: string; port?: number };
   if (code !== 'EADDRINUSE') throw error;
   console.error(
-    `npm start: port ${port} is already in use (another \`npm start\`?): stop it, or choose other ports with PORT, SES_PORT, DYNAMODB_PORT, STEPFUNCTIONS_PORT.`,
+    `npm start: port ${port} is already in use (another \`npm start\`?): stop it, or choose other ports with PORT, SES_PORT, DYNAMODB_PORT, STEPFUNCTIONS_PORT, IDP_PORT.`,
   );
   process.exit(1);
 }
@@ -52,6 +54,9 @@ const monitor = () =>
 const monitorTimer = monitorEverySeconds > 0 ? setInterval(monitor, monitorEverySeconds * 1000) : undefined;
 monitorTimer?.unref();
 
+// The scripts find the provider by IDP_PORT: say so when it is not the default.
+const idpPort = new URL(stack.identityProvider.issuer).port;
+const withIdpPort = idpPort === String(DEFAULT_IDP_PORT) ? '' : `IDP_PORT=${idpPort} `;
 console.log(`
 offshore-approvals is running locally (Node ${process.version})
 
@@ -59,14 +64,15 @@ offshore-approvals is running locally (Node ${process.version})
   Email inbox     ${stack.sesUrl}/          (every email the service sends lands here; links open in a new tab)
   DynamoDB        ${stack.dynamoDbUrl}    (local endpoint, for the AWS CLI or SDK)
   Step Functions  ${stack.stepFunctionsUrl}    (local endpoint)
+  Sign-in         ${stack.identityProvider.issuer}    (local identity provider: asks only for an email address)
   Emailed links   ${stack.runtime.publicBaseUrl}/…
   Data            ${dataDir}
 
 npm start keeps this terminal: run the commands below in a second one.
 
-Sign in as the example's service owner (a local development token stands in for the identity provider):
+Sign in as the example's service owner (through the local identity provider, as the pages do):
 
-  TOKEN=$(npm run -s token -- alex.morgan@justice.gov.uk)
+  TOKEN=$(${withIdpPort}npm run -s token -- alex.morgan@justice.gov.uk)
 
 Submit the example request:
 
@@ -76,8 +82,8 @@ Submit the example request:
     --data @examples/multi-area-request.json
 
 Then follow it:  curl -sS -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/requests/<requestId>
-Security team:   npm run -s token -- sam.security@justice.gov.uk --security
-Continual monitoring ${monitorEverySeconds > 0 ? `runs every ${monitorEverySeconds} s` : 'runs only on demand'} (MONITOR_INTERVAL_SECONDS); run it now with: ${stack.apiUrl === 'http://127.0.0.1:3000' ? '' : `API_URL=${stack.apiUrl} `}npm run monitor
+Security team:   ${withIdpPort}npm run -s token -- sam.security@justice.gov.uk --security
+Continual monitoring ${monitorEverySeconds > 0 ? `runs every ${monitorEverySeconds} s` : 'runs only on demand'} (MONITOR_INTERVAL_SECONDS); run it now with: ${stack.apiUrl === 'http://127.0.0.1:3000' ? '' : `API_URL=${stack.apiUrl} `}${withIdpPort}npm run monitor
 
 Press Ctrl+C to stop.
 `);

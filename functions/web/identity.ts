@@ -6,7 +6,7 @@ import { Forbidden, Unauthenticated } from './errors.ts';
 /**
  * Who is calling. On AWS the HTTP API's JWT authorizer has verified the department's identity
  * token and passes its claims in `requestContext.authorizer.jwt.claims`; locally the API server
- * does the same with a signed development token (local/dev-identity.ts). Handlers only read claims.
+ * does the same with the local identity provider's tokens (local/identity-provider.ts). Handlers only read claims.
  */
 export interface Caller {
   /**

@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_SETTING_NAMES, LocalSettingsError, localSettings } from '../../local/settings.ts';
-import { DEFAULT_DEV_SECRET } from '../../local/dev-identity.ts';
 import { approvalWaitsFromEnvironment, createRuntime } from '../../functions/platform/runtime.ts';
 import { mailbox } from '../../functions/email/send.ts';
 
@@ -21,10 +20,10 @@ describe('npm start settings (local/settings.ts)', () => {
 
   it('has the documented defaults', () => {
     const settings = read({});
-    expect(settings.ports).toEqual({ api: 3000, ses: 8005, dynamoDb: 0, stepFunctions: 0 });
+    expect(settings.ports).toEqual({ api: 3000, ses: 8005, dynamoDb: 0, stepFunctions: 0, identityProvider: 8006 });
     expect(settings.dataDir).toBe(path.join(ROOT, '.local-data', 'dynamodb'));
     expect(settings.monitorIntervalSeconds).toBe(3600);
-    expect(settings.identitySecret).toBe(DEFAULT_DEV_SECRET);
+    expect(settings.oidcClientSecret).toBe('local-development-only-not-a-secret');
     const runtime = createRuntime({ tableName: 'offshore-approvals', ...settings.runtime });
     expect(runtime.email).toEqual({
       from: 'offshore-approvals@example.gov.uk',
@@ -50,7 +49,8 @@ describe('npm start settings (local/settings.ts)', () => {
           STEPFUNCTIONS_PORT: '4011',
           LOCAL_DATA_DIR: 'data',
           MONITOR_INTERVAL_SECONDS: '0',
-          LOCAL_IDENTITY_SECRET: 's3cret',
+          IDP_PORT: '4012',
+          OIDC_CLIENT_SECRET: 's3cret',
           EMAIL_FROM: 'a@example.gov.uk',
           EMAIL_FROM_NAME: 'Offshoring',
           EMAIL_REPLY_TO: 'b@example.gov.uk',
@@ -63,10 +63,10 @@ describe('npm start settings (local/settings.ts)', () => {
         },
         { root: ROOT, cwd: dir },
       );
-      expect(settings.ports).toEqual({ api: 4000, ses: 4005, dynamoDb: 4010, stepFunctions: 4011 });
+      expect(settings.ports).toEqual({ api: 4000, ses: 4005, dynamoDb: 4010, stepFunctions: 4011, identityProvider: 4012 });
       expect(settings.dataDir).toBe(path.join(dir, 'data'));
       expect(settings.monitorIntervalSeconds).toBe(0);
-      expect(settings.identitySecret).toBe('s3cret');
+      expect(settings.oidcClientSecret).toBe('s3cret');
       const runtime = createRuntime({ tableName: 'offshore-approvals', ...settings.runtime });
       expect(runtime.email).toEqual({ from: 'a@example.gov.uk', fromName: 'Offshoring', replyTo: 'b@example.gov.uk' });
       expect(runtime.publicBaseUrl).toBe('https://approvals.example.gov.uk/offshore');
@@ -91,6 +91,7 @@ describe('npm start settings (local/settings.ts)', () => {
   it.each([
     [{ PORT: '70000' }, /^PORT: /],
     [{ SES_PORT: 'abc' }, /^SES_PORT: /],
+    [{ IDP_PORT: '-1' }, /^IDP_PORT: /],
     [{ PUBLIC_BASE_URL: 'ftp://example.gov.uk' }, /^PUBLIC_BASE_URL: /],
     [{ EMAIL_FROM: 'offshore approvals' }, /^EMAIL_FROM: /],
     [{ MONITOR_INTERVAL_SECONDS: '-1' }, /^MONITOR_INTERVAL_SECONDS: /],

@@ -4,7 +4,7 @@ import { StaleState } from '../../functions/store/errors.ts';
 import { approvalLink, hashLinkToken, isWellFormedLinkToken, mintLinkToken } from '../../functions/domain/links.ts';
 import { html, escapeHtml } from '../../functions/web/html.ts';
 import { callerOf, claimList, ownsRequest } from '../../functions/web/identity.ts';
-import { asGatewayClaims, mintDevToken, verifyDevToken } from '../../local/dev-identity.ts';
+import { asGatewayClaims } from '../../local/api-server.ts';
 import { approvalRequestEmail } from '../../functions/email/templates.ts';
 import type { ApprovalRecord, RequestRecord } from '../../functions/store/records.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
@@ -116,22 +116,11 @@ describe('caller identity from JWT claims', () => {
   });
 });
 
-describe('local development identity tokens', () => {
-  it('verify when signed with the secret and unexpired, and carry the claims', () => {
-    const token = mintDevToken({ email: 'a@justice.gov.uk', groups: ['offshore-security'] }, 's3cret');
-    const verdict = verifyDevToken(token, 's3cret');
-    expect(verdict).toMatchObject({ claims: { email: 'a@justice.gov.uk', sub: 'local-a@justice.gov.uk' } });
-    expect(asGatewayClaims((verdict as { claims: Record<string, unknown> }).claims).groups).toBe('[offshore-security]');
-  });
-  it('are refused with another secret, expired, or altered', () => {
-    const token = mintDevToken({ email: 'a@justice.gov.uk' }, 's3cret', { now: new Date('2026-01-01T00:00:00Z'), ttlSeconds: 60 });
-    expect(verifyDevToken(token, 'other', new Date('2026-01-01T00:00:30Z'))).toEqual({ refused: 'bad signature' });
-    expect(verifyDevToken(token, 's3cret', new Date('2026-01-01T00:01:01Z'))).toEqual({ refused: 'expired' });
-    const [h, , s] = token.split('.');
-    const altered = Buffer.from(JSON.stringify({ email: 'root@x', iss: 'offshore-approvals-local', aud: 'offshore-approvals', exp: 9e9 })).toString(
-      'base64url',
-    );
-    expect(verifyDevToken(`${h}.${altered}.${s}`, 's3cret')).toEqual({ refused: 'bad signature' });
+describe('claims as the local API hands them on', () => {
+  it('are strings, as API Gateway passes them, with arrays as "[a b]" that claimList reads back', () => {
+    const claims = asGatewayClaims({ sub: 'local-a@justice.gov.uk', groups: ['offshore-security', 'readers'], exp: 1_800_000_000 });
+    expect(claims).toEqual({ sub: 'local-a@justice.gov.uk', groups: '[offshore-security readers]', exp: '1800000000' });
+    expect(claimList(claims.groups)).toEqual(['offshore-security', 'readers']);
   });
 });
 

@@ -5,11 +5,12 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { killAll, startLocal, type RunningStart } from './local-processes.ts';
+import { closedPort, killAll, startLocal, type RunningStart } from './local-processes.ts';
 import { linkIn, SECURITY_TEAM, type Email } from './harness.ts';
 import { APPROVERS, OWNER } from './journeys.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
-import { localIdentitySettings, mintDevToken, type DevIdentity } from '../../local/dev-identity.ts';
+import type { LocalIdentity } from '../../local/identity-provider.ts';
+import { signInAtLocalProvider } from '../../local/sign-in.ts';
 import { hashLinkToken, mintLinkToken } from '../../functions/domain/links.ts';
 import { keys } from '../../functions/store/keys.ts';
 import { executionArn, executionName } from '../../functions/domain/workflow.ts';
@@ -27,8 +28,21 @@ import { executionArn, executionName } from '../../functions/domain/workflow.ts'
  */
 const BURST_SUBMISSIONS = Number(process.env.CRASH_SUBMISSIONS ?? 10);
 const KILL_AFTER_ANSWERS = Number(process.env.CRASH_KILL_AFTER ?? 8);
-const secret = localIdentitySettings(process.env).secret;
-const bearer = (identity: DevIdentity) => ({ authorization: `Bearer ${mintDevToken(identity, secret)}` });
+/**
+ * Tokens from the stack's own identity provider, one sign-in per person: the provider keeps its
+ * signing key and port across the restart, so tokens handed out before the kill still verify after it.
+ */
+const tokens = new Map<string, Promise<string>>();
+const bearer = async (start: RunningStart, identity: LocalIdentity) => {
+  const securityTeam = identity.groups?.includes(SECURITY_TEAM.groups![0]!) ?? false;
+  const key = `${identity.email} ${securityTeam}`;
+  if (!tokens.has(key))
+    tokens.set(
+      key,
+      signInAtLocalProvider(start.idpUrl, { email: identity.email, securityTeam }).then((s) => s.accessToken),
+    );
+  return { authorization: `Bearer ${await tokens.get(key)!}` };
+};
 
 afterEach(() => killAll());
 
@@ -37,12 +51,12 @@ type Outcome = { what: string; status: number | 'cut off'; body?: any };
 async function call(
   start: RunningStart,
   pathAndQuery: string,
-  init: RequestInit & { as?: DevIdentity | null } = {},
+  init: RequestInit & { as?: LocalIdentity | null } = {},
 ): Promise<{ status: number; body: any; text: string }> {
   const { as = SECURITY_TEAM, ...rest } = init;
   const res = await fetch(`${start.apiUrl}${pathAndQuery}`, {
     ...rest,
-    headers: { ...(as ? bearer(as) : {}), ...(rest.headers as Record<string, string>) },
+    headers: { ...(as ? await bearer(start, as) : {}), ...(rest.headers as Record<string, string>) },
   });
   const text = await res.text();
   let body: any;
@@ -92,7 +106,8 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
   it('keeps every acknowledged submission and decision, nothing half written, and every waiting round can still finish', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-crash-'));
     try {
-      const first = await startLocal({ LOCAL_DATA_DIR: dataDir });
+      const idpPort = String(await closedPort());
+      const first = await startLocal({ LOCAL_DATA_DIR: dataDir, IDP_PORT: idpPort });
       // Before the burst: requests whose approvers' links we hold.
       const waiting: string[] = [];
       for (let i = 0; i < 4; i++) {
@@ -193,7 +208,7 @@ describe('kill -9 mid-burst, then a restart on the same data', () => {
       console.log(`before the kill: ${JSON.stringify(counts)}`);
 
       // Back up on the same data.
-      const second = await startLocal({ LOCAL_DATA_DIR: dataDir });
+      const second = await startLocal({ LOCAL_DATA_DIR: dataDir, IDP_PORT: idpPort });
       const problems: string[] = [];
       for (const requestId of acknowledged.submissions) {
         const res = await call(second, `/requests/${requestId}`);

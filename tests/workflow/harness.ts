@@ -1,5 +1,5 @@
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
-import type { DevIdentity } from '../../local/dev-identity.ts';
+import type { LocalIdentity } from '../../local/identity-provider.ts';
 
 /**
  * A local stack per test file (dynalite in memory, aws-ses-v2-local, the ASL on aws-local-stepfunctions)
@@ -15,13 +15,13 @@ export interface Email {
 }
 
 /** The security team: reads every request and runs monitoring. The default caller of `api`. */
-export const SECURITY_TEAM: DevIdentity = { email: 'sam.security@justice.gov.uk', name: 'Sam Security', groups: ['offshore-security'] };
+export const SECURITY_TEAM: LocalIdentity = { email: 'sam.security@justice.gov.uk', name: 'Sam Security', groups: ['offshore-security'] };
 export const ANONYMOUS = null;
 
 export interface Harness {
   stack: LocalStack;
   /** Calls the API signed in as `as` (an email, an identity, or ANONYMOUS); the security team by default. */
-  api(path: string, init?: RequestInit, as?: string | DevIdentity | null): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  api(path: string, init?: RequestInit, as?: string | LocalIdentity | null): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   submit(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   status(requestId: string): Promise<any>;
   /** Emails whose subject mentions the text (e.g. a request id). */
@@ -32,7 +32,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: LocalStackOptions = {}): Promise<Harness> {
-  const stack = await startLocalStack({ port: 0, sesPort: 0, ...options });
+  const stack = await startLocalStack({ port: 0, sesPort: 0, identityProviderPort: 0, ...options });
   // Approvers have no account: their pages are reached by the link alone, so those calls go unsigned.
   const api: Harness['api'] = async (path, init, as = path.startsWith('/approvals/') ? ANONYMOUS : SECURITY_TEAM) => {
     const identity = typeof as === 'string' ? { email: as } : as;

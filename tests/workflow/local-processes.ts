@@ -14,6 +14,8 @@ export interface RunningStart {
   child: ChildProcess;
   apiUrl: string;
   inboxUrl: string;
+  /** The local identity provider's issuer (its sign-in). */
+  idpUrl: string;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -32,7 +34,7 @@ export async function startLocal(env: Record<string, string> = {}): Promise<Runn
   const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
   const child = spawn(process.execPath, ['local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', SES_PORT: '0', LOCAL_DATA_DIR: dataDir, MONITOR_INTERVAL_SECONDS: '0', ...env },
+    env: { ...process.env, PORT: '0', SES_PORT: '0', IDP_PORT: '0', LOCAL_DATA_DIR: dataDir, MONITOR_INTERVAL_SECONDS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -47,12 +49,14 @@ export async function startLocal(env: Record<string, string> = {}): Promise<Runn
       output += chunk;
       const api = /API\s+(http:\/\/\S+)/.exec(output);
       const inbox = /Email inbox\s+(http:\/\/\S+?)\/?\s/.exec(output);
-      if (api && inbox) {
+      const idp = /Sign-in\s+(http:\/\/\S+)/.exec(output);
+      if (api && inbox && idp) {
         clearTimeout(timer);
         resolve({
           child,
           apiUrl: api[1]!,
           inboxUrl: inbox[1]!,
+          idpUrl: idp[1]!,
           output: () => output,
           stop: async () => {
             child.kill('SIGTERM');

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { mintDevToken } from '../../local/dev-identity.ts';
+import { signInAtLocalProvider } from '../../local/sign-in.ts';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ROOT, closedPort, killAll, startLocal, type RunningStart } from './local-processes.ts';
@@ -18,7 +18,7 @@ type StoredEmail = Email & { replyTo: string[] };
 
 async function submitExample(local: RunningStart): Promise<string> {
   const example = await readFile(path.join(ROOT, 'examples/multi-area-request.json'), 'utf8');
-  const token = mintDevToken({ email: JSON.parse(example).serviceOwner.email }, process.env.LOCAL_IDENTITY_SECRET);
+  const { accessToken: token } = await signInAtLocalProvider(local.idpUrl, { email: JSON.parse(example).serviceOwner.email });
   const res = await fetch(`${local.apiUrl}/requests`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

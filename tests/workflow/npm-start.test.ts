@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { mintDevToken } from '../../local/dev-identity.ts';
+import { signInAtLocalProvider } from '../../local/sign-in.ts';
+import { closedPort } from './local-processes.ts';
 
 /**
  * `npm start` as a person runs it: the real entry point on Node's own ESM loader (not vitest's),
@@ -15,10 +16,13 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-async function start(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; apiUrl: string; inboxUrl: string }> {
+async function start(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; apiUrl: string; inboxUrl: string; idpUrl: string }> {
   const child = spawn(process.execPath, ['local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', SES_PORT: '0', LOCAL_DATA_DIR: dataDir, ...env },
+    env: { ...process.env, PORT: '0', SES_PORT: '0', IDP_PORT: '0', LOCAL_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -30,9 +34,10 @@ async function start(dataDir: string, env: Record<string, string> = {}): Promise
       output += chunk;
       const api = /API\s+(http:\/\/\S+)/.exec(output);
       const inbox = /Email inbox\s+(http:\/\/\S+?)\/?\s/.exec(output);
-      if (api && inbox) {
+      const idp = /Sign-in\s+(http:\/\/\S+)/.exec(output);
+      if (api && inbox && idp) {
         clearTimeout(timer);
-        resolve({ child, apiUrl: api[1]!, inboxUrl: inbox[1]! });
+        resolve({ child, apiUrl: api[1]!, inboxUrl: inbox[1]!, idpUrl: idp[1]! });
       }
     });
     child.on('exit', (code) => reject(new Error(`npm start exited ${code}: ${output}`)));
@@ -50,9 +55,12 @@ describe('npm start', () => {
   it('serves the API and the inbox, keeps accepted requests across a restart and resumes their approval rounds', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
     try {
-      const first = await start(dataDir);
+      // The identity provider keeps its port and, with the data, its signing key: a token from before the restart still verifies.
+      const idpPort = String(await closedPort());
+      const first = await start(dataDir, { IDP_PORT: idpPort });
       const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
-      const auth = { authorization: `Bearer ${mintDevToken({ email: JSON.parse(example).serviceOwner.email })}` };
+      const { accessToken } = await signInAtLocalProvider(first.idpUrl, { email: JSON.parse(example).serviceOwner.email });
+      const auth = { authorization: `Bearer ${accessToken}` };
       const res = await fetch(`${first.apiUrl}/requests`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },
@@ -73,7 +81,7 @@ describe('npm start', () => {
       expect(links).toHaveLength(5);
       await stop(first.child);
 
-      const second = await start(dataDir);
+      const second = await start(dataDir, { IDP_PORT: idpPort });
       const again = await fetch(`${second.apiUrl}/requests/${requestId}`, { headers: auth });
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ requestId, request: { serviceName: 'Court hearing transcription' } });
@@ -102,13 +110,14 @@ describe('npm start', () => {
   it('reads the approval timeline from REMINDER_AFTER_SECONDS, ESCALATE_AFTER_SECONDS (the earlier name of CHASE_AFTER_SECONDS) and LAPSE_AFTER_SECONDS', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-start-'));
     try {
-      const { child, apiUrl, inboxUrl } = await start(dataDir, {
+      const { child, apiUrl, inboxUrl, idpUrl } = await start(dataDir, {
         REMINDER_AFTER_SECONDS: '1',
         ESCALATE_AFTER_SECONDS: '2',
         LAPSE_AFTER_SECONDS: '3',
       });
       const example = await readFile(path.join(ROOT, 'examples/single-area-request.json'), 'utf8');
-      const auth = { authorization: `Bearer ${mintDevToken({ email: JSON.parse(example).serviceOwner.email })}` };
+      const { accessToken } = await signInAtLocalProvider(idpUrl, { email: JSON.parse(example).serviceOwner.email });
+      const auth = { authorization: `Bearer ${accessToken}` };
       const res = await fetch(`${apiUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: example });
       const { requestId, respondBy } = (await res.json()) as { requestId: string; respondBy: string };
       expect(Date.parse(respondBy) - Date.now()).toBeLessThan(5_000);

@@ -4,7 +4,7 @@ import { SECURITY_TEAM, startHarness, type Harness } from './harness.ts';
 import { diffTables, settledSnapshot, tableSnapshot } from './bad-input.ts';
 import { approvedService, approverLinks, OTHER_OWNER, OWNER, rejectedRequest, submit } from './journeys.ts';
 import { apiRoutes, type ApiRoute } from '../../functions/catalogue.ts';
-import type { DevIdentity } from '../../local/dev-identity.ts';
+import type { LocalIdentity } from '../../local/identity-provider.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
@@ -71,7 +71,7 @@ const change = (serviceId: string, owner: { name: string; email: string }) => ({
  * What an outsider tries on each route, at the owner's records, with bodies the owner could send.
  * A route missing here fails the test: a new route must say how it is protected.
  */
-const CALLS: Record<string, (t: Targets, outsider: DevIdentity) => Call[]> = {
+const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
   'POST /requests': (t, o) => [
     {
       what: "a CHANGE of the owner's service, naming the outsider as owner",
@@ -125,7 +125,7 @@ const CALLS: Record<string, (t: Targets, outsider: DevIdentity) => Call[]> = {
 };
 
 /** People who are not the owner and not the security team. */
-const NAMED_OUTSIDERS: DevIdentity[] = [
+const NAMED_OUTSIDERS: LocalIdentity[] = [
   { email: OTHER_OWNER, name: 'Alex Morgan' },
   // A later holder of the owner's address: the same email, another subject.
   { email: OWNER, name: 'Priya Shah', sub: 'entra-oid-of-someone-else' },
@@ -134,7 +134,7 @@ const NAMED_OUTSIDERS: DevIdentity[] = [
   { email: OTHER_OWNER, groups: ['Offshore-Security', 'offshore-security-readers', 'offshore_security', 'offshore-security,readers'] },
 ];
 
-const outsiders: fc.Arbitrary<DevIdentity> = fc.record({
+const outsiders: fc.Arbitrary<LocalIdentity> = fc.record({
   email: fc.oneof(
     fc.constantFrom(OTHER_OWNER, 'tom.evans@justice.gov.uk', 'sam.security@justice.gov.uk'),
     fc.stringMatching(/^[a-z]{1,12}\.[a-z]{1,12}@(justice\.gov\.uk|example\.com)$/),

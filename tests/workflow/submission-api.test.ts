@@ -254,12 +254,15 @@ describe('identity (the local stand-in for the department identity provider)', (
     const forged = Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), email: 'alex.morgan@justice.gov.uk' }),
     ).toString('base64url');
-    const { mintDevToken } = await import('../../local/dev-identity.ts');
+    const { startIdentityProvider } = await import('../../local/identity-provider.ts');
+    const another = await startIdentityProvider({ port: 0, publicBaseUrl: h.stack.apiUrl });
+    const foreign = another.signTestToken({ email: OWNER });
+    await another.close();
     for (const bad of [
       `${head}.${forged}.${signature}`,
       'not-a-jwt',
-      mintDevToken({ email: OWNER }, 'some-other-secret'),
-      mintDevToken({ email: OWNER }, undefined, { now: new Date(Date.now() - 2 * 86_400_000), ttlSeconds: 60 }),
+      foreign,
+      h.stack.identityProvider.signTestToken({ email: OWNER }, { now: new Date(Date.now() - 2 * 86_400_000), ttlSeconds: 60 }),
     ]) {
       const res = await h.api(path, { headers: { authorization: `Bearer ${bad}` } });
       expect(res.status).toBe(401);
