@@ -2,22 +2,21 @@ import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { openApprovalLink } from '#domain/decisions';
-import { errorPage, page, pageSecurityHeaders } from '#web/pages';
-import { decisionAction, decisionForm } from '#web/approval-pages';
+import { approverPageHeaders, decisionPage, linkProblemPage } from '#web/approval-pages';
 
 /**
  * GET /approvals/{approvalId}?token=…: what the emailed link opens. Mail scanners open every link,
- * so this only shows the request and a form; nothing changes until the person presses a button.
+ * so this only shows the request and a form; nothing changes until the person sends the form.
  */
 export function showApprovalPage(runtime: Runtime) {
   return async (event: HttpEvent) => {
     const approvalId = pathParameter(event, 'approvalId');
     const token = event.queryStringParameters?.token;
     const opened = await openApprovalLink(runtime, approvalId, token);
-    return page(200, opened.request.request.serviceName, decisionForm(opened, decisionAction(runtime, opened, token as string)));
+    return decisionPage(runtime, opened, token as string);
   };
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  httpHandler(showApprovalPage(runtime), { render: errorPage, securityHeaders: pageSecurityHeaders(runtime.publicBaseUrl) });
+  httpHandler(showApprovalPage(runtime), { render: linkProblemPage(runtime), securityHeaders: approverPageHeaders() });
 export const handler = lambdaEntry(makeHandler, dynamoDb);

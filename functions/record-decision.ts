@@ -6,13 +6,13 @@ import { ses } from '#platform/clients/ses';
 import { DecisionFormSchema, openApprovalLink, recordDecision, resumeRecordedDecision } from '#domain/decisions';
 import { AlreadyDecided, Conflict } from '#web/errors';
 import { concludeEscalation } from '#domain/rejection-routes';
-import { errorPage, page, pageSecurityHeaders } from '#web/pages';
 import { toFieldErrors } from '#domain/request';
-import { decisionAction, decisionForm, decisionRecorded } from '#web/approval-pages';
+import { approverPageHeaders, decisionPage, decisionRecordedPage, linkProblemPage } from '#web/approval-pages';
 
 /**
  * POST /approvals/{approvalId} (form: token, decision, reason): records the decision, consumes the
- * link and resumes the workflow. The page then shows what was recorded.
+ * link and resumes the workflow. The page then shows what was recorded and what happens next. A
+ * reason sent with an approval is kept with it as a comment.
  */
 export function submitDecision(runtime: Runtime) {
   return async (event: HttpEvent) => {
@@ -27,18 +27,13 @@ export function submitDecision(runtime: Runtime) {
     });
     const parsed = DecisionFormSchema.safeParse(form);
     if (!parsed.success) {
-      const values = { decision: String(form.decision ?? ''), reason: String(form.reason ?? '') };
-      return page(
-        400,
-        'Check your answer',
-        decisionForm(opened, decisionAction(runtime, opened, form.token as string), toFieldErrors(parsed.error), values),
-      );
+      const text = (value: unknown) => (typeof value === 'string' ? value : '');
+      const values = { decision: text(form.decision), reason: text(form.reason) };
+      return decisionPage(runtime, opened, form.token as string, { errors: toFieldErrors(parsed.error), values }, 400);
     }
     const decided = await recordDecision(runtime, opened, parsed.data);
     if (decided.kind === 'ENDORSEMENT') await concludeEscalation(runtime, decided.requestId, decided);
-
-    const recorded = decisionRecorded(opened, decided);
-    return page(200, recorded.title, recorded.body);
+    return decisionRecordedPage(runtime, opened, decided);
   };
 }
 
@@ -53,5 +48,5 @@ async function finishRecordedDecision(runtime: Runtime, approvalId: string, toke
 }
 
 export const makeHandler = (runtime: Runtime) =>
-  httpHandler(submitDecision(runtime), { formBody: true, render: errorPage, securityHeaders: pageSecurityHeaders(runtime.publicBaseUrl) });
+  httpHandler(submitDecision(runtime), { formBody: true, render: linkProblemPage(runtime), securityHeaders: approverPageHeaders() });
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -32,21 +32,40 @@ export const recordedDecision = (a: ApprovalRecord) => ({
   reason: a.reason ?? null,
 });
 
+/**
+ * What a person holding a valid link is told when it no longer works: which request, and whom to
+ * ask (its service owner). A refused token gets none of this: it reveals nothing.
+ */
+const aboutRequest = (request: RequestRecord, approval: ApprovalRecord) => ({
+  requestId: request.requestId,
+  serviceName: request.request.serviceName,
+  serviceOwner: request.request.serviceOwner,
+  kind: approval.kind,
+});
+
 function assertOpen(approval: ApprovalRecord, request: RequestRecord, link: LinkRecord, now: Date): void {
+  const about = aboutRequest(request, approval);
   if (approval.status === 'APPROVED' || approval.status === 'REJECTED') {
     throw new AlreadyDecided(`This ${approval.kind === 'ENDORSEMENT' ? 'escalation' : 'approval'} was already decided`, {
       recorded: recordedDecision(approval),
+      ...about,
     });
   }
-  if (link.usedAt) throw new AlreadyDecided('This link was already used', { recorded: recordedDecision(approval) });
+  if (link.usedAt) throw new AlreadyDecided('This link was already used', { recorded: recordedDecision(approval), ...about });
   if (approval.status === 'LAPSED')
-    throw new LinkGone('The approval window closed before a decision was recorded: the approval lapsed', { recorded: recordedDecision(approval) });
+    throw new LinkGone('The approval window closed before a decision was recorded: the approval lapsed', {
+      recorded: recordedDecision(approval),
+      ...about,
+    });
   if (approval.status === 'CLOSED' || request.round !== approval.round || !awaitsDecision(request.status)) {
     throw new LinkGone(`The request is ${request.status.toLowerCase().replace('_', ' ')}: this decision is no longer needed`, {
       requestStatus: request.status,
+      laterRound: request.round !== approval.round,
+      ...about,
     });
   }
-  if (now.getTime() >= Date.parse(link.validUntil)) throw new LinkGone(`This link expired at ${link.validUntil}`);
+  if (now.getTime() >= Date.parse(link.validUntil))
+    throw new LinkGone(`This link expired at ${link.validUntil}`, { validUntil: link.validUntil, ...about });
 }
 
 export async function openApprovalLink(runtime: Runtime, approvalId: string, token: unknown): Promise<OpenedLink> {

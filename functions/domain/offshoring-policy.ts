@@ -179,6 +179,32 @@ export const ROLE_TITLES: Record<ApproverRole | 'DEPARTMENTAL_HEAD', string> = {
   DEPARTMENTAL_HEAD: 'Departmental Head',
 };
 
+/** Process 1's clauses, in the policy's words: each approving role's reason to be asked. */
+const PROCESS_1 = {
+  a: 'For agency or departmental specific services or applications, approval is required from the relevant Agency or Departmental SIRO (Senior Information Risk Officer).',
+  b: 'For wider MoJ services or applications that involve more than one department or agency, approval is required from the MoJ Senior Information Risk Officer (SIRO) and Senior Security Advisor (SSA).',
+  c: 'All projects additionally require approval from the MoJ Chief Information Security Officer (CISO), the MoJ Data Protection Officer (DPO), and from MoJ Commercial and MoJ Legal teams.',
+} as const;
+
+/**
+ * Why the policy asks each role, for the approver's page: the clause that makes the role an
+ * approver (Process 1(a), 1(b), 1(c)) or an endorser (Process 3), cited and quoted.
+ */
+export const ROLE_REASONS: Record<ApproverRole | 'DEPARTMENTAL_HEAD', { clause: string; words: string }> = {
+  BUSINESS_AREA_SIRO: { clause: 'Offshoring Policy, Process 1(a)', words: PROCESS_1.a },
+  MOJ_SIRO: { clause: 'Offshoring Policy, Process 1(b)', words: PROCESS_1.b },
+  SSA: { clause: 'Offshoring Policy, Process 1(b)', words: PROCESS_1.b },
+  CISO: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
+  DPO: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
+  COMMERCIAL: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
+  LEGAL: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
+  DEPARTMENTAL_HEAD: {
+    clause: 'Offshoring Policy, Process 3',
+    words:
+      'If one or more of the required approvals cannot be obtained, the Service Owner may escalate to their Departmental Head, providing more detail to support the case for approval. Any residual or inherent risk must be rectified before escalating.',
+  },
+};
+
 export interface ReviewSettings {
   /** Months between reviews of an offshored service. */
   standardMonths: number;

@@ -60,10 +60,11 @@ type RoundStart =
 function withPlan(
   start: RoundStart,
   plan: { requiredApprovers: { role: string; name: string; email: string }[]; lateNotice: boolean; respondBy: string },
+  previousRequest: OffshoringRequest,
 ): AuditFact {
   switch (start.type) {
     case 'REQUEST_RESUBMITTED':
-      return { type: start.type, details: { ...start.details, ...plan } };
+      return { type: start.type, details: { ...start.details, ...plan, previousRequest } };
     case 'MITIGATIONS_PROVIDED':
       return { type: start.type, details: { ...start.details, ...plan } };
     case 'ROUND_STARTED_AFTER_ENDORSEMENT':

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ActorSchema } from './records.ts';
+import { OffshoringRequestSchema } from '../domain/request.ts';
 
 /**
  * The audit trail is the written evidence of what happened to a request (Offshoring Policy,
@@ -31,7 +32,8 @@ const event = <T extends string, D extends z.ZodType>(type: T, details: D) =>
 export const AuditEventSchema = z.discriminatedUnion('type', [
   // Submission and the rounds that follow a rejection (Process 3).
   event('REQUEST_SUBMITTED', z.object({ ...RoundPlan, lateNoticeReason: z.string().optional() })),
-  event('REQUEST_RESUBMITTED', z.object({ ...RoundPlan, previousRound: z.number().int() })),
+  // The request as the previous round's approvers saw it, so a later round shows what changed since.
+  event('REQUEST_RESUBMITTED', z.object({ ...RoundPlan, previousRound: z.number().int(), previousRequest: OffshoringRequestSchema.optional() })),
   event(
     'MITIGATIONS_PROVIDED',
     z.object({ ...RoundPlan, previousRound: z.number().int(), mitigations: z.array(z.string()), replaceExisting: z.boolean() }),
