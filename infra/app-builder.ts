@@ -4,6 +4,7 @@ import type { ServiceCatalogue } from './service-catalogue.ts';
 import { BUNDLED_APPROVER_DIRECTORY, CONTEXT_KEYS, readSettings } from './settings.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
+import { WebAclStack } from './stacks/web-acl-stack.ts';
 
 /**
  * Context the app always starts from; cdk.json and `-c` override it. Here rather than in cdk.json
@@ -14,9 +15,18 @@ const BASE_CONTEXT: Record<string, unknown> = {
   // change that would pull them out from under the deployed functions. The sender is passed by plain
   // names instead (SenderReference), so changing it never waits on an export.
   '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+  // S3 server access logs are delivered under a bucket policy naming the logging service, not an ACL.
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 };
 
-export const STACK_NAMES = { stateful: 'OffshoreApprovalsStateful', stateless: 'OffshoreApprovalsStateless' } as const;
+export const STACK_NAMES = {
+  stateful: 'OffshoreApprovalsStateful',
+  stateless: 'OffshoreApprovalsStateless',
+  webAcl: 'OffshoreApprovalsWebAcl',
+} as const;
+
+/** AWS WAF takes a web ACL for CloudFront only in this region. */
+export const CLOUDFRONT_WAF_REGION = 'us-east-1';
 
 export interface BuildOptions {
   /** @default projectCatalogue */
@@ -35,6 +45,7 @@ export interface BuiltApp {
   readonly app: App;
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
+  readonly webAcl: WebAclStack;
 }
 
 /**
@@ -54,13 +65,23 @@ export function buildApp(context?: Record<string, unknown>, options: BuildOption
     settings,
     description: 'Offshore approvals: data (DynamoDB table, KMS key) and the SES sender identity. Retained.',
   });
+  // Rules only, no data: the one stack outside offshore:region, because CloudFront takes its web ACL from there.
+  const webAcl = new WebAclStack(app, STACK_NAMES.webAcl, {
+    env: { account, region: CLOUDFRONT_WAF_REGION },
+    crossRegionReferences: true,
+    description: 'Offshore approvals: the AWS WAF web ACL of the CloudFront distribution (us-east-1, as CloudFront requires).',
+  });
   const stateless = new StatelessStack(app, STACK_NAMES.stateless, {
     env,
     settings,
+    // The web ACL's ARN comes from us-east-1: CDK carries it in an SSM parameter it writes in this region.
+    crossRegionReferences: true,
     table: stateful.table,
     sender: stateful.sender.reference,
+    webSecrets: stateful.webSecrets,
+    webAclArn: webAcl.webAclArn,
     catalogue: options.catalogue,
-    description: 'Offshore approvals: functions, HTTP API and approval workflow.',
+    description: 'Offshore approvals: functions, HTTP API, approval workflow, and the CloudFront distribution with the assets.',
   });
 
   if (settings.oidcIssuerIsExample) {
@@ -86,5 +107,5 @@ export function buildApp(context?: Record<string, unknown>, options: BuildOption
   }
 
   addNagChecks(app);
-  return { app, stateful, stateless };
+  return { app, stateful, stateless, webAcl };
 }

@@ -8,7 +8,12 @@ import type { FunctionSpec } from '../functions/catalogue.ts';
  */
 export interface ServiceCatalogue {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
-  readonly routes: readonly { readonly method: string; readonly path: string; readonly function: string; readonly auth?: 'jwt' | 'approvalLink' }[];
+  readonly routes: readonly {
+    readonly method: string;
+    readonly path: string;
+    readonly function: string;
+    readonly auth?: 'jwt' | 'approvalLink' | 'session';
+  }[];
   /** ASL placeholder (without `${}`) → function key. */
   readonly stateMachineFunctions: Readonly<Record<string, string>>;
   /** Repository-relative path of the ASL file. */
@@ -35,6 +40,14 @@ export function authorizerOf(c: ServiceCatalogue, auth: 'approvalLink'): string 
 }
 
 /**
+ * Functions that answer people in a browser (a `session` or `approvalLink` route) render pages from
+ * nunjucks templates: their bundles carry the templates folder (infra/bundling.ts).
+ */
+export function rendersPages(c: ServiceCatalogue, key: string): boolean {
+  return c.routes.some((route) => route.function === key && (route.auth === 'session' || route.auth === 'approvalLink'));
+}
+
+/**
  * Rejects, at synth time and with a message that says what to change, a catalogue that
  * CloudFormation could not deploy or that names something that does not exist.
  */
@@ -56,6 +69,8 @@ export function checkCatalogue(c: ServiceCatalogue): void {
     if (!(SUPPORTED_METHODS as readonly string[]).includes(route.method)) problems.push(`route ${routeKey}: unsupported method`);
     if (!route.path.startsWith('/')) problems.push(`route ${routeKey}: path must start with /`);
     if (seen.has(routeKey)) problems.push(`route ${routeKey} is declared twice`);
+    if (route.auth === 'session' && known.has(route.function) && !c.functions[route.function]?.needs.webSecrets)
+      problems.push(`route ${routeKey} is a session page, so function "${route.function}" needs webSecrets (the session key decrypts its cookie)`);
     seen.add(routeKey);
   }
 
@@ -89,7 +104,7 @@ export function checkCatalogue(c: ServiceCatalogue): void {
   }
 
   for (const kind of new Set(c.routes.map((r) => r.auth ?? 'jwt'))) {
-    if (kind === 'jwt') continue;
+    if (kind === 'jwt' || kind === 'session') continue;
     const authorizers = Object.entries(c.functions)
       .filter(([, spec]) => spec.authorizes === kind)
       .map(([key]) => key);

@@ -23,7 +23,7 @@ export const CONTEXT_KEYS = {
   mailFromDomain: 'offshore:mailFromDomain',
   /** Optional Reply-To for every email the service sends. */
   emailReplyTo: 'offshore:emailReplyTo',
-  /** Optional public base URL for links in emails (a custom domain). Defaults to the HTTP API's URL. */
+  /** Optional public base URL for links in emails and the sign-in redirect. Defaults to https://<offshore:domainName>, else the CloudFront distribution's URL. */
   publicBaseUrl: 'offshore:publicBaseUrl',
   /** Optional security team address (continual-monitoring digest); no handler reads it yet. */
   securityTeamEmail: 'offshore:securityTeamEmail',
@@ -34,6 +34,14 @@ export const CONTEXT_KEYS = {
   /** The department's OIDC identity provider: token issuer (https URL) and audience (client id). */
   oidcIssuer: 'offshore:oidcIssuer',
   oidcAudience: 'offshore:oidcAudience',
+  /** This service's client id at the identity provider, for the pages' sign-in; the audience unless set. */
+  oidcClientId: 'offshore:oidcClientId',
+  /**
+   * Optional custom domain of the CloudFront distribution (pages, links, assets) and the ARN of its
+   * ACM certificate, which CloudFront requires in us-east-1. Both or neither.
+   */
+  domainName: 'offshore:domainName',
+  certificateArn: 'offshore:certificateArn',
   /** Identity-provider group whose members are the security team. */
   securityTeamGroup: 'offshore:securityTeamGroup',
   /**
@@ -70,6 +78,10 @@ export interface DeploymentSettings {
   readonly placeholderAddresses: { readonly sender: boolean; readonly directory: readonly string[] };
   readonly oidcIssuer: string;
   readonly oidcAudience: string;
+  /** The pages' OpenID Connect client id (OIDC_CLIENT_ID). */
+  readonly oidcClientId: string;
+  /** The distribution's custom domain and its us-east-1 ACM certificate; unset for CloudFront's own domain. */
+  readonly customDomain?: { readonly name: string; readonly certificateArn: string };
   /** True while `oidcIssuer` is the placeholder (only ever when nothing will be deployed, or explicitly allowed). */
   readonly oidcIssuerIsExample: boolean;
   readonly securityTeamGroup: string;
@@ -169,6 +181,23 @@ function emailDomain(scope: Construct, emailFrom: string): DeploymentSettings['e
   return { name, mailFrom };
 }
 
+/** An ACM certificate for CloudFront: only certificates in us-east-1 can be attached to a distribution. */
+const CLOUDFRONT_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
+
+function customDomain(scope: Construct): DeploymentSettings['customDomain'] {
+  const name = domain(scope, CONTEXT_KEYS.domainName);
+  const certificateArn = text(scope, CONTEXT_KEYS.certificateArn);
+  if (name === undefined && certificateArn === undefined) return undefined;
+  if (name === undefined || certificateArn === undefined)
+    throw new Error(`Context ${CONTEXT_KEYS.domainName} and ${CONTEXT_KEYS.certificateArn} go together: set both, or neither`);
+  if (!CLOUDFRONT_CERTIFICATE_ARN.test(certificateArn)) {
+    throw new Error(
+      `Context ${CONTEXT_KEYS.certificateArn} ("${certificateArn}") is not an ACM certificate ARN in us-east-1: CloudFront only uses certificates from that region`,
+    );
+  }
+  return { name, certificateArn };
+}
+
 function flag(scope: Construct, key: string): boolean {
   const value: unknown = scope.node.tryGetContext(key);
   if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
@@ -261,6 +290,7 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
     if (problems.length > 0) throw new Error(`This synth is for an AWS account (cdk deploy), and:\n  - ${problems.join('\n  - ')}`);
   }
 
+  const oidcAudience = text(scope, CONTEXT_KEYS.oidcAudience) ?? DEFAULT_OIDC_AUDIENCE;
   return {
     emailFrom,
     emailDomain: sendingDomain,
@@ -271,7 +301,9 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
     approverDirectoryJson,
     placeholderAddresses,
     oidcIssuer,
-    oidcAudience: text(scope, CONTEXT_KEYS.oidcAudience) ?? DEFAULT_OIDC_AUDIENCE,
+    oidcAudience,
+    oidcClientId: text(scope, CONTEXT_KEYS.oidcClientId) ?? oidcAudience,
+    customDomain: customDomain(scope),
     oidcIssuerIsExample,
     securityTeamGroup: text(scope, CONTEXT_KEYS.securityTeamGroup) ?? DEFAULT_SECURITY_TEAM_GROUP,
     region: region(scope, CONTEXT_KEYS.region) ?? DEFAULT_REGION,

@@ -1,12 +1,13 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, LogGroupLogDestination, type HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
 
 export interface ApiRouteBinding {
   readonly method: string;
@@ -15,8 +16,11 @@ export interface ApiRouteBinding {
   readonly handler: IFunction;
   /** Names the integration (one per function, shared by that function's routes). */
   readonly handlerName: string;
-  /** 'jwt': the department's identity provider; 'approvalLink': the link authorizer. */
-  readonly auth: 'jwt' | 'approvalLink';
+  /**
+   * 'jwt': the department's identity provider; 'approvalLink': the link authorizer; 'session': a
+   * page with no API Gateway authorizer, whose function reads its own encrypted session cookie.
+   */
+  readonly auth: 'jwt' | 'approvalLink' | 'session';
 }
 
 export interface ApprovalsApiProps {
@@ -85,8 +89,10 @@ export class ApprovalsApi extends Construct {
       },
     });
 
-    // Every route is authorized: service owners and the security team by the department's identity
-    // provider (JWT), approvers (who have no account) by the single-use link token.
+    // Every API route is authorized: service owners and the security team by the department's identity
+    // provider (JWT), approvers (who have no account) by the single-use link token. Pages for people in
+    // a browser ('session') carry no bearer token: their function decrypts its session cookie and sends
+    // anyone without one to sign in.
     const jwt = new HttpJwtAuthorizer('DepartmentIdentity', props.identityProvider.issuer, {
       jwtAudience: [props.identityProvider.audience],
       identitySource: ['$request.header.Authorization'],
@@ -100,8 +106,10 @@ export class ApprovalsApi extends Construct {
           resultsCacheTtl: Duration.seconds(0),
         })
       : undefined;
+    const none = new HttpNoneAuthorizer();
     const authorizerFor = (route: ApiRouteBinding) => {
       if (route.auth === 'jwt') return jwt;
+      if (route.auth === 'session') return none;
       if (!approvalLink) throw new Error(`Route ${route.method} ${route.path} needs the approval link authorizer, and none was given`);
       return approvalLink;
     };
@@ -113,7 +121,14 @@ export class ApprovalsApi extends Construct {
         integrations.set(route.handler, integration);
       }
       const method = HttpMethod[route.method as keyof typeof HttpMethod];
-      this.httpApi.addRoutes({ path: route.path, methods: [method], integration, authorizer: authorizerFor(route) });
+      const [added] = this.httpApi.addRoutes({ path: route.path, methods: [method], integration, authorizer: authorizerFor(route) });
+      if (route.auth === 'session' && added) {
+        acknowledge(
+          added,
+          'AwsSolutions-APIG4',
+          "A page for people in a browser: its function authorizes every request by the encrypted, HttpOnly session cookie set at sign-in (OpenID Connect with PKCE), and sends anyone without one to sign in; a browser sends no bearer token for API Gateway's JWT authorizer to check.",
+        );
+      }
     }
 
     new CfnOutput(this, 'Url', { value: this.url, description: 'Base URL of the offshore approvals API' });

@@ -6,13 +6,14 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ENV, type EnvName } from '../../functions/platform/config.ts';
-import { LAMBDA_BUNDLING } from '../bundling.ts';
+import { LAMBDA_BUNDLING, pageTemplatesHooks } from '../bundling.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { fromRepoRoot } from '../paths.ts';
 import type { ApprovalWorkflow } from './approval-workflow.ts';
 import type { ApprovalsTable, TableAccess } from './approvals-table.ts';
 import { grantSendFrom, type SenderReference } from './email-sender.ts';
 import type { FailedInvocations } from './failed-invocations.ts';
+import type { WebSecrets } from './web-secrets.ts';
 
 export const SERVICE_NAME = 'offshore-approvals';
 /** The CloudWatch namespace of the service's own metrics (Powertools Metrics, embedded metric format). */
@@ -48,6 +49,12 @@ export interface ProjectFunctionProps {
    * @default - none: the function is invoked only synchronously
    */
   readonly deadLetters?: FailedInvocations;
+  /**
+   * For a function that renders pages: its bundle carries the templates folder (infra/page-templates.ts)
+   * with this asset manifest, the one of the assets deployed to the assets bucket.
+   * @default - no templates
+   */
+  readonly pageTemplates?: { readonly assetManifest: string };
 }
 
 /**
@@ -97,7 +104,12 @@ export class ProjectFunction extends Construct implements IGrantable {
         NODE_OPTIONS: '--enable-source-maps',
       },
       // infra/bundling.ts: the options bench/bundles.ts builds with too.
-      bundling: { ...LAMBDA_BUNDLING, mainFields: [...LAMBDA_BUNDLING.mainFields] },
+      bundling: {
+        ...LAMBDA_BUNDLING,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        commandHooks: props.pageTemplates ? pageTemplatesHooks(props.pageTemplates.assetManifest) : undefined,
+      },
     });
     if (props.deadLetters) {
       // Set on the function resource rather than through the L2's `deadLetterQueue`, whose grant
@@ -158,6 +170,18 @@ export class ProjectFunction extends Construct implements IGrantable {
       }
     }
     return this.setEnvironment(ENV.stateMachineArn, workflow.stateMachineArn);
+  }
+
+  /**
+   * Reading the pages' secrets (SESSION_KEY_ARN, OIDC_CLIENT_SECRET_ARN) and the identity provider
+   * the pages sign people in with (OIDC_ISSUER, OIDC_CLIENT_ID).
+   */
+  bindWebSecrets(secrets: WebSecrets, identityProvider: { issuer: string; clientId: string }): this {
+    secrets.grantRead(this);
+    this.setEnvironment(ENV.sessionKeyArn, secrets.sessionKey.secretArn);
+    this.setEnvironment(ENV.oidcClientSecretArn, secrets.oidcClientSecret.secretArn);
+    this.setEnvironment(ENV.oidcIssuer, identityProvider.issuer);
+    return this.setEnvironment(ENV.oidcClientId, identityProvider.clientId);
   }
 
   /** ses:SendEmail from the sender identity, EMAIL_FROM and (when set) EMAIL_REPLY_TO. */

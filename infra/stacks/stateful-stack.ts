@@ -3,6 +3,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ApprovalsTable } from '../constructs/approvals-table.ts';
 import { EmailSender } from '../constructs/email-sender.ts';
+import { WebSecrets } from '../constructs/web-secrets.ts';
 import type { DeploymentSettings } from '../settings.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -22,11 +23,15 @@ export class StatefulStack extends Stack {
     emailIdentity: 'SenderEmailIdentity',
     domainIdentity: 'SenderDomainIdentity',
     configurationSet: 'SenderConfigurationSet',
+    webSecretsKey: 'WebSecretsKey',
+    sessionKey: 'SessionKeySecret',
+    oidcClientSecret: 'OidcClientSecret',
   } as const;
 
   readonly key: Key;
   readonly table: ApprovalsTable;
   readonly sender: EmailSender;
+  readonly webSecrets: WebSecrets;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -51,6 +56,12 @@ export class StatefulStack extends Stack {
       replyTo: props.settings.emailReplyTo,
       domain: props.settings.emailDomain,
       logicalIds: { identity: ids.emailIdentity, domainIdentity: ids.domainIdentity, configurationSet: ids.configurationSet },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Secrets, like the table, outlive the stateless stack: the client secret is put in by hand.
+    this.webSecrets = new WebSecrets(this, 'WebSecrets', {
+      logicalIds: { key: ids.webSecretsKey, sessionKey: ids.sessionKey, oidcClientSecret: ids.oidcClientSecret },
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

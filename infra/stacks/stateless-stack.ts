@@ -10,14 +10,21 @@ import { ProjectFunction } from '../constructs/project-function.ts';
 import { FunctionSchedule } from '../constructs/function-schedule.ts';
 import { LogsKey } from '../constructs/logs-key.ts';
 import { FailedInvocations } from '../constructs/failed-invocations.ts';
+import { WebFront } from '../constructs/web-front.ts';
+import type { WebSecrets } from '../constructs/web-secrets.ts';
+import { pageAssetManifest, pageAssetsDir } from '../page-assets.ts';
 import { fromRepoRoot } from '../paths.ts';
-import { authorizerOf, checkCatalogue, pascalCase, projectCatalogue, type ServiceCatalogue } from '../service-catalogue.ts';
+import { authorizerOf, checkCatalogue, pascalCase, projectCatalogue, rendersPages, type ServiceCatalogue } from '../service-catalogue.ts';
 import type { DeploymentSettings } from '../settings.ts';
 
 export interface StatelessStackProps extends StackProps {
   readonly table: ApprovalsTable;
   /** Plain names only: nothing about the sender is imported from the stateful stack (see SenderReference). */
   readonly sender: SenderReference;
+  /** The pages' session key and the identity provider's client secret (stateful stack). */
+  readonly webSecrets: WebSecrets;
+  /** The AWS WAF web ACL for the distribution (its own stack, in us-east-1). */
+  readonly webAclArn: string;
   readonly settings: DeploymentSettings;
   /**
    * What to build: functions, routes, state-machine placeholders.
@@ -39,6 +46,7 @@ export class StatelessStack extends Stack {
   readonly workflow: ApprovalWorkflow;
   readonly alarms: OperationalAlarms;
   readonly failedInvocations: FailedInvocations;
+  readonly web: WebFront;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -56,6 +64,7 @@ export class StatelessStack extends Stack {
         logKey: logsKey,
         // Only a schedule invokes a function asynchronously; every other invocation is synchronous.
         deadLetters: spec.schedule ? failed : undefined,
+        pageTemplates: rendersPages(catalogue, key) ? { assetManifest: pageAssetManifest() } : undefined,
       });
     }
     this.functions = functions;
@@ -81,7 +90,17 @@ export class StatelessStack extends Stack {
       functions: Object.fromEntries(Object.entries(catalogue.stateMachineFunctions).map(([placeholder, key]) => [placeholder, fn(key).function])),
     });
 
-    const publicBaseUrl = props.settings.publicBaseUrl ?? this.api.url;
+    // The distribution names only the API itself (its id), never its routes, so the functions may name
+    // the distribution: CloudFormation creates API, distribution, functions, then routes.
+    this.web = new WebFront(this, 'Web', {
+      api: this.api.httpApi,
+      assetsDir: pageAssetsDir(),
+      webAclArn: props.webAclArn,
+      logKey: logsKey,
+      customDomain: props.settings.customDomain,
+    });
+
+    const publicBaseUrl = props.settings.publicBaseUrl ?? this.web.url;
     for (const [key, spec] of Object.entries(catalogue.functions)) {
       const f = fn(key);
       const { needs } = spec;
@@ -97,6 +116,7 @@ export class StatelessStack extends Stack {
       if (spec.schedule)
         new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, deadLetterQueue: failed.queue, ...spec.schedule });
       if (needs.sendEmail) f.bindEmail(props.sender);
+      if (needs.webSecrets) f.bindWebSecrets(props.webSecrets, { issuer: props.settings.oidcIssuer, clientId: props.settings.oidcClientId });
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);
       f.setEnvironment(ENV.securityTeamGroup, props.settings.securityTeamGroup);

@@ -38,8 +38,8 @@ const cfnLint = onPath('cfn-lint');
 const SKIPPED = 'cfn-lint is not on PATH (install it with `pip install cfn-lint`): the templates were not linted';
 
 /** cfn-lint's findings on these templates, and its exit status (a bit mask: 2 errors, 4 warnings, 8 informational; 1 a failure of its own). */
-function lint(templates: readonly string[]): { status: number | null; matches: CfnLintMatch[] } {
-  const run = spawnSync(cfnLint!, ['--format', 'json', '--regions', 'eu-west-2', '--', ...templates], { encoding: 'utf8' });
+function lint(templates: readonly string[], region = 'eu-west-2'): { status: number | null; matches: CfnLintMatch[] } {
+  const run = spawnSync(cfnLint!, ['--format', 'json', '--regions', region, '--', ...templates], { encoding: 'utf8' });
   expect({ status: run.status, stderr: run.stderr }).not.toMatchObject({ status: 1 });
   return { status: run.status, matches: JSON.parse(run.stdout || '[]') as CfnLintMatch[] };
 }
@@ -50,19 +50,28 @@ const errorsIn = (matches: CfnLintMatch[]) =>
     .map((m) => `${path.basename(m.Filename)} ${m.Rule.Id} ${(m.Location.Path ?? []).join('/')}: ${m.Message}`);
 
 describe('cfn-lint', () => {
-  it('reports no error on either template of a synth for an account', (ctx) => {
+  it('reports no error on any template of a synth for an account, each in its own region', (ctx) => {
     if (!cfnLint) ctx.skip(SKIPPED);
     const outdir = mkdtempSync(path.join(tmpdir(), 'offshore-cfn-lint-'));
     const { app } = buildApp({ ...SKIP_BUNDLING, ...deploymentContext() }, { account: ACCOUNT, outdir });
-    const templates = app.synth().stacks.map((stack) => stack.templateFullPath);
-    expect(templates.map((t) => path.basename(t)).sort()).toEqual([
-      'OffshoreApprovalsStateful.template.json',
-      'OffshoreApprovalsStateless.template.json',
+    const stacks = app.synth().stacks;
+    expect(stacks.map((s) => [path.basename(s.templateFullPath), s.environment.region]).sort()).toEqual([
+      ['OffshoreApprovalsStateful.template.json', 'eu-west-2'],
+      ['OffshoreApprovalsStateless.template.json', 'eu-west-2'],
+      // The web ACL for CloudFront, which AWS WAF takes only in us-east-1.
+      ['OffshoreApprovalsWebAcl.template.json', 'us-east-1'],
     ]);
 
-    const { status, matches } = lint(templates);
+    const byRegion = Map.groupBy(stacks, (s) => s.environment.region);
+    const runs = [...byRegion].map(([region, inRegion]) =>
+      lint(
+        inRegion.map((s) => s.templateFullPath),
+        region,
+      ),
+    );
+    const matches = runs.flatMap((r) => r.matches);
     expect(errorsIn(matches)).toEqual([]);
-    expect(status! & 2).toBe(0);
+    for (const { status } of runs) expect(status! & 2).toBe(0);
     const warnings = [...new Set(matches.filter((m) => m.Level === 'Warning').map((m) => m.Rule.Id))];
     if (warnings.length > 0) ctx.annotate(`cfn-lint warnings (allowed): ${warnings.join(', ')}`);
   });

@@ -175,7 +175,8 @@ describe('the sender: a domain identity with Easy DKIM and a custom MAIL FROM', 
   it('imports nothing about the sender into the stateless stack, and exports nothing about it', () => {
     const imports = [...JSON.stringify(stateless.toJSON()).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]!);
     expect(imports.length).toBeGreaterThan(0);
-    for (const name of imports) expect(name).toMatch(/ApprovalsTable|ApprovalsDataKey/);
+    // The table and its key, and the pages' secrets and theirs: nothing about the sender.
+    for (const name of imports) expect(name).toMatch(/ApprovalsTable|ApprovalsDataKey|SessionKeySecret|OidcClientSecret|WebSecretsKey/);
     const exported = Object.values(stateful().toJSON().Outputs as Record<string, { Value: unknown; Export?: unknown }>).filter((o) => o.Export);
     expect(JSON.stringify(exported)).not.toMatch(/Sender|Identity|ConfigurationSet/);
   });
