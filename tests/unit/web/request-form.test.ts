@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import qs from 'qs';
+import {
+  formToRequestBody,
+  formValues,
+  requestBody,
+  requestFormErrors,
+  requestFormValues,
+  withLocationsChanged,
+} from '../../../functions/web/request-form.ts';
+import { validateOffshoringRequest } from '../../../functions/domain/request-checks.ts';
+import { loadApproverDirectory } from '../../../functions/platform/directory.ts';
+import { ValidationFailed } from '../../../functions/web/errors.ts';
+import { singleAreaRequest } from '../../fixtures/index.ts';
+
+/** A form body as the browser sends it, read as the pages read it (functions/web/forms.ts readForm uses qs). */
+const posted = (fields: Record<string, unknown>) => qs.parse(qs.stringify(fields, { arrayFormat: 'indices' }), { depth: 4, arrayLimit: 60 });
+
+const filledForm = {
+  serviceName: 'Court hearing transcription',
+  supplierName: 'Veritext Transcription Services Ltd',
+  description: 'Transcribed in India',
+  changeType: 'NEW',
+  businessAreas: ['HMCTS'],
+  dataClassification: 'OFFICIAL-SENSITIVE',
+  dataCategories: ['PERSONAL', 'LEGAL'],
+  offshoreLocations: [{ country: 'IN', activities: ['PROCESSING', 'ACCESS'] }],
+  plannedStartDate: { day: '1', month: '3', year: '2027' },
+  serviceOwner: { name: 'Priya Shah', email: ' priya.shah@justice.gov.uk ' },
+  contractManager: { name: 'Tom Evans', email: 'tom.evans@justice.gov.uk' },
+  mitigations: 'Virtual desktops only\r\n\r\n  BPSS clearance  \n',
+};
+
+describe('the request form as the API body', () => {
+  it('turns every field into the body the JSON API takes', () => {
+    expect(formToRequestBody(posted(filledForm))).toEqual({
+      serviceName: 'Court hearing transcription',
+      supplierName: 'Veritext Transcription Services Ltd',
+      description: 'Transcribed in India',
+      changeType: 'NEW',
+      businessAreas: ['HMCTS'],
+      dataClassification: 'OFFICIAL-SENSITIVE',
+      dataCategories: ['PERSONAL', 'LEGAL'],
+      offshoreLocations: [{ country: 'IN', activities: ['PROCESSING', 'ACCESS'] }],
+      plannedStartDate: '2027-03-01',
+      serviceOwner: { name: 'Priya Shah', email: 'priya.shah@justice.gov.uk' },
+      contractManager: { name: 'Tom Evans', email: 'tom.evans@justice.gov.uk' },
+      mitigations: ['Virtual desktops only', 'BPSS clearance'],
+    });
+  });
+
+  it('passes the same checks as the API', () => {
+    expect(() => validateOffshoringRequest(formToRequestBody(posted(filledForm)), loadApproverDirectory())).not.toThrow();
+  });
+
+  it('reads one ticked box as a list of one, and leaves out an optional contract manager left blank', () => {
+    const body = formToRequestBody(posted({ ...filledForm, dataCategories: 'PERSONAL', contractManager: { name: ' ', email: '' } }));
+    expect(body.dataCategories).toEqual(['PERSONAL']);
+    expect(body).not.toHaveProperty('contractManager');
+  });
+
+  it('sends a service id only for a change', () => {
+    expect(formToRequestBody(posted({ ...filledForm, serviceId: 'SVC-1' }))).not.toHaveProperty('serviceId');
+    expect(formToRequestBody(posted({ ...filledForm, changeType: 'CHANGE', serviceId: ' SVC-1 ' })).serviceId).toBe('SVC-1');
+  });
+
+  it('drops locations added and left blank, but keeps one for the checks to say what it lacks', () => {
+    const locations = [{ country: '' }, { country: 'FR', activities: ['HOSTING'] }, { country: '' }];
+    expect(formToRequestBody(posted({ ...filledForm, offshoreLocations: locations })).offshoreLocations).toEqual([
+      { country: 'FR', activities: ['HOSTING'] },
+    ]);
+    expect(formToRequestBody(posted({ ...filledForm, offshoreLocations: [{ country: '' }] })).offshoreLocations).toEqual([
+      { country: '', activities: [] },
+    ]);
+  });
+
+  it('keeps a date that is not a date as typed, for the schema to refuse', () => {
+    expect(formToRequestBody(posted({ ...filledForm, plannedStartDate: { day: '31', month: 'Feb', year: '2027' } })).plannedStartDate).toBe(
+      '2027-Feb-31',
+    );
+  });
+
+  it('round-trips a stored request through the form unchanged (the resubmission form is prefilled with it)', () => {
+    const request = validateOffshoringRequest(singleAreaRequest(), loadApproverDirectory());
+    expect(validateOffshoringRequest(requestBody(requestFormValues(request)), loadApproverDirectory())).toEqual(request);
+  });
+
+  it('adds an empty location for "Add another location", and removes the one asked for', () => {
+    const values = formValues(posted(filledForm));
+    expect(withLocationsChanged(values, { 'offshoreLocations-add-another': 'add-another-location' })?.offshoreLocations).toEqual([
+      { country: 'IN', activities: ['PROCESSING', 'ACCESS'] },
+      { country: '', activities: [] },
+    ]);
+    expect(withLocationsChanged(values, { removeLocation: '0' })?.offshoreLocations).toEqual([{ country: '', activities: [] }]);
+    expect(withLocationsChanged(values, {})).toBeUndefined();
+  });
+});
+
+describe('the checks as the error summary', () => {
+  const errorsOf = (form: Record<string, unknown>) => {
+    try {
+      validateOffshoringRequest(formToRequestBody(posted(form)), loadApproverDirectory());
+    } catch (error) {
+      if (error instanceof ValidationFailed) return requestFormErrors(error.errors);
+    }
+    throw new Error('expected the checks to refuse the form');
+  };
+
+  it('links every required field of an empty form to its input, in words without codes', () => {
+    const { errorList, fieldErrors } = errorsOf({});
+    expect(errorList.map((e) => e.href)).toEqual([
+      '#serviceName',
+      '#supplierName',
+      '#description',
+      '#changeType',
+      '#businessAreas',
+      '#dataClassification',
+      '#dataCategories',
+      '#offshoreLocations-0-country',
+      '#offshoreLocations-0-activities',
+      '#plannedStartDate-day',
+      '#serviceOwner-name',
+      '#serviceOwner-email',
+    ]);
+    expect(errorList[0]!.text).toBe('Service name must not be empty');
+    expect(fieldErrors.changeType).toBe('Type of change must be chosen from the options given');
+    for (const { text } of errorList) expect(text).not.toMatch(/"|YYYY|ISO|NEW|OFFICIAL/);
+  });
+
+  it('says which line of the mitigations is wrong, linked to the mitigations box', () => {
+    const { errorList } = errorsOf({ ...filledForm, mitigations: `fine\n${'x'.repeat(2001)}` });
+    expect(errorList).toEqual([{ text: 'Mitigations line 2 must be at most 2000 characters', href: '#mitigations' }]);
+  });
+});
