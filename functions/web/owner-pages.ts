@@ -7,6 +7,7 @@ import { renderPage } from './render.ts';
 import { readableRequest, stillToDecide } from './owner-views.ts';
 import { approverRole } from './request-words.ts';
 import { newRequestPages } from './new-request-pages.ts';
+import { requestPageRoute } from './request-page.ts';
 
 /** Service owners' pages: their requests, the request form, each request's page and its Process 3 routes. */
 
@@ -70,5 +71,6 @@ const confirmation: PageRoute = {
 export const ownerPages: Readonly<Record<string, PageRoute>> = {
   'GET /your-requests': yourRequests,
   ...newRequestPages,
+  'GET /offshoring-requests/{requestId}': requestPageRoute,
   'GET /offshoring-requests/{requestId}/confirmation': confirmation,
 };

@@ -1,0 +1,74 @@
+import type { RequestView } from '../store/requests.ts';
+import type { ApprovalRecord } from '../store/records.ts';
+import type { ApproverDirectory } from '../platform/directory.ts';
+import { WITHDRAWABLE } from '../domain/lifecycle.ts';
+import { rejectionRoutesOpen } from '../domain/offshoring-policy.ts';
+import { serviceChanges } from '../domain/service-change.ts';
+import { ownsRequest } from './identity.ts';
+import type { PageRoute } from './page-handler.ts';
+import { renderPage } from './render.ts';
+import { doneMessage, readableRequest, requestPage } from './owner-views.ts';
+import { approverRole, businessAreaName, eventInWords, timelineHtml } from './request-words.ts';
+
+/**
+ * A request's page, for its owner and the security team: the request in words, each approver and
+ * their decision, earlier rounds and how each next one started, and the audit trail as a timeline.
+ * Its owner also gets what they can do now: the three Process 3 routes once rejected, and withdrawal.
+ */
+
+const approverView = (a: ApprovalRecord, directory: ApproverDirectory) => ({
+  role: approverRole(a.role, a.businessArea, directory),
+  name: a.name,
+  status: a.status,
+  respondBy: a.respondBy,
+  decidedAt: a.decidedAt,
+  reason: a.reason,
+});
+
+/** The rounds before the current one, each with its approvers and how the round after it started. */
+function earlierRounds(view: RequestView, directory: ApproverDirectory) {
+  const rounds = [...new Set(view.approvals.map((a) => a.round))].filter((r) => r < view.request.round).sort((a, b) => a - b);
+  const starts = ['REQUEST_RESUBMITTED', 'MITIGATIONS_PROVIDED', 'ROUND_STARTED_AFTER_ENDORSEMENT'];
+  return rounds.map((round) => {
+    const next = view.audit.find((e) => e.round === round + 1 && starts.includes(e.type));
+    return {
+      round,
+      approvers: view.approvals.filter((a) => a.round === round).map((a) => approverView(a, directory)),
+      nextStarted: next ? eventInWords(next, directory) : undefined,
+    };
+  });
+}
+
+export function requestPageContext(view: RequestView, directory: ApproverDirectory, owner: boolean) {
+  const { request } = view;
+  const before = request.serviceBeforeChange;
+  return {
+    record: request,
+    request: request.request,
+    businessAreaNames: Object.fromEntries(request.request.businessAreas.map((code) => [code, businessAreaName(code, directory)])),
+    approvers: view.approvals.filter((a) => a.round === request.round).map((a) => approverView(a, directory)),
+    earlierRounds: earlierRounds(view, directory),
+    changes: before ? serviceChanges(before, request.request) : undefined,
+    serviceBeforeChange: before,
+    rejectionReasons: (request.rejectionReasons ?? []).map((r) => ({ ...r, role: approverRole(r.role, undefined, directory) })),
+    timeline: timelineHtml(view.audit.map((e) => eventInWords(e, directory))),
+    links: {
+      page: requestPage(request.requestId),
+      routes: owner && rejectionRoutesOpen(request.status),
+      withdraw: owner && (WITHDRAWABLE as readonly string[]).includes(request.status),
+    },
+  };
+}
+
+export const requestPageRoute: PageRoute = {
+  access: 'signedIn',
+  page: async (request) => {
+    const view = await readableRequest(request);
+    const done = doneMessage(request.event.queryStringParameters?.done);
+    return renderPage('owner/request.njk', {
+      ...request.view,
+      ...requestPageContext(view, request.runtime.directory, ownsRequest(request.caller, view.request)),
+      done,
+    });
+  },
+};
