@@ -8,6 +8,7 @@ import { readableRequest, stillToDecide } from './owner-views.ts';
 import { approverRole } from './request-words.ts';
 import { newRequestPages } from './new-request-pages.ts';
 import { requestPageRoute } from './request-page.ts';
+import { rejectionRoutePages } from './rejection-route-pages.ts';
 
 /** Service owners' pages: their requests, the request form, each request's page and its Process 3 routes. */
 
@@ -73,4 +74,5 @@ export const ownerPages: Readonly<Record<string, PageRoute>> = {
   ...newRequestPages,
   'GET /offshoring-requests/{requestId}': requestPageRoute,
   'GET /offshoring-requests/{requestId}/confirmation': confirmation,
+  ...rejectionRoutePages,
 };

@@ -1,0 +1,316 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness.ts';
+import { errorSummary, signedIn, type PageResponse, type PageVisitor } from './pages.ts';
+import { OTHER_OWNER, OWNER, approverLinks, decide, rejectedRequest, submit } from './journeys.ts';
+import { singleAreaRequest } from '../fixtures/index.ts';
+
+/**
+ * Service owners' pages, driven as a browser without JavaScript drives them: form posts with the
+ * session's CSRF token, redirects read from the Location header.
+ */
+
+let h: Harness;
+let owner: PageVisitor;
+beforeAll(async () => {
+  h = await startHarness();
+  owner = await signedIn(h.stack, { email: OWNER, name: 'Priya Shah' });
+});
+afterAll(() => h?.close());
+
+const fixture = singleAreaRequest();
+
+/** The request form filled in as the fixture's owner would, in the form's own field names. */
+const filledForm = (change: Record<string, unknown> = {}) => ({
+  serviceName: fixture.serviceName,
+  supplierName: fixture.supplierName,
+  description: fixture.description,
+  changeType: fixture.changeType,
+  businessAreas: fixture.businessAreas,
+  dataClassification: fixture.dataClassification,
+  dataCategories: fixture.dataCategories,
+  offshoreLocations: fixture.offshoreLocations,
+  plannedStartDate: { day: '1', month: '3', year: '2027' },
+  serviceOwner: fixture.serviceOwner,
+  contractManager: fixture.contractManager,
+  mitigations: fixture.mitigations!.join('\n'),
+  ...change,
+});
+
+/** The page's visible words: never an enum code or an ISO timestamp. */
+function expectWordsNotCodes(page: PageResponse) {
+  const text = page.$('main').text();
+  expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  expect(text).not.toMatch(/PENDING_APPROVAL|BUSINESS_AREA_SIRO|MOJ_SIRO|REQUEST_SUBMITTED|APPROVAL_REQUESTED|\bPENDING\b|\bREJECTED\b|\bAPPROVED\b/);
+}
+
+const hidden = (page: PageResponse, name: string) => page.$(`input[type=hidden][name="${name}"]`).attr('value') ?? '';
+
+/** Form → check answers → submit: the new request's id. */
+async function submitThroughPages(visitor: PageVisitor, change: Record<string, unknown> = {}): Promise<string> {
+  const form = await visitor.get('/offshoring-requests/new');
+  const checkPage = await visitor.post('/offshoring-requests/new', { ...filledForm(change), formId: hidden(form, 'formId') });
+  expect(checkPage.status).toBe(200);
+  const sent = await visitor.post('/offshoring-requests/new/check', { formId: hidden(checkPage, 'formId'), answers: hidden(checkPage, 'answers') });
+  expect(sent.status).toBe(303);
+  const match = /^\/offshoring-requests\/([^/]+)\/confirmation$/.exec(sent.location ?? '');
+  expect(match).not.toBeNull();
+  return match![1]!;
+}
+
+describe('signing in', () => {
+  it('sends someone not signed in to sign in, and back to the page after', async () => {
+    const stranger = await signedIn(h.stack, null);
+    for (const path of ['/your-requests', '/offshoring-requests/new', '/offshoring-requests/OFF-ANY/withdraw']) {
+      const res = await stranger.get(path);
+      expect(res.status).toBe(303);
+      expect(res.location).toBe(`/sign-in?returnTo=${encodeURIComponent(path)}`);
+    }
+  });
+});
+
+describe('asking for approval', () => {
+  it('shows every problem of an empty form in the error summary, each linked to its field, and inline', async () => {
+    const form = await owner.get('/offshoring-requests/new');
+    expect(form.status).toBe(200);
+    // The owner is the signed-in person, prefilled.
+    expect(form.$('#serviceOwner-email').val()).toBe(OWNER);
+    expect(form.$('#serviceOwner-name').val()).toBe('Priya Shah');
+
+    const page = await owner.post('/offshoring-requests/new', { formId: hidden(form, 'formId'), serviceOwner: { name: '', email: '' } });
+    expect(page.status).toBe(400);
+    expect(page.$('title').text()).toMatch(/^Error: /);
+    const errors = errorSummary(page.$);
+    expect(errors.map((e) => e.href)).toEqual([
+      '#serviceName',
+      '#supplierName',
+      '#description',
+      '#changeType',
+      '#businessAreas',
+      '#dataClassification',
+      '#dataCategories',
+      '#offshoreLocations-0-country',
+      '#offshoreLocations-0-activities',
+      '#plannedStartDate-day',
+      '#serviceOwner-name',
+      '#serviceOwner-email',
+    ]);
+    for (const { href, text } of errors) {
+      // The link's target exists, and the field shows the same message inline.
+      expect(page.$(href).length, href).toBe(1);
+      expect(page.$('.govuk-error-message').text()).toContain(text);
+    }
+    expect(page.$('.govuk-error-summary').attr('data-module')).toBe('govuk-error-summary');
+    expectWordsNotCodes(page);
+  });
+
+  it('keeps what was typed when the form is refused', async () => {
+    const page = await owner.post('/offshoring-requests/new', filledForm({ serviceName: '', supplierName: 'Kept Ltd' }));
+    expect(errorSummary(page.$)).toEqual([{ text: 'Service name must not be empty', href: '#serviceName' }]);
+    expect(page.$('#supplierName').val()).toBe('Kept Ltd');
+    expect(page.$('#offshoreLocations-0-country').val()).toBe('IN');
+    expect(page.$('input[name="offshoreLocations[0][activities]"][value=ACCESS]').is(':checked')).toBe(true);
+    expect(page.$('#mitigations').val()).toBe(fixture.mitigations!.join('\n'));
+  });
+
+  it('adds another location without JavaScript, keeping what was typed', async () => {
+    const page = await owner.post('/offshoring-requests/new', { ...filledForm(), 'offshoreLocations-add-another': 'add-another-location' });
+    expect(page.status).toBe(200);
+    expect(errorSummary(page.$)).toEqual([]);
+    expect(page.$('#offshoreLocations-0-country').val()).toBe('IN');
+    expect(page.$('select[name="offshoreLocations[1][country]"]').length).toBe(1);
+    expect(page.$('#serviceName').val()).toBe(fixture.serviceName);
+  });
+
+  it('checks the answers, submits once however often it is sent, and confirms with the reference and approvers in words', async () => {
+    const form = await owner.get('/offshoring-requests/new');
+    const check = await owner.post('/offshoring-requests/new', { ...filledForm(), formId: hidden(form, 'formId') });
+    expect(check.$('h1').text()).toContain('Check your answers');
+    expect(check.$('.govuk-summary-list__value').text()).toContain('India: Processing, Access to the data');
+    expect(check.$('.govuk-summary-list__actions a').first().attr('href')).toMatch(/^\/offshoring-requests\/new\?formId=.+&draft=.+#serviceName$/);
+    // A Change link brings the answers back into the form.
+    const change = await owner.get(check.$('.govuk-summary-list__actions a').first().attr('href')!.replace(/#.*$/, ''));
+    expect(change.$('#serviceName').val()).toBe(fixture.serviceName);
+    expect(change.$('#plannedStartDate-day').val()).toBe('1');
+
+    const fields = { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') };
+    const [first, second] = await Promise.all([
+      owner.post('/offshoring-requests/new/check', fields),
+      owner.post('/offshoring-requests/new/check', fields),
+    ]);
+    expect(first.status).toBe(303);
+    expect(second.location).toBe(first.location);
+    const requestId = /\/offshoring-requests\/([^/]+)\/confirmation/.exec(first.location!)![1]!;
+
+    const confirmation = await owner.get(first.location!);
+    expect(confirmation.status).toBe(200);
+    expect(confirmation.$('.govuk-panel').text()).toContain(requestId);
+    expect(confirmation.$('main').text()).toContain('MoJ Data Protection Officer (DPO): ');
+    expect(confirmation.$('main').text()).toContain('(UK time)');
+    expectWordsNotCodes(confirmation);
+
+    // The JSON API shows the request as it would have stored it from the same body.
+    const stored = await h.status(requestId);
+    expect(stored.request).toEqual({ ...fixture });
+    expect(stored.status).toBe('PENDING_APPROVAL');
+    const mine = await h.api('/requests', {}, OWNER);
+    expect(mine.body.requests.filter((r: { requestId: string }) => r.requestId === requestId)).toHaveLength(1);
+  });
+
+  it('refuses a form posted without the CSRF token, and stores nothing', async () => {
+    const form = await owner.get('/offshoring-requests/new');
+    const check = await owner.post('/offshoring-requests/new', { ...filledForm({ serviceName: 'Never stored' }), formId: hidden(form, 'formId') });
+    const before = (await h.api('/requests', {}, OWNER)).body.requests.length;
+    const res = await owner.post('/offshoring-requests/new/check', { _csrf: '', formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
+    expect(res.status).toBe(403);
+    const after = (await h.api('/requests', {}, OWNER)).body.requests;
+    expect(after).toHaveLength(before);
+    expect(after.some((r: { serviceName: string }) => r.serviceName === 'Never stored')).toBe(false);
+  });
+});
+
+describe('your requests and a request page', () => {
+  it('lists the owner’s requests with status, who is still to decide and the next deadline, in words', async () => {
+    const requestId = await submit(h);
+    const page = await owner.get('/your-requests');
+    expect(page.status).toBe(200);
+    const card = page.$('.govuk-summary-card').filter((_, el) => page.$(el).text().includes(requestId));
+    expect(card.length).toBe(1);
+    expect(card.text()).toContain('Waiting for approval');
+    expect(card.text()).toContain('MoJ Data Protection Officer (DPO)');
+    expect(card.text()).toContain('Agency or Departmental Senior Information Risk Officer (SIRO), HM Courts & Tribunals Service');
+    expect(card.text()).toContain('(UK time)');
+    expectWordsNotCodes(page);
+  });
+
+  it('shows an empty list with the way to ask for approval', async () => {
+    const newcomer = await signedIn(h.stack, { email: 'new.owner@justice.gov.uk' });
+    const page = await newcomer.get('/your-requests');
+    expect(page.$('main').text()).toContain('You have not asked for approval');
+    expect(page.$('a.govuk-button').attr('href')).toBe('/offshoring-requests/new');
+  });
+
+  it('shows approvers, decisions and the history in words, never codes', async () => {
+    const requestId = await submit(h);
+    const [first] = await approverLinks(h, requestId);
+    expect((await decide(h, first!, 'APPROVE')).status).toBe(200);
+    const page = await h.eventually(async () => {
+      const p = await owner.get(`/offshoring-requests/${requestId}`);
+      return p.$('main').text().includes('Approved') && p;
+    }, 'the decision on the page');
+    expect(page.status).toBe(200);
+    const main = page.$('main').text();
+    expect(main).toContain('Waiting for approval');
+    expect(main).toContain('MoJ Commercial');
+    expect(main).toContain('(UK time)');
+    expect(page.$('.moj-timeline__title').text()).toContain('Request submitted');
+    expect(page.$('.moj-timeline__title').text()).toMatch(/(approved|asked to decide)/);
+    expect(page.$('a[href$="/withdraw"]').length).toBe(1);
+    expect(page.$('a[href$="/resubmit"]').length).toBe(0);
+    expectWordsNotCodes(page);
+  });
+
+  it('refuses another owner’s request, and lets the security team read any', async () => {
+    const requestId = await submit(h);
+    const other = await signedIn(h.stack, { email: OTHER_OWNER });
+    for (const path of [`/offshoring-requests/${requestId}`, `/offshoring-requests/${requestId}/withdraw`]) {
+      const res = await other.get(path);
+      expect(res.status).toBe(403);
+      expect(res.$('h1').text()).toContain('You cannot do this');
+    }
+    const security = await signedIn(h.stack, { email: 'sam.security@justice.gov.uk', securityTeam: true });
+    const res = await security.get(`/offshoring-requests/${requestId}`);
+    expect(res.status).toBe(200);
+    // Reading is not owning: no owner's actions for the security team.
+    expect(res.$('a[href$="/withdraw"]').length).toBe(0);
+    expect((await owner.get('/offshoring-requests/OFF-NOSUCHREQ')).status).toBe(404);
+  });
+});
+
+describe('after a rejection', () => {
+  it('offers the three routes, and resubmitting through the prefilled form starts round 2', async () => {
+    const requestId = await rejectedRequest(h);
+    const page = await owner.get(`/offshoring-requests/${requestId}`);
+    expect(page.$('main').text()).toContain('Rejected');
+    expect(page.$('main').text()).toContain('Needs a DPIA first');
+    for (const route of ['resubmit', 'mitigations', 'escalate']) {
+      expect(page.$(`a[href="/offshoring-requests/${requestId}/${route}"]`).length, route).toBe(1);
+    }
+    expectWordsNotCodes(page);
+
+    const form = await owner.get(`/offshoring-requests/${requestId}/resubmit`);
+    expect(form.$('#serviceName').val()).toBe(fixture.serviceName);
+    expect(form.$('#plannedStartDate-year').val()).toBe('2027');
+    expect(form.$('input[name="offshoreLocations[0][activities]"][value=PROCESSING]').is(':checked')).toBe(true);
+
+    const refused = await owner.post(`/offshoring-requests/${requestId}/resubmit`, filledForm({ description: '' }));
+    expect(errorSummary(refused.$)).toEqual([{ text: 'Description must not be empty', href: '#description' }]);
+
+    const done = await owner.post(`/offshoring-requests/${requestId}/resubmit`, filledForm({ description: 'Now with a DPIA' }));
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`/offshoring-requests/${requestId}?done=resubmitted`);
+    const stored = await h.status(requestId);
+    expect(stored.round).toBe(2);
+    expect(stored.status).toBe('PENDING_APPROVAL');
+    expect(stored.request.description).toBe('Now with a DPIA');
+
+    const after = await owner.get(done.location!);
+    expect(after.$('.govuk-notification-banner--success').text()).toContain('Request resubmitted');
+    expect(after.$('main').text()).toContain('Approval round 1');
+    expect(after.$('main').text()).toContain('Plans adjusted and resubmitted');
+    expectWordsNotCodes(after);
+
+    // The rejection routes are closed now: a second try says what changed first.
+    const again = await owner.post(`/offshoring-requests/${requestId}/resubmit`, filledForm());
+    expect(again.status).toBe(409);
+    expect(again.$('main').text()).toContain('Waiting for approval');
+    expect(again.$('main').text()).toContain('Plans adjusted and resubmitted');
+  });
+
+  it('adds mitigations, and escalates with the case and the residual risk confirmed', async () => {
+    const requestId = await rejectedRequest(h);
+    const empty = await owner.post(`/offshoring-requests/${requestId}/mitigations`, { mitigations: '\n', replaceExisting: 'false' });
+    expect(errorSummary(empty.$).map((e) => e.href)).toEqual(['#mitigations']);
+    const added = await owner.post(`/offshoring-requests/${requestId}/mitigations`, { mitigations: 'A DPIA is done', replaceExisting: 'false' });
+    expect(added.location).toBe(`/offshoring-requests/${requestId}?done=mitigations`);
+    expect((await h.status(requestId)).request.mitigations).toEqual([...fixture.mitigations!, 'A DPIA is done']);
+
+    const second = await rejectedRequest(h);
+    const refused = await owner.post(`/offshoring-requests/${second}/escalate`, { caseForApproval: '' });
+    expect(errorSummary(refused.$)).toEqual([
+      { text: 'Your case for approval must not be empty', href: '#caseForApproval' },
+      {
+        text: 'Confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)',
+        href: '#residualRisksRectified',
+      },
+    ]);
+    const escalated = await owner.post(`/offshoring-requests/${second}/escalate`, {
+      caseForApproval: 'The courts cannot run without it',
+      residualRisksRectified: 'true',
+    });
+    expect(escalated.location).toBe(`/offshoring-requests/${second}?done=escalated`);
+    const stored = await h.status(second);
+    expect(stored.status).toBe('ESCALATED');
+    expect(stored.audit.find((e: { type: string }) => e.type === 'ESCALATED_TO_DEPARTMENTAL_HEAD').details.caseForApproval).toBe(
+      'The courts cannot run without it',
+    );
+  });
+
+  it('withdraws with a reason', async () => {
+    const requestId = await submitThroughPages(owner, { serviceName: 'Soon withdrawn' });
+    await approverLinks(h, requestId);
+    const form = await owner.get(`/offshoring-requests/${requestId}/withdraw`);
+    expect(form.status).toBe(200);
+    const done = await owner.post(`/offshoring-requests/${requestId}/withdraw`, { reason: 'The contract was cancelled' });
+    expect(done.location).toBe(`/offshoring-requests/${requestId}?done=withdrawn`);
+    const stored = await h.status(requestId);
+    expect(stored.status).toBe('WITHDRAWN');
+    expect(stored.audit.find((e: { type: string }) => e.type === 'REQUEST_WITHDRAWN').details.reason).toBe('The contract was cancelled');
+    const page = await owner.get(done.location!);
+    expect(page.$('.govuk-notification-banner--success').text()).toContain('Request withdrawn');
+    expect(page.$('main').text()).toContain('The contract was cancelled');
+    // Withdrawn is the end: its form now says so.
+    const again = await owner.get(`/offshoring-requests/${requestId}/withdraw`);
+    expect(again.status).toBe(409);
+    expect(again.$('main').text()).toContain('Withdrawn');
+  });
+});
