@@ -56,11 +56,17 @@ const decide = (on: Harness, email: Email, decision: 'APPROVE' | 'REJECT', reaso
 
 const arnOf = (on: Harness, requestId: string) => executionArn(on.stack.stateMachineArn, requestId);
 
+/**
+ * The request's view once it has reached one of `statuses` and none of its approvals still waits.
+ * A request, its approvals and its audit events change in one transaction, but a query is
+ * read-committed per item (on DynamoDB too), and it reads the approvals and the audit trail before
+ * the request: a view can show the request's move without the approvals' and events that came with it.
+ */
 async function finalStatus(on: Harness, requestId: string, statuses: string[], timeoutMs?: number) {
   return on.eventually(
     async () => {
       const v = await on.status(requestId);
-      return statuses.includes(v.status) && v;
+      return statuses.includes(v.status) && !v.approvals.some((a: { status: string }) => a.status === 'PENDING') && v;
     },
     `the request to be ${statuses.join(' or ')}`,
     timeoutMs,
@@ -171,8 +177,10 @@ describe('chasing silence', () => {
 
     // The emails: the request, a reminder with a fresh link, the chase to the contact, the owner's chase, the rejection.
     const emails = await h.emails(requestId);
-    const reminder = emails.find((e) => e.subject.startsWith('Reminder: '))!;
-    expect(reminder.destination.to.join()).toContain('<legal@justice.local>');
+    // The silent approver's: under load another approver may be reminded before their decision lands.
+    const remindersToLegal = emails.filter((e) => e.subject.startsWith('Reminder: ') && e.destination.to.join().includes('<legal@justice.local>'));
+    const reminder = remindersToLegal[0]!;
+    expect(reminder).toBeDefined();
     expect(linkIn(reminder).token).not.toBe(linkIn(silent).token);
     const chase = emails.find((e) => e.subject.startsWith('Chase: no decision from MoJ Legal'))!;
     expect(chase.destination.to.join()).toContain('<head-legal@justice.local>');
@@ -183,7 +191,7 @@ describe('chasing silence', () => {
     const rejection = await h.eventually(async () => (await h.emails(requestId)).find((e) => e.subject.startsWith('Rejected: ')), 'rejection email');
     expect(rejection.body.text).toContain('did not decide in time: approval not obtained in time');
     expect(rejection.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}/resubmit`);
-    expect(emails.filter((e) => e.subject.startsWith('Reminder: '))).toHaveLength(1);
+    expect(remindersToLegal).toHaveLength(1);
     // Every time in every email of the request is in UK time, and says so; no ISO timestamp.
     for (const email of await h.emails(requestId)) {
       const text = email.body.text ?? '';
