@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -95,6 +96,12 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, match: Com
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // Payload 2.0 hands cookies over as a list, not as a Cookie header.
+  const cookies = headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  delete headers.cookie;
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
   const routeKey = `${match.route.method} ${match.route.path}`;
@@ -108,6 +115,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, match: Com
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     ...(match.names.length ? { pathParameters: params } : {}),
+    ...(cookies?.length ? { cookies } : {}),
     ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual } : { isBase64Encoded: false }),
     requestContext: {
       accountId: '000000000000',
@@ -175,15 +183,49 @@ export interface ApiServerOptions {
   authenticate: Authenticate;
   /** Extra pages the local server answers itself (e.g. the index page). */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** The built page assets (npm run build:assets), served under /assets/ as CloudFront serves them from S3. */
+  assetsDir?: string;
 }
 
-export function createApiServer({ handlers, authenticate, extraRoutes = {} }: ApiServerOptions): Server {
+const ASSET_TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json',
+};
+
+/** One file of the built assets, or 404; names with a content hash are cached for a year. */
+function serveAsset(assetsDir: string, pathname: string, res: ServerResponse): void {
+  const relative = decodeURIComponent(pathname.slice('/assets/'.length));
+  const file = path.resolve(assetsDir, relative);
+  const type = ASSET_TYPES[path.extname(file)];
+  if (!file.startsWith(`${path.resolve(assetsDir)}${path.sep}`) || !type || !existsSync(file)) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+    return;
+  }
+  const hashed = /-[0-9a-f]{10,}(-v\d+)?\.[a-z0-9]+$/.test(file);
+  res
+    .writeHead(200, {
+      'content-type': type,
+      'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=3600',
+      'x-content-type-options': 'nosniff',
+    })
+    .end(readFileSync(file));
+}
+
+export function createApiServer({ handlers, authenticate, extraRoutes = {}, assetsDir }: ApiServerOptions): Server {
   const routes = apiRoutes.map(compile);
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const extra = extraRoutes[`${req.method} ${url.pathname}`];
       if (extra) return extra(req, res);
+      if (assetsDir && (req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/assets/'))
+        return serveAsset(assetsDir, url.pathname, res);
       let methodMismatch = false;
       for (const compiled of routes) {
         const m = compiled.pattern.exec(url.pathname);

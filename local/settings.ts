@@ -30,6 +30,8 @@ export interface LocalSettings {
   monitorIntervalSeconds: number;
   /** OIDC_CLIENT_SECRET: the pages' client secret at the local identity provider. */
   oidcClientSecret: string;
+  /** SESSION_KEY: seals the pages' session cookies; unset, one is kept with the data. */
+  sessionKey?: string;
   /** The handlers' settings, including APPROVER_DIRECTORY read from a file when it names one. */
   runtime: Partial<RuntimeSettings>;
 }
@@ -48,6 +50,7 @@ export const LOCAL_SETTING_NAMES = [
   ENV.securityTeamGroup,
   'MONITOR_INTERVAL_SECONDS',
   ENV.oidcClientSecret,
+  ENV.sessionKey,
   'PORT',
   'SES_PORT',
   'DYNAMODB_PORT',
@@ -72,6 +75,7 @@ const LocalEnvironmentSchema = z.object({
   STEPFUNCTIONS_PORT: Port.default(DEFAULT_PORTS.stepFunctions),
   IDP_PORT: Port.default(DEFAULT_PORTS.identityProvider),
   OIDC_CLIENT_SECRET: z.string().default(DEFAULT_OIDC_CLIENT_SECRET),
+  SESSION_KEY: z.string().min(32, 'must be at least 32 characters of random material').optional(),
   LOCAL_DATA_DIR: z.string().optional(),
   MONITOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_MONITOR_INTERVAL_SECONDS),
   EMAIL_FROM: z.email().optional(),
@@ -125,6 +129,7 @@ export function localSettings(env: NodeJS.ProcessEnv, options: { root: string; c
       : path.join(options.root, '.local-data', 'dynamodb'),
     monitorIntervalSeconds: values.MONITOR_INTERVAL_SECONDS,
     oidcClientSecret: values.OIDC_CLIENT_SECRET,
+    ...(values.SESSION_KEY ? { sessionKey: values.SESSION_KEY } : {}),
     runtime,
   };
 }

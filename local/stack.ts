@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -8,9 +9,10 @@ import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type 
 import { createRuntime, type Runtime, type RuntimeSettings } from '../functions/platform/runtime.ts';
 import { tableDesign } from '../functions/store/table-design.ts';
 import { STATE_MACHINE_FILE, stateMachineFunctions } from '../functions/catalogue.ts';
+import { ASSETS_OUT_DIR } from '../assets/build.ts';
 import { createApiServer, jwtAuthorizer, lambdaContext, loadHandlers } from './api-server.ts';
 import { API_AUDIENCE, DEFAULT_IDP_PORT, startIdentityProvider, type IdentityProvider, type LocalIdentity } from './identity-provider.ts';
-import { ENV } from '../functions/platform/config.ts';
+import type { WebSettings } from '../functions/platform/web-settings.ts';
 import { LocalStepFunctions } from './stepfunctions/engine.ts';
 import { createStepFunctionsServer } from './stepfunctions/server.ts';
 
@@ -48,6 +50,11 @@ export interface LocalStackOptions {
   identityProviderPort?: number;
   /** The pages' client secret at the local identity provider. @default a fixed development value */
   oidcClientSecret?: string;
+  /**
+   * Key material (≥ 32 bytes) that seals the pages' session cookies. @default one kept with the data
+   * (sessions outlive a restart), else a fresh one per stack
+   */
+  sessionKey?: string;
   /** Overrides for the handlers' runtime (clock, ids, directory...). */
   runtime?: Partial<RuntimeSettings>;
 }
@@ -65,7 +72,23 @@ export interface LocalStack {
   identityProvider: IdentityProvider;
   /** An access token of the local identity provider for this person, as a sign-in there gives. */
   tokenFor(identity: LocalIdentity): string;
+  /** What seals the pages' session cookies (tests sign people in with it). */
+  sessionKey: string;
   close(): Promise<void>;
+}
+
+/** A session key kept with the data, so signed-in people stay signed in across a restart; fresh when nothing persists. */
+async function localSessionKey(dataDir: string | undefined): Promise<string> {
+  if (!dataDir) return randomBytes(32).toString('base64url');
+  const file = path.join(dataDir, 'session-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(32).toString('base64url');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, key, { mode: 0o600 });
+    return key;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<string> {
@@ -165,7 +188,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stepFunctionsUrl = sfnBinding.url;
   const apiUrl = apiBinding.url;
 
+  const sessionKey = options.sessionKey ?? (await localSessionKey(options.dataDir));
+  let signInSettings: WebSettings | undefined;
   const runtime = createRuntime({
+    webSettings: async () => {
+      if (!signInSettings) throw new Error('The local identity provider has not started');
+      return signInSettings;
+    },
     tableName,
     stateMachineArn,
     region: LOCAL_REGION,
@@ -184,10 +213,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // With the data kept, so is the signing key: tokens handed out before a restart stay valid.
     ...(options.dataDir ? { keysFile: path.join(options.dataDir, 'identity-provider-key.json') } : {}),
   });
-  // The handlers' sign-in settings, as CDK sets them in each Lambda's environment on AWS.
-  process.env[ENV.oidcIssuer] = identityProvider.issuer;
-  process.env[ENV.oidcClientId] = identityProvider.clientId;
-  process.env[ENV.oidcClientSecret] = identityProvider.clientSecret;
+  // The pages' sign-in settings: on AWS from each Lambda's environment and Secrets Manager.
+  signInSettings = {
+    issuer: identityProvider.issuer,
+    clientId: identityProvider.clientId,
+    clientSecret: identityProvider.clientSecret,
+    sessionKey,
+  };
 
   const handlers = await loadHandlers(runtime);
   const definition = await readFile(path.join(ROOT, STATE_MACHINE_FILE), 'utf8');
@@ -217,6 +249,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     createApiServer({
       handlers,
       authenticate: jwtAuthorizer({ issuer: identityProvider.issuer, audience: API_AUDIENCE, jwksUri: identityProvider.jwksUri }),
+      assetsDir: ASSETS_OUT_DIR,
     }),
   );
 
@@ -230,6 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     runtime,
     stepFunctions,
     identityProvider,
+    sessionKey,
     tokenFor: (identity) => identityProvider.signTestToken(identity),
     async close() {
       stepFunctions.close();

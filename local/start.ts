@@ -29,6 +29,7 @@ try {
     stepFunctionsPort: settings.ports.stepFunctions,
     identityProviderPort: settings.ports.identityProvider,
     oidcClientSecret: settings.oidcClientSecret,
+    ...(settings.sessionKey ? { sessionKey: settings.sessionKey } : {}),
     dataDir: settings.dataDir,
     runtime: settings.runtime,
   });

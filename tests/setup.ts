@@ -9,5 +9,3 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_DEV ??= 'true';
 // CloudWatch metrics (EMF) have nowhere to go in tests, as in local mode.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-// The pages' session cookies are sealed with this key in tests (tests/workflow/pages.ts signs people in with it).
-process.env.SESSION_KEY ??= 'test-only-session-key-0123456789abcdefghijklmnop';

@@ -52,7 +52,7 @@ export async function signedIn(stack: LocalStack, person: Person | null): Promis
         },
         csrf,
       },
-      cookieKey(process.env.SESSION_KEY as string),
+      cookieKey(stack.sessionKey),
       new Date(),
     );
     cookie = `${SESSION_COOKIE}=${sealed}`;
