@@ -174,7 +174,8 @@ export class WebFront extends Construct {
       },
       domainNames: props.customDomain ? [props.customDomain.name] : undefined,
       certificate,
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      // With CloudFront's default certificate the policy is CloudFront's (TLSv1), so it is set only with a domain.
+      minimumProtocolVersion: certificate ? SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
       httpVersion: HttpVersion.HTTP2_AND_3,
       // Europe and North America: the department's users are in the UK.
       priceClass: PriceClass.PRICE_CLASS_100,
