@@ -1,24 +1,13 @@
-import * as z from 'zod';
 import { byRoute, httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { Forbidden, NotFound, ValidationFailed } from '#web/errors';
 import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#web/identity';
-import { toFieldErrors, typedText } from '#domain/request';
-import { getRegisterEntry, listRegister, recordReview, registerHistory } from '#domain/register';
+import { toFieldErrors } from '#domain/request';
+import { ReviewSchema, ServiceFilterSchema, getRegisterEntry, listRegister, recordReview, registerHistory } from '#domain/register';
 import { reviewStatus } from '#domain/offshoring-policy';
 
 /** The offshore service register over HTTP: GET /services, GET /services/{serviceId}, POST /services/{serviceId}/reviews. */
-const FilterSchema = z.strictObject({
-  businessArea: z.string().trim().toUpperCase().optional(),
-  country: z.string().trim().toUpperCase().length(2, 'must be an ISO 3166-1 alpha-2 code').optional(),
-  reviewStatus: z.enum(['OVERDUE', 'DUE_SOON', 'OK']).optional(),
-});
-
-const ReviewSchema = z.strictObject({
-  notes: typedText(z.string().trim().min(1, 'say what the review found').max(5000, 'must be at most 5000 characters')),
-});
-
 export function servicesApi(runtime: Runtime) {
   /** One entry, if the caller may see it: owners see their own service; the security team sees and reviews all. */
   async function entryFor(event: HttpEvent) {
@@ -32,7 +21,7 @@ export function servicesApi(runtime: Runtime) {
   return byRoute({
     'GET /services': async (event) => {
       assertSecurityTeam(callerOf(event, runtime));
-      const filter = FilterSchema.safeParse(event.queryStringParameters ?? {});
+      const filter = ServiceFilterSchema.safeParse(event.queryStringParameters ?? {});
       if (!filter.success) throw new ValidationFailed(toFieldErrors(filter.error));
       const services = await listRegister(runtime, filter.data);
       return json(200, { services, count: services.length });

@@ -1,4 +1,6 @@
+import * as z from 'zod';
 import { reviewDue, reviewStatus } from './offshoring-policy.ts';
+import { typedText } from './request.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import type { RequestView } from '../store/requests.ts';
 import { SYSTEM, type Actor, type RegisterEntry } from '../store/records.ts';
@@ -96,11 +98,18 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
   return next;
 }
 
-export interface ServiceFilter {
-  businessArea?: string;
-  country?: string;
-  reviewStatus?: 'OVERDUE' | 'DUE_SOON' | 'OK';
-}
+/** How the register is filtered, by the API's query and the register page's filter alike. */
+export const ServiceFilterSchema = z.strictObject({
+  businessArea: z.string().trim().toUpperCase().optional(),
+  country: z.string().trim().toUpperCase().length(2, 'must be an ISO 3166-1 alpha-2 code').optional(),
+  reviewStatus: z.enum(['OVERDUE', 'DUE_SOON', 'OK']).optional(),
+});
+export type ServiceFilter = z.infer<typeof ServiceFilterSchema>;
+
+/** A review as the security team records it (Process 4), through the API or the service's page. */
+export const ReviewSchema = z.strictObject({
+  notes: typedText(z.string().trim().min(1, 'say what the review found').max(5000, 'must be at most 5000 characters')),
+});
 
 /** GET /services: the register by name, filtered. Reads the register index page by page. */
 export async function listRegister(runtime: Runtime, filter: ServiceFilter) {

@@ -1,4 +1,343 @@
-import type { PageRoute } from './page-handler.ts';
+import * as z from 'zod';
+import type { PageRoute, SignedInRequest } from './page-handler.ts';
+import { redirect, renderPage } from './render.ts';
+import { errorsForPage } from './forms.ts';
+import { pathParameter, type HttpEvent } from './http.ts';
+import { NotFound, ValidationFailed } from './errors.ts';
+import { actorOf } from './identity.ts';
+import { toFieldErrors } from '../domain/request.ts';
+import { countryName } from '../domain/countries.ts';
+import { OPEN_STATUSES } from '../domain/lifecycle.ts';
+import { requestsInProgress } from '../domain/in-progress.ts';
+import { ReviewSchema, ServiceFilterSchema, getRegisterEntry, listRegister, recordReview, registerHistory } from '../domain/register.ts';
+import { listRuns, runMonitoring } from '../domain/monitoring.ts';
+import { ROLE_TITLES, reviewStatus, type ReviewStatus } from '../domain/offshoring-policy.ts';
+import {
+  APPROVAL_STATUS_WORDS,
+  CHANGE_TYPE_WORDS,
+  DATA_CATEGORY_WORDS,
+  REQUEST_STATUS_WORDS,
+  locationInWords,
+  roleInWords,
+  ukDate,
+  ukTime,
+} from '../domain/words.ts';
+import type { Finding, MonitoringRun, RegisterEntry } from '../store/records.ts';
 
-/** The security team's pages: requests in progress, the offshore service register, monitoring. */
-export const securityTeamPages: Readonly<Record<string, PageRoute>> = {};
+/**
+ * The security team's pages: requests in progress, the offshore service register with each
+ * service's page and its review form, and continual monitoring with "run now". They call the same
+ * use cases as the JSON API. Filters are GET query parameters, so every filter works without
+ * JavaScript and can be bookmarked.
+ */
+
+type Role = Parameters<typeof roleInWords>[0];
+const roleWords = (role: string, businessArea?: string) => `${roleInWords(role as Role) ?? 'Approver'}${businessArea ? `, ${businessArea}` : ''}`;
+const tag = (words: { text: string; colour: string }) => ({ text: words.text, classes: `govuk-tag--${words.colour}` });
+
+export const REVIEW_STATUS_WORDS: Record<ReviewStatus, { text: string; colour: string }> = {
+  OVERDUE: { text: 'Review overdue', colour: 'red' },
+  DUE_SOON: { text: 'Review due within 30 days', colour: 'yellow' },
+  OK: { text: 'Review not due', colour: 'green' },
+};
+
+/** A filter's query, one value per parameter (the forms send one; a repeated parameter keeps its first). */
+function query(event: HttpEvent): Record<string, string> {
+  const params = new URLSearchParams(event.rawQueryString ?? '');
+  const values: Record<string, string> = {};
+  for (const [name, value] of params) if (!(name in values) && value.trim() !== '') values[name] = value;
+  return values;
+}
+
+/** A link to the same list with one filter taken off, for the MoJ filter's "selected filters" tags. */
+function without(values: Record<string, string>, name: string, path: string): string {
+  const rest = new URLSearchParams(Object.entries(values).filter(([n]) => n !== name));
+  return rest.size ? `${path}?${rest}` : path;
+}
+
+const option = (value: string, text: string, selected: string | undefined) => ({ value, text, selected: value === selected });
+const today = (clock: () => Date) => clock().toISOString().slice(0, 10);
+
+// Requests in progress.
+
+const InProgressQuery = z.strictObject({
+  businessArea: z.string().trim().toUpperCase().optional(),
+  status: z.enum(OPEN_STATUSES as [string, ...string[]], 'choose a status from the list').optional(),
+  lateNotice: z.literal('yes', 'tick the box or leave it empty').optional(),
+});
+
+async function requestsInProgressPage({ event, runtime, view }: SignedInRequest) {
+  const values = query(event);
+  const parsed = InProgressQuery.safeParse(values);
+  if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+  const filter = parsed.data;
+  const found = await requestsInProgress(runtime, {
+    ...(filter.businessArea ? { businessArea: filter.businessArea } : {}),
+    ...(filter.status ? { status: filter.status as (typeof OPEN_STATUSES)[number] } : {}),
+    ...(filter.lateNotice ? { lateNotice: true } : {}),
+  });
+  const path = '/requests-in-progress';
+  const selected = [
+    filter.businessArea && { heading: 'Business area', text: filter.businessArea, name: 'businessArea' },
+    filter.status && { heading: 'Status', text: REQUEST_STATUS_WORDS[filter.status as keyof typeof REQUEST_STATUS_WORDS].text, name: 'status' },
+    filter.lateNotice && { heading: 'Notice', text: 'Late notice only', name: 'lateNotice' },
+  ].filter((s): s is { heading: string; text: string; name: string } => !!s);
+  return renderPage('security/requests-in-progress.njk', {
+    ...view,
+    section: 'in-progress',
+    pageTitle: 'Requests in progress',
+    selectedFilters: selected.map((s) => ({ heading: { text: s.heading }, items: [{ href: without(values, s.name, path), text: s.text }] })),
+    businessAreas: [
+      option('', 'Any business area', filter.businessArea),
+      ...Object.keys(runtime.directory.businessAreas)
+        .sort()
+        .map((a) => option(a, a, filter.businessArea)),
+    ],
+    statuses: [option('', 'Any status', filter.status), ...OPEN_STATUSES.map((s) => option(s, REQUEST_STATUS_WORDS[s].text, filter.status))],
+    lateNotice: !!filter.lateNotice,
+    requests: found
+      .sort((a, b) => (a.nextDeadline ?? '~').localeCompare(b.nextDeadline ?? '~'))
+      .map(({ request, waitingFor, nextDeadline }) => ({
+        requestId: request.requestId,
+        href: `/offshoring-requests/${encodeURIComponent(request.requestId)}`,
+        serviceName: request.request.serviceName,
+        businessAreas: request.request.businessAreas.join(', '),
+        status: tag(REQUEST_STATUS_WORDS[request.status]),
+        lateNotice: request.lateNotice,
+        round: request.round,
+        submitted: ukDate(request.submittedAt),
+        waitingFor: waitingFor.map((a) => `${roleWords(a.role, a.businessArea)}: ${a.name}`),
+        nextDeadline: nextDeadline ? ukTime(nextDeadline) : undefined,
+      })),
+  });
+}
+
+// The register.
+
+async function registerPage({ event, runtime, view }: SignedInRequest) {
+  const values = query(event);
+  const parsed = ServiceFilterSchema.safeParse(values);
+  if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+  const filter = parsed.data;
+  const [services, all] = await Promise.all([listRegister(runtime, filter), listRegister(runtime, {})]);
+  const path = '/register';
+  const countries = [...new Set(all.flatMap((s) => s.offshoreLocations.map((l) => l.country)))].sort((a, b) =>
+    countryName(a).localeCompare(countryName(b)),
+  );
+  const areas = [...new Set([...Object.keys(runtime.directory.businessAreas), ...all.flatMap((s) => s.businessAreas)])].sort();
+  const selected = [
+    filter.businessArea && { heading: 'Business area', text: filter.businessArea, name: 'businessArea' },
+    filter.country && { heading: 'Country', text: countryName(filter.country), name: 'country' },
+    filter.reviewStatus && { heading: 'Review', text: REVIEW_STATUS_WORDS[filter.reviewStatus].text, name: 'reviewStatus' },
+  ].filter((s): s is { heading: string; text: string; name: string } => !!s);
+  return renderPage('security/register.njk', {
+    ...view,
+    section: 'register',
+    pageTitle: 'Offshore service register',
+    selectedFilters: selected.map((s) => ({ heading: { text: s.heading }, items: [{ href: without(values, s.name, path), text: s.text }] })),
+    businessAreas: [option('', 'Any business area', filter.businessArea), ...areas.map((a) => option(a, a, filter.businessArea))],
+    countries: [option('', 'Any country', filter.country), ...countries.map((c) => option(c, countryName(c), filter.country))],
+    reviewStatuses: [
+      { value: '', text: 'Any', checked: !filter.reviewStatus },
+      ...(Object.keys(REVIEW_STATUS_WORDS) as ReviewStatus[]).map((s) => ({
+        value: s,
+        text: REVIEW_STATUS_WORDS[s].text,
+        checked: filter.reviewStatus === s,
+      })),
+    ],
+    services: services.map((s) => ({
+      serviceId: s.serviceId,
+      href: `/register/${encodeURIComponent(s.serviceId)}`,
+      serviceName: s.serviceName,
+      supplierName: s.supplierName,
+      businessAreas: s.businessAreas.join(', '),
+      countries: s.offshoreLocations.map((l) => countryName(l.country)).join(', '),
+      reviewDue: ukDate(s.reviewDue),
+      reviewDueSort: s.reviewDue,
+      reviewStatus: tag(REVIEW_STATUS_WORDS[s.reviewStatus as ReviewStatus]),
+    })),
+  });
+}
+
+/** The service as the security team reads it: every fact in words. */
+function serviceRows(entry: RegisterEntry, status: ReviewStatus) {
+  const row = (key: string, text: string) => ({ key: { text: key }, value: { text } });
+  return [
+    row('Service', entry.serviceName),
+    row('Supplier', entry.supplierName),
+    row('Type of change', CHANGE_TYPE_WORDS[entry.changeType]),
+    row('Business areas', entry.businessAreas.join(', ')),
+    row('Data classification', entry.dataClassification),
+    row('Kinds of data', entry.dataCategories.map((c) => DATA_CATEGORY_WORDS[c]).join(', ')),
+    row('Where and what happens offshore', entry.offshoreLocations.map(locationInWords).join('; ')),
+    row('Service owner', `${entry.serviceOwner.name} (${entry.serviceOwner.email})`),
+    row('Approved', `${ukTime(entry.approvedAt)} (UK time), request ${entry.requestId}, round ${entry.round}`),
+    row('Last reviewed', entry.lastReviewedAt ? `${ukTime(entry.lastReviewedAt)} (UK time)` : 'Not reviewed yet'),
+    row('Next review due', `${ukDate(entry.reviewDue)} (${REVIEW_STATUS_WORDS[status].text.toLowerCase()})`),
+    row('Register version', String(entry.version)),
+  ];
+}
+
+interface ServicePageState {
+  errors?: ReturnType<typeof errorsForPage>;
+  notes?: string;
+  statusCode?: number;
+}
+
+async function servicePage({ event, runtime, view }: SignedInRequest, state: ServicePageState = {}) {
+  const serviceId = pathParameter(event, 'serviceId');
+  const entry = await getRegisterEntry(runtime, serviceId);
+  if (!entry) throw new NotFound(`There is no service ${serviceId} in the offshore service register.`, { serviceId });
+  const status = reviewStatus(entry.reviewDue, today(runtime.clock));
+  const versions = await registerHistory(runtime, serviceId);
+  const reviewed = new URLSearchParams(event.rawQueryString ?? '').get('reviewed') === 'yes';
+  return renderPage(
+    'security/service.njk',
+    {
+      ...view,
+      section: 'register',
+      pageTitle: entry.serviceName,
+      backLink: '/register',
+      serviceId,
+      serviceName: entry.serviceName,
+      reviewStatus: tag(REVIEW_STATUS_WORDS[status]),
+      rows: serviceRows(entry, status),
+      approvals: entry.approvals.map((a) => [
+        { text: roleWords(a.role) },
+        { text: a.name },
+        { text: a.decidedAt ? `${ukTime(a.decidedAt)} (UK time)` : 'Not recorded' },
+      ]),
+      versions: [...versions]
+        .sort((a, b) => b.version - a.version)
+        .map((v) => [
+          { text: String(v.version) },
+          { text: `${ukTime(v.lastReviewedAt ?? v.approvedAt)} (UK time)` },
+          { text: v.reason || 'Not recorded' },
+        ]),
+      reviews: versions
+        .filter((v) => v.reason.startsWith('Reviewed by'))
+        .sort((a, b) => b.version - a.version)
+        .map((v) => ({ at: `${ukTime(v.lastReviewedAt ?? v.approvedAt)} (UK time)`, text: v.reason })),
+      success: reviewed && !state.errors ? `Review recorded. The next review is due by ${ukDate(entry.reviewDue)}.` : undefined,
+      action: `/register/${encodeURIComponent(serviceId)}/reviews`,
+      notes: state.notes ?? '',
+      errorList: state.errors?.errorList ?? [],
+      fieldErrors: state.errors?.fieldErrors ?? {},
+    },
+    { statusCode: state.statusCode ?? 200 },
+  );
+}
+
+async function recordReviewPage(request: SignedInRequest) {
+  const { event, runtime, caller, form } = request;
+  const serviceId = pathParameter(event, 'serviceId');
+  const entry = await getRegisterEntry(runtime, serviceId);
+  if (!entry) throw new NotFound(`There is no service ${serviceId} in the offshore service register.`, { serviceId });
+  const { _csrf, ...fields } = form;
+  const review = ReviewSchema.safeParse(fields);
+  if (!review.success) {
+    const errors = errorsForPage(toFieldErrors(review.error), { notes: 'Review notes:', '': 'The form:' });
+    return servicePage(request, { errors, notes: typeof fields.notes === 'string' ? fields.notes : '', statusCode: 400 });
+  }
+  await recordReview(runtime, entry, { notes: review.data.notes, actor: actorOf(caller) });
+  return redirect(`/register/${encodeURIComponent(serviceId)}?reviewed=yes`);
+}
+
+// Monitoring.
+
+const EXECUTION_WORDS: Record<string, string> = {
+  RUNNING: 'running',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  TIMED_OUT: 'timed out',
+  ABORTED: 'stopped',
+};
+
+/**
+ * A finding's summary, made sure to be in words: any ISO date, time or code a check's summary
+ * carries (reconciliation names request and execution statuses) is said as people read it.
+ */
+export function findingInWords(summary: string): string {
+  const codes: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(REQUEST_STATUS_WORDS).map(([code, w]) => [code, w.text.charAt(0).toLowerCase() + w.text.slice(1)])),
+    ...Object.fromEntries(Object.entries(APPROVAL_STATUS_WORDS).map(([code, w]) => [code, w.text.charAt(0).toLowerCase() + w.text.slice(1)])),
+    ...ROLE_TITLES,
+    ...EXECUTION_WORDS,
+  };
+  return summary
+    .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) => `${ukTime(iso)} (UK time)`)
+    .replace(/\b\d{4}-\d{2}-\d{2}\b/g, (date) => ukDate(date))
+    .replace(/\b[A-Z][A-Z_]{2,}[A-Z]\b/g, (code) => codes[code] ?? code);
+}
+
+const CHECK_STATUS: Record<'OK' | 'FAILED' | 'SKIPPED', { text: string; colour: string }> = {
+  OK: { text: 'Nothing found', colour: 'green' },
+  FAILED: { text: 'Failed', colour: 'red' },
+  SKIPPED: { text: 'Skipped', colour: 'grey' },
+};
+
+/** A finding's link as a path on this site, where it points here (findings carry full addresses for the digest email). */
+function findingHref(link: string | undefined, publicBaseUrl: string): string | undefined {
+  if (!link) return undefined;
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return link.startsWith(`${base}/`) ? link.slice(base.length) : link;
+}
+
+function runInWords(run: MonitoringRun, publicBaseUrl: string) {
+  const findings = (run.checks ?? []).reduce((n, c) => n + c.count, 0);
+  return {
+    date: run.date,
+    heading: `Run for ${ukDate(run.date)}`,
+    status: run.status === 'COMPLETED' ? 'Finished' : 'Still running',
+    startedAt: `${ukTime(run.startedAt)} (UK time)`,
+    finishedAt: run.finishedAt ? `${ukTime(run.finishedAt)} (UK time)` : undefined,
+    findings: findings === 0 ? 'Nothing found' : `${findings} finding${findings === 1 ? '' : 's'}`,
+    digest: run.digest ? `Emailed to ${run.digest.to} at ${ukTime(run.digest.sentAt)} (UK time)` : undefined,
+    checks: (run.checks ?? []).map((c) => ({
+      title: c.title,
+      status: tag(c.status === 'OK' && c.count > 0 ? { text: `${c.count} found`, colour: 'orange' } : CHECK_STATUS[c.status]),
+      error: c.error ? findingInWords(c.error) : undefined,
+      items: c.items.map((f: Finding) => ({ text: findingInWords(f.summary), href: findingHref(f.link, publicBaseUrl) })),
+      more: c.count > c.items.length ? c.count - c.items.length : 0,
+    })),
+  };
+}
+
+async function monitoringPage({ event, runtime, view }: SignedInRequest) {
+  const runs = await listRuns(runtime);
+  const params = new URLSearchParams(event.rawQueryString ?? '');
+  const ran = params.get('ran');
+  const ranRun = ran ? runs.find((r) => r.date === ran) : undefined;
+  let success: string | undefined;
+  if (ranRun) {
+    const words = runInWords(ranRun, runtime.publicBaseUrl);
+    success =
+      params.get('repeated') === 'yes'
+        ? `Today’s checks had already run, so they were not run again: ${words.findings.toLowerCase()}.`
+        : `Today’s checks ran: ${words.findings.toLowerCase()}. The security team was emailed the digest.`;
+  }
+  return renderPage('security/monitoring.njk', {
+    ...view,
+    section: 'monitoring',
+    pageTitle: 'Continual monitoring',
+    success,
+    runs: runs.map((r) => runInWords(r, runtime.publicBaseUrl)),
+  });
+}
+
+async function runNow({ runtime, form }: SignedInRequest) {
+  const { _csrf, ...fields } = form;
+  // The button sends nothing else; anything more was not sent from this page.
+  if (Object.keys(fields).length > 0) throw new ValidationFailed([{ path: '', message: 'This form takes no fields.' }]);
+  const run = await runMonitoring(runtime);
+  return redirect(`/monitoring?ran=${run.date}${run.repeated ? '&repeated=yes' : ''}`);
+}
+
+export const securityTeamPages: Readonly<Record<string, PageRoute>> = {
+  'GET /requests-in-progress': { access: 'securityTeam', page: requestsInProgressPage },
+  'GET /register': { access: 'securityTeam', page: registerPage },
+  'GET /register/{serviceId}': { access: 'securityTeam', page: (request) => servicePage(request) },
+  'POST /register/{serviceId}/reviews': { access: 'securityTeam', page: recordReviewPage },
+  'GET /monitoring': { access: 'securityTeam', page: monitoringPage },
+  'POST /monitoring': { access: 'securityTeam', page: runNow },
+};
