@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -24,8 +24,17 @@ const hashed = (name: string, content: string | Uint8Array) => {
   return `${path.basename(name, ext)}-${hash}${ext}`;
 };
 
+/**
+ * Each file is written beside its place and renamed into it, so a process reading the folder while
+ * another builds it (a test run and `npm start`) sees the old file or the new one, never half of one.
+ */
+function writeAtomically(file: string, content: string | Uint8Array): void {
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
+
 export async function buildAssets(outDir = ASSETS_OUT_DIR): Promise<AssetManifest> {
-  rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   cpSync(path.join(GOVUK, 'assets', 'fonts'), path.join(outDir, 'fonts'), { recursive: true });
   cpSync(path.join(GOVUK, 'assets', 'images'), path.join(outDir, 'images'), { recursive: true });
@@ -51,9 +60,14 @@ export async function buildAssets(outDir = ASSETS_OUT_DIR): Promise<AssetManifes
   const js = script.outputFiles[0]!.contents;
 
   const manifest: AssetManifest = { 'application.css': hashed('application.css', css), 'application.js': hashed('application.js', js) };
-  writeFileSync(path.join(outDir, manifest['application.css']), css);
-  writeFileSync(path.join(outDir, manifest['application.js']), js);
-  writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeAtomically(path.join(outDir, manifest['application.css']), css);
+  writeAtomically(path.join(outDir, manifest['application.js']), js);
+  writeAtomically(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // Earlier builds' stylesheets and scripts, from sources since changed, are no longer linked.
+  const current = new Set(Object.values(manifest));
+  for (const name of readdirSync(outDir)) {
+    if (/^application-[0-9a-f]{12}\.(css|js)$/.test(name) && !current.has(name)) rmSync(path.join(outDir, name), { force: true });
+  }
   return manifest;
 }
 

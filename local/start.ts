@@ -20,6 +20,10 @@ try {
   process.exit(2);
 }
 
+// The pages' stylesheet, script, fonts and images, as CloudFront serves them from S3 on AWS.
+const { buildAssets } = await import('../assets/build.ts');
+await buildAssets();
+
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
   stack = await startLocalStack({
@@ -60,6 +64,8 @@ const idpPort = new URL(stack.identityProvider.issuer).port;
 const withIdpPort = idpPort === String(DEFAULT_IDP_PORT) ? '' : `IDP_PORT=${idpPort} `;
 console.log(`
 offshore-approvals is running locally (Node ${process.version})
+
+  Open in a browser  ${stack.runtime.publicBaseUrl}/    (the start page: sign in with any email address; tick "security team" for the register)
 
   API             ${stack.apiUrl}
   Email inbox     ${stack.sesUrl}/          (every email the service sends lands here; links open in a new tab)
