@@ -369,6 +369,18 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     expect((await decide(headEmail, 'REJECT', 'Not a priority')).status).toBe(200);
     const view = await waitForStatus(requestId, 'CLOSED');
     expect(view.statusReason).toContain('Not a priority');
+    // The approver who rejected the round hears it rejected, then closed; the owner hears the Head declined, with the request's page.
+    const rejecter = (await h.stack.runtime.store.getRequestView(requestId))!.approvals.find(
+      (a) => a.status === 'REJECTED' && a.kind === 'APPROVAL',
+    )!;
+    const told = await h.eventually(async () => {
+      const outcomes = (await h.emails(requestId)).filter((e) => e.subject.startsWith('Outcome: '));
+      return outcomes.length === 2 && outcomes;
+    }, 'the rejecting approver told the outcomes');
+    expect(told.map((e) => e.subject.replace(/.* was /, ''))).toEqual(['rejected', 'closed']);
+    expect(new Set(told.map((e) => e.destination.to.join()))).toEqual(new Set([`"${rejecter.name}" <${rejecter.email}>`]));
+    const declined = (await h.emails(`Escalation declined: Court hearing transcription (${requestId})`))[0]!;
+    expect(declined.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`);
     // The decline resumed the Head's branch (SendTaskFailure), so the execution ends rather than waiting to lapse.
     expect(await endorsementEnded(requestId)).toBe('SUCCEEDED');
     expect((await h.status(requestId)).status).toBe('CLOSED');
