@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.ts';
 import { errorSummary, signedIn, type PageResponse, type PageVisitor } from './pages.ts';
-import { OTHER_OWNER, OWNER, approverLinks, decide, rejectedRequest, submit } from './journeys.ts';
+import { OTHER_OWNER, OWNER, approvedService, approverLinks, decide, rejectedRequest, submit } from './journeys.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
@@ -154,6 +155,41 @@ describe('asking for approval', () => {
     expect(stored.status).toBe('PENDING_APPROVAL');
     const mine = await h.api('/requests', {}, OWNER);
     expect(mine.body.requests.filter((r: { requestId: string }) => r.requestId === requestId)).toHaveLength(1);
+  });
+
+  it('brings answers too long for a link back into the form with a button', async () => {
+    // Text that does not compress: the answers no longer fit in a Change link's address.
+    const description = randomBytes(3750).toString('base64');
+    const check = await owner.post('/offshoring-requests/new', filledForm({ description }));
+    expect(check.status).toBe(200);
+    expect(check.$('.govuk-summary-list__actions a').length).toBe(0);
+    const back = await owner.post('/offshoring-requests/new', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
+    expect(back.$('#description').val()).toBe(description);
+    expect(hidden(back, 'formId')).toBe(hidden(check, 'formId'));
+    expect(errorSummary(back.$)).toEqual([]);
+  });
+
+  it('offers the owner’s own registered services for a change, and shows what the change alters', async () => {
+    const { serviceId } = await approvedService(h);
+    const form = await owner.get('/offshoring-requests/new');
+    expect(form.$(`select#serviceId option[value="${serviceId}"]`).text()).toContain(fixture.serviceName);
+    const requestId = await submitThroughPages(owner, {
+      changeType: 'CHANGE',
+      serviceId,
+      offshoreLocations: [{ country: 'IN', activities: ['PROCESSING', 'ACCESS', 'SUPPORT'] }],
+    });
+    expect((await h.status(requestId)).request.serviceId).toBe(serviceId);
+    const page = await owner.get(`/offshoring-requests/${requestId}`);
+    expect(page.$('main').text()).toContain(`What this change alters in ${serviceId}`);
+    expect(page.$('main').text()).toContain('Offshore locations and activities');
+
+    // Another owner cannot name it: said on the form, against the field.
+    const other = await signedIn(h.stack, { email: OTHER_OWNER });
+    const refused = await other.post(
+      '/offshoring-requests/new',
+      filledForm({ changeType: 'CHANGE', serviceId, serviceOwner: { name: 'Alex Morgan', email: OTHER_OWNER } }),
+    );
+    expect(errorSummary(refused.$)).toEqual([{ text: 'Service being changed must be a service you own', href: '#serviceId' }]);
   });
 
   it('refuses a form posted without the CSRF token, and stores nothing', async () => {
