@@ -2,6 +2,7 @@ import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
 import { callerOf } from '#web/identity';
 import { ValidationFailed } from '#web/errors';
 import { toFieldErrors } from '#domain/request';
@@ -20,4 +21,4 @@ export function addMitigations(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(addMitigations(runtime), { jsonBody: true });
-export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

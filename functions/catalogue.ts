@@ -40,7 +40,7 @@ export const lambdaFunctions = {
   intake: {
     entry: 'functions/intake.ts',
     description: 'Accepts an offshoring request, works out its approvers and starts the approval workflow',
-    needs: { table: 'readWrite', idempotency: true, startExecution: true },
+    needs: { table: 'readWrite', idempotency: true, startExecution: true, sendEmail: true },
   },
   getRequest: {
     entry: 'functions/get-request.ts',
@@ -70,17 +70,17 @@ export const lambdaFunctions = {
   resubmitRequest: {
     entry: 'functions/resubmit-request.ts',
     description: 'Process 3(a): a rejected request, adjusted, goes to a new approval round',
-    needs: { table: 'readWrite', startExecution: true },
+    needs: { table: 'readWrite', startExecution: true, sendEmail: true },
   },
   addMitigations: {
     entry: 'functions/add-mitigations.ts',
     description: 'Process 3(c): additional or alternative mitigations start a new approval round',
-    needs: { table: 'readWrite', startExecution: true },
+    needs: { table: 'readWrite', startExecution: true, sendEmail: true },
   },
   escalateRequest: {
     entry: 'functions/escalate-request.ts',
     description: 'Process 3(b): escalates a rejected request to the Departmental Head for endorsement',
-    needs: { table: 'readWrite', startExecution: true },
+    needs: { table: 'readWrite', startExecution: true, sendEmail: true },
   },
   withdrawRequest: {
     entry: 'functions/withdraw-request.ts',

@@ -3,6 +3,7 @@ import { httpHandler, json, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
 import { callerOf } from '#web/identity';
 import { submitOffshoringRequest } from '#domain/submission';
 import { validateOffshoringRequest } from '#domain/request-checks';
@@ -19,4 +20,4 @@ export function intake(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(intake(runtime), { jsonBody: true });
-export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -2,6 +2,7 @@ import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
+import { ses } from '#platform/clients/ses';
 import { callerOf } from '#web/identity';
 import { validateOffshoringRequest } from '#domain/request-checks';
 import { resubmitAdjustedRequest } from '#domain/adjust-and-mitigate';
@@ -17,4 +18,4 @@ export function resubmitRequest(runtime: Runtime) {
 }
 
 export const makeHandler = (runtime: Runtime) => httpHandler(resubmitRequest(runtime), { jsonBody: true });
-export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions);
+export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

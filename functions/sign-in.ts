@@ -1,13 +1,21 @@
-import { httpHandler, securityHeaders, type HttpEvent } from '#web/http';
-import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { httpHandler, securityHeaders, type HttpEvent, type HttpResult } from '#web/http';
+import type { Runtime } from '#platform/runtime';
+import { entryPoint } from '#platform/lambda';
+import { systemClock } from '#platform/clock';
+import { DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv } from '#platform/config';
 import { webSettingsFromEnvironment, type WebSettingsSource } from '#platform/web-settings';
 import { problemPage } from '#web/page-handler';
 import { signInPages } from '#web/sign-in';
 
-/** GET /sign-in, /sign-in/callback, /sign-out: people sign in to the pages through the identity provider. */
-export const makeHandler = (runtime: Runtime, webSettings: WebSettingsSource = runtime.webSettings ?? webSettingsFromEnvironment) => {
+/**
+ * GET /sign-in, /sign-in/callback, /sign-out: people sign in to the pages through the identity
+ * provider. It touches no table, so it is built from the few settings it reads, not the whole runtime.
+ */
+export type SignInRuntime = Pick<Runtime, 'publicBaseUrl' | 'clock' | 'securityTeamGroup' | 'webSettings'>;
+
+export const makeHandler = (runtime: SignInRuntime, webSettings: WebSettingsSource = runtime.webSettings ?? webSettingsFromEnvironment) => {
   const pages = signInPages(runtime, webSettings);
-  const routes: Record<string, (event: HttpEvent) => Promise<import('#web/http').HttpResult>> = {
+  const routes: Record<string, (event: HttpEvent) => Promise<HttpResult>> = {
     'GET /sign-in': pages.start,
     'GET /sign-in/callback': pages.callback,
     'GET /sign-out': pages.signOut,
@@ -25,4 +33,11 @@ export const makeHandler = (runtime: Runtime, webSettings: WebSettingsSource = r
   );
 };
 
-export const handler = lambdaEntry(makeHandler);
+export const handler = entryPoint(
+  (): SignInRuntime => ({
+    publicBaseUrl: env(ENV.publicBaseUrl).replace(/\/+$/, ''),
+    clock: systemClock,
+    securityTeamGroup: optionalEnv(ENV.securityTeamGroup) ?? DEFAULT_SECURITY_TEAM_GROUP,
+  }),
+  makeHandler,
+);

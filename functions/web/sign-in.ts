@@ -42,7 +42,7 @@ function isLoopback(url: URL): boolean {
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
-export function signInPages(runtime: Runtime, webSettings: WebSettingsSource) {
+export function signInPages(runtime: Pick<Runtime, 'publicBaseUrl' | 'clock' | 'securityTeamGroup'>, webSettings: WebSettingsSource) {
   let client: Promise<{ config: oidc.Configuration; settings: WebSettings }> | undefined;
   const connect = () => {
     client ??= (async () => {
