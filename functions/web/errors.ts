@@ -78,3 +78,9 @@ export class LinkGone extends DomainError {
   override readonly name = 'LinkGone';
   readonly statusCode = 410;
 }
+
+/** 415: a page's form sent as something other than a form (pages take application/x-www-form-urlencoded only). */
+export class UnsupportedMediaType extends DomainError {
+  override readonly name = 'UnsupportedMediaType';
+  readonly statusCode = 415;
+}

@@ -3,7 +3,7 @@ import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
 import { errorsForPage } from './forms.ts';
 import { pathParameter, type HttpEvent } from './http.ts';
-import { NotFound, ValidationFailed } from './errors.ts';
+import { NotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
 import { actorOf } from './identity.ts';
 import { toFieldErrors } from '../domain/request.ts';
 import { countryName } from '../domain/countries.ts';
@@ -57,6 +57,12 @@ function without(values: Record<string, string>, name: string, path: string): st
 
 const option = (value: string, text: string, selected: string | undefined) => ({ value, text, selected: value === selected });
 const today = (clock: () => Date) => clock().toISOString().slice(0, 10);
+
+/** The forms here are HTML forms: a body sent as anything else is refused before it is read. */
+function assertFormPost(event: HttpEvent): void {
+  const type = (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaType('Send this form from its page.');
+}
 
 // Requests in progress.
 
@@ -230,6 +236,7 @@ async function servicePage({ event, runtime, view }: SignedInRequest, state: Ser
 
 async function recordReviewPage(request: SignedInRequest) {
   const { event, runtime, caller, form } = request;
+  assertFormPost(event);
   const serviceId = pathParameter(event, 'serviceId');
   const entry = await getRegisterEntry(runtime, serviceId);
   if (!entry) throw new NotFound(`There is no service ${serviceId} in the offshore service register.`, { serviceId });
@@ -303,7 +310,10 @@ function runInWords(run: MonitoringRun, publicBaseUrl: string) {
   };
 }
 
-async function monitoringPage({ event, runtime, view }: SignedInRequest) {
+async function monitoringPage(
+  { event, runtime, view }: SignedInRequest,
+  refused?: { statusCode: number; errorList: { text: string; href: string }[] },
+) {
   const runs = await listRuns(runtime);
   const params = new URLSearchParams(event.rawQueryString ?? '');
   const ran = params.get('ran');
@@ -316,19 +326,32 @@ async function monitoringPage({ event, runtime, view }: SignedInRequest) {
         ? `Today’s checks had already run, so they were not run again: ${words.findings.toLowerCase()}.`
         : `Today’s checks ran: ${words.findings.toLowerCase()}. The security team was emailed the digest.`;
   }
-  return renderPage('security/monitoring.njk', {
-    ...view,
-    section: 'monitoring',
-    pageTitle: 'Continual monitoring',
-    success,
-    runs: runs.map((r) => runInWords(r, runtime.publicBaseUrl)),
-  });
+  return renderPage(
+    'security/monitoring.njk',
+    {
+      ...view,
+      section: 'monitoring',
+      pageTitle: 'Continual monitoring',
+      success: refused ? undefined : success,
+      errorList: refused?.errorList ?? [],
+      runs: runs.map((r) => runInWords(r, runtime.publicBaseUrl)),
+    },
+    { statusCode: refused?.statusCode ?? 200 },
+  );
 }
 
-async function runNow({ runtime, form }: SignedInRequest) {
+async function runNow(request: SignedInRequest) {
+  const { event, runtime, form } = request;
+  assertFormPost(event);
   const { _csrf, ...fields } = form;
-  // The button sends nothing else; anything more was not sent from this page.
-  if (Object.keys(fields).length > 0) throw new ValidationFailed([{ path: '', message: 'This form takes no fields.' }]);
+  // The button sends run=now and nothing else: any other form was not sent from this page, and never starts a run.
+  const names = Object.keys(fields);
+  if (names.length !== 1 || fields.run !== 'now') {
+    return monitoringPage(request, {
+      statusCode: 400,
+      errorList: [{ text: 'Use the “Run today’s checks now” button: running the checks takes no options', href: '#run-now' }],
+    });
+  }
   const run = await runMonitoring(runtime);
   return redirect(`/monitoring?ran=${run.date}${run.repeated ? '&repeated=yes' : ''}`);
 }
@@ -338,6 +361,6 @@ export const securityTeamPages: Readonly<Record<string, PageRoute>> = {
   'GET /register': { access: 'securityTeam', page: registerPage },
   'GET /register/{serviceId}': { access: 'securityTeam', page: (request) => servicePage(request) },
   'POST /register/{serviceId}/reviews': { access: 'securityTeam', page: recordReviewPage },
-  'GET /monitoring': { access: 'securityTeam', page: monitoringPage },
+  'GET /monitoring': { access: 'securityTeam', page: (request) => monitoringPage(request) },
   'POST /monitoring': { access: 'securityTeam', page: runNow },
 };

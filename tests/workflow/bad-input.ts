@@ -5,6 +5,7 @@ import { MAX_BODY_BYTES } from '../../functions/web/http.ts';
 import { ISO_3166_ALPHA2 } from '../../functions/domain/countries.ts';
 import { MAX_BODY_BYTES as LOCAL_SERVER_MAX_BODY_BYTES } from '../../local/api-server.ts';
 import { form, linkIn, SECURITY_TEAM, type Harness } from './harness.ts';
+import { signedIn, type PageVisitor } from './pages.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
@@ -34,7 +35,8 @@ export interface Targets {
   approval: { approvalId: string; token: string };
 }
 
-type Caller = 'owner' | 'securityTeam' | 'approvalLink';
+/** API callers send a bearer token; page callers ('…Session') a session cookie, and the session's CSRF token in every form. */
+type Caller = 'owner' | 'securityTeam' | 'approvalLink' | 'ownerSession' | 'securityTeamSession';
 
 type Json = unknown;
 
@@ -392,6 +394,52 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     ),
     target: (t) => ({ approvalId: t.approval.approvalId }),
     caller: 'approvalLink',
+  },
+  'POST /register/{serviceId}/reviews': {
+    kind: 'form',
+    valid: () => ({ notes: 'Reviewed the supplier controls with the owner' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { notes: '' },
+        { notes: '   \t\r\n' },
+        { notes: ['Reviewed', 'twice'] },
+        { notes: 'Reviewed', serviceId: 'SVC-OTHER' },
+        { notes: 'Reviewed', version: '7' },
+        { constructor: 'Reviewed', toString: 'Reviewed' },
+        { '__proto__[notes]': 'Reviewed' },
+        { 'notes[0]': 'Reviewed' },
+      ),
+      fc.integer({ min: 5001, max: 60_000 }).map((n) => ({ notes: 'n'.repeat(n) })),
+      withInside('Reviewed the supplier controls', fc.constantFrom(...CONTROL_CHARACTERS)).map((notes) => ({ notes })),
+    ),
+    target: (t) => ({ serviceId: t.serviceId }),
+    caller: 'securityTeamSession',
+  },
+  // "Run now" is its button's run=now and the CSRF token: any other form is refused, and never starts a run.
+  'POST /monitoring': {
+    kind: 'form',
+    valid: () => ({ run: 'now' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { run: '' },
+        { run: 'later' },
+        { run: 'NOW' },
+        { run: ['now', 'now'] },
+        { run: 'now', date: '2020-01-01' },
+        { constructor: 'now' },
+        { 'run[0]': 'now' },
+      ),
+      fc
+        .dictionary(
+          fc.string({ minLength: 1, maxLength: 20 }).filter((k) => k !== '_csrf' && k !== 'run' && !/[[\]]/.test(k)),
+          fc.string({ maxLength: 20 }),
+          { minKeys: 1, maxKeys: 3 },
+        )
+        .map((fields) => ({ ...fields })),
+    ),
+    caller: 'securityTeamSession',
   },
 };
 
@@ -766,6 +814,20 @@ export interface Answer {
   text: string;
 }
 
+const visitors = new WeakMap<Harness, Map<string, Promise<PageVisitor>>>();
+/** A signed-in person for the pages (null: the security team), one per harness and person. */
+function pageVisitor(h: Harness, ownerEmail: string | null): Promise<PageVisitor> {
+  const mine = visitors.get(h) ?? new Map<string, Promise<PageVisitor>>();
+  visitors.set(h, mine);
+  const key = ownerEmail ?? 'security team';
+  let visitor = mine.get(key);
+  if (!visitor) {
+    visitor = signedIn(h.stack, ownerEmail ? { email: ownerEmail } : { email: SECURITY_TEAM.email, securityTeam: true });
+    mine.set(key, visitor);
+  }
+  return visitor;
+}
+
 /** Sends one bad input to its route, as the caller the route expects, and reads the whole answer. */
 export async function send(h: Harness, targets: Targets, input: BadInput, timeoutMs = 10_000): Promise<Answer> {
   const route = writeRoutes.find((r) => routeKey(r) === input.route)!;
@@ -774,11 +836,17 @@ export async function send(h: Harness, targets: Targets, input: BadInput, timeou
   let path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
   const caller = contract?.caller ?? (route.auth === 'approvalLink' ? 'approvalLink' : route.path.includes('{requestId}') ? 'owner' : 'securityTeam');
   const headers: Record<string, string> = { ...input.headers };
+  let text = input.body();
   if (caller === 'approvalLink') path += `?token=${encodeURIComponent(targets.approval.token)}`;
-  else headers.authorization = `Bearer ${h.stack.tokenFor(caller === 'owner' ? { email: targets.owner } : SECURITY_TEAM)}`;
+  else if (caller === 'ownerSession' || caller === 'securityTeamSession') {
+    const visitor = await pageVisitor(h, caller === 'ownerSession' ? targets.owner : null);
+    headers.cookie = visitor.cookie;
+    // Past the CSRF check, so the body itself is what is refused.
+    text = `_csrf=${visitor.csrf}&${text}`;
+  } else headers.authorization = `Bearer ${h.stack.tokenFor(caller === 'owner' ? { email: targets.owner } : SECURITY_TEAM)}`;
   if (input.contentType) headers['content-type'] = input.contentType;
   // Bytes, not a string: fetch would otherwise add a text/plain content type of its own.
-  const body = Buffer.from(input.body(), 'utf8');
+  const body = Buffer.from(text, 'utf8');
   try {
     const res = await fetch(`${h.stack.apiUrl}${path}`, {
       method: 'POST',
@@ -797,8 +865,8 @@ export async function send(h: Harness, targets: Targets, input: BadInput, timeou
 export type Verdict = 'refused' | 'wrongly accepted' | '5xx' | 'stuck' | 'refused without field paths' | 'unexpected status';
 
 /**
- * Refused as bad input: 400 naming the fields (JSON `errors[].path`; the decision form's page lists
- * `path: message`), 413 or 415. 401/403/404/409/410 would mean the body never reached validation.
+ * Refused as bad input: 400 naming the fields (JSON `errors[].path`; a page's error summary links
+ * each problem to its field), 413 or 415. 401/403/404/409/410 would mean the body never reached validation.
  */
 export function verdict(answer: Answer): Verdict {
   if (answer.status === 'no answer') return 'stuck';
@@ -818,7 +886,10 @@ export function verdict(answer: Answer): Verdict {
       return 'refused without field paths';
     }
   }
-  return /There is a problem/.test(answer.text) && /<li>(decision|reason|token): /.test(answer.text) ? 'refused' : 'refused without field paths';
+  // A page: the GOV.UK error summary, each problem linking to its field.
+  return /govuk-error-summary/.test(answer.text) && /<li>\s*<a href="#[\w-]+">[^<]+<\/a>/.test(answer.text)
+    ? 'refused'
+    : 'refused without field paths';
 }
 
 /** Every item in the table, by key, as canonical JSON: what "the table unchanged" compares. */

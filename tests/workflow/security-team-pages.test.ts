@@ -45,7 +45,7 @@ describe('only the security team', () => {
       expect(page.$('h1').text()).toBe('You cannot do this');
     }
     expect((await owner.post(`/register/${service.serviceId}/reviews`, { notes: 'Looks fine to me' })).status).toBe(403);
-    expect((await owner.post('/monitoring', {})).status).toBe(403);
+    expect((await owner.post('/monitoring', { run: 'now' })).status).toBe(403);
     expect((await h.api(`/services/${service.serviceId}`)).body.version).toBe(1);
     expect((await h.api('/monitoring/runs')).body.runs).toEqual([]);
   });
@@ -147,7 +147,14 @@ describe('the offshore service register', () => {
 
 describe('continual monitoring', () => {
   it('runs now from the page, 303 back with the result, and lists the run with its findings in words', async () => {
-    const ran = await security.post('/monitoring', {});
+    const refused = await security.post('/monitoring', { date: '2020-01-01' });
+    expect(refused.status).toBe(400);
+    expect(errorSummary(refused.$)).toEqual([
+      { text: 'Use the “Run today’s checks now” button: running the checks takes no options', href: '#run-now' },
+    ]);
+    expect((await h.api('/monitoring/runs')).body.runs).toEqual([]);
+
+    const ran = await security.post('/monitoring', { run: 'now' });
     expect(ran.status).toBe(303);
     const { runs } = (await h.api('/monitoring/runs')).body;
     expect(runs).toHaveLength(1);
@@ -160,7 +167,7 @@ describe('continual monitoring', () => {
     expect(words(page.$)).not.toMatch(ISO_DATE);
     expect(words(page.$)).not.toMatch(/\b(COMPLETED|RUNNING|OK|FAILED|SKIPPED)\b/);
 
-    const again = await security.post('/monitoring', {});
+    const again = await security.post('/monitoring', { run: 'now' });
     expect(again.location).toBe(`/monitoring?ran=${runs[0].date}&repeated=yes`);
     expect((await security.get(again.location!)).$('.govuk-notification-banner--success').text()).toContain('had already run');
     expect((await h.api('/monitoring/runs')).body.runs).toHaveLength(1);
