@@ -1,4 +1,3 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Runtime } from '../platform/runtime.ts';
 import type { FieldError, OffshoringRequest } from '../domain/request.ts';
 import { checkServiceReference, validateOffshoringRequest } from '../domain/request-checks.ts';
@@ -24,8 +23,9 @@ import {
 /**
  * Asking for approval (Offshoring Policy, Process 1) as a GOV.UK question page: the form, then
  * "Check your answers", then the confirmation. Nothing is kept between the steps but the page
- * itself: the checked answers travel in one hidden field, and a form id made when the form was
- * first shown becomes the submission's idempotency key, so a double click submits once.
+ * itself: the checked answers travel in one hidden field (posted, never in an address, which access
+ * logs keep), and a form id made when the form was first shown becomes the submission's
+ * idempotency key, so a double click submits once.
  */
 
 /** The service ids the caller can name for a change: those of their own approved requests (never the whole register). */
@@ -87,32 +87,11 @@ export async function checkedRequest(runtime: Runtime, caller: Caller, values: R
   return request;
 }
 
-/** A draft in a link (the check page's "Change" links), small enough for an address; undefined when too large for one. */
-export function draftParameter(request: OffshoringRequest): string | undefined {
-  const draft = deflateRawSync(Buffer.from(JSON.stringify(request), 'utf8')).toString('base64url');
-  return draft.length <= 4000 ? draft : undefined;
-}
-
-function readDraft(draft: string): RequestFormValues | undefined {
-  try {
-    return requestFormValues(JSON.parse(inflateRawSync(Buffer.from(draft, 'base64url'), { maxOutputLength: 512 * 1024 }).toString('utf8')));
-  } catch {
-    return undefined;
-  }
-}
-
 const newForm: PageRoute = {
   access: 'signedIn',
   page: async (request) => {
-    const draft = request.event.queryStringParameters?.draft;
-    const values = (draft && readDraft(draft)) || blankForm(request.caller);
-    const formId = request.event.queryStringParameters?.formId;
     // A fresh id from the injected generator: each form shown is one submission.
-    return requestFormPage(request, {
-      values,
-      action: '/offshoring-requests/new',
-      formId: formId && FORM_ID.test(formId) ? formId : request.runtime.ids.eventId(),
-    });
+    return requestFormPage(request, { values: blankForm(request.caller), action: '/offshoring-requests/new', formId: request.runtime.ids.eventId() });
   },
 };
 
@@ -134,7 +113,6 @@ const checkAnswers: PageRoute = {
         request: checked,
         answers: JSON.stringify(checked),
         formId,
-        draft: draftParameter(checked),
         businessAreaNames: Object.fromEntries(Object.entries(runtime.directory.businessAreas).map(([code, area]) => [code, area.name])),
       });
     } catch (error) {

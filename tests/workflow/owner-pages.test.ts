@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.ts';
 import { errorSummary, signedIn, type PageResponse, type PageVisitor } from './pages.ts';
@@ -127,11 +126,14 @@ describe('asking for approval', () => {
     const check = await owner.post('/offshoring-requests/new', { ...filledForm(), formId: hidden(form, 'formId') });
     expect(check.$('h1').text()).toContain('Check your answers');
     expect(check.$('.govuk-summary-list__value').text()).toContain('India: Processing, Access to the data');
-    expect(check.$('.govuk-summary-list__actions a').first().attr('href')).toMatch(/^\/offshoring-requests\/new\?formId=.+&draft=.+#serviceName$/);
-    // A Change link brings the answers back into the form.
-    const change = await owner.get(check.$('.govuk-summary-list__actions a').first().attr('href')!.replace(/#.*$/, ''));
+    // "Change your answers" brings them back into the form, with the same form id; nothing of them is in an address.
+    expect(check.$('a[href*="serviceName"], a[href*="draft"]').length).toBe(0);
+    const change = await owner.post('/offshoring-requests/new', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
     expect(change.$('#serviceName').val()).toBe(fixture.serviceName);
     expect(change.$('#plannedStartDate-day').val()).toBe('1');
+    expect(change.$('input[name="offshoreLocations[0][activities]"][value=ACCESS]').is(':checked')).toBe(true);
+    expect(hidden(change, 'formId')).toBe(hidden(check, 'formId'));
+    expect(errorSummary(change.$)).toEqual([]);
 
     const fields = { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') };
     const [first, second] = await Promise.all([
@@ -155,18 +157,6 @@ describe('asking for approval', () => {
     expect(stored.status).toBe('PENDING_APPROVAL');
     const mine = await h.api('/requests', {}, OWNER);
     expect(mine.body.requests.filter((r: { requestId: string }) => r.requestId === requestId)).toHaveLength(1);
-  });
-
-  it('brings answers too long for a link back into the form with a button', async () => {
-    // Text that does not compress: the answers no longer fit in a Change link's address.
-    const description = randomBytes(3750).toString('base64');
-    const check = await owner.post('/offshoring-requests/new', filledForm({ description }));
-    expect(check.status).toBe(200);
-    expect(check.$('.govuk-summary-list__actions a').length).toBe(0);
-    const back = await owner.post('/offshoring-requests/new', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
-    expect(back.$('#description').val()).toBe(description);
-    expect(hidden(back, 'formId')).toBe(hidden(check, 'formId'));
-    expect(errorSummary(back.$)).toEqual([]);
   });
 
   it('offers the owner’s own registered services for a change, and shows what the change alters', async () => {
