@@ -16,14 +16,18 @@ export interface RequiredApprover extends Person {
   escalationContact: Person;
 }
 
-/** One business area is an agency or departmental service; more than one is a wider MoJ service. */
+/** One business area is an agency or departmental service; more than one (MoJ HQ with an agency included) is a wider MoJ service. */
 export function isWiderMojService(request: Pick<OffshoringRequest, 'businessAreas'>): boolean {
   return request.businessAreas.length > 1;
 }
 
+/** The department's own headquarters: a service of MoJ HQ alone is departmental, not an agency's. */
+export const DEPARTMENT_HQ = 'MOJ_HQ';
+
 /**
  * Who must approve the request in writing.
- * - Offshoring Policy, Process 1(a): an agency or departmental service needs its Agency or Departmental SIRO.
+ * - Offshoring Policy, Process 1(a): an agency or departmental service needs its Agency or Departmental SIRO;
+ *   for a service of MoJ HQ alone the department's SIRO is the MoJ SIRO, so the MoJ SIRO is asked as its SIRO.
  * - Process 1(b): a wider MoJ service (more than one department or agency) needs the MoJ SIRO and the SSA.
  * - Process 1(c): all projects additionally need the MoJ CISO, the MoJ DPO, MoJ Commercial and MoJ Legal.
  * Throws if a business area is not in the directory (intake validates that first).
@@ -41,7 +45,8 @@ export function requiredApprovers(request: Pick<OffshoringRequest, 'businessArea
     const [area] = request.businessAreas;
     const entry = area === undefined ? undefined : directory.businessAreas[area];
     if (!area || !entry) throw new Error(`Business area ${String(area)} is not in the approver directory`);
-    const { name, email, escalationContact } = entry.siro;
+    // Process 1(a): MoJ HQ is the department itself, whose Departmental SIRO is the MoJ SIRO.
+    const { name, email, escalationContact } = area === DEPARTMENT_HQ ? directory.roles.MOJ_SIRO : entry.siro;
     riskOwners = [{ role: 'BUSINESS_AREA_SIRO', businessArea: area, name, email, escalationContact }]; // Process 1(a)
   }
   return [...riskOwners, fromRole('CISO'), fromRole('DPO'), fromRole('COMMERCIAL'), fromRole('LEGAL')]; // Process 1(c)

@@ -6,6 +6,7 @@ import {
   reviewDue,
   roundOutcome,
   fourWeekNotice,
+  isWiderMojService,
   requiredApprovers,
   unknownBusinessAreas,
 } from '../../functions/domain/offshoring-policy.ts';
@@ -23,6 +24,31 @@ describe('requiredApprovers (Offshoring Policy, Process 1)', () => {
 
   it('routes a two-agency request to the MoJ SIRO and the SSA, not the agency SIROs', () => {
     expect(roles(['HMCTS', 'LAA'])).toEqual(['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
+  });
+
+  it('asks the MoJ SIRO as the Departmental SIRO of a service of MoJ HQ alone, never a separate HQ SIRO (Process 1(a))', () => {
+    const withSeparateHqSiro = structuredClone(directory);
+    withSeparateHqSiro.businessAreas.MOJ_HQ!.siro = {
+      name: 'Someone Else',
+      email: 'hq-siro@example.gov.uk',
+      escalationContact: { name: 'Their Deputy', email: 'hq-deputy@example.gov.uk' },
+    };
+    const approvers = requiredApprovers({ businessAreas: ['MOJ_HQ'] }, withSeparateHqSiro);
+    expect(approvers.map((a) => a.role)).toEqual(['BUSINESS_AREA_SIRO', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
+    expect(approvers[0]).toEqual({ role: 'BUSINESS_AREA_SIRO', businessArea: 'MOJ_HQ', ...directory.roles.MOJ_SIRO });
+    expect(approvers.map((a) => a.email)).not.toContain('hq-siro@example.gov.uk');
+  });
+
+  it("says so in the default directory: MoJ HQ's SIRO is the MoJ SIRO", () => {
+    expect(directory.businessAreas.MOJ_HQ!.siro).toEqual(directory.roles.MOJ_SIRO);
+  });
+
+  it('routes a service spanning MoJ HQ and an agency as wider MoJ: the MoJ SIRO and the SSA (Process 1(b))', () => {
+    expect(isWiderMojService({ businessAreas: ['MOJ_HQ', 'LAA'] })).toBe(true);
+    expect(isWiderMojService({ businessAreas: ['MOJ_HQ'] })).toBe(false);
+    const approvers = requiredApprovers({ businessAreas: ['MOJ_HQ', 'LAA'] }, directory);
+    expect(approvers.map((a) => a.role)).toEqual(['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL']);
+    expect(approvers.map((a) => a.email)).not.toContain(directory.businessAreas.LAA!.siro.email);
   });
 
   it('always requires the CISO, DPO, Commercial and Legal whatever the areas', () => {
