@@ -7,7 +7,7 @@ import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
  * The approver's pages, as an approver uses them from the emailed link: the request in words,
- * the decision form (GOV.UK radios, the reason revealed for Reject), what is recorded, links that
+ * the decision form (GOV.UK radios and the reason, required to reject), what is recorded, links that
  * no longer work, later rounds and the Departmental Head's page.
  */
 let h: Harness;
@@ -56,13 +56,14 @@ describe("the approver's page", () => {
       // The four others of the round, in words, each with its status as a tag.
       expect($('table:contains("Approver") tbody tr')).toHaveLength(4);
       expect($('table:contains("Approver") .govuk-tag').first().text().trim()).toBe('Waiting');
-      // The radios, with the reason revealed for Reject (and shown without JavaScript).
+      // The radios, then the reason (required to reject), in the one form.
       expect(
-        $('input[type=radio][name=decision]')
+        $('form input[type=radio][name=decision]')
           .map((_, i) => $(i).attr('value'))
           .get(),
       ).toEqual(['APPROVE', 'REJECT']);
-      expect($('.govuk-radios__conditional textarea#reason[name=reason]')).toHaveLength(1);
+      expect($('form textarea#reason[name=reason]')).toHaveLength(1);
+      expect($('label[for=reason]').text().trim()).toBe('Your reason');
     }
     const reasons = pages.map((p) => p.$('.govuk-inset-text').text());
     // The single-area fixture: its SIRO under Process 1(a), the four others under 1(c).
