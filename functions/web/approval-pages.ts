@@ -116,6 +116,15 @@ const decisionInWords = (a: ApprovalRecord) => ({
   reason: a.reason,
 });
 
+/** The request as a round's approvers saw it: the next resubmission kept it, or it is the current one. */
+function requestAsOf(view: RequestView, round: number): OffshoringRequest {
+  const next = view.audit.find(
+    (e): e is Extract<AuditEvent, { type: 'REQUEST_RESUBMITTED' }> =>
+      e.type === 'REQUEST_RESUBMITTED' && (e.round ?? 0) > round && !!e.details.previousRequest,
+  );
+  return (next?.details.previousRequest as OffshoringRequest | undefined) ?? view.request.request;
+}
+
 /** What started a round after the first: the adjusted request, the mitigations, or the endorsement. */
 function whatChanged(view: RequestView, round: number) {
   const start = view.audit.find(
@@ -128,7 +137,7 @@ function whatChanged(view: RequestView, round: number) {
       const before = start.details.previousRequest as OffshoringRequest | undefined;
       return {
         summary: 'The service owner adjusted the plans and sent the request again.',
-        changes: before ? requestChanges(before, view.request.request) : undefined,
+        changes: before ? requestChanges(before, requestAsOf(view, round)) : undefined,
       };
     }
     case 'MITIGATIONS_PROVIDED':
@@ -141,6 +150,30 @@ function whatChanged(view: RequestView, round: number) {
     case 'ROUND_STARTED_AFTER_ENDORSEMENT':
       return { summary: 'The Departmental Head endorsed the service owner’s case for approval, so every approver is asked again.' };
   }
+}
+
+/**
+ * The last round this approver was asked in before this one (the round they saw); for someone new
+ * to the request, the round before this one.
+ */
+function roundSeen(view: RequestView, approval: ApprovalRecord): number | undefined {
+  if (approval.round <= 1) return undefined;
+  const earlier = view.approvals
+    .filter(
+      (a) => a.kind === 'APPROVAL' && a.round < approval.round && a.role === approval.role && a.email.toLowerCase() === approval.email.toLowerCase(),
+    )
+    .map((a) => a.round);
+  return earlier.length ? Math.max(...earlier) : approval.round - 1;
+}
+
+/** What each round after the one they saw changed, oldest first. */
+function changesSince(view: RequestView, seen: number | undefined) {
+  if (seen === undefined) return [];
+  const rounds = Array.from({ length: view.request.round - seen }, (_, i) => seen + 1 + i);
+  return rounds.flatMap((round) => {
+    const changed = whatChanged(view, round);
+    return changed ? [{ round, ...changed }] : [];
+  });
 }
 
 export interface DecisionFormState {
@@ -207,7 +240,8 @@ export async function decisionPage(
         rows: changes.map((c) => [{ text: c.what }, { text: c.before }, { text: c.after }]),
       },
       others: endorsement ? [] : thisRound.filter((a) => a.approvalId !== approval.approvalId).map(decisionInWords),
-      whatChanged: !endorsement && request.round > 1 ? whatChanged(view, request.round) : undefined,
+      sinceRound: endorsement ? undefined : roundSeen(view, approval),
+      whatChanged: endorsement ? [] : changesSince(view, roundSeen(view, approval)),
       earlierDecisions: view.approvals
         .filter(
           (a) => a.round < request.round && a.kind === 'APPROVAL' && (a.status === 'APPROVED' || a.status === 'REJECTED' || a.status === 'LAPSED'),

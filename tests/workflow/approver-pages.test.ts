@@ -168,6 +168,22 @@ describe('later rounds', () => {
     expect(earlier.find('.govuk-tag').text()).toContain('Rejected');
     expect(words($)).not.toMatch(ISO_DATE);
     expect(words($)).not.toMatch(CODES);
+
+    // Round 2 rejected too; the owner adds a mitigation: round 3 shows it, and both rounds' reasons.
+    const rejected = await send(linkIn(round2[1]!), { decision: 'REJECT', reason: 'Still no DPIA' });
+    expect(rejected.status).toBe(200);
+    await h.eventually(async () => (await h.status(requestId)).status === 'REJECTED', 'round 2 to be rejected');
+    const mitigated = await postJson(h, `/requests/${requestId}/mitigations`, { mitigations: ['A DPIA is done before go-live'] });
+    expect(mitigated.status).toBe(201);
+    const round3 = (await emailsOf(h, requestId, 'Offshoring approval needed', 15)).filter((e) => e.body.text?.includes('(round 3)'));
+    const third = await open(linkIn(round3[0]!));
+    expect(third.status).toBe(200);
+    expect(third.$('h2:contains("What changed since round 2") ~ p').first().text()).toBe('The service owner added these mitigations:');
+    expect(third.$('h2:contains("What changed since round 2") ~ ul').first().text()).toContain('A DPIA is done before go-live');
+    const reasons = third.$('h2:contains("Decisions in earlier rounds") + table tbody tr').text();
+    expect(reasons).toContain('Needs a DPIA first');
+    expect(reasons).toContain('Still no DPIA');
+    expect(words(third.$)).not.toMatch(CODES);
   });
 
   it('show the Departmental Head each rejection (role and reason) and the service owner’s case', async () => {
