@@ -1,7 +1,7 @@
 import { Annotations, App } from 'aws-cdk-lib';
 import { addNagChecks } from './nag.ts';
 import type { ServiceCatalogue } from './service-catalogue.ts';
-import { BUNDLED_APPROVER_DIRECTORY, CONTEXT_KEYS, readSettings } from './settings.ts';
+import { BUNDLED_APPROVER_DIRECTORY, CONTEXT_KEYS, assertUkRegion, readSettings } from './settings.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
 import { WebAclStack } from './stacks/web-acl-stack.ts';
@@ -59,6 +59,8 @@ export function buildApp(context?: Record<string, unknown>, options: BuildOption
   // The region comes from offshore:region (default London), never from the CLI's profile: a
   // profile set to another region must not quietly put OFFICIAL-SENSITIVE data outside the UK.
   const env = { account, region: settings.region };
+  // The stacks that keep the service's data stay in the UK; only the web ACL stack (rules, no data) is elsewhere.
+  for (const stack of [STACK_NAMES.stateful, STACK_NAMES.stateless]) assertUkRegion(stack, env.region);
 
   const stateful = new StatefulStack(app, STACK_NAMES.stateful, {
     env,

@@ -93,6 +93,24 @@ export const EXAMPLE_OIDC_ISSUER = 'https://identity.example.gov.uk';
 export const DEFAULT_OIDC_AUDIENCE = 'offshore-approvals';
 /** London: the only UK AWS region. */
 export const DEFAULT_REGION = 'eu-west-2';
+/** The AWS regions in the UK: every region AWS has there (London is the only one). */
+export const UK_REGIONS: readonly string[] = ['eu-west-2'];
+
+/**
+ * Offshoring Policy, Definition of Offshoring: data stored or processed outside the UK is offshored.
+ * The service's own data (requests, approvals, the register: OFFICIAL-SENSITIVE) is kept by the
+ * stateful and stateless stacks, so both are refused outside a UK region. The one exception is the
+ * web ACL stack in us-east-1: CloudFront takes its AWS WAF web ACL only from there, and it holds
+ * rules, never the service's data (infra/README.md, "CloudFront and AWS WAF").
+ */
+export function assertUkRegion(stack: string, region: string): void {
+  if (!UK_REGIONS.includes(region)) {
+    throw new Error(
+      `${stack} would deploy to ${region}, outside the UK: the service's own data must stay in the UK (Offshoring Policy, Definition of Offshoring). ` +
+        `Set ${CONTEXT_KEYS.region} to ${UK_REGIONS.join(' or ')} (London), or leave it unset.`,
+    );
+  }
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -354,11 +354,25 @@ describe('deployment settings', () => {
     process.env.CDK_DEFAULT_REGION = 'us-east-1';
     try {
       expect(buildApp(SKIP_BUNDLING, OFFLINE).stateless.region).toBe('eu-west-2');
-      expect(buildApp({ ...SKIP_BUNDLING, 'offshore:region': 'eu-west-1' }, OFFLINE).stateful.region).toBe('eu-west-1');
+      expect(buildApp({ ...SKIP_BUNDLING, 'offshore:region': 'eu-west-2' }, OFFLINE).stateful.region).toBe('eu-west-2');
     } finally {
       if (previous === undefined) delete process.env.CDK_DEFAULT_REGION;
       else process.env.CDK_DEFAULT_REGION = previous;
     }
+  });
+
+  it.each(['eu-west-1', 'us-east-1'])("refuses to put the service's data outside the UK: offshore:region = %s", (region) => {
+    const outside = new RegExp(
+      `OffshoreApprovalsStateful would deploy to ${region}, outside the UK: the service's own data must stay in the UK .*Set offshore:region to eu-west-2`,
+    );
+    expect(() => buildApp({ ...SKIP_BUNDLING, 'offshore:region': region }, OFFLINE)).toThrow(outside);
+  });
+
+  it('keeps the web ACL stack in us-east-1 as the one stack outside the UK (CloudFront requires it; it holds no service data)', () => {
+    const built = buildApp(SKIP_BUNDLING, OFFLINE);
+    expect([built.stateful.region, built.stateless.region, built.webAcl.region]).toEqual(['eu-west-2', 'eu-west-2', 'us-east-1']);
+    const types = Object.values(Template.fromStack(built.webAcl).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.filter((type) => /DynamoDB|S3|SecretsManager|KMS|Logs::LogGroup/.test(type))).toEqual([]);
   });
 
   it.each([
