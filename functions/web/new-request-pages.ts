@@ -7,7 +7,7 @@ import { Forbidden, ValidationFailed } from './errors.ts';
 import { ownsRequest, type Caller } from './identity.ts';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
-import { pageContext, requestPage } from './owner-views.ts';
+import { assertFormPost, pageContext, requestPage } from './owner-views.ts';
 import {
   COUNTRY_ITEMS,
   blankForm,
@@ -95,17 +95,36 @@ const newForm: PageRoute = {
   },
 };
 
+/** The checked answers a page carried in its hidden field, if they are there and read as an object. */
+function readAnswers(answers: unknown): Record<string, unknown> | undefined {
+  if (typeof answers !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(answers);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answers that did not come back whole from the check page: the form again, saying so. */
+const LOST_ANSWERS: FieldError = { path: 'serviceName', message: 'and your other answers were not received whole: check them and continue' };
+
 const checkAnswers: PageRoute = {
   access: 'signedIn',
   page: async (request) => {
-    const { form, runtime, caller } = request;
+    const { form, runtime, caller, event } = request;
+    assertFormPost(event);
     const formId = typeof form.formId === 'string' && FORM_ID.test(form.formId) ? form.formId : runtime.ids.eventId();
-    // "Change your answers" from the check page brings the checked answers back into the form.
-    const values = typeof form.answers === 'string' ? (readAnswers(form.answers) ?? formValues(form)) : formValues(form);
-    const changed = typeof form.answers === 'string' ? undefined : withLocationsChanged(values, form);
-    if (changed || typeof form.answers === 'string') {
-      return requestFormPage(request, { values: changed ?? values, action: '/offshoring-requests/new', formId });
+    const action = '/offshoring-requests/new';
+    // "Change your answers" on the check page brings the checked answers back into the form.
+    if (form.answers !== undefined) {
+      const answers = readAnswers(form.answers);
+      if (answers) return requestFormPage(request, { values: requestFormValues(answers), action, formId });
+      return requestFormPage(request, { values: blankForm(caller), action, formId, errors: [LOST_ANSWERS] });
     }
+    const values = formValues(form);
+    const changed = withLocationsChanged(values, form);
+    if (changed) return requestFormPage(request, { values: changed, action, formId });
     try {
       const checked = await checkedRequest(runtime, caller, values);
       return renderPage('owner/check-answers.njk', {
@@ -117,39 +136,32 @@ const checkAnswers: PageRoute = {
       });
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
-      return requestFormPage(request, { values, action: '/offshoring-requests/new', errors: error.errors, formId });
+      return requestFormPage(request, { values, action, errors: error.errors, formId });
     }
   },
 };
-
-function readAnswers(answers: string): RequestFormValues | undefined {
-  try {
-    return requestFormValues(JSON.parse(answers));
-  } catch {
-    return undefined;
-  }
-}
 
 const submitAnswers: PageRoute = {
   access: 'signedIn',
   page: async (request) => {
     const { form, runtime, caller, event } = request;
-    let body: unknown;
-    try {
-      body = JSON.parse(typeof form.answers === 'string' ? form.answers : '');
-    } catch {
-      throw new ValidationFailed([{ path: 'answers', message: 'were not sent: go back to the form and try again' }]);
-    }
+    assertFormPost(event);
+    const action = '/offshoring-requests/new';
+    const answers = readAnswers(form.answers);
     const formId = typeof form.formId === 'string' && FORM_ID.test(form.formId) ? form.formId : undefined;
-    if (!formId) throw new ValidationFailed([{ path: 'formId', message: 'was not sent: go back to the form and try again' }]);
-    const values = requestFormValues(body as never);
+    // Without its answers or its form id, nothing is sent: the form again, to check and send.
+    if (!answers || !formId) {
+      const values = answers ? requestFormValues(answers) : blankForm(caller);
+      return requestFormPage(request, { values, action, formId: runtime.ids.eventId(), errors: [LOST_ANSWERS] });
+    }
+    const values = requestFormValues(answers);
     let checked: OffshoringRequest;
     try {
       checked = await checkedRequest(runtime, caller, values);
     } catch (error) {
       // Answers changed on the way (or the register did): back to the form, saying what is wrong.
       if (!(error instanceof ValidationFailed)) throw error;
-      return requestFormPage(request, { values, action: '/offshoring-requests/new', errors: error.errors, formId });
+      return requestFormPage(request, { values, action, errors: error.errors, formId });
     }
     const idempotencyKey = `page-form:${formId}`;
     try {

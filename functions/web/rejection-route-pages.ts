@@ -11,7 +11,7 @@ import { actorOf, ownsRequest } from './identity.ts';
 import { errorsForPage } from './forms.ts';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
-import { orConflictPage, readableRequest, requestPage } from './owner-views.ts';
+import { assertFormPost, orConflictPage, readableRequest, requestPage } from './owner-views.ts';
 import { businessAreaName } from './request-words.ts';
 import { formValues, mitigationLines, requestFormValues, withLocationsChanged } from './request-form.ts';
 import { checkedRequest, requestFormPage } from './new-request-pages.ts';
@@ -40,6 +40,7 @@ type Route = (request: SignedInRequest, requestId: string) => Promise<Awaited<Re
 const route = (handle: Route): PageRoute => ({
   access: 'signedIn',
   page: async (request) => {
+    if (request.event.requestContext?.http?.method === 'POST') assertFormPost(request.event);
     const requestId = pathParameter(request.event, 'requestId');
     return orConflictPage(request, requestId, () => handle(request, requestId));
   },
@@ -139,7 +140,8 @@ const escalate = route(async (request, requestId) => {
   return done(requestId, 'escalated');
 });
 
-// Withdrawal, while the lifecycle allows it, with the owner's reason.
+// Withdrawal, while the lifecycle allows it, with the owner's reason: the API lets a client leave it out,
+// but a person withdrawing says why, and the trail keeps it.
 async function withdrawalPage(request: SignedInRequest, values: Record<string, unknown>, errors: FieldError[] = []) {
   const view = await readableRequest(request);
   if (!ownsRequest(request.caller, view.request)) throw new Forbidden('Only the service owner can withdraw this request.');
@@ -157,8 +159,9 @@ const withdrawForm = route((request) => withdrawalPage(request, {}));
 
 const withdraw = route(async (request, requestId) => {
   const values = { reason: str(request.form.reason) };
-  const parsed = WithdrawalSchema.safeParse(values.reason.trim() ? { reason: values.reason } : {});
+  const parsed = WithdrawalSchema.safeParse({ reason: values.reason });
   if (!parsed.success) return withdrawalPage(request, values, toFieldErrors(parsed.error));
+  if (!parsed.data.reason) return withdrawalPage(request, values, [{ path: 'reason', message: 'must not be empty' }]);
   await withdrawOffshoringRequest(request.runtime)(request.caller, requestId, parsed.data);
   return done(requestId, 'withdrawn');
 });

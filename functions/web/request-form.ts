@@ -80,24 +80,31 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
   };
 }
 
-/** A request (as the API takes or stores it) as the form shows it: for resubmitting, or changing an answer. */
-export function requestFormValues(request: OffshoringRequestInput): RequestFormValues {
-  const [year = '', month = '', day = ''] = (request.plannedStartDate ?? '').split('-');
+/**
+ * A request (as the API takes or stores it) as the form shows it: for resubmitting, or bringing the
+ * checked answers back. Read field by field, as anything posted may have been changed on the way.
+ */
+export function requestFormValues(request: unknown): RequestFormValues {
+  const r = record(request);
+  const [year = '', month = '', day = ''] = str(r.plannedStartDate).split('-');
   const number = (part: string) => (/^\d+$/.test(part) ? String(Number(part)) : part);
+  const strings = (value: unknown) => list(value).filter((v): v is string => typeof v === 'string');
+  const owner = record(r.serviceOwner);
+  const manager = record(r.contractManager);
   return {
-    serviceName: request.serviceName ?? '',
-    supplierName: request.supplierName ?? '',
-    description: request.description ?? '',
-    changeType: request.changeType ?? '',
-    serviceId: request.serviceId ?? '',
-    businessAreas: [...(request.businessAreas ?? [])],
-    dataClassification: request.dataClassification ?? '',
-    dataCategories: [...(request.dataCategories ?? [])],
-    offshoreLocations: (request.offshoreLocations ?? []).map((l) => ({ country: l.country, activities: [...l.activities] })),
+    serviceName: str(r.serviceName),
+    supplierName: str(r.supplierName),
+    description: str(r.description),
+    changeType: str(r.changeType),
+    serviceId: str(r.serviceId),
+    businessAreas: strings(r.businessAreas),
+    dataClassification: str(r.dataClassification),
+    dataCategories: strings(r.dataCategories),
+    offshoreLocations: list(r.offshoreLocations).map((l) => ({ country: str(record(l).country), activities: strings(record(l).activities) })),
     plannedStartDate: { day: number(day), month: number(month), year },
-    serviceOwner: { name: request.serviceOwner?.name ?? '', email: request.serviceOwner?.email ?? '' },
-    contractManager: { name: request.contractManager?.name ?? '', email: request.contractManager?.email ?? '' },
-    mitigations: (request.mitigations ?? []).join('\n'),
+    serviceOwner: { name: str(owner.name), email: str(owner.email) },
+    contractManager: { name: str(manager.name), email: str(manager.email) },
+    mitigations: strings(r.mitigations).join('\n'),
   };
 }
 

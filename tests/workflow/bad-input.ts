@@ -298,6 +298,63 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
   };
 }
 
+/** The owner's request form, filled in from the fixture, in the form's own field names. */
+function ownerRequestForm(): Record<string, string | string[]> {
+  const r = singleAreaRequest();
+  return {
+    serviceName: r.serviceName,
+    supplierName: r.supplierName,
+    description: r.description,
+    changeType: r.changeType,
+    businessAreas: r.businessAreas,
+    dataClassification: r.dataClassification,
+    dataCategories: r.dataCategories,
+    'offshoreLocations[0][country]': r.offshoreLocations[0]!.country,
+    'offshoreLocations[0][activities]': [...r.offshoreLocations[0]!.activities],
+    'plannedStartDate[day]': '1',
+    'plannedStartDate[month]': '3',
+    'plannedStartDate[year]': '2027',
+    'serviceOwner[name]': r.serviceOwner.name,
+    'serviceOwner[email]': r.serviceOwner.email,
+    mitigations: (r.mitigations ?? []).join('\n'),
+  };
+}
+const OWNER_FORM_FIELDS = [
+  'serviceName',
+  'supplierName',
+  'description',
+  'changeType',
+  'businessAreas',
+  'dataClassification',
+  'dataCategories',
+  'offshoreLocations[0][country]',
+  'offshoreLocations[0][activities]',
+  'plannedStartDate[day]',
+  'serviceOwner[name]',
+  'serviceOwner[email]',
+] as const;
+/** One value a field (what `valid` gives): a form sending one box of each group. */
+const singleValued = (fields: Record<string, string | string[]>): Record<string, string> =>
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, [v].flat()[0] ?? '']));
+const dropField = (fields: Record<string, string | string[]>, field: string) =>
+  Object.fromEntries(Object.entries(fields).filter(([k]) => k !== field));
+
+/** Typed text that is wrong as a form sends it: too long, or with a control character inside. */
+const typedTextWrong = (max: number) => fc.oneof(tooLong(max), withInside('Some typed text', fc.constantFrom(...CONTROL_CHARACTERS)));
+
+/** One field of the owner's form wrong as a form can make it wrong (strings only). */
+const badOwnerFormValue: fc.Arbitrary<Record<string, string | string[]>> = fc.oneof(
+  typedTextWrong(200).map((serviceName) => ({ ...ownerRequestForm(), serviceName })),
+  typedTextWrong(5000).map((description) => ({ ...ownerRequestForm(), description })),
+  fc.constantFrom('', 'new', 'SECRET', 'NEW ').map((changeType) => ({ ...ownerRequestForm(), changeType })),
+  fc.constantFrom('NARNIA', 'HMCTS\u0000').map((area) => ({ ...ownerRequestForm(), businessAreas: area })),
+  fc.constantFrom('', 'GB', 'XX', 'India').map((country) => ({ ...ownerRequestForm(), 'offshoreLocations[0][country]': country })),
+  fc.constantFrom('MINING', 'hosting').map((activity) => ({ ...ownerRequestForm(), 'offshoreLocations[0][activities]': activity })),
+  fc.constantFrom('31', '0', 'x', '').map((day) => ({ ...ownerRequestForm(), 'plannedStartDate[day]': day, 'plannedStartDate[month]': '2' })),
+  fc.constantFrom('not-an-email', 'a@b', 'x@justice.gov.uk').map((email) => ({ ...ownerRequestForm(), 'serviceOwner[email]': email })),
+  typedTextWrong(2000).map((line) => ({ ...ownerRequestForm(), mitigations: `A real mitigation\n${line}` })),
+);
+
 /**
  * Each write route's body, by route key. A POST route missing here still gets every
  * route-independent class; the test also insists it is described here.
@@ -415,6 +472,87 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     ),
     target: (t) => ({ serviceId: t.serviceId }),
     caller: 'securityTeamSession',
+  },
+  // The service owner's pages: each form refused is shown again with the error summary, and nothing is stored.
+  'POST /offshoring-requests/new': {
+    kind: 'form',
+    valid: () => singleValued(ownerRequestForm()),
+    invalid: fc.oneof(
+      fc.constant({}),
+      fc.constantFrom(...OWNER_FORM_FIELDS).map((field) => dropField(ownerRequestForm(), field)),
+      badOwnerFormValue,
+      // Answers from the check page that are not there whole.
+      fc.constantFrom<Record<string, string>>({ answers: '' }, { answers: 'not json' }, { answers: '[1]' }, { answers: 'null' }),
+    ),
+    caller: 'ownerSession',
+  },
+  'POST /offshoring-requests/new/check': {
+    kind: 'form',
+    valid: () => ({ formId: 'FORM-0123456789', answers: JSON.stringify(singleAreaRequest()) }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string>>(
+        {},
+        { formId: 'FORM-0123456789' },
+        { answers: JSON.stringify(singleAreaRequest()) },
+        { formId: 'x', answers: JSON.stringify(singleAreaRequest()) },
+        { formId: 'FORM-0123456789', answers: 'not json' },
+        { formId: 'FORM-0123456789', answers: 'null' },
+        { formId: 'FORM-0123456789', answers: '{}' },
+        { formId: 'FORM-0123456789', answers: JSON.stringify({ ...singleAreaRequest(), offshoreLocations: 5 }) },
+        { formId: 'FORM-0123456789', answers: JSON.stringify({ ...singleAreaRequest(), serviceName: '' }) },
+        { formId: 'FORM-0123456789', answers: JSON.stringify({ ...singleAreaRequest(), serviceOwner: { name: 'X', email: 'x@justice.gov.uk' } }) },
+      ),
+      badText(5000).map((description) => ({ formId: 'FORM-0123456789', answers: JSON.stringify({ ...singleAreaRequest(), description }) })),
+    ),
+    caller: 'ownerSession',
+  },
+  'POST /offshoring-requests/{requestId}/resubmit': {
+    kind: 'form',
+    valid: () => singleValued(ownerRequestForm()),
+    invalid: fc.oneof(
+      fc.constant({}),
+      fc.constantFrom(...OWNER_FORM_FIELDS).map((field) => dropField(ownerRequestForm(), field)),
+      badOwnerFormValue,
+    ),
+    target: (t) => ({ requestId: t.rejectedRequestId }),
+    caller: 'ownerSession',
+  },
+  'POST /offshoring-requests/{requestId}/mitigations': {
+    kind: 'form',
+    valid: () => ({ mitigations: 'Supplier staff work on MoJ-managed devices', replaceExisting: 'false' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string>>({}, { mitigations: '' }, { mitigations: ' \r\n\t' }, { replaceExisting: 'true' }),
+      typedTextWrong(2000).map((mitigations) => ({ mitigations, replaceExisting: 'false' })),
+    ),
+    target: (t) => ({ requestId: t.rejectedRequestId }),
+    caller: 'ownerSession',
+  },
+  'POST /offshoring-requests/{requestId}/escalate': {
+    kind: 'form',
+    valid: () => ({ caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string>>(
+        {},
+        { caseForApproval: 'The service cannot run without this supplier' },
+        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'yes' },
+        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true', businessArea: 'HMPPS' },
+        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true', businessArea: 'NARNIA' },
+        { caseForApproval: '', residualRisksRectified: 'true' },
+      ),
+      typedTextWrong(5000).map((caseForApproval) => ({ caseForApproval, residualRisksRectified: 'true' })),
+    ),
+    target: (t) => ({ requestId: t.rejectedRequestId }),
+    caller: 'ownerSession',
+  },
+  'POST /offshoring-requests/{requestId}/withdraw': {
+    kind: 'form',
+    valid: () => ({ reason: 'No longer needed' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string>>({}, { reason: '' }, { reason: ' \r\n ' }),
+      typedTextWrong(2000).map((reason) => ({ reason })),
+    ),
+    target: (t) => ({ requestId: t.pendingRequestId }),
+    caller: 'ownerSession',
   },
   // "Run now" is its button's run=now and the CSRF token: any other form is refused, and never starts a run.
   'POST /monitoring': {

@@ -326,6 +326,17 @@ describe('after a rejection', () => {
     await approverLinks(h, requestId);
     const form = await owner.get(`/offshoring-requests/${requestId}/withdraw`);
     expect(form.status).toBe(200);
+    const refused = await owner.post(`/offshoring-requests/${requestId}/withdraw`, { reason: ' ' });
+    expect(errorSummary(refused.$)).toEqual([{ text: 'Your reason must not be empty', href: '#reason' }]);
+    // A form sent as anything but a form is refused before it is read.
+    const asJson = await fetch(`${h.stack.apiUrl}/offshoring-requests/${requestId}/withdraw`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: owner.cookie, 'content-type': 'application/json' },
+      body: `_csrf=${owner.csrf}&reason=x`,
+    });
+    expect(asJson.status).toBe(415);
+    expect((await h.status(requestId)).status).toBe('PENDING_APPROVAL');
     const done = await owner.post(`/offshoring-requests/${requestId}/withdraw`, { reason: 'The contract was cancelled' });
     expect(done.location).toBe(`/offshoring-requests/${requestId}?done=withdrawn`);
     const stored = await h.status(requestId);
