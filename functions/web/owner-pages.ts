@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { awaitsDecision } from '../domain/lifecycle.ts';
 import { ValidationFailed } from './errors.ts';
 import { ownsRequest } from './identity.ts';
 import { InvalidPageToken } from '../store/paging.ts';
@@ -28,7 +29,7 @@ const yourRequests: PageRoute = {
       page.requests
         .filter((r) => ownsRequest(caller, r))
         .map(async (record) => {
-          const full = stillToDecideOf(record.status) ? await runtime.store.getRequestView(record.requestId) : undefined;
+          const full = awaitsDecision(record.status) ? await runtime.store.getRequestView(record.requestId) : undefined;
           const waiting = full ? stillToDecide(full, runtime) : { roles: [] };
           return { requestId: record.requestId, serviceName: record.request.serviceName, status: record.status, ...waiting };
         }),
@@ -36,8 +37,6 @@ const yourRequests: PageRoute = {
     return renderPage('owner/your-requests.njk', { ...view, requests, next: page.next });
   },
 };
-
-const stillToDecideOf = (status: string) => status === 'PENDING_APPROVAL' || status === 'ESCALATED';
 
 /** A view of a request just submitted: a double click's second answer may arrive while the first is storing it. */
 async function submittedRequest(request: SignedInRequest) {
