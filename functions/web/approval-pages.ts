@@ -61,12 +61,11 @@ export const approverPageHeaders = () => securityHeaders({ contentSecurityPolicy
  * (each kind of content is named), and the form may post to the links' own address.
  */
 function approverPage(runtime: Pick<Runtime, 'publicBaseUrl'>, view: string, context: Record<string, unknown>, statusCode: number): HttpResult {
-  const page = renderPage(view, context, { statusCode, headers: { 'Referrer-Policy': 'no-referrer' } });
-  const headers = page.headers as Record<string, string>;
-  headers['Content-Security-Policy'] = String(headers['Content-Security-Policy'])
-    .replace("default-src 'self'", "default-src 'none'; manifest-src 'self'")
-    .replace("form-action 'self'", `form-action ${formActionSource(runtime.publicBaseUrl)}`);
-  return page;
+  return renderPage(view, context, {
+    statusCode,
+    headers: { 'Referrer-Policy': 'no-referrer' },
+    policy: { nothingByDefault: true, formAction: formActionSource(runtime.publicBaseUrl) },
+  });
 }
 
 interface Row {

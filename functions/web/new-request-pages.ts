@@ -7,7 +7,7 @@ import { Forbidden, ValidationFailed } from './errors.ts';
 import { ownsRequest, type Caller } from './identity.ts';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
-import { assertFormPost, pageContext, requestPage } from './owner-views.ts';
+import { assertFormPost, requestPage } from './owner-views.ts';
 import {
   COUNTRY_ITEMS,
   blankForm,
@@ -144,7 +144,7 @@ const checkAnswers: PageRoute = {
 const submitAnswers: PageRoute = {
   access: 'signedIn',
   page: async (request) => {
-    const { form, runtime, caller, event } = request;
+    const { form, runtime, caller, event, context } = request;
     assertFormPost(event);
     const action = '/offshoring-requests/new';
     const answers = readAnswers(form.answers);
@@ -165,7 +165,7 @@ const submitAnswers: PageRoute = {
     }
     const idempotencyKey = `page-form:${formId}`;
     try {
-      const created = await submitOffshoringRequest(runtime)(caller, checked, idempotencyKey, pageContext(event));
+      const created = await submitOffshoringRequest(runtime)(caller, checked, idempotencyKey, context);
       return redirect(`${requestPage(created.requestId)}/confirmation`);
     } catch (error) {
       // A double click: the first click's submission is still being made; its request is this key's.

@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import type { Runtime } from '../platform/runtime.ts';
 import type { RequestView } from '../store/requests.ts';
 import type { ApprovalRecord } from '../store/records.ts';
@@ -71,14 +70,6 @@ export async function orConflictPage(request: PageRequest, requestId: string, ac
   } catch (error) {
     return conflictPage(request, requestId, error);
   }
-}
-
-/**
- * The use cases take a Lambda context for idempotency's in-progress window; the page chain does
- * not pass its own on, so a stand-in with the pages' time budget is given.
- */
-export function pageContext(event: HttpEvent): Context {
-  return { awsRequestId: event.requestContext?.requestId ?? '', getRemainingTimeInMillis: () => 25_000 } as unknown as Context;
 }
 
 /** The success banners a route's redirect asks for, by a fixed key: nothing typed is ever echoed from the address. */

@@ -17,6 +17,8 @@ export type Access = 'public' | 'signedIn' | 'securityTeam';
 
 export interface PageRequest {
   event: HttpEvent;
+  /** The Lambda invocation's (idempotency reads its remaining time). */
+  context: Context;
   runtime: Runtime;
   session?: Session;
   /** Set on every route but 'public' ones (where it is set if someone is signed in). */
@@ -61,6 +63,8 @@ export function problemPage(statusCode: number, body: Record<string, unknown>, v
       title,
       message,
       reference: statusCode >= 500 ? body.awsRequestId : undefined,
+      // A 400 says which fields and why, as the API does.
+      problems: Array.isArray(body.errors) ? body.errors : undefined,
       next:
         statusCode === 404 || statusCode === 403
           ? { text: 'Go to', href: view.caller ? '/your-requests' : '/', linkText: view.caller ? 'your requests' : 'the start page' }
@@ -68,6 +72,12 @@ export function problemPage(statusCode: number, body: Record<string, unknown>, v
     },
     { statusCode },
   );
+}
+
+/** The pages' forms are HTML forms: a body sent as anything else (JSON, multipart) is never read as one. */
+function isFormPost(event: HttpEvent): boolean {
+  const type = (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded';
 }
 
 const signInPath = (event: HttpEvent) => {
@@ -100,6 +110,9 @@ export function pageHandler(runtime: Runtime, webSettings: WebSettingsSource, ro
         // An expired or unreadable cookie is cleared on the way to signing in again.
         return redirect(signInPath(event), cookies[SESSION_COOKIE] ? [clearedCookie(SESSION_COOKIE)] : [], 303);
       }
+      if (method === 'POST' && !isFormPost(event)) {
+        return problemPage(415, { message: 'This page takes its own form only. Go back to the page and send the form from there.' }, view);
+      }
       const form = method === 'POST' ? readForm(event) : {};
       if (method === 'POST' && (!session || !csrfMatches(session, form._csrf))) {
         return problemPage(
@@ -111,7 +124,7 @@ export function pageHandler(runtime: Runtime, webSettings: WebSettingsSource, ro
       if (route.access === 'securityTeam' && !session?.caller.securityTeam) {
         return problemPage(403, { message: 'Only the security team can see this page.' }, view);
       }
-      const request: PageRequest = { event, runtime, session, caller: session?.caller, form, view };
+      const request: PageRequest = { event, context, runtime, session, caller: session?.caller, form, view };
       return await (route.page as (r: PageRequest) => Promise<HttpResult>)(request);
     } catch (error) {
       const { statusCode, body } = describeError(error, context.awsRequestId);

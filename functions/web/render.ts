@@ -75,6 +75,8 @@ function templates(): nunjucks.Environment {
   env.addGlobal('dataCategoryWords', DATA_CATEGORY_WORDS);
   env.addFilter('ukTime', (value?: string) => (value ? ukTime(value) : ''));
   env.addFilter('ukDate', (value?: string) => (value ? ukDate(value) : ''));
+  // MoJ Frontend's timeline macro formats its times with this filter (the prototype kit's name).
+  env.addFilter('mojDate', (value?: string, type?: string) => (value ? (type === 'date' ? ukDate(value) : ukTime(value)) : ''));
   env.addFilter('ukDeadline', (value?: string) => (value ? ukDeadline(value) : ''));
   env.addFilter('role', (value: Parameters<typeof roleInWords>[0]) => roleInWords(value));
   env.addFilter('country', (value: string) => countryName(value));
@@ -92,19 +94,27 @@ export function renderTemplate(view: string, context: Record<string, unknown>): 
  * The Content-Security-Policy of every page: the service's own assets only, and the one inline
  * script GOV.UK's template needs (marking the body as JavaScript-enabled) by its per-response nonce.
  */
-export function pageContentSecurityPolicy(nonce: string): string {
+export function pageContentSecurityPolicy(nonce: string, options: PagePolicy = {}): string {
   return [
-    "default-src 'self'",
+    options.nothingByDefault ? "default-src 'none'; manifest-src 'self'" : "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
     "style-src 'self'",
     "img-src 'self'",
     "font-src 'self'",
     "connect-src 'self'",
-    "form-action 'self'",
+    `form-action ${options.formAction ?? "'self'"}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "object-src 'none'",
   ].join('; ');
+}
+
+/** Where a page's policy differs from every page's. */
+export interface PagePolicy {
+  /** Name each kind of content allowed, nothing by default (pages whose address carries a secret). */
+  nothingByDefault?: boolean;
+  /** Where its forms may post, when not this origin (e.g. the public base URL's approval links). */
+  formAction?: string;
 }
 
 export interface PageOptions {
@@ -112,6 +122,7 @@ export interface PageOptions {
   cookies?: string[];
   /** Headers besides the page's own (Content-Type, Cache-Control, CSP). */
   headers?: Record<string, string>;
+  policy?: PagePolicy;
 }
 
 /** A full page response: rendered HTML, never cached (pages show personal, changing data), with its CSP. */
@@ -122,7 +133,7 @@ export function renderPage(view: string, context: Record<string, unknown>, optio
     headers: {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
-      'Content-Security-Policy': pageContentSecurityPolicy(nonce),
+      'Content-Security-Policy': pageContentSecurityPolicy(nonce, options.policy),
       ...options.headers,
     },
     ...(options.cookies?.length ? { cookies: options.cookies } : {}),

@@ -8,7 +8,7 @@ import { ownsRequest } from './identity.ts';
 import type { PageRoute } from './page-handler.ts';
 import { renderPage } from './render.ts';
 import { doneMessage, readableRequest, requestPage } from './owner-views.ts';
-import { approverRole, businessAreaName, eventInWords, timelineHtml } from './request-words.ts';
+import { approverRole, businessAreaName, eventInWords, timelineParams } from './request-words.ts';
 
 /**
  * A request's page, for its owner and the security team: the request in words, each approver and
@@ -51,7 +51,7 @@ export function requestPageContext(view: RequestView, directory: ApproverDirecto
     changes: before ? serviceChanges(before, request.request) : undefined,
     serviceBeforeChange: before,
     rejectionReasons: (request.rejectionReasons ?? []).map((r) => ({ ...r, role: approverRole(r.role, undefined, directory) })),
-    timeline: timelineHtml(view.audit.map((e) => eventInWords(e, directory))),
+    timeline: timelineParams(view.audit.map((e) => eventInWords(e, directory))),
     links: {
       page: requestPage(request.requestId),
       routes: owner && rejectionRoutesOpen(request.status),

@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import nunjucks from 'nunjucks';
 import type { AuditEvent } from '../store/audit.ts';
 import type { Actor } from '../store/records.ts';
 import type { ApproverDirectory } from '../platform/directory.ts';
 import { ROLE_TITLES } from '../domain/offshoring-policy.ts';
-import { ukDeadline, ukTime } from '../domain/words.ts';
+import { ukDeadline } from '../domain/words.ts';
 
 /**
  * A request's history as people read it: each audit event as who did what, and when, in words
@@ -119,27 +116,10 @@ export function eventInWords(event: AuditEvent, directory: ApproverDirectory): T
   }
 }
 
-/**
- * The MoJ timeline macro formats its dates with the prototype kit's `mojDate` filter, which the
- * pages' environment (functions/web/render.ts) does not define; so the timeline alone is rendered
- * here, from MoJ Frontend's own template, with `mojDate` saying times as the service does (UK time).
- */
-let timelineEnvironment: nunjucks.Environment | undefined;
-
-function timelineTemplates(): nunjucks.Environment {
-  if (timelineEnvironment) return timelineEnvironment;
-  const bundled = path.join(import.meta.dirname, 'templates', '@ministryofjustice', 'frontend');
-  const folder = existsSync(bundled) ? bundled : path.resolve(import.meta.dirname, '..', '..', 'node_modules', '@ministryofjustice', 'frontend');
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(folder), { autoescape: true });
-  env.addFilter('mojDate', (value: string) => ukTime(value));
-  timelineEnvironment = env;
-  return env;
-}
-
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The MoJ timeline of the entries, newest first, as HTML to place in a page. */
-export function timelineHtml(entries: readonly TimelineEntry[], headingLevel = 3): string {
+/** The MoJ timeline's parameters for the entries, newest first (each entry's text is escaped here, as its macro takes HTML). */
+export function timelineParams(entries: readonly TimelineEntry[], headingLevel = 3) {
   const params = {
     headingLevel,
     classes: 'app-wrap',
@@ -152,5 +132,5 @@ export function timelineHtml(entries: readonly TimelineEntry[], headingLevel = 3
         html: e.text ? `<p class="govuk-body app-pre-line">${escapeHtml(e.text)}</p>` : '',
       })),
   };
-  return timelineTemplates().render('moj/components/timeline/template.njk', { params });
+  return params;
 }
