@@ -103,6 +103,11 @@ export const lambdaFunctions = {
     description: 'Lists continual-monitoring runs and runs the checks on demand',
     needs: { table: 'readWrite', sendEmail: true, inspectExecutions: true },
   },
+  incidentsApi: {
+    entry: 'functions/incidents-api.ts',
+    description: 'Breaches and security incidents: reported (the DPO and Operational Security Team told at once), listed, updated',
+    needs: { table: 'readWrite', sendEmail: true },
+  },
   pages: {
     entry: 'functions/pages.ts',
     description: 'The pages of service owners and the security team: submit, follow and act on requests, the register, monitoring',
@@ -156,6 +161,10 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/services/{serviceId}/reviews', function: 'servicesApi' },
   { method: 'GET', path: '/monitoring/runs', function: 'monitoringApi' },
   { method: 'POST', path: '/monitoring/runs', function: 'monitoringApi' },
+  { method: 'POST', path: '/incidents', function: 'incidentsApi' },
+  { method: 'GET', path: '/incidents', function: 'incidentsApi' },
+  { method: 'GET', path: '/incidents/{incidentId}', function: 'incidentsApi' },
+  { method: 'POST', path: '/incidents/{incidentId}/updates', function: 'incidentsApi' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage', auth: 'approvalLink' },
   { method: 'GET', path: '/', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/sign-in', function: 'signIn', auth: 'session' },
@@ -181,6 +190,11 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/register/{serviceId}/reviews', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/monitoring', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/monitoring', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/report-an-incident', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/report-an-incident', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/incident-reports', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/incident-reports/{incidentId}', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/incident-reports/{incidentId}', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision', auth: 'approvalLink' },
 ];
 

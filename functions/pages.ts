@@ -7,6 +7,7 @@ import { pageHandler } from '#web/page-handler';
 import { startPage } from '#web/start-page';
 import { ownerPages } from '#web/owner-pages';
 import { securityTeamPages } from '#web/security-team-pages';
+import { incidentPages } from '#web/incident-pages';
 
 /**
  * The pages of service owners and the security team. They call the same use cases as the JSON
@@ -17,6 +18,7 @@ export const makeHandler = (runtime: Runtime, webSettings: WebSettingsSource = r
     'GET /': startPage,
     ...ownerPages,
     ...securityTeamPages,
+    ...incidentPages,
   });
 
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

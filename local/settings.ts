@@ -48,6 +48,8 @@ export const LOCAL_SETTING_NAMES = [
   ENV.emailReplyTo,
   ENV.publicBaseUrl,
   ENV.securityTeamGroup,
+  ENV.dpoEmail,
+  ENV.operationalSecurityEmail,
   'MONITOR_INTERVAL_SECONDS',
   ENV.oidcClientSecret,
   ENV.sessionKey,
@@ -80,6 +82,8 @@ const LocalEnvironmentSchema = z.object({
   MONITOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_MONITOR_INTERVAL_SECONDS),
   EMAIL_FROM: z.email().optional(),
   EMAIL_REPLY_TO: z.email().optional(),
+  DPO_EMAIL: z.email().optional(),
+  OPERATIONAL_SECURITY_EMAIL: z.email().optional(),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   APPROVER_DIRECTORY: z.string().optional(),
 });

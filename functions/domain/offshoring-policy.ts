@@ -270,3 +270,55 @@ export function lateStartWithoutApproval(
 ): boolean {
   return request.lateNotice && request.status !== 'APPROVED' && request.request.plannedStartDate < today;
 }
+
+/** What a person reports: a suspected personal-data breach, an information security incident, or one that is both. */
+export const INCIDENT_KINDS = ['PERSONAL_DATA_BREACH', 'SECURITY_INCIDENT', 'BOTH'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+/** Who must be told of an incident: the Data Protection Officer, the MoJ Operational Security Team. */
+export const INCIDENT_RECIPIENTS = ['DPO', 'OPERATIONAL_SECURITY_TEAM'] as const;
+export type IncidentRecipient = (typeof INCIDENT_RECIPIENTS)[number];
+
+/** The addresses the Offshoring Policy gives for them (Policy); configuration may name others (DPO_EMAIL, OPERATIONAL_SECURITY_EMAIL). */
+export const POLICY_INCIDENT_ADDRESSES: Record<IncidentRecipient, { name: string; email: string }> = {
+  DPO: { name: 'MoJ Data Protection Officer', email: 'privacy@justice.gov.uk' },
+  OPERATIONAL_SECURITY_TEAM: { name: 'MoJ Operational Security Team', email: 'security@justice.gov.uk' },
+};
+
+/** A suspected breach involving personal data (alone or with a security incident). */
+export function isPersonalDataBreach(kind: IncidentKind): boolean {
+  return kind === 'PERSONAL_DATA_BREACH' || kind === 'BOTH';
+}
+
+/**
+ * Who is told of an incident, at once.
+ * - Offshoring Policy, Policy: "notify the Data Protection Officer (DPO) immediately of any suspected
+ *   data breaches involving personal data … privacy@justice.gov.uk".
+ * - Offshoring Policy, Policy: "Report any Information Security related Incidents to the MoJ
+ *   Operational Security Team … security@justice.gov.uk" (Corporate Security Policy: managing and
+ *   reporting security incidents).
+ */
+export function incidentRecipients(kind: IncidentKind): IncidentRecipient[] {
+  const told: IncidentRecipient[] = [];
+  if (isPersonalDataBreach(kind)) told.push('DPO');
+  if (kind === 'SECURITY_INCIDENT' || kind === 'BOTH') told.push('OPERATIONAL_SECURITY_TEAM');
+  return told;
+}
+
+/**
+ * Offshoring Policy, Approval: written approval is needed for "any change to personal data
+ * processing … following a potential breach". A breach reported against a registered service
+ * puts it under that rule until a new approval round for it is approved.
+ */
+export function approvalNeededAfterBreach(incident: { kind: IncidentKind; serviceId?: string }): boolean {
+  return isPersonalDataBreach(incident.kind) && incident.serviceId !== undefined;
+}
+
+/**
+ * The new approval round a breach calls for (Offshoring Policy, Approval, "following a potential
+ * breach"): an approved CHANGE of the service whose round began after the latest breach was
+ * reported. A round begun before it was assessed without knowing of the breach.
+ */
+export function approvalRoundAfterBreach(needed: { since: string }, approved: { changeType: string; roundStartedAt: string }): boolean {
+  return approved.changeType === 'CHANGE' && approved.roundStartedAt >= needed.since;
+}

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { reviewDue, reviewStatus } from './offshoring-policy.ts';
+import { approvalRoundAfterBreach, reviewDue, reviewStatus } from './offshoring-policy.ts';
 import { typedText } from './request.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import type { RequestView } from '../store/requests.ts';
@@ -30,6 +30,10 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
   const approvedAt = runtime.clock();
   const r = request.request;
   const ownerSubject = ownerSubjectOf(request);
+  const round = view.approvals.filter((a) => a.round === request.round && a.kind === 'APPROVAL');
+  const roundStartedAt = round.map((a) => a.createdAt).sort()[0] ?? request.updatedAt;
+  // A breach's flag stays, and its approval is still due, unless this is the new round it called for.
+  const afterBreach = previous?.approvalAfterBreach;
   const entry: RegisterEntry = {
     serviceId,
     version: (previous?.version ?? 0) + 1,
@@ -44,11 +48,13 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
     dataCategories: r.dataCategories,
     serviceOwner: r.serviceOwner,
     ...(ownerSubject ? { serviceOwnerSubject: ownerSubject } : {}),
-    approvals: view.approvals
-      .filter((a) => a.round === request.round && a.kind === 'APPROVAL')
-      .map(({ role, name, email, decidedAt }) => ({ role, name, email, ...(decidedAt ? { decidedAt } : {}) })),
+    approvals: round.map(({ role, name, email, decidedAt }) => ({ role, name, email, ...(decidedAt ? { decidedAt } : {}) })),
     approvedAt: approvedAt.toISOString(),
     reviewDue: reviewDue(r, approvedAt),
+    ...(previous?.incidents ? { incidents: previous.incidents } : {}),
+    ...(afterBreach && !approvalRoundAfterBreach(afterBreach, { changeType: r.changeType, roundStartedAt })
+      ? { approvalAfterBreach: afterBreach }
+      : {}),
   };
   // The version is new (conditional), so a retried conclusion cannot write a version twice.
   await runtime.store.register.putRegisterVersion(entry, {

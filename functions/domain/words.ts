@@ -3,6 +3,7 @@ import type { RequestStatus } from './lifecycle.ts';
 import { countryName } from './countries.ts';
 import { ROLE_TITLES } from './offshoring-policy.ts';
 import type { OFFSHORE_ACTIVITIES } from './request.ts';
+import type { IncidentKind, IncidentRecipient } from './offshoring-policy.ts';
 
 type OffshoreActivity = (typeof OFFSHORE_ACTIVITIES)[number];
 
@@ -92,4 +93,27 @@ export function roleInWords(role: keyof typeof ROLE_TITLES): string {
 /** "France: Hosting, Support" */
 export function locationInWords(location: { country: string; activities: readonly OffshoreActivity[] }): string {
   return `${countryName(location.country)}: ${location.activities.map((a) => ACTIVITY_WORDS[a]).join(', ')}`;
+}
+
+export const INCIDENT_KIND_WORDS: Record<IncidentKind, string> = {
+  PERSONAL_DATA_BREACH: 'Suspected personal data breach',
+  SECURITY_INCIDENT: 'Information security incident',
+  BOTH: 'Suspected personal data breach and information security incident',
+};
+
+export const INCIDENT_RECIPIENT_WORDS: Record<IncidentRecipient | 'REPORTER', string> = {
+  DPO: 'the MoJ Data Protection Officer',
+  OPERATIONAL_SECURITY_TEAM: 'the MoJ Operational Security Team',
+  REPORTER: 'the person who reported it',
+};
+
+export const INCIDENT_STATUS_WORDS: Record<'OPEN' | 'CONTAINED' | 'CLOSED', { text: string; colour: string }> = {
+  OPEN: { text: 'Open', colour: 'red' },
+  CONTAINED: { text: 'Contained', colour: 'yellow' },
+  CLOSED: { text: 'Closed', colour: 'grey' },
+};
+
+/** When an incident was discovered: a day ("21 December 2026") or a moment in UK time. */
+export function discoveredInWords(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? ukDate(value) : ukDeadline(value);
 }

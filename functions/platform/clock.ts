@@ -19,16 +19,19 @@ export interface IdGenerator {
   requestId(): string;
   approvalId(): string;
   eventId(): string;
+  /** An incident's reference (INC-…), which its reporter is given. */
+  incidentId(): string;
 }
 
 export const randomIds: IdGenerator = {
   requestId: () => randomId('OFF', 10),
   approvalId: () => randomId('APR', 16),
   eventId: () => randomId('EVT', 12),
+  incidentId: () => randomId('INC', 10),
 };
 
 export function sequentialIds(seed = 'T'): IdGenerator {
   let n = 0;
   const next = (prefix: string) => `${prefix}-${seed}${String(++n).padStart(6, '0')}`;
-  return { requestId: () => next('OFF'), approvalId: () => next('APR'), eventId: () => next('EVT') };
+  return { requestId: () => next('OFF'), approvalId: () => next('APR'), eventId: () => next('EVT'), incidentId: () => next('INC') };
 }

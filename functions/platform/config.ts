@@ -23,6 +23,9 @@ export const ENV = {
   lapseAfterSeconds: 'LAPSE_AFTER_SECONDS',
   /** The identity-provider group whose members are the security team (read everything, run monitoring, record reviews). */
   securityTeamGroup: 'SECURITY_TEAM_GROUP',
+  /** Where suspected personal-data breaches and information security incidents are reported (Offshoring Policy, Policy); the policy's addresses when unset. */
+  dpoEmail: 'DPO_EMAIL',
+  operationalSecurityEmail: 'OPERATIONAL_SECURITY_EMAIL',
   /** Sign-in to the pages (OpenID Connect, authorization code with PKCE): the identity provider's issuer and this service's client id there. */
   oidcIssuer: 'OIDC_ISSUER',
   oidcClientId: 'OIDC_CLIENT_ID',

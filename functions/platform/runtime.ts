@@ -3,7 +3,7 @@ import { DEFAULT_EMAIL_FROM, DEFAULT_EMAIL_FROM_NAME, DEFAULT_SECURITY_TEAM_GROU
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
 import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { createStore, type Store } from '../store/store.ts';
-import { DEFAULT_APPROVAL_WAITS, type ApprovalWaitSettings } from '../domain/offshoring-policy.ts';
+import { DEFAULT_APPROVAL_WAITS, POLICY_INCIDENT_ADDRESSES, type ApprovalWaitSettings, type IncidentRecipient } from '../domain/offshoring-policy.ts';
 import { checkLapseWindow } from '../domain/workflow.ts';
 import { clientSettingsFromEnvironment, type ClientFactory, type ClientSettings, type RuntimeClients } from './clients/settings.ts';
 import { dynamoDb } from './clients/dynamodb.ts';
@@ -34,6 +34,8 @@ export interface Runtime {
   readonly approvalWaits: ApprovalWaitSettings;
   /** Members of this identity-provider group are the security team. */
   readonly securityTeamGroup: string;
+  /** Who is told of breaches and incidents (Offshoring Policy, Policy): the policy's addresses unless configured. */
+  readonly incidentContacts: Record<IncidentRecipient, { name: string; email: string }>;
   /**
    * Sign-in settings for the pages, when given explicitly (local mode and tests); the page
    * functions otherwise read them from their environment and secrets.
@@ -54,6 +56,8 @@ export interface RuntimeSettings extends ClientSettings {
   publicBaseUrl?: string;
   approvalWaits?: Partial<ApprovalWaitSettings>;
   securityTeamGroup?: string;
+  dpoEmail?: string;
+  operationalSecurityEmail?: string;
   webSettings?: WebSettingsSource;
 }
 
@@ -81,6 +85,13 @@ export function runtimeWith(settings: RuntimeSettings, factories: readonly Clien
     publicBaseUrl: (settings.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     approvalWaits: checkLapseWindow({ ...DEFAULT_APPROVAL_WAITS, ...settings.approvalWaits }),
     securityTeamGroup: settings.securityTeamGroup ?? DEFAULT_SECURITY_TEAM_GROUP,
+    incidentContacts: {
+      DPO: { ...POLICY_INCIDENT_ADDRESSES.DPO, ...(settings.dpoEmail ? { email: settings.dpoEmail } : {}) },
+      OPERATIONAL_SECURITY_TEAM: {
+        ...POLICY_INCIDENT_ADDRESSES.OPERATIONAL_SECURITY_TEAM,
+        ...(settings.operationalSecurityEmail ? { email: settings.operationalSecurityEmail } : {}),
+      },
+    },
     ...(settings.webSettings ? { webSettings: settings.webSettings } : {}),
   };
 }
@@ -103,6 +114,10 @@ export function settingsFromEnvironment(from: NodeJS.ProcessEnv = process.env): 
   if (emailReplyTo) settings.emailReplyTo = emailReplyTo;
   if (publicBaseUrl) settings.publicBaseUrl = publicBaseUrl;
   if (securityTeamGroup) settings.securityTeamGroup = securityTeamGroup;
+  const dpoEmail = read(ENV.dpoEmail);
+  const operationalSecurityEmail = read(ENV.operationalSecurityEmail);
+  if (dpoEmail) settings.dpoEmail = dpoEmail;
+  if (operationalSecurityEmail) settings.operationalSecurityEmail = operationalSecurityEmail;
   return settings;
 }
 

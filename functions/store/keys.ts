@@ -24,6 +24,14 @@ export const keys = {
   service: (serviceId: string) => ({ pk: `SERVICE#${serviceId}`, sk: 'SERVICE' }),
   /** Each approval or review of a service writes a version beside its entry: the register's history. */
   serviceVersion: (serviceId: string, version: number) => ({ pk: `SERVICE#${serviceId}`, sk: `VERSION#${String(version).padStart(4, '0')}` }),
+  /** A reported breach or incident. */
+  incident: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'INCIDENT' }),
+  /** gsi1: every incident, by when it was reported. */
+  incidentList: (reportedAt: string, incidentId: string) => ({ gsi1pk: 'INCIDENT', gsi1sk: `${reportedAt}#${incidentId}` }),
+  /** gsi2: the incidents a person reported, by when. */
+  reportedBy: (email: string, reportedAt: string) => ({ gsi2pk: `REPORTED_BY#${email.toLowerCase()}`, gsi2sk: reportedAt }),
+  /** gsi3 (sparse): an incident still open, with an email still to send, or a breach still awaiting its approval round. */
+  openIncident: (reportedAt: string, incidentId: string) => ({ gsi3pk: 'OPEN_INCIDENT', gsi3sk: `${reportedAt}#${incidentId}` }),
   monitoringRun: (date: string) => ({ pk: 'MONITORING_RUN', sk: date }),
   /** Powertools Idempotency's records (functions/store/idempotency.ts): one partition per function. */
   idempotencyPartition: (functionName: string) => `IDEMPOTENCY#${functionName}`,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { DATA_CATEGORIES, OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
-import { APPROVER_ROLES } from '../domain/offshoring-policy.ts';
+import { APPROVER_ROLES, INCIDENT_KINDS, INCIDENT_RECIPIENTS } from '../domain/offshoring-policy.ts';
 import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
 /**
@@ -176,6 +176,14 @@ export const RegisterEntrySchema = z.object({
   lastReviewedAt: z.string().optional(),
   /** The review date the owner was last told about, so they are told once per review. */
   dueSoonNotifiedFor: z.string().optional(),
+  /** Breaches and incidents reported against the service (its flag), by reference. */
+  incidents: z.array(z.object({ incidentId: z.string(), kind: z.enum(INCIDENT_KINDS), reportedAt: z.string() })).optional(),
+  /**
+   * Offshoring Policy, Approval: after a potential breach, any change to the service's personal-data
+   * processing needs a new approval round. Set from the breach until a CHANGE of the service, begun
+   * after it, is approved.
+   */
+  approvalAfterBreach: z.object({ incidentIds: z.array(z.string()), since: z.string() }).optional(),
 });
 export type RegisterEntry = z.infer<typeof RegisterEntrySchema>;
 
@@ -216,3 +224,43 @@ export const MonitoringRunSchema = z.object({
   digest: z.object({ to: z.string(), subject: z.string(), sentAt: z.string() }).optional(),
 });
 export type MonitoringRun = z.infer<typeof MonitoringRunSchema>;
+
+export const INCIDENT_STATUSES = ['OPEN', 'CONTAINED', 'CLOSED'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** One email an incident calls for: to the DPO, the Operational Security Team, or the reporter's receipt. */
+export const IncidentNotificationSchema = StoredPerson.extend({
+  recipient: z.enum([...INCIDENT_RECIPIENTS, 'REPORTER']),
+  status: z.enum(['PENDING', 'SENT']),
+  attempts: z.number().int().nonnegative(),
+  lastAttemptAt: z.string().optional(),
+  lastError: z.string().optional(),
+  sentAt: z.string().optional(),
+  messageId: z.string().optional(),
+});
+export type IncidentNotification = z.infer<typeof IncidentNotificationSchema>;
+
+/**
+ * A suspected personal-data breach or information security incident (Offshoring Policy, Policy;
+ * Corporate Security Policy: managing and reporting security incidents), with who was told and when,
+ * and the security team's status updates.
+ */
+export const IncidentRecordSchema = z.object({
+  incidentId: z.string(),
+  kind: z.enum(INCIDENT_KINDS),
+  serviceId: z.string().optional(),
+  serviceName: z.string().optional(),
+  description: z.string(),
+  discoveredAt: z.string(),
+  reporter: StoredPerson,
+  reportedBy: ActorSchema,
+  reportedAt: z.string(),
+  status: z.enum(INCIDENT_STATUSES),
+  updates: z.array(z.object({ at: z.string(), actor: ActorSchema, status: z.enum(INCIDENT_STATUSES), note: z.string() })),
+  notifications: z.array(IncidentNotificationSchema),
+  /** For a breach against a registered service: whether the new approval round it calls for has been approved. */
+  approvalAfterBreach: z.object({ serviceId: z.string(), status: z.enum(['NEEDED', 'APPROVED']), at: z.string().optional() }).optional(),
+  /** Optimistic lock: every update checks and bumps it. */
+  version: z.number().int().nonnegative(),
+});
+export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;

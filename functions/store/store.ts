@@ -4,6 +4,7 @@ import { RequestStore } from './requests.ts';
 import { LinkStore } from './links.ts';
 import { RegisterStore } from './register.ts';
 import { MonitoringRunStore } from './monitoring-runs.ts';
+import { IncidentStore } from './incidents.ts';
 
 /**
  * Everything the service keeps, in one DynamoDB table (docs/table-design.md), by aggregate: a
@@ -18,12 +19,15 @@ export class Store extends RequestStore {
   readonly register: RegisterStore;
   /** Continual-monitoring runs. */
   readonly monitoringRuns: MonitoringRunStore;
+  /** Reported breaches and incidents. */
+  readonly incidents: IncidentStore;
 
   constructor(table: Table) {
     super(table);
     this.links = new LinkStore(table);
     this.register = new RegisterStore(table);
     this.monitoringRuns = new MonitoringRunStore(table);
+    this.incidents = new IncidentStore(table);
   }
 }
 
