@@ -190,9 +190,13 @@ export async function flagService(runtime: Runtime, incident: IncidentRecord): P
   }
 }
 
-/** Whether the caller may read the incident: the security team, whoever reported it, or the reporter it names. */
+/**
+ * Whether the caller may read the incident: the security team, or whoever reported it (by subject:
+ * a later holder of the same email address is someone else). A reporter named by someone else has
+ * the receipt.
+ */
 export function mayRead(caller: Caller, incident: IncidentRecord): boolean {
-  return caller.securityTeam || incident.reportedBy.sub === caller.sub || incident.reporter.email.toLowerCase() === caller.email;
+  return caller.securityTeam || (incident.reportedBy.sub !== undefined && incident.reportedBy.sub === caller.sub);
 }
 
 export async function readIncident(runtime: Runtime, caller: Caller, incidentId: string): Promise<IncidentRecord> {

@@ -40,13 +40,14 @@ const LABELS: Record<string, string> = {
   serviceId: 'Service:',
   description: 'What happened:',
   discoveredAt: 'When it was discovered:',
+  reporter: 'Who is reporting it:',
   'reporter.name': 'Your name:',
   'reporter.email': 'Your email address:',
   status: 'Status:',
   note: 'Note:',
   '': 'The form:',
 };
-const ANCHORS = { kind: 'kind', discoveredAt: 'discoveredAt-day', status: 'status' };
+const ANCHORS = { kind: 'kind', discoveredAt: 'discoveredAt-day', status: 'status', reporter: 'reporter-name' };
 
 async function reportForm({ runtime, caller, view }: SignedInRequest, values: Record<string, unknown> = {}, errors: FieldError[] = []) {
   const services = await runtime.store.register.listEntries();

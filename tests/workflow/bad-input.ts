@@ -33,6 +33,8 @@ export interface Targets {
   /** PENDING_APPROVAL: the withdrawal's target, and the decision form's (one of its approvals, with its link token). */
   pendingRequestId: string;
   approval: { approvalId: string; token: string };
+  /** A reported incident: the security team's updates' target. */
+  incidentId: string;
 }
 
 /** API callers send a bearer token; page callers ('…Session') a session cookie, and the session's CSRF token in every form. */
@@ -554,6 +556,88 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     target: (t) => ({ requestId: t.pendingRequestId }),
     caller: 'ownerSession',
   },
+  // Breaches and incidents: a report, as the API takes it and as its page's form, and the security team's updates.
+  'POST /incidents': {
+    kind: 'json',
+    valid: () => ({
+      kind: 'SECURITY_INCIDENT',
+      description: 'Odd logins to the supplier portal',
+      discoveredAt: '2026-11-22',
+      reporter: { name: 'Priya Shah', email: 'priya.shah@justice.gov.uk' },
+    }),
+    required: ['kind', 'description', 'discoveredAt', 'reporter.name', 'reporter.email'],
+    invalid: {
+      kind: fc.oneof(notAString, fc.constantFrom('', 'BREACH', 'personal_data_breach', 'BOTH ', '__proto__')),
+      serviceId: fc.oneof(notAString, fc.constantFrom('', 'SVC-NOSUCH', 'svc-1', 'SVC-', 'OFF-1')),
+      description: badText(5000),
+      // Not a date, not a real one, or later than now (the clock is fixed on 23 November 2026).
+      discoveredAt: fc.oneof(
+        notAString,
+        fc.constantFrom('', 'yesterday', '2026-02-31', '22/11/2026', '2026-11-24', '2099-01-01', '2026-11-23T10:01:00Z'),
+      ),
+      reporter: fc.oneof(
+        notAString.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+        fc.constant({}),
+      ),
+      'reporter.name': badText(200),
+      'reporter.email': badEmail,
+    },
+    objects: { '': ['kind', 'serviceId', 'description', 'discoveredAt', 'reporter'], reporter: ['name', 'email'] },
+    caller: 'owner',
+  },
+  'POST /incidents/{incidentId}/updates': {
+    kind: 'json',
+    valid: () => ({ status: 'CONTAINED', note: 'Accounts reset' }),
+    required: ['status', 'note'],
+    invalid: { status: fc.oneof(notAString, fc.constantFrom('', 'open', 'FIXED', 'CLOSED ', '__proto__')), note: badText(5000) },
+    objects: { '': ['status', 'note'] },
+    target: (t) => ({ incidentId: t.incidentId }),
+    caller: 'securityTeam',
+  },
+  'POST /report-an-incident': {
+    kind: 'form',
+    valid: () => incidentForm(),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { ...incidentForm(), kind: '' },
+        { ...incidentForm(), kind: 'BREACH' },
+        { ...incidentForm(), kind: ['SECURITY_INCIDENT', 'BOTH'] },
+        { ...incidentForm(), description: '' },
+        { ...incidentForm(), description: ' \r\n\t' },
+        { ...incidentForm(), serviceId: 'SVC-NOSUCH' },
+        { ...incidentForm(), 'discoveredAt[day]': '' },
+        { ...incidentForm(), 'discoveredAt[day]': '31', 'discoveredAt[month]': '2' },
+        { ...incidentForm(), 'discoveredAt[year]': '2099' },
+        { ...incidentForm(), 'discoveredAt[time]': '25:00' },
+        { ...incidentForm(), 'discoveredAt[time]': 'noon' },
+        { ...incidentForm(), 'reporter[email]': 'not-an-email' },
+        { ...incidentForm(), 'reporter[name]': '' },
+        { ...incidentForm(), reporter: 'Priya' },
+      ),
+      typedTextWrong(5000).map((description) => ({ ...incidentForm(), description })),
+    ),
+    caller: 'ownerSession',
+  },
+  'POST /incident-reports/{incidentId}': {
+    kind: 'form',
+    valid: () => ({ status: 'CONTAINED', note: 'Accounts reset' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { status: 'CONTAINED' },
+        { note: 'Accounts reset' },
+        { status: 'FIXED', note: 'Accounts reset' },
+        { status: 'CLOSED', note: ' \r\n ' },
+        { status: ['OPEN', 'CLOSED'], note: 'Accounts reset' },
+        { status: 'OPEN', note: 'Accounts reset', version: '2' },
+        { constructor: 'OPEN', toString: 'x' },
+      ),
+      typedTextWrong(5000).map((note) => ({ status: 'CONTAINED', note })),
+    ),
+    target: (t) => ({ incidentId: t.incidentId }),
+    caller: 'securityTeamSession',
+  },
   // "Run now" is its button's run=now and the CSRF token: any other form is refused, and never starts a run.
   'POST /monitoring': {
     kind: 'form',
@@ -581,9 +665,29 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
   },
 };
 
+/** The report-an-incident page's form, filled in as a person would. */
+function incidentForm(): Record<string, string> {
+  return {
+    kind: 'SECURITY_INCIDENT',
+    serviceId: '',
+    description: 'Odd logins to the supplier portal',
+    'discoveredAt[day]': '22',
+    'discoveredAt[month]': '11',
+    'discoveredAt[year]': '2026',
+    'discoveredAt[time]': '',
+    'reporter[name]': 'Priya Shah',
+    'reporter[email]': 'priya.shah@justice.gov.uk',
+  };
+}
+
 /** For a route BODY_CONTRACTS does not describe: its records by path parameter name, and a caller who may use it. */
 function defaultTarget(route: ApiRoute, t: Targets): Record<string, string> {
-  const byName: Record<string, string> = { requestId: t.rejectedRequestId, serviceId: t.serviceId, approvalId: t.approval.approvalId };
+  const byName: Record<string, string> = {
+    requestId: t.rejectedRequestId,
+    serviceId: t.serviceId,
+    approvalId: t.approval.approvalId,
+    incidentId: t.incidentId,
+  };
   return Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, byName[name!] ?? 'UNKNOWN-PARAMETER']));
 }
 
@@ -936,6 +1040,16 @@ export async function prepareTargets(h: Harness): Promise<Targets> {
   const pending = await submit();
   const [first] = await approverEmails(h, pending.requestId, pending.approvers);
   const { approvalId, token } = linkIn(first!);
+  const incident = await h.api(
+    '/incidents',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'SECURITY_INCIDENT', description: 'Odd logins to the supplier portal', discoveredAt: '2026-11-22' }),
+    },
+    owner,
+  );
+  if (incident.status !== 201) throw new Error(`Setting up: the incident report answered ${incident.status}`);
   return {
     owner,
     approvedRequestId: approved.requestId,
@@ -943,6 +1057,7 @@ export async function prepareTargets(h: Harness): Promise<Targets> {
     rejectedRequestId: rejected.requestId,
     pendingRequestId: pending.requestId,
     approval: { approvalId, token },
+    incidentId: incident.body.incidentId as string,
   };
 }
 

@@ -30,6 +30,8 @@ interface Targets {
   onBehalf: string;
   serviceId: string;
   approvedRequestId: string;
+  /** A breach the owner reported. */
+  incidentId: string;
 }
 let targets: Targets;
 let before: Map<string, string>;
@@ -44,7 +46,29 @@ beforeAll(async () => {
   );
   expect(onBehalf.status).toBe(201);
   await Promise.all([approverLinks(h, pending), approverLinks(h, onBehalf.body.requestId)]);
-  targets = { pending, rejected, onBehalf: onBehalf.body.requestId, serviceId: approved.serviceId, approvedRequestId: approved.requestId };
+  const incident = await h.api(
+    '/incidents',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'PERSONAL_DATA_BREACH',
+        serviceId: approved.serviceId,
+        description: 'Sent to the wrong firm',
+        discoveredAt: '2026-11-20',
+      }),
+    },
+    OWNER,
+  );
+  expect(incident.status).toBe(201);
+  targets = {
+    pending,
+    rejected,
+    onBehalf: onBehalf.body.requestId,
+    serviceId: approved.serviceId,
+    approvedRequestId: approved.requestId,
+    incidentId: incident.body.incidentId,
+  };
   before = await settledSnapshot(h);
 }, 120_000);
 afterAll(() => h?.close());
@@ -122,6 +146,18 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
   ],
   'GET /monitoring/runs': () => [{ what: 'monitoring runs', path: '/monitoring/runs', method: 'GET' }],
   'POST /monitoring/runs': () => [{ what: 'a monitoring run', path: '/monitoring/runs', method: 'POST' }],
+  // Anyone signed in reports a breach or incident, and lists only the ones they reported.
+  'POST /incidents': () => [],
+  'GET /incidents': () => [],
+  'GET /incidents/{incidentId}': (t) => [{ what: "the owner's breach report", path: `/incidents/${t.incidentId}`, method: 'GET' }],
+  'POST /incidents/{incidentId}/updates': (t) => [
+    {
+      what: 'closing the breach',
+      path: `/incidents/${t.incidentId}/updates`,
+      method: 'POST',
+      body: { status: 'CLOSED', note: 'Nothing to see' },
+    },
+  ],
 };
 
 /** People who are not the owner and not the security team. */
