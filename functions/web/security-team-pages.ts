@@ -3,8 +3,8 @@ import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
 import { errorsForPage } from './forms.ts';
 import { pathParameter, type HttpEvent } from './http.ts';
-import { NotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
-import { actorOf } from './identity.ts';
+import { Forbidden, NotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { actorOf, ownsService } from './identity.ts';
 import { toFieldErrors } from '../domain/request.ts';
 import { countryName } from '../domain/countries.ts';
 import { OPEN_STATUSES } from '../domain/lifecycle.ts';
@@ -190,10 +190,12 @@ interface ServicePageState {
   statusCode?: number;
 }
 
-async function servicePage({ event, runtime, view }: SignedInRequest, state: ServicePageState = {}) {
+async function servicePage({ event, runtime, view, caller }: SignedInRequest, state: ServicePageState = {}) {
   const serviceId = pathParameter(event, 'serviceId');
   const entry = await getRegisterEntry(runtime, serviceId);
   if (!entry) throw new NotFound(`There is no service ${serviceId} in the offshore service register.`, { serviceId });
+  // Its service owner may read it too (the review-due email links here); only the security team records reviews.
+  if (!caller.securityTeam && !ownsService(caller, entry)) throw new Forbidden(`Only the security team and the owner of ${serviceId} can see it.`);
   const status = reviewStatus(entry.reviewDue, today(runtime.clock));
   const versions = await registerHistory(runtime, serviceId);
   const reviewed = new URLSearchParams(event.rawQueryString ?? '').get('reviewed') === 'yes';
@@ -201,9 +203,9 @@ async function servicePage({ event, runtime, view }: SignedInRequest, state: Ser
     'security/service.njk',
     {
       ...view,
-      section: 'register',
+      section: caller.securityTeam ? 'register' : 'owner',
       pageTitle: entry.serviceName,
-      backLink: '/register',
+      backLink: caller.securityTeam ? '/register' : '/your-requests',
       serviceId,
       serviceName: entry.serviceName,
       reviewStatus: tag(REVIEW_STATUS_WORDS[status]),
@@ -359,7 +361,7 @@ async function runNow(request: SignedInRequest) {
 export const securityTeamPages: Readonly<Record<string, PageRoute>> = {
   'GET /requests-in-progress': { access: 'securityTeam', page: requestsInProgressPage },
   'GET /register': { access: 'securityTeam', page: registerPage },
-  'GET /register/{serviceId}': { access: 'securityTeam', page: (request) => servicePage(request) },
+  'GET /register/{serviceId}': { access: 'signedIn', page: (request) => servicePage(request) },
   'POST /register/{serviceId}/reviews': { access: 'securityTeam', page: recordReviewPage },
   'GET /monitoring': { access: 'securityTeam', page: (request) => monitoringPage(request) },
   'POST /monitoring': { access: 'securityTeam', page: runNow },

@@ -1,7 +1,7 @@
 import type * as cheerio from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, SECURITY_TEAM, type Harness } from './harness.ts';
-import { OWNER, approvedService, rejectedRequest, submit } from './journeys.ts';
+import { OTHER_OWNER, OWNER, approvedService, rejectedRequest, submit } from './journeys.ts';
 import { errorSummary, signedIn, type PageVisitor } from './pages.ts';
 import { multiAreaRequest } from '../fixtures/index.ts';
 import { ukDate } from '../../functions/domain/words.ts';
@@ -39,11 +39,17 @@ const serviceLinks = ($: cheerio.CheerioAPI) =>
 
 describe('only the security team', () => {
   it('sees these pages and acts on them: a service owner gets 403 on each, and nothing is recorded', async () => {
+    const stranger = await signedIn(h.stack, { email: OTHER_OWNER });
     for (const path of ['/requests-in-progress', '/register', `/register/${service.serviceId}`, '/monitoring']) {
-      const page = await owner.get(path);
+      const page = await stranger.get(path);
       expect(page.status, path).toBe(403);
       expect(page.$('h1').text()).toBe('You cannot do this');
     }
+    // The service's own owner reads its entry (the review-due email links there), without the review form.
+    const own = await owner.get(`/register/${service.serviceId}`);
+    expect(own.status).toBe(200);
+    expect(own.$('form textarea#notes').length).toBe(0);
+    for (const path of ['/requests-in-progress', '/register', '/monitoring']) expect((await owner.get(path)).status, path).toBe(403);
     expect((await owner.post(`/register/${service.serviceId}/reviews`, { notes: 'Looks fine to me' })).status).toBe(403);
     expect((await owner.post('/monitoring', { run: 'now' })).status).toBe(403);
     expect((await h.api(`/services/${service.serviceId}`)).body.version).toBe(1);
