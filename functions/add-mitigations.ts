@@ -1,5 +1,6 @@
 import { httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { withCurrentDirectory } from '#domain/directory';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
@@ -20,5 +21,5 @@ export function addMitigations(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) => httpHandler(addMitigations(runtime), { jsonBody: true });
+export const makeHandler = (runtime: Runtime) => httpHandler(withCurrentDirectory(runtime, addMitigations(runtime)), { jsonBody: true });
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -1,5 +1,6 @@
 import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { withCurrentDirectory } from '#domain/directory';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { openApprovalLink } from '#domain/decisions';
 import { approverPageHeaders, decisionPage, linkProblemPage } from '#web/approval-pages';
@@ -17,6 +18,11 @@ export function showApprovalPage(runtime: Runtime) {
   };
 }
 
+// Read-only (table: 'read'): before the directory is first saved, the seed is in force unsaved.
 export const makeHandler = (runtime: Runtime) =>
-  httpHandler(showApprovalPage(runtime), { render: linkProblemPage(runtime), securityHeaders: approverPageHeaders() });
+  withCurrentDirectory(
+    runtime,
+    httpHandler(showApprovalPage(runtime), { render: linkProblemPage(runtime), securityHeaders: approverPageHeaders() }),
+    { seed: false },
+  );
 export const handler = lambdaEntry(makeHandler, dynamoDb);

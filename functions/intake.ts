@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { httpHandler, json, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { withCurrentDirectory } from '#domain/directory';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
@@ -19,5 +20,5 @@ export function intake(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) => httpHandler(intake(runtime), { jsonBody: true });
+export const makeHandler = (runtime: Runtime) => httpHandler(withCurrentDirectory(runtime, intake(runtime)), { jsonBody: true });
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { withCurrentDirectory } from '#domain/directory';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
@@ -30,5 +31,6 @@ export function scheduledMonitoring(runtime: Runtime) {
   };
 }
 
-export const makeHandler = (runtime: Runtime) => middy<unknown, unknown, Error, Context>(scheduledMonitoring(runtime)).use(observed());
+export const makeHandler = (runtime: Runtime) =>
+  middy<unknown, unknown, Error, Context>(withCurrentDirectory(runtime, scheduledMonitoring(runtime))).use(observed());
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { byRoute, httpHandler, json } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { withCurrentDirectory } from '#domain/directory';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
@@ -38,5 +39,5 @@ export function monitoringApi(runtime: Runtime) {
   });
 }
 
-export const makeHandler = (runtime: Runtime) => httpHandler(monitoringApi(runtime), { jsonBody: 'optional' });
+export const makeHandler = (runtime: Runtime) => httpHandler(withCurrentDirectory(runtime, monitoringApi(runtime)), { jsonBody: 'optional' });
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

@@ -1,5 +1,6 @@
 import { httpHandler, pathParameter, type HttpEvent } from '#web/http';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
+import { withCurrentDirectory } from '#domain/directory';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
@@ -47,6 +48,10 @@ async function finishRecordedDecision(runtime: Runtime, approvalId: string, toke
   });
 }
 
+// An endorsed escalation starts a new round: its approvers come from the directory in force.
 export const makeHandler = (runtime: Runtime) =>
-  httpHandler(submitDecision(runtime), { formBody: true, render: linkProblemPage(runtime), securityHeaders: approverPageHeaders() });
+  withCurrentDirectory(
+    runtime,
+    httpHandler(submitDecision(runtime), { formBody: true, render: linkProblemPage(runtime), securityHeaders: approverPageHeaders() }),
+  );
 export const handler = lambdaEntry(makeHandler, dynamoDb, stepFunctions, ses);

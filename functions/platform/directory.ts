@@ -1,12 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as z from 'zod';
-import { PersonSchema } from '../domain/request.ts';
+import { PersonSchema, text } from '../domain/request.ts';
 import bundledDirectory from '../../config/approver-directory.json' with { type: 'json' };
 import { ENV, optionalEnv } from './config.ts';
 
 /**
  * The approver directory: who holds each approving role, whom to chase when they are silent, and
- * each business area's Departmental Head. Configuration, not code: the bundled
- * config/approver-directory.json is the working default, and APPROVER_DIRECTORY overrides it.
+ * each business area's Departmental Head. Data the security team maintains in the service
+ * (functions/domain/directory.ts, versions in the table); the bundled config/approver-directory.json,
+ * or APPROVER_DIRECTORY in its place, is what the table is seeded with on first use.
  */
 
 const ApproverSchema = PersonSchema.extend({
@@ -16,7 +18,7 @@ const ApproverSchema = PersonSchema.extend({
 export type DirectoryApprover = z.infer<typeof ApproverSchema>;
 
 const BusinessAreaSchema = z.strictObject({
-  name: z.string().min(1),
+  name: text(200),
   /** The agency or departmental Senior Information Risk Officer. */
   siro: ApproverSchema,
   /** Offshoring Policy, Process 3(b): the Service Owner may escalate to their Departmental Head. */
@@ -49,9 +51,15 @@ export function parseApproverDirectory(raw: unknown): ApproverDirectory {
   return result.data;
 }
 
+/**
+ * The directory read from the table for the invocation under way: each invocation gets its own, so
+ * concurrent ones (local mode shares one runtime) never see each other's.
+ */
+export const directoryInForce = new AsyncLocalStorage<ApproverDirectory>();
+
 let cached: ApproverDirectory | undefined;
 
-/** The directory in force: APPROVER_DIRECTORY (JSON) if set, else the bundled default. */
+/** The seed: APPROVER_DIRECTORY (JSON) if set, else the bundled default. */
 export function loadApproverDirectory(): ApproverDirectory {
   if (!cached) {
     const override = optionalEnv(ENV.approverDirectory);

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { DEFAULT_EMAIL_FROM, DEFAULT_EMAIL_FROM_NAME, DEFAULT_SECURITY_TEAM_GROUP, ENV, env, optionalEnv, type EnvName } from './config.ts';
 import { systemClock, randomIds, type Clock, type IdGenerator } from './clock.ts';
-import { loadApproverDirectory, type ApproverDirectory } from './directory.ts';
+import { directoryInForce, loadApproverDirectory, type ApproverDirectory } from './directory.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { DEFAULT_APPROVAL_WAITS, POLICY_INCIDENT_ADDRESSES, type ApprovalWaitSettings, type IncidentRecipient } from '../domain/offshoring-policy.ts';
 import { checkLapseWindow } from '../domain/workflow.ts';
@@ -24,7 +24,13 @@ export interface Runtime {
   readonly tableName: string;
   /** Set only for functions that start or stop executions. */
   readonly stateMachineArn?: string;
+  /**
+   * The approver directory in force for this invocation: the table's current version where the
+   * handler reads it (withCurrentDirectory in functions/domain/directory.ts), else the seed.
+   */
   readonly directory: ApproverDirectory;
+  /** The directory the table is seeded with on first use: APPROVER_DIRECTORY or the bundled default. */
+  readonly directorySeed: ApproverDirectory;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   /** The sender: its address, the name mail clients show for it, and where replies go. */
@@ -46,6 +52,7 @@ export interface Runtime {
 export interface RuntimeSettings extends ClientSettings {
   tableName: string;
   stateMachineArn?: string;
+  /** The directory to seed the table with (@default APPROVER_DIRECTORY, else the bundled one). */
   directory?: ApproverDirectory;
   clock?: Clock;
   ids?: IdGenerator;
@@ -73,12 +80,16 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
 export function runtimeWith(settings: RuntimeSettings, factories: readonly ClientFactory[]): Runtime {
   const clients = onlyBuilt(Object.assign({}, ...factories.map((build) => build(settings))));
   const from = settings.emailFrom ?? DEFAULT_EMAIL_FROM;
+  const directorySeed = settings.directory ?? loadApproverDirectory();
   return {
     clients,
     store: createStore(clients.documents, settings.tableName),
     tableName: settings.tableName,
     stateMachineArn: settings.stateMachineArn,
-    directory: settings.directory ?? loadApproverDirectory(),
+    directorySeed,
+    get directory() {
+      return directoryInForce.getStore() ?? directorySeed;
+    },
     clock: settings.clock ?? systemClock,
     ids: settings.ids ?? randomIds,
     email: { from, fromName: settings.emailFromName ?? DEFAULT_EMAIL_FROM_NAME, replyTo: settings.emailReplyTo ?? from },

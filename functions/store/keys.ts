@@ -13,6 +13,10 @@ export const keys = {
   ownerLookup: (email: string, submittedAt: string) => ({ gsi2pk: `OWNER#${email.toLowerCase()}`, gsi2sk: submittedAt }),
   /** An approval link, found by the hash of its token (strongly consistent GetItem, no index). */
   link: (tokenHash: string) => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
+  /** The approver directory in force: a copy of its current version, replaced only from the version it was read at. */
+  directoryCurrent: () => ({ pk: 'DIRECTORY', sk: 'CURRENT' }),
+  /** Every version of the approver directory, append-only: its history and audit. */
+  directoryVersion: (version: number) => ({ pk: 'DIRECTORY', sk: `VERSION#${String(version).padStart(6, '0')}` }),
   /** gsi3 (sparse): requests still open (pending, escalated or rejected), oldest first. */
   openRequest: (submittedAt: string, requestId: string) => ({ gsi3pk: 'OPEN_REQUEST', gsi3sk: `${submittedAt}#${requestId}` }),
   /** gsi3 (sparse): when a waiting approval's next step (reminder, escalation, lapse) is due. */

@@ -4,6 +4,7 @@ import { RequestStore } from './requests.ts';
 import { LinkStore } from './links.ts';
 import { RegisterStore } from './register.ts';
 import { MonitoringRunStore } from './monitoring-runs.ts';
+import { DirectoryStore } from './directory.ts';
 import { IncidentStore } from './incidents.ts';
 
 /**
@@ -15,6 +16,8 @@ import { IncidentStore } from './incidents.ts';
 export class Store extends RequestStore {
   /** Approval links, by the hash of their token. */
   readonly links: LinkStore;
+  /** The approver directory's versions. */
+  readonly directory: DirectoryStore;
   /** The offshore service register. */
   readonly register: RegisterStore;
   /** Continual-monitoring runs. */
@@ -25,6 +28,7 @@ export class Store extends RequestStore {
   constructor(table: Table) {
     super(table);
     this.links = new LinkStore(table);
+    this.directory = new DirectoryStore(table);
     this.register = new RegisterStore(table);
     this.monitoringRuns = new MonitoringRunStore(table);
     this.incidents = new IncidentStore(table);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { makeHandler } from '../../functions/intake.ts';
 import { createRuntime } from '../../functions/platform/runtime.ts';
@@ -42,6 +43,17 @@ function post(
 const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? 'null');
 
 beforeEach(() => {
+  // The approver directory in force: its current version, as the table holds it once seeded.
+  ddb.on(GetCommand, { Key: { pk: 'DIRECTORY', sk: 'CURRENT' } }).resolves({
+    Item: {
+      version: 1,
+      directory: loadApproverDirectory(),
+      changedBy: { kind: 'SYSTEM' },
+      changedAt: '2026-11-01T00:00:00Z',
+      note: 'seed',
+      changes: [],
+    },
+  });
   ddb.on(TransactWriteCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE_ARN.replace('stateMachine', 'execution')}:OFF-T000001` });
 });

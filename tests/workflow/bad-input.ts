@@ -7,6 +7,7 @@ import { MAX_BODY_BYTES as LOCAL_SERVER_MAX_BODY_BYTES } from '../../local/api-s
 import { form, linkIn, SECURITY_TEAM, type Harness } from './harness.ts';
 import { signedIn, type PageVisitor } from './pages.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
+import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 
 /**
  * Property-based bad input for every write route of the function catalogue (every POST route, the
@@ -417,6 +418,85 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
   },
   // A run takes no options: no body, or `{}`; anything else is refused.
   'POST /monitoring/runs': { kind: 'json', valid: () => ({}), required: [], invalid: {}, objects: { '': [] }, caller: 'securityTeam' },
+  // The approver directory: a whole new version, as the API takes it, and one entry as its page's form.
+  'POST /directory/versions': {
+    kind: 'json',
+    valid: () => ({ basedOnVersion: 1, note: 'Ada Lovelace is the CISO', directory: directoryWithCiso() }),
+    required: [
+      'basedOnVersion',
+      'note',
+      'directory',
+      'directory.businessAreas',
+      'directory.roles',
+      'directory.securityTeam',
+      'directory.roles.CISO',
+      'directory.roles.CISO.email',
+      'directory.roles.CISO.escalationContact',
+      'directory.roles.CISO.escalationContact.email',
+      'directory.businessAreas.HMCTS.name',
+      'directory.businessAreas.HMCTS.siro',
+      'directory.businessAreas.HMCTS.siro.escalationContact',
+      'directory.businessAreas.HMCTS.departmentalHead',
+      'directory.securityTeam.email',
+    ],
+    invalid: {
+      basedOnVersion: fc.oneof(fc.integer({ max: 0 }), fc.constantFrom<Json>(1.5, '1', '', null, true, [], {}, [1])),
+      note: badText(2000),
+      'directory.roles.CISO.name': badText(200),
+      'directory.roles.CISO.email': badEmail,
+      'directory.roles.CISO.escalationContact': badPerson,
+      'directory.roles.SSA': badPerson,
+      'directory.businessAreas': fc.constantFrom<Json>({}, [], 'HMCTS', null, { hmcts: {} }, { 'NEW AREA': {} }),
+      'directory.businessAreas.HMCTS.name': badText(200),
+      'directory.businessAreas.HMCTS.siro.email': badEmail,
+      'directory.businessAreas.HMCTS.departmentalHead': badPerson,
+      // Offshoring Policy, Process 1(a): MoJ HQ's SIRO is the MoJ SIRO, never someone else.
+      'directory.businessAreas.MOJ_HQ.siro.email': fc.constantFrom('someone.else@justice.gov.uk', 'ciso@justice.local'),
+      'directory.securityTeam.email': badEmail,
+    },
+    objects: {
+      '': ['basedOnVersion', 'note', 'directory'],
+      directory: ['businessAreas', 'roles', 'securityTeam'],
+      'directory.roles': ['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL'],
+      'directory.roles.CISO': ['name', 'email', 'escalationContact'],
+      'directory.roles.CISO.escalationContact': ['name', 'email'],
+      'directory.businessAreas.HMCTS': ['name', 'siro', 'departmentalHead'],
+      'directory.businessAreas.HMCTS.siro': ['name', 'email', 'escalationContact'],
+      'directory.securityTeam': ['name', 'email'],
+    },
+    caller: 'securityTeam',
+  },
+  'POST /directory/edit': {
+    kind: 'form',
+    valid: directoryEntryForm,
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { ...directoryEntryForm(), entry: '' },
+        { ...directoryEntryForm(), entry: 'role.NOPE' },
+        // MoJ HQ's SIRO is changed as the MoJ SIRO (Process 1(a)).
+        { ...directoryEntryForm(), entry: 'siro.MOJ_HQ' },
+        { ...directoryEntryForm(), entry: 'role.__proto__' },
+        { ...directoryEntryForm(), entry: 'siro.toString' },
+        { ...directoryEntryForm(), entry: ['role.CISO', 'role.SSA'] },
+        { ...directoryEntryForm(), basedOnVersion: '0' },
+        { ...directoryEntryForm(), basedOnVersion: 'one' },
+        { ...directoryEntryForm(), basedOnVersion: '' },
+        { ...directoryEntryForm(), basedOnVersion: ['1', '1'] },
+        { ...directoryEntryForm(), name: '' },
+        { ...directoryEntryForm(), name: ['Ada', 'Lovelace'] },
+        { ...directoryEntryForm(), email: 'not-an-email' },
+        { ...directoryEntryForm(), email: 'ada@justice.gov.uk\r\nBcc: x@evil.example' },
+        { ...directoryEntryForm(), 'escalationContact[email]': '' },
+        { ...directoryEntryForm(), 'escalationContact[name]': '   ' },
+        { ...directoryEntryForm(), note: '' },
+        { ...directoryEntryForm(), note: ' \t\r\n' },
+      ),
+      fc.integer({ min: 2001, max: 60_000 }).map((n) => ({ ...directoryEntryForm(), note: 'n'.repeat(n) })),
+      withInside('Ada Lovelace', fc.constantFrom(...CONTROL_CHARACTERS)).map((name) => ({ ...directoryEntryForm(), name })),
+    ),
+    caller: 'securityTeamSession',
+  },
   'POST /approvals/{approvalId}': {
     kind: 'form',
     valid: () => ({ decision: 'APPROVE' }),
@@ -677,6 +757,26 @@ function incidentForm(): Record<string, string> {
     'discoveredAt[time]': '',
     'reporter[name]': 'Priya Shah',
     'reporter[email]': 'priya.shah@justice.gov.uk',
+  };
+}
+
+/** The approver directory with a new CISO: a version the directory routes would save. */
+function directoryWithCiso(): Record<string, Json> {
+  const directory = structuredClone(loadApproverDirectory());
+  directory.roles.CISO = { ...directory.roles.CISO, name: 'Ada Lovelace', email: 'ada.lovelace@justice.gov.uk' };
+  return directory as unknown as Record<string, Json>;
+}
+
+/** The directory page's form for one entry, filled in as the security team would. */
+function directoryEntryForm(): Record<string, string> {
+  return {
+    entry: 'role.CISO',
+    basedOnVersion: '1',
+    name: 'Ada Lovelace',
+    email: 'ada.lovelace@justice.gov.uk',
+    'escalationContact[name]': 'Grace Hopper',
+    'escalationContact[email]': 'grace.hopper@justice.gov.uk',
+    note: 'Ada Lovelace is the CISO',
   };
 }
 
