@@ -44,6 +44,9 @@ export const CONTEXT_KEYS = {
   certificateArn: 'offshore:certificateArn',
   /** Identity-provider group whose members are the security team. */
   securityTeamGroup: 'offshore:securityTeamGroup',
+  /** Where breaches and incidents are reported (DPO_EMAIL, OPERATIONAL_SECURITY_EMAIL); the Offshoring Policy's addresses when unset. */
+  dpoEmail: 'offshore:dpoEmail',
+  operationalSecurityEmail: 'offshore:operationalSecurityEmail',
   /**
    * `true` lets a synth that targets an AWS account (every `cdk deploy`) use the placeholder issuer
    * when `offshore:oidcIssuer` is unset: a deployment on which no one can sign in (approver links
@@ -85,6 +88,9 @@ export interface DeploymentSettings {
   /** True while `oidcIssuer` is the placeholder (only ever when nothing will be deployed, or explicitly allowed). */
   readonly oidcIssuerIsExample: boolean;
   readonly securityTeamGroup: string;
+  /** Set only when configured: the functions then use the policy's addresses. */
+  readonly dpoEmail?: string;
+  readonly operationalSecurityEmail?: string;
   readonly region: string;
 }
 
@@ -324,6 +330,8 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
     customDomain: customDomain(scope),
     oidcIssuerIsExample,
     securityTeamGroup: text(scope, CONTEXT_KEYS.securityTeamGroup) ?? DEFAULT_SECURITY_TEAM_GROUP,
+    dpoEmail: email(scope, CONTEXT_KEYS.dpoEmail),
+    operationalSecurityEmail: email(scope, CONTEXT_KEYS.operationalSecurityEmail),
     region: region(scope, CONTEXT_KEYS.region) ?? DEFAULT_REGION,
   };
 }

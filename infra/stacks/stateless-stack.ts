@@ -116,6 +116,10 @@ export class StatelessStack extends Stack {
       if (spec.schedule)
         new FunctionSchedule(this, `${pascalCase(key)}Schedule`, { function: f.function, deadLetterQueue: failed.queue, ...spec.schedule });
       if (needs.sendEmail) f.bindEmail(props.sender);
+      // Whoever sends email may report a breach or incident (or retry one): to these addresses when configured.
+      if (needs.sendEmail && props.settings.dpoEmail) f.setEnvironment(ENV.dpoEmail, props.settings.dpoEmail);
+      if (needs.sendEmail && props.settings.operationalSecurityEmail)
+        f.setEnvironment(ENV.operationalSecurityEmail, props.settings.operationalSecurityEmail);
       if (needs.webSecrets) f.bindWebSecrets(props.webSecrets, { issuer: props.settings.oidcIssuer, clientId: props.settings.oidcClientId });
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);
