@@ -52,8 +52,10 @@ const resumed = await resumeOpenRounds(stack);
 // Continual monitoring on a timer, as the EventBridge schedule runs it on AWS (once per date: later ticks repeat nothing).
 const monitorEverySeconds = settings.monitorIntervalSeconds;
 const { runMonitoring } = await import('../functions/domain/monitoring.ts');
+const { inCurrentDirectory } = await import('../functions/domain/directory.ts');
+// As the scheduled function does: the digest goes to the security team of the directory in force.
 const monitor = () =>
-  runMonitoring(stack.runtime)
+  inCurrentDirectory(stack.runtime, () => runMonitoring(stack.runtime))
     .then((run) => !run.repeated && console.log(`Monitoring run ${run.date}: ${JSON.stringify(run.counts)} (digest sent to ${run.digest?.to})`))
     .catch((error: Error) => console.error(`Monitoring run failed: ${error.message}`));
 const monitorTimer = monitorEverySeconds > 0 ? setInterval(monitor, monitorEverySeconds * 1000) : undefined;

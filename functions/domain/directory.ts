@@ -82,10 +82,13 @@ export function withCurrentDirectory<E, R>(
   handler: (event: E, context: Context) => Promise<R>,
   options: { seed?: boolean } = {},
 ): (event: E, context: Context) => Promise<R> {
-  return async (event, context) => {
-    const { directory } = await currentDirectoryVersion(runtime, options);
-    return directoryInForce.run(directory, () => handler(event, context));
-  };
+  return (event, context) => inCurrentDirectory(runtime, () => handler(event, context), options);
+}
+
+/** Does `work` with the current directory as `runtime.directory` (withCurrentDirectory, for work that is not a handler). */
+export async function inCurrentDirectory<T>(runtime: Runtime, work: () => Promise<T>, options: { seed?: boolean } = {}): Promise<T> {
+  const { directory } = await currentDirectoryVersion(runtime, options);
+  return directoryInForce.run(directory, work);
 }
 
 /** Every version, newest first (the first saved before any is read, so the history is never empty). */
