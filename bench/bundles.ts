@@ -56,6 +56,7 @@ try {
     TABLE_NAME: 'offshore-approvals',
     STATE_MACHINE_ARN: 'arn:aws:states:eu-west-2:000000000000:stateMachine:offshoring-approval',
     EMAIL_FROM: 'offshore-approvals@example.gov.uk',
+    PUBLIC_BASE_URL: 'https://offshore-approvals.example.gov.uk',
     POWERTOOLS_SERVICE_NAME: 'offshore-approvals',
     POWERTOOLS_METRICS_NAMESPACE: 'OffshoreApprovals',
     POWERTOOLS_LOG_LEVEL: 'INFO',
