@@ -4,7 +4,6 @@ import { dateFromParts, errorsForPage } from './forms.ts';
 import { pathParameter, type HttpEvent } from './http.ts';
 import { UnsupportedMediaType, ValidationFailed } from './errors.ts';
 import { listIncidents, readIncident, reportIncident, updateIncident } from '../domain/incidents.ts';
-import { incidentRecipients } from '../domain/offshoring-policy.ts';
 import { INCIDENT_KIND_WORDS, INCIDENT_RECIPIENT_WORDS, INCIDENT_STATUS_WORDS, discoveredInWords, ukTime } from '../domain/words.ts';
 import type { IncidentNotification, IncidentRecord } from '../store/records.ts';
 import type { FieldError } from '../domain/request.ts';
@@ -147,7 +146,9 @@ async function incidentPage(request: SignedInRequest, state: IncidentPageState =
       kind: INCIDENT_KIND_WORDS[incident.kind],
       status: tag(INCIDENT_STATUS_WORDS[incident.status]),
       reported: params.get('reported') === 'yes' && !state.errors,
-      told: incidentRecipients(incident.kind).map((r) => `${INCIDENT_RECIPIENT_WORDS[r]} (${runtime.incidentContacts[r].email})`),
+      told: incident.notifications
+        .filter((n) => n.recipient !== 'REPORTER')
+        .map((n) => `${INCIDENT_RECIPIENT_WORDS[n.recipient]} (${n.email}): ${n.status === 'SENT' ? 'emailed' : 'not sent yet, we keep trying'}`),
       reporterEmail: incident.reporter.email,
       updated: params.get('updated') === 'yes' && !state.errors,
       rows: incidentRows(incident),

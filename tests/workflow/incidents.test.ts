@@ -305,7 +305,7 @@ describe('the pages', () => {
     const confirmation = await owner.get(sent.location!);
     expect(confirmation.status).toBe(200);
     expect(confirmation.$('.govuk-panel').text()).toContain(id);
-    expect(confirmation.$('main').text()).toContain('the MoJ Operational Security Team (security@justice.gov.uk)');
+    expect(confirmation.$('main').text()).toContain('the MoJ Operational Security Team (security@justice.gov.uk): emailed');
     expect(confirmation.$('main').text()).toContain('2:30pm on 2 July 2026');
     expect(confirmation.$('main').text()).not.toMatch(/\d{4}-\d{2}-\d{2}|SECURITY_INCIDENT|OPERATIONAL_SECURITY_TEAM|\bSENT\b/);
     expect(confirmation.$('form[action^="/incident-reports/"]').length).toBe(0);
