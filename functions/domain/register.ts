@@ -15,7 +15,7 @@ import { orConflict } from './races.ts';
  */
 
 /** The service id a request's approval registers under: its named service for a CHANGE, else derived from the request. */
-export function serviceIdFor(view: RequestView): string {
+export function serviceIdFor(view: Pick<RequestView, 'request'>): string {
   return view.request.request.serviceId ?? `SVC-${view.request.requestId.replace(/^OFF-/, '')}`;
 }
 

@@ -4,7 +4,7 @@ import { text, type OffshoringRequest } from './request.ts';
 import type { RequestView } from '../store/requests.ts';
 import { ENDORSER_ROLE, type Actor, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
 import type { AuditFact } from '../store/audit.ts';
-import { confirmRoundStarted, planRound, publicApprover, startRound } from './rounds.ts';
+import { confirmRoundStarted, planRound, publicApprover, roundRecord, startRound } from './rounds.ts';
 import { rejectionRoutesOpen } from './offshoring-policy.ts';
 import { Conflict, NotFound, ValidationFailed, WorkflowUnavailable } from '../web/errors.ts';
 import { assertOwner, type Caller } from '../web/identity.ts';
@@ -60,11 +60,10 @@ type RoundStart =
 function withPlan(
   start: RoundStart,
   plan: { requiredApprovers: { role: string; name: string; email: string }[]; lateNotice: boolean; respondBy: string },
-  previousRequest: OffshoringRequest,
 ): AuditFact {
   switch (start.type) {
     case 'REQUEST_RESUBMITTED':
-      return { type: start.type, details: { ...start.details, ...plan, previousRequest } };
+      return { type: start.type, details: { ...start.details, ...plan } };
     case 'MITIGATIONS_PROVIDED':
       return { type: start.type, details: { ...start.details, ...plan } };
     case 'ROUND_STARTED_AFTER_ENDORSEMENT':
@@ -85,7 +84,14 @@ export interface NewRound {
   serviceBeforeChange?: RequestRecord['serviceBeforeChange'];
 }
 
-/** Starts the next round: approvers recalculated from the (possibly adjusted) request, notice reassessed. */
+/** How each route's round is named in its ROUND item. */
+const ROUND_START = { ADJUST_PLANS: 'RESUBMITTED', PROVIDE_MITIGATIONS: 'MITIGATIONS_PROVIDED', ENDORSE: 'ENDORSED' } as const;
+
+/**
+ * Starts the next round: approvers recalculated from the (possibly adjusted) request, notice
+ * reassessed. The round's request content is kept beside the earlier rounds', in the same
+ * transaction, so each round's decisions stay with the request they were made on.
+ */
 export async function beginNewRound(runtime: Runtime, next: NewRound) {
   const { store, clock, ids } = runtime;
   const current = next.view.request;
@@ -93,6 +99,19 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
   const at = now.toISOString();
   const round = current.round + 1;
   const planned = planRound(runtime, current.requestId, round, next.request, now);
+  const evidence = roundRecord(
+    {
+      requestId: current.requestId,
+      round,
+      request: next.request,
+      serviceBeforeChange: 'serviceBeforeChange' in next ? next.serviceBeforeChange : current.serviceBeforeChange,
+      lateNotice: planned.notice.lateNotice,
+      noticeDays: planned.notice.noticeDays,
+      lateNoticeReason: planned.notice.lateNoticeReason,
+      endorsement: next.endorsement ?? current.endorsement,
+    },
+    { start: ROUND_START[next.event], at, actor: next.actor },
+  );
   const started = await orConflict(
     () =>
       store.transition(
@@ -120,17 +139,13 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
           at,
           actor: next.actor,
           round,
-          ...withPlan(
-            next.audit,
-            {
-              requiredApprovers: planned.approvers.map(publicApprover),
-              lateNotice: planned.notice.lateNotice,
-              respondBy: planned.timeline.respondBy,
-            },
-            current.request,
-          ),
+          ...withPlan(next.audit, {
+            requiredApprovers: planned.approvers.map(publicApprover),
+            lateNotice: planned.notice.lateNotice,
+            respondBy: planned.timeline.respondBy,
+          }),
         },
-        { add: planned.approvals },
+        { add: planned.approvals, round: evidence },
       ),
     requestChangedFirst(runtime, current.requestId, `round ${round} was being started`),
   );

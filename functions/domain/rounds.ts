@@ -9,7 +9,7 @@ import {
 import type { OffshoringRequest } from './request.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import { requireStateMachineArn } from '../platform/runtime.ts';
-import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
+import { SYSTEM, type Actor, type ApprovalRecord, type RequestRecord, type RoundRecord } from '../store/records.ts';
 import { executionName, startApprovalRound } from './workflow.ts';
 import { WorkflowUnavailable } from '../web/errors.ts';
 import { logger } from '../platform/observability.ts';
@@ -96,6 +96,29 @@ export async function startRound(
       { requestId: record.requestId, status: failed.status },
     );
   }
+}
+
+/**
+ * A round's evidence: the request as its approvers are asked to approve it, taken from the request
+ * record as the round starts it (Offshoring Policy, Process 2: "obtained and documented").
+ */
+export function roundRecord(
+  record: Pick<RequestRecord, 'requestId' | 'round' | 'request' | 'serviceBeforeChange' | 'lateNotice' | 'noticeDays' | 'lateNoticeReason' | 'endorsement'>,
+  start: { start: RoundRecord['start']; at: string; actor: Actor },
+): RoundRecord {
+  return {
+    requestId: record.requestId,
+    round: record.round,
+    start: start.start,
+    startedAt: start.at,
+    startedBy: start.actor,
+    request: record.request,
+    ...(record.serviceBeforeChange ? { serviceBeforeChange: record.serviceBeforeChange } : {}),
+    lateNotice: record.lateNotice,
+    noticeDays: record.noticeDays,
+    ...(record.lateNoticeReason ? { lateNoticeReason: record.lateNoticeReason } : {}),
+    ...(record.endorsement ? { endorsement: record.endorsement } : {}),
+  };
 }
 
 export const publicApprover = ({ role, name, email }: Pick<RequiredApprover, 'role' | 'name' | 'email'>) => ({ role, name, email });

@@ -13,7 +13,7 @@ import type { AuditEvent } from '#store/audit';
 import { idempotencyRecords } from '#store/idempotency';
 import type { OffshoringRequest } from './request.ts';
 import { checkServiceReference } from './request-checks.ts';
-import { confirmRoundStarted, planRound, publicApprover, startRound } from './rounds.ts';
+import { confirmRoundStarted, planRound, publicApprover, roundRecord, startRound } from './rounds.ts';
 import { startApprovalRound } from './workflow.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
 
@@ -78,7 +78,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
       },
     };
     try {
-      await store.createRequest(record, planned.approvals, [submitted]);
+      await store.createRequest(record, planned.approvals, [submitted], roundRecord(record, { start: 'SUBMITTED', at, actor: submittedBy }));
     } catch (error) {
       if (!(error instanceof StaleState) || !idempotencyKey) throw error;
       return finishEarlierTry(caller, request, requestId);

@@ -32,7 +32,8 @@ const event = <T extends string, D extends z.ZodType>(type: T, details: D) =>
 export const AuditEventSchema = z.discriminatedUnion('type', [
   // Submission and the rounds that follow a rejection (Process 3).
   event('REQUEST_SUBMITTED', z.object({ ...RoundPlan, lateNoticeReason: z.string().optional() })),
-  // The request as the previous round's approvers saw it, so a later round shows what changed since.
+  // Rounds keep their own request content (ROUND items); some stored resubmissions also carry the
+  // request the previous round saw, read for a round that has no ROUND item.
   event('REQUEST_RESUBMITTED', z.object({ ...RoundPlan, previousRound: z.number().int(), previousRequest: OffshoringRequestSchema.optional() })),
   event(
     'MITIGATIONS_PROVIDED',

@@ -5,6 +5,8 @@ export const keys = {
     pk: `REQUEST#${requestId}`,
     sk: `APPROVAL#${String(round).padStart(3, '0')}#${approvalId}`,
   }),
+  /** One approval round's request content, as its approvers were asked: written when the round starts, never updated. */
+  round: (requestId: string, round: number) => ({ pk: `REQUEST#${requestId}`, sk: `ROUND#${String(round).padStart(3, '0')}` }),
   /** gsi1: find an approval from the id in its link. */
   approvalLookup: (approvalId: string) => ({ gsi1pk: `APPROVAL#${approvalId}`, gsi1sk: 'APPROVAL' }),
   /** Audit events sort by time; the event id breaks ties and makes each key unique. */
@@ -42,4 +44,4 @@ export const keys = {
 } as const;
 
 /** Sort-key prefixes that tell the items of one partition apart. */
-export const SK_PREFIX = { approval: 'APPROVAL#', audit: 'AUDIT#', version: 'VERSION#' } as const;
+export const SK_PREFIX = { approval: 'APPROVAL#', audit: 'AUDIT#', round: 'ROUND#', version: 'VERSION#' } as const;

@@ -91,6 +91,29 @@ export const ENDORSER_ROLE = 'DEPARTMENTAL_HEAD';
  * and escalatedAt ("escalate" is the Departmental Head's alone, Process 3(b)). They are read under
  * the new names when those are absent.
  */
+/** How an approval round started: the submission (Process 1), or a route after a rejection (Process 3). */
+export const ROUND_STARTS = ['SUBMITTED', 'RESUBMITTED', 'MITIGATIONS_PROVIDED', 'ENDORSED'] as const;
+
+/**
+ * One approval round's evidence (Offshoring Policy, Process 2: approvals "obtained and documented"):
+ * the request as that round's approvers were asked to approve it. Written in the transaction that
+ * starts the round and never updated, so a later round cannot overwrite what an earlier one decided on.
+ */
+export const RoundRecordSchema = z.object({
+  requestId: z.string(),
+  round: z.number().int().positive(),
+  start: z.enum(ROUND_STARTS),
+  startedAt: z.string(),
+  startedBy: ActorSchema,
+  request: OffshoringRequestSchema,
+  serviceBeforeChange: ServiceBeforeChangeSchema.optional(),
+  lateNotice: z.boolean(),
+  noticeDays: z.number().int(),
+  lateNoticeReason: z.string().optional(),
+  endorsement: RequestRecordSchema.shape.endorsement,
+});
+export type RoundRecord = z.infer<typeof RoundRecordSchema>;
+
 function withChaseNames(item: unknown): unknown {
   if (typeof item !== 'object' || item === null) return item;
   const { escalateAt, escalatedAt, ...rest } = item as Record<string, unknown>;

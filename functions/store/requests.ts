@@ -1,7 +1,14 @@
 import { keys, SK_PREFIX } from './keys.ts';
 import { ownerPageStart, pageToken, queryAll } from './paging.ts';
 import { linkPut, linkUse, type NewLink } from './links.ts';
-import { ApprovalRecordSchema, RequestRecordSchema, type ApprovalRecord, type RequestRecord } from './records.ts';
+import {
+  ApprovalRecordSchema,
+  RequestRecordSchema,
+  RoundRecordSchema,
+  type ApprovalRecord,
+  type RequestRecord,
+  type RoundRecord,
+} from './records.ts';
 import { AuditEventSchema, type AuditEvent } from './audit.ts';
 import { isOpen, transitionFor, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { StaleState } from './errors.ts';
@@ -15,6 +22,8 @@ export interface RequestView {
   request: RequestRecord;
   approvals: ApprovalRecord[];
   audit: AuditEvent[];
+  /** Each round's request content, oldest first: the rounds that have a ROUND item. */
+  rounds: RoundRecord[];
 }
 
 /** Which approval: enough to find its item. */
@@ -33,6 +42,8 @@ export interface Alongside {
   add?: readonly ApprovalRecord[];
   /** The link emailed for a new approval. */
   link?: NewLink;
+  /** A new round's request content: kept as its evidence, never overwritten. */
+  round?: RoundRecord;
 }
 
 // Named parts of the conditions on requests and approvals.
@@ -108,10 +119,15 @@ export class RequestStore {
     return this.#pendingApprovalUpdate(approval, { set: { status: 'LAPSED', decidedAt: at, reason }, remove: ['taskToken', ...LEAVE_CHASE_INDEX] });
   }
 
+  /** A round's request content. Append-only: a round's item is written once, when the round starts. */
+  #roundPut(round: RoundRecord): TransactItem {
+    return this.#table.putItem({ ...keys.round(round.requestId, round.round), entity: 'ROUND', ...round }, isNew);
+  }
+
   // Requests.
 
-  /** Stores a new request, its approvals and its first audit events, all or nothing. */
-  async createRequest(record: RequestRecord, approvals: readonly ApprovalRecord[], events: readonly AuditEvent[]): Promise<void> {
+  /** Stores a new request, its first round's content, its approvals and its first audit events, all or nothing. */
+  async createRequest(record: RequestRecord, approvals: readonly ApprovalRecord[], events: readonly AuditEvent[], round: RoundRecord): Promise<void> {
     await this.#table.transact([
       this.#table.putItem(
         {
@@ -125,6 +141,7 @@ export class RequestStore {
       ),
       ...approvals.map((approval) => this.#approvalPut(approval)),
       ...events.map((event) => this.#auditPut(record.requestId, event)),
+      this.#roundPut(round),
     ]);
   }
 
@@ -133,7 +150,7 @@ export class RequestStore {
     return item ? RequestRecordSchema.parse(item) : undefined;
   }
 
-  /** The request with every approval (all rounds) and its audit trail, in one partition query. */
+  /** The request with every round's content and approvals and its audit trail, in one partition query. */
   async getRequestView(requestId: string): Promise<RequestView | undefined> {
     const { items } = await queryAll(this.#table, { key: { expression: 'pk = :pk', values: { ':pk': keys.request(requestId).pk } } });
     const requestItem = items.find((item) => item.sk === keys.request(requestId).sk);
@@ -143,6 +160,7 @@ export class RequestStore {
       request: RequestRecordSchema.parse(requestItem),
       approvals: items.filter(withPrefix(SK_PREFIX.approval)).map((item) => ApprovalRecordSchema.parse(item)),
       audit: items.filter(withPrefix(SK_PREFIX.audit)).map((item) => AuditEventSchema.parse(item)),
+      rounds: items.filter(withPrefix(SK_PREFIX.round)).map((item) => RoundRecordSchema.parse(item)),
     };
   }
 
@@ -226,6 +244,7 @@ export class RequestStore {
       ...(alongside.lapse ? [this.#lapseApproval(alongside.lapse.approval, change.at, alongside.lapse.reason)] : []),
       ...(alongside.add ?? []).map((approval) => this.#approvalPut(approval)),
       ...(alongside.link ? [linkPut(this.#table, alongside.link)] : []),
+      ...(alongside.round ? [this.#roundPut(alongside.round)] : []),
     ]);
     return { requestId: current.requestId, status: to, version: current.version + 1 };
   }

@@ -1,12 +1,12 @@
 import type { Runtime } from '#platform/runtime';
 import type { OpenedLink } from '#domain/decisions';
-import type { FieldError, OffshoringRequest } from '#domain/request';
+import type { FieldError } from '#domain/request';
 import type { ApprovalRecord, RequestRecord } from '#store/records';
 import type { AuditEvent } from '#store/audit';
 import type { RequestView } from '#store/requests';
 import { approvalLink } from '#domain/links';
 import { ROLE_REASONS } from '#domain/offshoring-policy';
-import { requestChanges } from '#domain/round-changes';
+import { changesInRound, requestRounds, type RoundEvidence } from '#domain/round-history';
 import { serviceChanges } from '#domain/service-change';
 import {
   APPROVAL_STATUS_WORDS,
@@ -115,30 +115,19 @@ const decisionInWords = (a: ApprovalRecord) => ({
   reason: a.reason,
 });
 
-/** The request as a round's approvers saw it: the next resubmission kept it, or it is the current one. */
-function requestAsOf(view: RequestView, round: number): OffshoringRequest {
-  const next = view.audit.find(
-    (e): e is Extract<AuditEvent, { type: 'REQUEST_RESUBMITTED' }> =>
-      e.type === 'REQUEST_RESUBMITTED' && (e.round ?? 0) > round && !!e.details.previousRequest,
-  );
-  return (next?.details.previousRequest as OffshoringRequest | undefined) ?? view.request.request;
-}
-
-/** What started a round after the first: the adjusted request, the mitigations, or the endorsement. */
-function whatChanged(view: RequestView, round: number) {
+/** What started a round after the first: the adjusted request (against the round before, from the stored rounds), the mitigations, or the endorsement. */
+function whatChanged(view: RequestView, rounds: readonly RoundEvidence[], round: number) {
   const start = view.audit.find(
     (e): e is Extract<AuditEvent, { type: 'REQUEST_RESUBMITTED' | 'MITIGATIONS_PROVIDED' | 'ROUND_STARTED_AFTER_ENDORSEMENT' }> =>
       e.round === round && (e.type === 'REQUEST_RESUBMITTED' || e.type === 'MITIGATIONS_PROVIDED' || e.type === 'ROUND_STARTED_AFTER_ENDORSEMENT'),
   );
   if (!start) return undefined;
   switch (start.type) {
-    case 'REQUEST_RESUBMITTED': {
-      const before = start.details.previousRequest as OffshoringRequest | undefined;
+    case 'REQUEST_RESUBMITTED':
       return {
         summary: 'The service owner adjusted the plans and sent the request again.',
-        changes: before ? requestChanges(before, requestAsOf(view, round)) : undefined,
+        changes: changesInRound(rounds, round),
       };
-    }
     case 'MITIGATIONS_PROVIDED':
       return {
         summary: start.details.replaceExisting
@@ -168,11 +157,13 @@ function roundSeen(view: RequestView, approval: ApprovalRecord): number | undefi
 /** What each round after the one they saw changed, oldest first. */
 function changesSince(view: RequestView, seen: number | undefined) {
   if (seen === undefined) return [];
-  const rounds = Array.from({ length: view.request.round - seen }, (_, i) => seen + 1 + i);
-  return rounds.flatMap((round) => {
-    const changed = whatChanged(view, round);
-    return changed ? [{ round, ...changed }] : [];
-  });
+  const rounds = requestRounds(view);
+  return rounds
+    .filter((r) => r.round > seen && r.round <= view.request.round)
+    .flatMap(({ round }) => {
+      const changed = whatChanged(view, rounds, round);
+      return changed ? [{ round, ...changed }] : [];
+    });
 }
 
 export interface DecisionFormState {
@@ -207,7 +198,7 @@ export async function decisionPage(
   statusCode = 200,
 ): Promise<HttpResult> {
   const { approval, request } = opened;
-  const view = (await runtime.store.getRequestView(request.requestId)) ?? { request, approvals: [approval], audit: [] };
+  const view = (await runtime.store.getRequestView(request.requestId)) ?? { request, approvals: [approval], audit: [], rounds: [] };
   const endorsement = approval.kind === 'ENDORSEMENT';
   const thisRound = view.approvals.filter((a) => a.round === request.round && a.kind === 'APPROVAL');
   const changes = request.serviceBeforeChange ? serviceChanges(request.serviceBeforeChange, request.request) : undefined;

@@ -33,7 +33,7 @@ async function ownServices(runtime: Runtime, caller: Caller): Promise<{ value: s
   const { requests } = await runtime.store.listByOwner(caller.email, 50);
   const seen = new Map<string, string>();
   for (const r of requests.filter((r) => r.status === 'APPROVED' && ownsRequest(caller, r))) {
-    const id = serviceIdFor({ request: r, approvals: [], audit: [] });
+    const id = serviceIdFor({ request: r });
     if (!seen.has(id)) seen.set(id, `${r.request.serviceName} (${id})`);
   }
   return [...seen].map(([value, text]) => ({ value, text }));

@@ -4,6 +4,8 @@ import type { ApproverDirectory } from '../platform/directory.ts';
 import { WITHDRAWABLE } from '../domain/lifecycle.ts';
 import { rejectionRoutesOpen } from '../domain/offshoring-policy.ts';
 import { serviceChanges } from '../domain/service-change.ts';
+import { changesInRound, requestRounds } from '../domain/round-history.ts';
+import { requestInWords } from '../domain/round-changes.ts';
 import { ownsRequest } from './identity.ts';
 import type { PageRoute } from './page-handler.ts';
 import { renderPage } from './render.ts';
@@ -25,18 +27,25 @@ const approverView = (a: ApprovalRecord, directory: ApproverDirectory) => ({
   reason: a.reason,
 });
 
-/** The rounds before the current one, each with its approvers and how the round after it started. */
+/**
+ * The rounds before the current one, each with the request its approvers decided on (its stored
+ * round), their decisions, how the round after it started and what that round changed.
+ */
 function earlierRounds(view: RequestView, directory: ApproverDirectory) {
-  const rounds = [...new Set(view.approvals.map((a) => a.round))].filter((r) => r < view.request.round).sort((a, b) => a - b);
+  const rounds = requestRounds(view);
   const starts = ['REQUEST_RESUBMITTED', 'MITIGATIONS_PROVIDED', 'ROUND_STARTED_AFTER_ENDORSEMENT'];
-  return rounds.map((round) => {
-    const next = view.audit.find((e) => e.round === round + 1 && starts.includes(e.type));
-    return {
-      round,
-      approvers: view.approvals.filter((a) => a.round === round).map((a) => approverView(a, directory)),
-      nextStarted: next ? eventInWords(next, directory) : undefined,
-    };
-  });
+  return rounds
+    .filter(({ round }) => round < view.request.round)
+    .map(({ round, request, approvals }) => {
+      const next = view.audit.find((e) => e.round === round + 1 && starts.includes(e.type));
+      return {
+        round,
+        approvers: approvals.map((a) => approverView(a, directory)),
+        requestRows: request && requestInWords(request).map(({ what, value }) => ({ key: { text: what }, value: { text: value } })),
+        nextStarted: next ? eventInWords(next, directory) : undefined,
+        nextChanges: changesInRound(rounds, round + 1),
+      };
+    });
 }
 
 export function requestPageContext(view: RequestView, directory: ApproverDirectory, owner: boolean) {

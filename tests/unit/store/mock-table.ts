@@ -4,7 +4,7 @@ import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledExc
 import { DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createStore } from '../../../functions/store/store.ts';
 import { OffshoringRequestSchema } from '../../../functions/domain/request.ts';
-import type { ApprovalRecord, LinkRecord, RegisterEntry, RequestRecord } from '../../../functions/store/records.ts';
+import type { ApprovalRecord, LinkRecord, RegisterEntry, RequestRecord, RoundRecord } from '../../../functions/store/records.ts';
 import type { AuditEvent, AuditFact } from '../../../functions/store/audit.ts';
 import { singleAreaRequest } from '../../fixtures/index.ts';
 
@@ -44,6 +44,19 @@ export const requestRecord = (changes: Partial<RequestRecord> = {}): RequestReco
   updatedAt: AT,
   submittedBy: { kind: 'SERVICE_OWNER', email: 'priya.shah@justice.gov.uk' },
   version: 3,
+  ...changes,
+});
+
+/** A round's request content, as the transaction that starts the round writes it. */
+export const roundRecord = (changes: Partial<RoundRecord> = {}): RoundRecord => ({
+  requestId: 'OFF-1',
+  round: 1,
+  start: 'SUBMITTED',
+  startedAt: AT,
+  startedBy: { kind: 'SERVICE_OWNER', email: 'priya.shah@justice.gov.uk' },
+  request: OffshoringRequestSchema.parse(singleAreaRequest()),
+  lateNotice: false,
+  noticeDays: 98,
   ...changes,
 });
 

@@ -14,6 +14,7 @@ import {
   linkRecord,
   mockedStore,
   requestRecord,
+  roundRecord,
   transactItems,
 } from './mock-table.ts';
 
@@ -40,7 +41,7 @@ describe('Method: createRequest', () => {
       reminderAt: undefined,
       chaseAt: undefined,
     });
-    await store.createRequest(record, [approvalRecord(), endorsement], [auditEvent()]);
+    await store.createRequest(record, [approvalRecord(), endorsement], [auditEvent()], roundRecord());
 
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
     const [request, approval, endorsed, audit] = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input);
@@ -82,7 +83,7 @@ describe('Method: createRequest', () => {
 
   it('says StaleState when any of the items already exists', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
-    await expect(store.createRequest(requestRecord(), [], [auditEvent()])).rejects.toBeInstanceOf(StaleState);
+    await expect(store.createRequest(requestRecord(), [], [auditEvent()], roundRecord())).rejects.toBeInstanceOf(StaleState);
   });
 });
 
@@ -118,7 +119,7 @@ describe('Method: getRequestView', () => {
       .resolvesOnce({ Items: [audit, { pk: 'REQUEST#OFF-1', sk: 'REQUEST', ...requestRecord() }] });
 
     const view = await store.getRequestView('OFF-1');
-    expect(view).toEqual({ request: requestRecord(), approvals: [{ ...approvalRecord(), taskToken: 'secret' }], audit: [auditEvent()] });
+    expect(view).toEqual({ request: requestRecord(), approvals: [{ ...approvalRecord(), taskToken: 'secret' }], audit: [auditEvent()], rounds: [] });
     const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
     const query = {
       TableName: TABLE,
