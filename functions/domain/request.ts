@@ -54,34 +54,86 @@ export const OffshoreLocationSchema = z.strictObject({
 });
 export type OffshoreLocation = z.infer<typeof OffshoreLocationSchema>;
 
-export const OffshoringRequestSchema = z.strictObject({
-  serviceName: text(200),
-  supplierName: text(200),
-  description: text(5000),
-  changeType: z.enum(CHANGE_TYPES),
-  /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
-  // A blank entry would be no area at all, and would turn a single-area request into a wider MoJ one (Process 1).
-  businessAreas: uniqueList(z.string().trim().min(1, 'must name a business area, not be blank').toUpperCase(), 'business area'),
-  dataClassification: z.enum(DATA_CLASSIFICATIONS),
-  dataCategories: uniqueList(z.enum(DATA_CATEGORIES), 'data category'),
-  offshoreLocations: z
-    .array(OffshoreLocationSchema)
-    .min(1, 'must list at least one offshore location')
-    .max(50)
-    .refine((locations) => new Set(locations.map((l) => l.country)).size === locations.length, {
-      message: 'must list each country once (put all its activities together)',
-    }),
-  plannedStartDate: IsoDateSchema,
-  /** For CHANGE: the register entry (from GET /services) this request changes. */
-  serviceId: z
-    .string()
-    .regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…')
-    .optional(),
-  serviceOwner: PersonSchema,
-  /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
-  contractManager: PersonSchema.optional(),
-  mitigations: z.array(text(2000)).max(50).default([]),
+/** How critical an existing contract is to the MoJ (Offshoring Policy, Process: "reflecting its criticality to the MoJ"). */
+export const CONTRACT_CRITICALITIES = ['LOW', 'MEDIUM', 'HIGH'] as const;
+
+/**
+ * Offshoring Policy, Process: "For existing contracts, consider how to work with what is already in
+ * place, reflecting its criticality to the MoJ. Consider what variations might be required for
+ * contracts, and the cost or other implications for doing so." The action plan date is when the
+ * arrangement is brought into line (varied or exited) should it not be approved: the contract is
+ * live, so it is monitored against that date whatever the outcome.
+ */
+export const ExistingContractSchema = z.strictObject({
+  criticality: z.enum(CONTRACT_CRITICALITIES),
+  endOrBreakDate: IsoDateSchema,
+  variationsRequired: text(5000),
+  variationCost: text(2000),
+  actionPlanDate: IsoDateSchema,
 });
+export type ExistingContract = z.infer<typeof ExistingContractSchema>;
+const EXISTING_CONTRACT_FIELDS = Object.keys(ExistingContractSchema.shape);
+
+/** Interested parties a request may name besides its contract manager: enough for a team, few enough to read. */
+export const MAX_INTERESTED_PARTIES = 20;
+
+export const OffshoringRequestSchema = z
+  .strictObject({
+    serviceName: text(200),
+    supplierName: text(200),
+    description: text(5000),
+    changeType: z.enum(CHANGE_TYPES),
+    /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
+    // A blank entry would be no area at all, and would turn a single-area request into a wider MoJ one (Process 1).
+    businessAreas: uniqueList(z.string().trim().min(1, 'must name a business area, not be blank').toUpperCase(), 'business area'),
+    dataClassification: z.enum(DATA_CLASSIFICATIONS),
+    dataCategories: uniqueList(z.enum(DATA_CATEGORIES), 'data category'),
+    offshoreLocations: z
+      .array(OffshoreLocationSchema)
+      .min(1, 'must list at least one offshore location')
+      .max(50)
+      .refine((locations) => new Set(locations.map((l) => l.country)).size === locations.length, {
+        message: 'must list each country once (put all its activities together)',
+      }),
+    plannedStartDate: IsoDateSchema,
+    /** For CHANGE: the register entry (from GET /services) this request changes. */
+    serviceId: z
+      .string()
+      .regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…')
+      .optional(),
+    serviceOwner: PersonSchema,
+    /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
+    contractManager: PersonSchema.optional(),
+    /** Offshoring Policy, Approval: other interested parties in the MoJ, told at submission and of the outcome; never approvers. */
+    interestedParties: z
+      .array(PersonSchema)
+      .max(MAX_INTERESTED_PARTIES, `must list at most ${MAX_INTERESTED_PARTIES} interested parties`)
+      .refine((people) => new Set(people.map((p) => p.email.toLowerCase())).size === people.length, {
+        message: 'must list each interested party once (each email address once)',
+      })
+      .optional(),
+    /** For EXISTING only: the contract already in place (Offshoring Policy, Process: "For existing contracts ..."). */
+    existingContract: ExistingContractSchema.optional(),
+    mitigations: z.array(text(2000)).max(50).default([]),
+  })
+  .superRefine(
+    (value, ctx) => {
+      const { changeType, existingContract } = value as { changeType?: unknown; existingContract?: unknown };
+      if (changeType === 'EXISTING' && existingContract === undefined) {
+        for (const field of EXISTING_CONTRACT_FIELDS) {
+          ctx.addIssue({ code: 'custom', path: ['existingContract', field], message: 'must be given for an existing contract' });
+        }
+      } else if (changeType !== 'EXISTING' && CHANGE_TYPES.includes(changeType as never) && existingContract !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['existingContract'],
+          message: 'describes an existing contract: give it only when the type of change is EXISTING',
+        });
+      }
+    },
+    // Run beside the fields' own checks, so a body hears of every problem at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /** The request as submitted (before defaults), e.g. a JSON body. */
 export type OffshoringRequestInput = z.input<typeof OffshoringRequestSchema>;

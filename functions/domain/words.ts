@@ -16,7 +16,15 @@ const UK = 'Europe/London';
 
 const dateParts = (when: Date) =>
   Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: UK, day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: UK,
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      hour12: true,
+    })
       .formatToParts(when)
       .map((part) => [part.type, part.value]),
   ) as Record<'day' | 'month' | 'year' | 'hour' | 'minute' | 'dayPeriod', string>;
@@ -76,6 +84,20 @@ export const CHANGE_TYPE_WORDS = {
   NEW: 'New offshore service',
   CHANGE: 'Change to an already offshored service',
   EXISTING: 'Existing contract already in place',
+} as const;
+
+/** How critical an existing contract is to the MoJ (Offshoring Policy, Process: existing contracts). */
+export const CONTRACT_CRITICALITY_WORDS = {
+  LOW: 'Low: the MoJ could do without it for a while',
+  MEDIUM: 'Medium: its loss would disrupt MoJ services',
+  HIGH: 'High: MoJ services depend on it',
+} as const;
+
+/** Where a registered service stands against the policy (an existing contract is registered before any approval). */
+export const COMPLIANCE_WORDS = {
+  COMPLIANT: 'Compliant: approved',
+  UNDER_ASSESSMENT: 'Under assessment: existing contract awaiting approval',
+  NON_COMPLIANT: 'Non-compliant: existing contract not approved',
 } as const;
 
 export const DATA_CATEGORY_WORDS = {

@@ -155,7 +155,21 @@ ${factsHtml(record)}
   return { to: [{ name: approval.name, email: approval.email }], subject, text, html: page(subject, body) };
 }
 
-const interestedParties = (record: RequestRecord) => (record.request.contractManager ? [record.request.contractManager] : []);
+/**
+ * Offshoring Policy, Approval: "Notifying other interested parties in the MoJ, including the
+ * contract manager of the supplier": copied on the submission and the outcome, each address once
+ * and never the owner's own. They are told, never asked: no email to them carries an approval link.
+ */
+export function interestedParties(record: Pick<RequestRecord, 'request'>): Person[] {
+  const { serviceOwner, contractManager, interestedParties: others = [] } = record.request;
+  const seen = new Set([serviceOwner.email.toLowerCase()]);
+  return [...(contractManager ? [contractManager] : []), ...others].filter((person) => {
+    const email = person.email.toLowerCase();
+    if (seen.has(email)) return false;
+    seen.add(email);
+    return true;
+  });
+}
 const dear = (person: Person) => `Dear ${person.name},`;
 const approverInWords = (a: Pick<ApprovalRecord, 'role' | 'name'>) => `${roleWords(a.role)}: ${a.name}`;
 
@@ -201,7 +215,9 @@ export function roundStartedEmail(
 <p><strong>${deadline}</strong></p>
 ${late ? html`<p style="color:#d4351c;font-weight:bold">${late}</p>` : ''}
 ${link.html}`;
-  return { to: [record.request.serviceOwner], subject, text: text.join('\n'), html: page(subject, body) };
+  // Those only told hear of the submission; later rounds are the owner's to follow.
+  const cc = start === 'SUBMITTED' ? interestedParties(record) : [];
+  return { to: [record.request.serviceOwner], ...(cc.length ? { cc } : {}), subject, text: text.join('\n'), html: page(subject, body) };
 }
 
 /** Offshoring Policy, Process 2: all approvals obtained and documented; the project can continue as planned. */

@@ -7,6 +7,8 @@ import {
   APPROVAL_STATUS_WORDS,
   CHANGE_TYPE_WORDS,
   DATA_CATEGORY_WORDS,
+  CONTRACT_CRITICALITY_WORDS,
+  COMPLIANCE_WORDS,
   REQUEST_STATUS_WORDS,
   locationInWords,
   roleInWords,
@@ -73,6 +75,8 @@ function templates(): nunjucks.Environment {
   env.addGlobal('activityWords', ACTIVITY_WORDS);
   env.addGlobal('changeTypeWords', CHANGE_TYPE_WORDS);
   env.addGlobal('dataCategoryWords', DATA_CATEGORY_WORDS);
+  env.addGlobal('criticalityWords', CONTRACT_CRITICALITY_WORDS);
+  env.addGlobal('complianceWords', COMPLIANCE_WORDS);
   env.addFilter('ukTime', (value?: string) => (value ? ukTime(value) : ''));
   env.addFilter('ukDate', (value?: string) => (value ? ukDate(value) : ''));
   // MoJ Frontend's timeline macro formats its times with this filter (the prototype kit's name).

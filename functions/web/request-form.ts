@@ -14,6 +14,22 @@ export interface LocationValues {
   activities: string[];
 }
 
+export interface PersonValues {
+  name: string;
+  email: string;
+}
+
+type DateValues = { day: string; month: string; year: string };
+
+/** For an existing contract (Offshoring Policy, Process: "For existing contracts ..."). */
+export interface ExistingContractValues {
+  criticality: string;
+  endOrBreakDate: DateValues;
+  variationsRequired: string;
+  variationCost: string;
+  actionPlanDate: DateValues;
+}
+
 /** The form as typed: every field a string (or list of strings), ready to be shown again. */
 export interface RequestFormValues {
   serviceName: string;
@@ -28,6 +44,9 @@ export interface RequestFormValues {
   plannedStartDate: { day: string; month: string; year: string };
   serviceOwner: { name: string; email: string };
   contractManager: { name: string; email: string };
+  /** Other interested parties, told and never asked: at least one row, so MoJ add-another has one to copy. */
+  interestedParties: PersonValues[];
+  existingContract: ExistingContractValues;
   /** One mitigation a line: a plain textarea works without JavaScript and shows every mitigation at once. */
   mitigations: string;
 }
@@ -37,6 +56,27 @@ const record = (value: unknown) => (value && typeof value === 'object' && !Array
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : []);
 
 const blankLocation = (): LocationValues => ({ country: '', activities: [] });
+const blankPerson = (): PersonValues => ({ name: '', email: '' });
+const blankDate = (): DateValues => ({ day: '', month: '', year: '' });
+const blankContract = (): ExistingContractValues => ({
+  criticality: '',
+  endOrBreakDate: blankDate(),
+  variationsRequired: '',
+  variationCost: '',
+  actionPlanDate: blankDate(),
+});
+const dateParts = (value: unknown): DateValues => {
+  const date = record(value);
+  return { day: str(date.day), month: str(date.month), year: str(date.year) };
+};
+/** A stored YYYY-MM-DD as the date input shows it (1 3 2027). */
+const isoDateParts = (value: unknown): DateValues => {
+  const [year = '', month = '', day = ''] = str(value).split('-');
+  const number = (part: string) => (/^\d+$/.test(part) ? String(Number(part)) : part);
+  return { day: number(day), month: number(month), year };
+};
+const people = (value: unknown): PersonValues[] => list(value).map((p) => ({ name: str(record(p).name), email: str(record(p).email) }));
+const atLeastOne = <T>(items: T[], blank: () => T) => (items.length > 0 ? items : [blank()]);
 
 /** A blank form, the service owner being the signed-in person. */
 export function blankForm(owner: { name?: string; email: string }): RequestFormValues {
@@ -53,6 +93,8 @@ export function blankForm(owner: { name?: string; email: string }): RequestFormV
     plannedStartDate: { day: '', month: '', year: '' },
     serviceOwner: { name: owner.name ?? '', email: owner.email },
     contractManager: { name: '', email: '' },
+    interestedParties: [blankPerson()],
+    existingContract: blankContract(),
     mitigations: '',
   };
 }
@@ -62,6 +104,7 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
   const date = record(form.plannedStartDate);
   const owner = record(form.serviceOwner);
   const manager = record(form.contractManager);
+  const contract = record(form.existingContract);
   const locations = list(form.offshoreLocations).map((l) => ({ country: str(record(l).country), activities: checked(record(l).activities) }));
   return {
     serviceName: str(form.serviceName),
@@ -76,6 +119,14 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
     plannedStartDate: { day: str(date.day), month: str(date.month), year: str(date.year) },
     serviceOwner: { name: str(owner.name), email: str(owner.email) },
     contractManager: { name: str(manager.name), email: str(manager.email) },
+    interestedParties: atLeastOne(people(form.interestedParties), blankPerson),
+    existingContract: {
+      criticality: str(contract.criticality),
+      endOrBreakDate: dateParts(contract.endOrBreakDate),
+      variationsRequired: str(contract.variationsRequired),
+      variationCost: str(contract.variationCost),
+      actionPlanDate: dateParts(contract.actionPlanDate),
+    },
     mitigations: str(form.mitigations),
   };
 }
@@ -91,6 +142,7 @@ export function requestFormValues(request: unknown): RequestFormValues {
   const strings = (value: unknown) => list(value).filter((v): v is string => typeof v === 'string');
   const owner = record(r.serviceOwner);
   const manager = record(r.contractManager);
+  const contract = record(r.existingContract);
   return {
     serviceName: str(r.serviceName),
     supplierName: str(r.supplierName),
@@ -104,6 +156,14 @@ export function requestFormValues(request: unknown): RequestFormValues {
     plannedStartDate: { day: number(day), month: number(month), year },
     serviceOwner: { name: str(owner.name), email: str(owner.email) },
     contractManager: { name: str(manager.name), email: str(manager.email) },
+    interestedParties: atLeastOne(people(r.interestedParties), blankPerson),
+    existingContract: {
+      criticality: str(contract.criticality),
+      endOrBreakDate: isoDateParts(contract.endOrBreakDate),
+      variationsRequired: str(contract.variationsRequired),
+      variationCost: str(contract.variationCost),
+      actionPlanDate: isoDateParts(contract.actionPlanDate),
+    },
     mitigations: strings(r.mitigations).join('\n'),
   };
 }
@@ -118,13 +178,18 @@ export const mitigationLines = (text: string) =>
 /**
  * The form as the API's body. Locations left wholly blank (an added one never filled in) are not
  * locations, unless none is filled in, when the first stays for the checks to say what it lacks. A
- * service id is sent only for a change (the field is hidden for other types). A contract manager is
- * optional: sent only when either field is filled in.
+ * service id is sent only for a change (the field is hidden for other types), and the existing
+ * contract's answers only for an existing contract. A contract manager is optional: sent only when
+ * either field is filled in; so is each interested party (rows left blank are dropped).
  */
 export function requestBody(values: RequestFormValues): OffshoringRequestInput {
   const filled = values.offshoreLocations.filter((l) => l.country.trim() !== '' || l.activities.length > 0);
   const locations = filled.length > 0 ? filled : values.offshoreLocations.slice(0, 1);
   const manager = { name: values.contractManager.name, email: values.contractManager.email.trim() };
+  const parties = values.interestedParties
+    .map((p) => ({ name: p.name, email: p.email.trim() }))
+    .filter((p) => p.name.trim() !== '' || p.email !== '');
+  const contract = values.existingContract;
   const body: Record<string, unknown> = {
     serviceName: values.serviceName,
     supplierName: values.supplierName,
@@ -138,6 +203,18 @@ export function requestBody(values: RequestFormValues): OffshoringRequestInput {
     ...(values.changeType === 'CHANGE' && values.serviceId.trim() !== '' ? { serviceId: values.serviceId.trim() } : {}),
     serviceOwner: { name: values.serviceOwner.name, email: values.serviceOwner.email.trim() },
     ...(manager.name.trim() !== '' || manager.email !== '' ? { contractManager: manager } : {}),
+    ...(parties.length > 0 ? { interestedParties: parties } : {}),
+    ...(values.changeType === 'EXISTING'
+      ? {
+          existingContract: {
+            ...(contract.criticality ? { criticality: contract.criticality } : {}),
+            endOrBreakDate: dateFromParts(contract.endOrBreakDate) ?? '',
+            variationsRequired: contract.variationsRequired,
+            variationCost: contract.variationCost,
+            actionPlanDate: dateFromParts(contract.actionPlanDate) ?? '',
+          },
+        }
+      : {}),
     mitigations: mitigationLines(values.mitigations),
   };
   return body as OffshoringRequestInput;
@@ -164,6 +241,15 @@ export const REQUEST_FIELD_LABELS: Readonly<Record<string, string>> = {
   'serviceOwner.email': "Service owner's email address",
   'contractManager.name': "Contract manager's name",
   'contractManager.email': "Contract manager's email address",
+  interestedParties: 'Interested parties',
+  'interestedParties.*.name': "Interested party's name",
+  'interestedParties.*.email': "Interested party's email address",
+  'existingContract.criticality': 'How critical the contract is to the MoJ',
+  'existingContract.endOrBreakDate': "The contract's end or break date",
+  'existingContract.variationsRequired': 'Variations the contract would need',
+  'existingContract.variationCost': 'The cost of those variations',
+  'existingContract.actionPlanDate': 'Action plan date',
+  existingContract: 'Existing contract',
   mitigations: 'Mitigations',
 };
 
@@ -173,6 +259,11 @@ const ANCHORS: Readonly<Record<string, string>> = {
   offshoreLocations: 'offshoreLocations-0-country',
   serviceOwner: 'serviceOwner-name',
   contractManager: 'contractManager-name',
+  interestedParties: 'interestedParties-0-name',
+  existingContract: 'existingContract-criticality',
+  'existingContract.criticality': 'existingContract-criticality',
+  'existingContract.endOrBreakDate': 'existingContract-endOrBreakDate-day',
+  'existingContract.actionPlanDate': 'existingContract-actionPlanDate-day',
 };
 
 /**
@@ -187,7 +278,8 @@ function inWords(error: FieldError): FieldError {
   if (/^Invalid option/.test(message) || /^unknown business area/.test(message)) message = 'must be chosen from the options given';
   else if (/^Invalid input/.test(message)) message = 'must be given';
   else if (/ISO 3166/.test(message)) message = 'must be chosen from the list of countries';
-  else if (path === 'plannedStartDate') message = 'must be a real date, for example 1 3 2027';
+  else if (path === 'plannedStartDate' || path === 'existingContract.endOrBreakDate' || path === 'existingContract.actionPlanDate')
+    message = 'must be a real date, for example 1 3 2027';
   else if (item && path === 'mitigations') message = `line ${Number(item[2]) + 1} ${message}`;
   return { path, message };
 }
@@ -210,10 +302,26 @@ export const COUNTRY_ITEMS = [
 export const businessAreaItems = (directory: ApproverDirectory) =>
   Object.entries(directory.businessAreas).map(([code, area]) => ({ value: code, text: area.name }));
 
-/** Adds an empty location (the "Add another location" button without JavaScript), or removes one. */
+/**
+ * Adds an empty location or interested party (MoJ add-another's button without JavaScript), or
+ * removes one.
+ */
 export function withLocationsChanged(values: RequestFormValues, form: Record<string, unknown>): RequestFormValues | undefined {
   if (form['offshoreLocations-add-another'] !== undefined) {
     return { ...values, offshoreLocations: [...values.offshoreLocations, blankLocation()] };
+  }
+  if (form['interestedParties-add-another'] !== undefined) {
+    return { ...values, interestedParties: [...values.interestedParties, blankPerson()] };
+  }
+  const removeParty = str(form.removeInterestedParty);
+  if (/^\d+$/.test(removeParty)) {
+    return {
+      ...values,
+      interestedParties: atLeastOne(
+        values.interestedParties.filter((_, index) => index !== Number(removeParty)),
+        blankPerson,
+      ),
+    };
   }
   const remove = str(form.removeLocation);
   if (/^\d+$/.test(remove)) {

@@ -132,3 +132,60 @@ describe('the checks as the error summary', () => {
     expect(errorList).toEqual([{ text: 'Mitigations line 2 must be at most 2000 characters', href: '#mitigations' }]);
   });
 });
+
+describe('interested parties and an existing contract on the form', () => {
+  const contract = {
+    criticality: 'HIGH',
+    endOrBreakDate: { day: '31', month: '3', year: '2028' },
+    variationsRequired: 'A processing schedule',
+    variationCost: '£12,000',
+    actionPlanDate: { day: '30', month: '9', year: '2027' },
+  };
+
+  it('sends the interested parties filled in, dropping rows left blank', () => {
+    const parties = [
+      { name: 'Ann Lee', email: ' ann.lee@justice.gov.uk ' },
+      { name: ' ', email: '' },
+    ];
+    expect(formToRequestBody(posted({ ...filledForm, interestedParties: parties })).interestedParties).toEqual([
+      { name: 'Ann Lee', email: 'ann.lee@justice.gov.uk' },
+    ]);
+    expect(formToRequestBody(posted({ ...filledForm, interestedParties: [{ name: '', email: '' }] }))).not.toHaveProperty('interestedParties');
+  });
+
+  it('sends the existing contract only for an existing contract, its dates as the API takes them', () => {
+    expect(formToRequestBody(posted({ ...filledForm, existingContract: contract }))).not.toHaveProperty('existingContract');
+    const body = formToRequestBody(posted({ ...filledForm, changeType: 'EXISTING', existingContract: contract }));
+    expect(body.existingContract).toEqual({
+      criticality: 'HIGH',
+      endOrBreakDate: '2028-03-31',
+      variationsRequired: 'A processing schedule',
+      variationCost: '£12,000',
+      actionPlanDate: '2027-09-30',
+    });
+    const request = validateOffshoringRequest(body, loadApproverDirectory());
+    expect(validateOffshoringRequest(requestBody(requestFormValues(request)), loadApproverDirectory())).toEqual(request);
+  });
+
+  it('links an existing contract without its criticality to the criticality radios', () => {
+    const form = { ...filledForm, changeType: 'EXISTING', existingContract: { ...contract, criticality: '' } };
+    try {
+      validateOffshoringRequest(formToRequestBody(posted(form)), loadApproverDirectory());
+      throw new Error('expected a refusal');
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      expect(requestFormErrors(error.errors).errorList).toEqual([
+        { text: 'How critical the contract is to the MoJ must be chosen from the options given', href: '#existingContract-criticality' },
+      ]);
+    }
+  });
+
+  it('adds an interested party for "Add another interested party", and removes the one asked for', () => {
+    const values = formValues(posted({ ...filledForm, interestedParties: [{ name: 'Ann Lee', email: 'ann.lee@justice.gov.uk' }] }));
+    expect(withLocationsChanged(values, { 'interestedParties-add-another': 'add-another-interested-party' })?.interestedParties).toEqual([
+      { name: 'Ann Lee', email: 'ann.lee@justice.gov.uk' },
+      { name: '', email: '' },
+    ]);
+    expect(withLocationsChanged(values, { removeInterestedParty: '0' })?.interestedParties).toEqual([{ name: '', email: '' }]);
+  });
+});
