@@ -188,10 +188,13 @@ export const MitigationsSchema = z.strictObject({
 export const EscalationSchema = z.strictObject({
   caseForApproval: text(5000),
   // Offshoring Policy, Process 3(b): "Any residual or inherent risk must be rectified before escalating."
-  residualRisksRectified: z.literal(
-    true,
-    'confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)',
-  ),
+  // The owner says what was rectified, which the Departmental Head reads beside the rejection reasons;
+  // a bare confirmation says nothing they could weigh, so the text is required and the flag optional.
+  risksRectified: z.string('say what residual or inherent risk you rectified before escalating (Offshoring Policy, Process 3)').pipe(text(5000)),
+  /** Accepted beside the text (earlier clients send it); a confirmation that risk was not rectified is refused. */
+  residualRisksRectified: z
+    .literal(true, 'confirms that any residual or inherent risk has been rectified: leave it out or send true (Offshoring Policy, Process 3)')
+    .optional(),
   /** Whose Departmental Head: required when the request spans more than one business area. */
   businessArea: z.string().trim().toUpperCase().optional(),
 });
@@ -235,7 +238,7 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
         {
           reason: `Escalated to the ${area} Departmental Head`,
           at,
-          set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, at } },
+          set: { escalation: { businessArea: area, caseForApproval: body.caseForApproval, risksRectified: body.risksRectified, at } },
         },
         {
           eventId: ids.eventId(),
@@ -243,7 +246,13 @@ export async function escalateToDepartmentalHead(runtime: Runtime, view: Request
           type: 'ESCALATED_TO_DEPARTMENTAL_HEAD',
           actor,
           round: request.round,
-          details: { businessArea: area, departmentalHead: head, caseForApproval: body.caseForApproval, residualRisksRectified: true },
+          details: {
+            businessArea: area,
+            departmentalHead: head,
+            caseForApproval: body.caseForApproval,
+            residualRisksRectified: true,
+            risksRectified: body.risksRectified,
+          },
         },
         { add: [endorsement] },
       ),

@@ -70,7 +70,12 @@ function factsText(record: RequestRecord): string {
   }
   lines.push('', 'What is proposed:', record.request.description);
   if (record.request.mitigations.length) lines.push('', 'Mitigations:', ...record.request.mitigations.map((m) => `  - ${m}`));
-  if (record.status === 'ESCALATED' && record.escalation) lines.push('', "The service owner's case for approval:", record.escalation.caseForApproval);
+  if (record.status === 'ESCALATED' && record.escalation) {
+    // Offshoring Policy, Process 3(b): the Head weighs what was rectified beside why it was rejected.
+    lines.push('', 'Why it was rejected:', ...(record.rejectionReasons ?? []).map((r) => `  - ${reasonInWords(r)}`));
+    if (record.escalation.risksRectified) lines.push('', 'Residual or inherent risk rectified before escalating:', record.escalation.risksRectified);
+    lines.push('', "The service owner's case for approval:", record.escalation.caseForApproval);
+  }
   if (record.endorsement)
     lines.push(
       '',
@@ -88,8 +93,16 @@ export function factsHtml(record: RequestRecord): Html {
 ${changesHtml(record, 'h3')}
 <h3>What is proposed</h3><p>${record.request.description}</p>
 ${record.request.mitigations.length ? html`<h3>Mitigations</h3><ul>${record.request.mitigations.map((m) => html`<li>${m}</li>`)}</ul>` : ''}
-${record.status === 'ESCALATED' && record.escalation ? html`<h3>The service owner's case for approval</h3><blockquote>${record.escalation.caseForApproval}</blockquote>` : ''}
+${record.status === 'ESCALATED' && record.escalation ? escalationHtml(record, record.escalation) : ''}
 ${record.endorsement ? html`<h3>Endorsed by the Departmental Head</h3><p>${record.endorsement.name} (${record.endorsement.businessArea}), ${when(record.endorsement.at)}:</p><blockquote>${record.endorsement.caseForApproval}</blockquote>` : ''}`;
+}
+
+/** An escalated request, for the Departmental Head: why it was rejected beside what was rectified, then the case. */
+function escalationHtml(record: RequestRecord, escalation: NonNullable<RequestRecord['escalation']>): Html {
+  const reasons = record.rejectionReasons ?? [];
+  return html`<h3>Why it was rejected</h3><ul>${reasons.map((r) => html`<li>${reasonInWords(r)}</li>`)}</ul>
+${escalation.risksRectified ? html`<h3>Residual or inherent risk rectified before escalating</h3><blockquote>${escalation.risksRectified}</blockquote>` : ''}
+<h3>The service owner's case for approval</h3><blockquote>${escalation.caseForApproval}</blockquote>`;
 }
 
 /** The before and after of a CHANGE, for emails (h3) and pages (h2). */

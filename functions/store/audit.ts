@@ -84,6 +84,8 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
       departmentalHead: z.object({ name: z.string(), email: z.string() }),
       caseForApproval: z.string(),
       residualRisksRectified: z.literal(true),
+      /** What was rectified, in the owner's words (absent on escalations recorded before it was asked). */
+      risksRectified: z.string().optional(),
     }),
   ),
   event(

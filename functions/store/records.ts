@@ -75,7 +75,15 @@ export const RequestRecordSchema = z.object({
   /** Offshoring Policy, Process 3(b): the Departmental Head's endorsement carried into the next round. */
   endorsement: z.object({ name: z.string(), email: z.string(), businessArea: z.string(), at: z.string(), caseForApproval: z.string() }).optional(),
   /** Offshoring Policy, Process 3(b): the service owner's case, while a Departmental Head considers it. */
-  escalation: z.object({ businessArea: z.string(), caseForApproval: z.string(), at: z.string() }).optional(),
+  escalation: z
+    .object({
+      businessArea: z.string(),
+      caseForApproval: z.string(),
+      /** What residual or inherent risk the owner rectified before escalating (absent on escalations recorded without it). */
+      risksRectified: z.string().optional(),
+      at: z.string(),
+    })
+    .optional(),
   /** Why the last round was rejected: every reason given. */
   rejectionReasons: z.array(z.object({ role: z.string(), name: z.string(), status: z.string(), reason: z.string() })).optional(),
   /** Optimistic lock: every update checks and bumps it. */

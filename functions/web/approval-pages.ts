@@ -242,6 +242,9 @@ export async function decisionPage(
         ? {
             reasons: (request.rejectionReasons ?? []).map((r) => ({ role: roleWords(r.role), name: r.name, reason: r.reason })),
             caseForApproval: request.escalation?.caseForApproval,
+            risksRectified:
+              request.escalation?.risksRectified ??
+              (escalated?.type === 'ESCALATED_TO_DEPARTMENTAL_HEAD' ? escalated.details.risksRectified : undefined),
             escalatedAt: request.escalation?.at ? ukTime(request.escalation.at) : undefined,
             businessArea: request.escalation?.businessArea,
             rectified: escalated?.type === 'ESCALATED_TO_DEPARTMENTAL_HEAD' ? escalated.details : undefined,

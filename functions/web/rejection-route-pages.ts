@@ -102,7 +102,12 @@ const mitigations = route(async (request, requestId) => {
 });
 
 // Process 3(b): the case for approval, once any residual or inherent risk is rectified.
-const ESCALATION_LABELS = { caseForApproval: 'Your case for approval', residualRisksRectified: '', businessArea: '' };
+const ESCALATION_LABELS = {
+  caseForApproval: 'Your case for approval',
+  risksRectified: 'What you rectified',
+  residualRisksRectified: '',
+  businessArea: '',
+};
 
 async function escalationPage(request: SignedInRequest, requestId: string, values: Record<string, unknown>, errors: FieldError[] = []) {
   const view = await loadRejected(request.runtime, requestId, request.caller);
@@ -120,12 +125,13 @@ const escalateForm = route((request, requestId) => escalationPage(request, reque
 const escalate = route(async (request, requestId) => {
   const values = {
     caseForApproval: str(request.form.caseForApproval),
-    residualRisksRectified: str(request.form.residualRisksRectified),
+    risksRectified: str(request.form.risksRectified),
     businessArea: str(request.form.businessArea),
   };
+  // Saying what was rectified is the confirmation: the page asks for the text alone.
   const body: z.input<typeof EscalationSchema> = {
     caseForApproval: values.caseForApproval,
-    residualRisksRectified: (values.residualRisksRectified === 'true') as true,
+    risksRectified: values.risksRectified,
     ...(values.businessArea ? { businessArea: values.businessArea } : {}),
   };
   const parsed = EscalationSchema.safeParse(body);

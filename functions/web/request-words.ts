@@ -98,7 +98,10 @@ export function eventInWords(event: AuditEvent, directory: ApproverDirectory): T
     case 'ESCALATED_TO_DEPARTMENTAL_HEAD':
       return entry(
         `Escalated to the Departmental Head, ${businessAreaName(event.details.businessArea, directory)}`,
-        `${event.details.departmentalHead.name} was asked to consider the case for approval:\n${event.details.caseForApproval}`,
+        [
+          `${event.details.departmentalHead.name} was asked to consider the case for approval:\n${event.details.caseForApproval}`,
+          ...(event.details.risksRectified ? [`Residual or inherent risk rectified:\n${event.details.risksRectified}`] : []),
+        ].join('\n\n'),
       );
     case 'ESCALATION_DECIDED':
       return entry(

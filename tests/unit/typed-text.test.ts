@@ -35,7 +35,7 @@ describe('typed text in request bodies', () => {
 
   it('applies to the rejection routes and the withdrawal reason too', () => {
     expect(errorsOf(MitigationsSchema.safeParse({ mitigations: ['ok', 'bad\u0000'] })).map((e) => e.path)).toEqual(['mitigations.1']);
-    expect(errorsOf(EscalationSchema.safeParse({ caseForApproval: 'x\ud800y', residualRisksRectified: true })).map((e) => e.path)).toEqual([
+    expect(errorsOf(EscalationSchema.safeParse({ caseForApproval: 'x\ud800y', risksRectified: 'ok' })).map((e) => e.path)).toEqual([
       'caseForApproval',
     ]);
     expect(errorsOf(WithdrawalSchema.safeParse({ reason: 'x\u0007y' })).map((e) => e.path)).toEqual(['reason']);

@@ -327,17 +327,25 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     expect(view.status).toBe('PENDING_APPROVAL');
   });
 
-  it('refuses an escalation until residual risks are confirmed rectified', async () => {
+  it('refuses an escalation that does not say what residual or inherent risk was rectified, a bare confirmation included', async () => {
     const requestId = await rejectedRequest();
-    const res = await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Essential for court recovery' });
-    expect(res.status).toBe(400);
-    expect(res.body.errors[0]).toMatchObject({ path: 'residualRisksRectified', message: expect.stringMatching(/rectified/) });
+    for (const body of [
+      { caseForApproval: 'Essential for court recovery' },
+      { caseForApproval: 'Essential for court recovery', residualRisksRectified: true },
+      { caseForApproval: 'Essential for court recovery', risksRectified: '  ' },
+    ]) {
+      const res = await post(`/requests/${requestId}/escalations`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ path: 'risksRectified', message: expect.stringMatching(/rectified|empty/) }]);
+    }
+    expect((await h.status(requestId)).status).toBe('REJECTED');
   });
 
   it('escalates to the Departmental Head, whose endorsement starts a new round carrying it', async () => {
     const requestId = await rejectedRequest();
     const res = await post(`/requests/${requestId}/escalations`, {
       caseForApproval: 'Essential for the court backlog',
+      risksRectified: 'Support access from Poland now needs a DPIA, which is done',
       residualRisksRectified: true,
     });
     expect(res.status).toBe(202);
@@ -347,6 +355,27 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
       'endorsement email',
     );
     expect(headEmail.body.text).toContain('Essential for the court backlog');
+    // Offshoring Policy, Process 3(b): the Head reads what was rectified beside why it was rejected.
+    const text = headEmail.body.text!;
+    const reasons = text.indexOf('Why it was rejected:');
+    const rectified = text.indexOf('Residual or inherent risk rectified before escalating:');
+    expect(reasons).toBeGreaterThan(-1);
+    expect(rectified).toBeGreaterThan(reasons);
+    expect(text.slice(reasons, rectified)).toContain('rejected it: Not without encryption at rest');
+    expect(text.slice(rectified)).toMatch(
+      /^Residual or inherent risk rectified before escalating:\nSupport access from Poland now needs a DPIA, which is done\n/,
+    );
+    expect(headEmail.body.html).toContain(
+      '<h3>Residual or inherent risk rectified before escalating</h3><blockquote>Support access from Poland now needs a DPIA, which is done</blockquote>',
+    );
+    // And on the page the link opens, beside the reasons.
+    const { approvalId, token } = linkIn(headEmail);
+    const page = await h.api(`/approvals/${encodeURIComponent(approvalId)}?token=${encodeURIComponent(token)}`);
+    expect(page.status).toBe(200);
+    const onPage = page.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(onPage).toMatch(
+      /Why the request was rejected .*Not without encryption at rest.* Residual or inherent risk rectified before escalating Support access from Poland now needs a DPIA, which is done The service owner’s case for approval Essential for the court backlog/,
+    );
     const endorsed = await decide(headEmail, 'APPROVE', 'Endorsed: critical service');
     expect(endorsed.status).toBe(200);
     const view = await waitForStatus(requestId, 'PENDING_APPROVAL');
@@ -361,7 +390,7 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
 
   it('closes the request when the Departmental Head declines', async () => {
     const requestId = await rejectedRequest();
-    await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Please', residualRisksRectified: true });
+    await post(`/requests/${requestId}/escalations`, { caseForApproval: 'Please', risksRectified: 'A DPIA is done' });
     const headEmail = await h.eventually(
       async () => (await h.emails('Endorsement requested')).find((e) => e.subject.includes(requestId)),
       'endorsement email',

@@ -385,16 +385,23 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
   },
   'POST /requests/{requestId}/escalations': {
     kind: 'json',
-    valid: () => ({ caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: true, businessArea: 'HMCTS' }),
-    required: ['caseForApproval', 'residualRisksRectified'],
+    valid: () => ({
+      caseForApproval: 'The service cannot run without this supplier',
+      risksRectified: 'A DPIA is done and approved by the DPO',
+      residualRisksRectified: true,
+      businessArea: 'HMCTS',
+    }),
+    required: ['caseForApproval', 'risksRectified'],
     invalid: {
       caseForApproval: badText(5000),
-      // Offshoring Policy, Process 3(b): residual risk rectified, confirmed with `true` and nothing else.
+      // Offshoring Policy, Process 3(b): what residual or inherent risk was rectified, in words.
+      risksRectified: badText(5000),
+      // Optional beside the text, and then `true` and nothing else.
       residualRisksRectified: fc.constantFrom(false, 'true', 'yes', 1, 0, null, [], {}, [true]),
       // The rejected request is HMCTS's alone: any other area, or none, is wrong.
       businessArea: fc.oneof(notAString, fc.constantFrom('', ' ', 'HMPPS', 'LAA', 'NARNIA', 'HMCTS\u0000', '__proto__')),
     },
-    objects: { '': ['caseForApproval', 'residualRisksRectified', 'businessArea'] },
+    objects: { '': ['caseForApproval', 'risksRectified', 'residualRisksRectified', 'businessArea'] },
     target: (t) => ({ requestId: t.rejectedRequestId }),
     caller: 'owner',
   },
@@ -611,17 +618,19 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
   },
   'POST /offshoring-requests/{requestId}/escalate': {
     kind: 'form',
-    valid: () => ({ caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true' }),
+    valid: () => ({ caseForApproval: 'The service cannot run without this supplier', risksRectified: 'A DPIA is done' }),
     invalid: fc.oneof(
       fc.constantFrom<Record<string, string>>(
         {},
         { caseForApproval: 'The service cannot run without this supplier' },
-        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'yes' },
-        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true', businessArea: 'HMPPS' },
-        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true', businessArea: 'NARNIA' },
-        { caseForApproval: '', residualRisksRectified: 'true' },
+        { caseForApproval: 'The service cannot run without this supplier', residualRisksRectified: 'true' },
+        { caseForApproval: 'The service cannot run without this supplier', risksRectified: ' \r\n' },
+        { caseForApproval: 'The service cannot run without this supplier', risksRectified: 'A DPIA is done', businessArea: 'HMPPS' },
+        { caseForApproval: 'The service cannot run without this supplier', risksRectified: 'A DPIA is done', businessArea: 'NARNIA' },
+        { caseForApproval: '', risksRectified: 'A DPIA is done' },
       ),
-      typedTextWrong(5000).map((caseForApproval) => ({ caseForApproval, residualRisksRectified: 'true' })),
+      typedTextWrong(5000).map((caseForApproval) => ({ caseForApproval, risksRectified: 'A DPIA is done' })),
+      typedTextWrong(5000).map((risksRectified) => ({ caseForApproval: 'The service cannot run without this supplier', risksRectified })),
     ),
     target: (t) => ({ requestId: t.rejectedRequestId }),
     caller: 'ownerSession',

@@ -103,7 +103,7 @@ describe('chasing silence', () => {
     await finalStatus(h, requestId, ['REJECTED']);
     const escalation = await post(h, `/requests/${requestId}/escalations`, {
       caseForApproval: 'Essential for the court backlog',
-      residualRisksRectified: true,
+      risksRectified: 'A DPIA is done and approved by the DPO',
     });
     expect(escalation.status).toBe(202);
 

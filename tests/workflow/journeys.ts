@@ -93,7 +93,7 @@ export async function approvedService(h: Harness): Promise<{ requestId: string; 
 export async function escalated(h: Harness, requestId: string): Promise<Link> {
   const res = await postJson(h, `/requests/${requestId}/escalations`, {
     caseForApproval: 'The courts cannot run without this supplier',
-    residualRisksRectified: true,
+    risksRectified: 'Support access now through MoJ-managed virtual desktops only',
   });
   if (res.status !== 202) throw new Error(`Setting up: the escalation answered ${res.status} ${res.text}`);
   const [email] = await emailsOf(h, requestId, 'Endorsement requested', 1);

@@ -260,7 +260,9 @@ describe('continual monitoring', () => {
     await h.eventually(async () => (await h.status(body.requestId)).status === 'REJECTED', 'rejection');
     const post = (path: string, payload: unknown) =>
       h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, owner);
-    expect((await post(`/requests/${body.requestId}/escalations`, { caseForApproval: 'Essential', residualRisksRectified: true })).status).toBe(202);
+    expect((await post(`/requests/${body.requestId}/escalations`, { caseForApproval: 'Essential', risksRectified: 'A DPIA is done' })).status).toBe(
+      202,
+    );
 
     now += 29 * DAY;
     const run = await runMonitoring(h.stack.runtime);

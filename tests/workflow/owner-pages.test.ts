@@ -292,7 +292,7 @@ describe('after a rejection', () => {
     expect(again.$('main').text()).toContain('Plans adjusted and resubmitted');
   });
 
-  it('adds mitigations, and escalates with the case and the residual risk confirmed', async () => {
+  it('adds mitigations, and escalates with the case and what residual risk was rectified', async () => {
     const requestId = await rejectedRequest(h);
     const empty = await owner.post(`/offshoring-requests/${requestId}/mitigations`, { mitigations: '\n', replaceExisting: 'false' });
     expect(errorSummary(empty.$).map((e) => e.href)).toEqual(['#mitigations']);
@@ -304,21 +304,19 @@ describe('after a rejection', () => {
     const refused = await owner.post(`/offshoring-requests/${second}/escalate`, { caseForApproval: '' });
     expect(errorSummary(refused.$)).toEqual([
       { text: 'Your case for approval must not be empty', href: '#caseForApproval' },
-      {
-        text: 'Confirm that any residual or inherent risk has been rectified before escalating (Offshoring Policy, Process 3)',
-        href: '#residualRisksRectified',
-      },
+      { text: 'What you rectified must not be empty', href: '#risksRectified' },
     ]);
     const escalated = await owner.post(`/offshoring-requests/${second}/escalate`, {
       caseForApproval: 'The courts cannot run without it',
-      residualRisksRectified: 'true',
+      risksRectified: 'Audio now stays on MoJ virtual desktops',
     });
     expect(escalated.location).toBe(`/offshoring-requests/${second}?done=escalated`);
     const stored = await h.status(second);
     expect(stored.status).toBe('ESCALATED');
-    expect(stored.audit.find((e: { type: string }) => e.type === 'ESCALATED_TO_DEPARTMENTAL_HEAD').details.caseForApproval).toBe(
-      'The courts cannot run without it',
-    );
+    expect(stored.audit.find((e: { type: string }) => e.type === 'ESCALATED_TO_DEPARTMENTAL_HEAD').details).toMatchObject({
+      caseForApproval: 'The courts cannot run without it',
+      risksRectified: 'Audio now stays on MoJ virtual desktops',
+    });
   });
 
   it('withdraws with a reason', async () => {

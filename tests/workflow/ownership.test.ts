@@ -129,7 +129,7 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
       what: 'an escalation',
       path: `/requests/${t.rejected}/escalations`,
       method: 'POST',
-      body: { caseForApproval: 'Needed for the courts', residualRisksRectified: true },
+      body: { caseForApproval: 'Needed for the courts', risksRectified: 'A DPIA is done' },
     },
   ],
   'POST /requests/{requestId}/withdrawal': (t) =>

@@ -242,7 +242,7 @@ describe('conflicting actions fired together', () => {
           () =>
             postJson(h, `/requests/${requestId}/escalations`, {
               caseForApproval: 'The courts cannot run without this supplier',
-              residualRisksRectified: true,
+              risksRectified: 'Support access now through MoJ-managed virtual desktops only',
             }),
         ],
       ] as const;
