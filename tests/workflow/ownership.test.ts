@@ -146,6 +146,15 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
   ],
   'GET /monitoring/runs': () => [{ what: 'monitoring runs', path: '/monitoring/runs', method: 'GET' }],
   'POST /monitoring/runs': () => [{ what: 'a monitoring run', path: '/monitoring/runs', method: 'POST' }],
+  'GET /directory/versions': () => [{ what: 'the approver directory', path: '/directory/versions', method: 'GET' }],
+  'POST /directory/versions': () => [
+    {
+      what: 'a new approver directory',
+      path: '/directory/versions',
+      method: 'POST',
+      body: { basedOnVersion: 1, note: 'Take over the approvals', directory: {} },
+    },
+  ],
   // Anyone signed in reports a breach or incident, and lists only the ones they reported.
   'POST /incidents': () => [],
   'GET /incidents': () => [],
