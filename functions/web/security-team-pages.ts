@@ -16,6 +16,7 @@ import {
   APPROVAL_STATUS_WORDS,
   CHANGE_TYPE_WORDS,
   DATA_CATEGORY_WORDS,
+  INCIDENT_KIND_WORDS,
   REQUEST_STATUS_WORDS,
   locationInWords,
   roleInWords,
@@ -181,6 +182,23 @@ function serviceRows(entry: RegisterEntry, status: ReviewStatus) {
     row('Last reviewed', entry.lastReviewedAt ? `${ukTime(entry.lastReviewedAt)} (UK time)` : 'Not reviewed yet'),
     row('Next review due', `${ukDate(entry.reviewDue)} (${REVIEW_STATUS_WORDS[status].text.toLowerCase()})`),
     row('Register version', String(entry.version)),
+    // Offshoring Policy: breaches and incidents reported against the service, and the approval a breach makes due.
+    row(
+      'Breaches and incidents',
+      entry.incidents?.length
+        ? entry.incidents
+            .map((i) => `${i.incidentId}: ${INCIDENT_KIND_WORDS[i.kind].toLowerCase()}, reported ${ukTime(i.reportedAt)} (UK time)`)
+            .join('; ')
+        : 'None reported',
+    ),
+    ...(entry.approvalAfterBreach
+      ? [
+          row(
+            'Approval needed',
+            `Any change to its personal data processing needs a new approval round, since the breach reported ${ukTime(entry.approvalAfterBreach.since)} (UK time)`,
+          ),
+        ]
+      : []),
   ];
 }
 

@@ -124,6 +124,20 @@ describe('reporting breaches and incidents', () => {
     expect(other.incidents.map((i: any) => i.incidentId)).toEqual([incident.body.incidentId]);
     expect(other.reviewDue).toBe(today);
     expect(other.approvalAfterBreach).toBeUndefined();
+    // The service's page says so, in words.
+    const team = await signedIn(h.stack, { email: 'sam.security@justice.gov.uk', securityTeam: true });
+    const page = await team.get(`/register/${breached}`);
+    const row = (key: string) =>
+      page
+        .$('.govuk-summary-list__row')
+        .filter((_, r) => page.$(r).find('dt').text().trim() === key)
+        .find('dd')
+        .text()
+        .replace(/\s+/g, ' ');
+    expect(row('Breaches and incidents')).toContain(`${breach.body.incidentId}: suspected personal data breach`);
+    expect(row('Approval needed')).toContain('needs a new approval round');
+    const otherPage = await team.get(`/register/${incidentService}`);
+    expect(otherPage.$('dt').filter((_, dt) => otherPage.$(dt).text().trim() === 'Approval needed').length).toBe(0);
   });
 
   it('lets the security team see every incident, and anyone else only the ones they reported', async () => {

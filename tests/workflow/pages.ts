@@ -53,7 +53,8 @@ export async function signedIn(stack: LocalStack, person: Person | null): Promis
         csrf,
       },
       cookieKey(stack.sessionKey),
-      new Date(),
+      // The stack's own clock, which a test may have moved: the session is as fresh as the service sees it.
+      stack.runtime.clock(),
     );
     cookie = `${SESSION_COOKIE}=${sealed}`;
   }
