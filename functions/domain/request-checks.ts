@@ -29,6 +29,12 @@ export function validateOffshoringRequest(body: unknown, directory: ApproverDire
       });
     }
   }
+  // Offshoring Policy, Approval: "Any changes on offshore services" are approved against the service
+  // they change, so a CHANGE names its register entry (the checks below find it and its owner).
+  const named = body as { changeType?: unknown; serviceId?: unknown } | null;
+  if (named?.changeType === 'CHANGE' && (named.serviceId === undefined || named.serviceId === null)) {
+    errors.push({ path: 'serviceId', message: 'is required for a change: name the register entry it changes' });
+  }
   if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
   return parsed.data;
 }

@@ -88,8 +88,10 @@ describe('POST /requests', () => {
       requiredApprovers: [{ role: 'MOJ_SIRO' }, { role: 'SSA' }, { role: 'CISO' }, { role: 'DPO' }, { role: 'COMMERCIAL' }, { role: 'LEGAL' }],
     });
     const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(items.map((i) => i.Put?.Item?.entity)).toEqual(['REQUEST', ...Array(6).fill('APPROVAL'), 'AUDIT']);
+    expect(items.map((i) => i.Put?.Item?.entity)).toEqual(['REQUEST', ...Array(6).fill('APPROVAL'), 'AUDIT', 'ROUND']);
     expect(items.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+    // Round 1's request content, as its approvers are asked to approve it (Process 2: "obtained and documented").
+    expect(items.at(-1)!.Put!.Item).toMatchObject({ sk: 'ROUND#001', round: 1, start: 'SUBMITTED', request: items[0]!.Put!.Item!.request });
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: STATE_MACHINE_ARN, name: 'OFF-T000001' });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     expect(input).toEqual({

@@ -236,14 +236,14 @@ describe('continual monitoring', () => {
 
   it('updates the named register entry when a CHANGE is approved, as a new version', async () => {
     const changed = await approvedService(
-      { ...multiAreaRequest(), serviceName: 'Healthy service', serviceId: healthy, plannedStartDate: '2028-01-01' },
+      { ...multiAreaRequest(), changeType: 'CHANGE', serviceName: 'Healthy service', serviceId: healthy, plannedStartDate: '2028-01-01' },
       now,
     );
     expect(changed).toBe(healthy);
     const entry = await h.api(`/services/${healthy}`);
     expect(entry.body.version).toBe(2);
     expect(entry.body.versions).toHaveLength(2);
-    const bad = await h.submit({ ...multiAreaRequest(), serviceId: 'SVC-DOESNOTEXIST' });
+    const bad = await h.submit({ ...multiAreaRequest(), changeType: 'CHANGE', serviceId: 'SVC-DOESNOTEXIST' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]).toMatchObject({ path: 'serviceId' });
   });
