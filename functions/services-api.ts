@@ -4,7 +4,7 @@ import { dynamoDb } from '#platform/clients/dynamodb';
 import { Forbidden, NotFound, ValidationFailed } from '#web/errors';
 import { actorOf, assertSecurityTeam, callerOf, ownsService } from '#web/identity';
 import { toFieldErrors } from '#domain/request';
-import { ReviewSchema, ServiceFilterSchema, getRegisterEntry, listRegister, recordReview, registerHistory } from '#domain/register';
+import { ReviewSchema, ServiceFilterSchema, complianceOf, getRegisterEntry, listRegister, recordReview, registerHistory } from '#domain/register';
 import { reviewStatus } from '#domain/offshoring-policy';
 
 /** The offshore service register over HTTP: GET /services, GET /services/{serviceId}, POST /services/{serviceId}/reviews. */
@@ -29,7 +29,12 @@ export function servicesApi(runtime: Runtime) {
     'GET /services/{serviceId}': async (event) => {
       const { entry } = await entryFor(event);
       const today = runtime.clock().toISOString().slice(0, 10);
-      return json(200, { ...entry, reviewStatus: reviewStatus(entry.reviewDue, today), versions: await registerHistory(runtime, entry.serviceId) });
+      return json(200, {
+        ...entry,
+        compliance: complianceOf(entry),
+        reviewStatus: reviewStatus(entry.reviewDue, today),
+        versions: await registerHistory(runtime, entry.serviceId),
+      });
     },
     'POST /services/{serviceId}/reviews': async (event) => {
       const { caller, entry } = await entryFor(event);

@@ -13,6 +13,7 @@ import * as missedChases from './checks/missed-chases.ts';
 import * as escalations from './checks/escalations.ts';
 import * as lateStarts from './checks/late-starts.ts';
 import * as incidents from './checks/incidents.ts';
+import * as existingContracts from './checks/existing-contracts.ts';
 
 /**
  * Continual monitoring (Offshoring Policy, Process 4). Each run checks what has fallen due, reading
@@ -28,6 +29,7 @@ const CHECK_RUNS = {
   escalations: { title: escalations.title, run: escalations.escalations },
   lateStarts: { title: lateStarts.title, run: lateStarts.lateStarts },
   incidents: { title: incidents.title, run: incidents.incidents },
+  existingContracts: { title: existingContracts.title, run: existingContracts.existingContracts },
 } as const satisfies Record<string, { title: string; run: Check }>;
 export type CheckName = keyof typeof CHECK_RUNS;
 

@@ -3,7 +3,7 @@ import { approvalRoundAfterBreach, reviewDue, reviewStatus } from './offshoring-
 import { typedText } from './request.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import type { RequestView } from '../store/requests.ts';
-import { SYSTEM, type Actor, type RegisterEntry } from '../store/records.ts';
+import { COMPLIANCE_STATUSES, SYSTEM, type Actor, type ComplianceStatus, type RegisterEntry } from '../store/records.ts';
 import { ownerSubjectOf } from '../web/identity.ts';
 import { Conflict } from '../web/errors.ts';
 import { orConflict } from './races.ts';
@@ -63,7 +63,7 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
       requestId: request.requestId,
       event: {
         eventId: runtime.ids.eventId(),
-        at: entry.approvedAt,
+        at: approvedAt.toISOString(),
         type: 'SERVICE_REGISTERED',
         actor: SYSTEM,
         round: request.round,
@@ -109,7 +109,11 @@ export const ServiceFilterSchema = z.strictObject({
   businessArea: z.string().trim().toUpperCase().optional(),
   country: z.string().trim().toUpperCase().length(2, 'must be an ISO 3166-1 alpha-2 code').optional(),
   reviewStatus: z.enum(['OVERDUE', 'DUE_SOON', 'OK']).optional(),
+  compliance: z.enum(COMPLIANCE_STATUSES).optional(),
 });
+
+/** Where an entry stands against the policy: an entry written by an approval is compliant. */
+export const complianceOf = (entry: Pick<RegisterEntry, 'compliance'>): ComplianceStatus => entry.compliance ?? 'COMPLIANT';
 export type ServiceFilter = z.infer<typeof ServiceFilterSchema>;
 
 /** A review as the security team records it (Process 4), through the API or the service's page. */
@@ -120,13 +124,14 @@ export const ReviewSchema = z.strictObject({
 /** GET /services: the register by name, filtered. Reads the register index page by page. */
 export async function listRegister(runtime: Runtime, filter: ServiceFilter) {
   const today = runtime.clock().toISOString().slice(0, 10);
-  const services: (RegisterEntry & { reviewStatus: string })[] = [];
+  const services: (RegisterEntry & { reviewStatus: string; compliance: ComplianceStatus })[] = [];
   for (const entry of await runtime.store.register.listEntries()) {
     const status = reviewStatus(entry.reviewDue, today);
     if (filter.businessArea && !entry.businessAreas.includes(filter.businessArea)) continue;
     if (filter.country && !entry.offshoreLocations.some((l) => l.country === filter.country)) continue;
     if (filter.reviewStatus && status !== filter.reviewStatus) continue;
-    services.push({ ...entry, reviewStatus: status });
+    if (filter.compliance && complianceOf(entry) !== filter.compliance) continue;
+    services.push({ ...entry, reviewStatus: status, compliance: complianceOf(entry) });
   }
   return services;
 }

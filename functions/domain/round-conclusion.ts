@@ -8,6 +8,7 @@ import { roundOutcome } from './offshoring-policy.ts';
 import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail, roundOutcomeEmail, type RoundOutcome } from '../email/templates.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { registerApprovedService } from './register.ts';
+import { listAsNonCompliant } from './existing-contracts.ts';
 import { requestPageLinks } from './links.ts';
 import type { RoundEnd } from './workflow.ts';
 
@@ -113,6 +114,8 @@ export function roundConclusion(runtime: Runtime) {
       );
       await tellApproversWhoDecided(runtime, after, end.round, 'APPROVED');
     } else if (after.request.status === 'REJECTED') {
+      // A rejected existing contract is still live: it stays in the register, non-compliant.
+      await listAsNonCompliant(runtime, after, `rejected in round ${end.round}`);
       await sendRecordedEmail(
         runtime,
         request.requestId,

@@ -16,6 +16,7 @@ import { checkServiceReference } from './request-checks.ts';
 import { confirmRoundStarted, planRound, publicApprover, roundRecord, startRound } from './rounds.ts';
 import { startApprovalRound } from './workflow.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
+import { listingAtSubmission } from './existing-contracts.ts';
 
 /**
  * Offshoring Policy, Process 1: a service owner submits a request; its approvers are worked out and
@@ -30,6 +31,8 @@ export interface SubmissionResponse {
   lateNotice: boolean;
   lateNoticeReason?: string;
   respondBy: string;
+  /** An existing contract: where it is listed in the offshore service register from now on. */
+  register?: { serviceId: string; compliance: string };
 }
 
 /** A service owner submits an offshoring request: stored with its approvers, and its first round started. */
@@ -77,8 +80,16 @@ export function submitOffshoringRequest(runtime: Runtime) {
         ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
       },
     };
+    // An existing contract is live already: listed in the register with the request itself, under assessment.
+    const listed = listingAtSubmission(runtime, record);
     try {
-      await store.createRequest(record, planned.approvals, [submitted], roundRecord(record, { start: 'SUBMITTED', at, actor: submittedBy }));
+      await store.createRequest(
+        record,
+        planned.approvals,
+        listed ? [submitted, listed.event] : [submitted],
+        roundRecord(record, { start: 'SUBMITTED', at, actor: submittedBy }),
+        listed?.puts,
+      );
     } catch (error) {
       if (!(error instanceof StaleState) || !idempotencyKey) throw error;
       return finishEarlierTry(caller, request, requestId);
@@ -97,6 +108,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
       lateNotice: notice.lateNotice,
       ...(notice.lateNoticeReason ? { lateNoticeReason: notice.lateNoticeReason } : {}),
       respondBy: planned.timeline.respondBy,
+      ...(listed ? { register: { serviceId: listed.serviceId, compliance: listed.compliance } } : {}),
     };
     return body;
   }

@@ -9,6 +9,7 @@ import type { RequestView } from '#store/requests';
 import { roundClosedEmail } from '#email/templates';
 import { sendRecordedEmail } from '#email/send';
 import { tellApproversWhoDecided } from './round-conclusion.ts';
+import { listAsNonCompliant } from './existing-contracts.ts';
 import { typedText } from './request.ts';
 import { executionArn, executionName } from './workflow.ts';
 import { orConflict, requestChangedFirst } from './races.ts';
@@ -64,6 +65,12 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
     );
     const closedLate = (await store.closeWaitingApprovals(missed, at)).map((key) => missed.find((a) => a.approvalId === key.approvalId)!);
     const told = [...waiting, ...closedLate];
+
+    // A withdrawn existing contract is still live: it stays in the register, non-compliant. The
+    // withdrawal stands whatever happens here; monitoring's register shows what was listed.
+    await listAsNonCompliant(runtime, view, 'withdrawn').catch((error: Error) =>
+      logger.error('Could not list the withdrawn existing contract as non-compliant', { requestId, error }),
+    );
 
     if (request.status === 'PENDING_APPROVAL') {
       const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));

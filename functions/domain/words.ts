@@ -1,4 +1,4 @@
-import type { ApprovalStatus } from '../store/records.ts';
+import type { ApprovalStatus, ComplianceStatus } from '../store/records.ts';
 import type { RequestStatus } from './lifecycle.ts';
 import { countryName } from './countries.ts';
 import { ROLE_TITLES } from './offshoring-policy.ts';
@@ -93,12 +93,16 @@ export const CONTRACT_CRITICALITY_WORDS = {
   HIGH: 'High: MoJ services depend on it',
 } as const;
 
-/** Where a registered service stands against the policy (an existing contract is registered before any approval). */
+/** Where a registered service stands against the policy (an existing contract is listed before any approval). */
 export const COMPLIANCE_WORDS = {
-  COMPLIANT: 'Compliant: approved',
-  UNDER_ASSESSMENT: 'Under assessment: existing contract awaiting approval',
-  NON_COMPLIANT: 'Non-compliant: existing contract not approved',
-} as const;
+  COMPLIANT: { text: 'Compliant', colour: 'green', detail: 'Approved under the Offshoring Policy' },
+  UNDER_ASSESSMENT: { text: 'Under assessment', colour: 'blue', detail: 'An existing contract, live while its approval is sought' },
+  NON_COMPLIANT: {
+    text: 'Non-compliant',
+    colour: 'red',
+    detail: 'An existing contract that was not approved, monitored against its action plan date',
+  },
+} as const satisfies Record<ComplianceStatus, { text: string; colour: string; detail: string }>;
 
 export const DATA_CATEGORY_WORDS = {
   PERSONAL: 'Personal data',

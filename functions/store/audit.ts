@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ActorSchema } from './records.ts';
+import { ActorSchema, COMPLIANCE_STATUSES } from './records.ts';
 import { OffshoringRequestSchema } from '../domain/request.ts';
 
 /**
@@ -75,6 +75,11 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   event('WORKFLOW_FAILED', z.object({ error: z.string().nullish(), cause: z.string().nullish() })),
   event('RECONCILED_TO_ERROR', z.object({ executionStatus: z.string(), execution: z.string() })),
   event('SERVICE_REGISTERED', z.object({ serviceId: z.string(), version: z.number().int(), reviewDue: z.string(), updated: z.boolean() })),
+  // An existing contract listed in the register before approval: under assessment, or non-compliant once rejected or withdrawn.
+  event(
+    'EXISTING_CONTRACT_LISTED',
+    z.object({ serviceId: z.string(), version: z.number().int(), compliance: z.enum(COMPLIANCE_STATUSES), actionPlanDate: z.string() }),
+  ),
 
   // Process 3(b): escalation to the Departmental Head, and what came of it.
   event(

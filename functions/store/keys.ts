@@ -25,6 +25,8 @@ export const keys = {
   chaseDue: (at: string, approvalId: string) => ({ gsi3pk: 'CHASE_DUE', gsi3sk: `${at}#${approvalId}` }),
   /** gsi3 (sparse): when a registered service's review is due. */
   reviewDue: (date: string, serviceId: string) => ({ gsi3pk: 'REVIEW_DUE', gsi3sk: `${date}#${serviceId}` }),
+  /** gsi2 (sparse): an existing contract listed as non-compliant, by its action plan date (continual monitoring). */
+  actionPlanDue: (date: string, serviceId: string) => ({ gsi2pk: 'ACTION_PLAN_DUE', gsi2sk: `${date}#${serviceId}` }),
   /** gsi1: the register, by service name. */
   serviceList: (serviceName: string, serviceId: string) => ({ gsi1pk: 'SERVICE', gsi1sk: `${serviceName.toLowerCase()}#${serviceId}` }),
   service: (serviceId: string) => ({ pk: `SERVICE#${serviceId}`, sk: 'SERVICE' }),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DATA_CATEGORIES, OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
+import { DATA_CATEGORIES, ExistingContractSchema, OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
 import { APPROVER_ROLES, INCIDENT_KINDS, INCIDENT_RECIPIENTS } from '../domain/offshoring-policy.ts';
 import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
@@ -181,6 +181,15 @@ export const LinkRecordSchema = z.object({
 export type LinkRecord = z.infer<typeof LinkRecordSchema>;
 
 /**
+ * Where a registered service stands against the policy. An approved service is COMPLIANT. An
+ * existing contract is live before it is approved, so it is listed at submission UNDER_ASSESSMENT,
+ * and stays listed, NON_COMPLIANT with its action plan date, if it is rejected or withdrawn
+ * (Offshoring Policy, Process: existing contracts; Process 4: continual monitoring).
+ */
+export const COMPLIANCE_STATUSES = ['COMPLIANT', 'UNDER_ASSESSMENT', 'NON_COMPLIANT'] as const;
+export type ComplianceStatus = (typeof COMPLIANCE_STATUSES)[number];
+
+/**
  * The offshore service register: every approved request becomes (or, for a CHANGE naming its
  * serviceId, updates) an entry, which continual monitoring reviews (Offshoring Policy, Process 4).
  * Each approval or review writes a version; the entry holds the current one.
@@ -202,7 +211,14 @@ export const RegisterEntrySchema = z.object({
   /** The owner's identity-provider subject, from the approved request (functions/web/identity.ts). */
   serviceOwnerSubject: z.string().optional(),
   approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),
-  approvedAt: z.string(),
+  /** When the service was approved; absent for an existing contract listed before (or without) its approval. */
+  approvedAt: z.string().optional(),
+  /** Where it stands against the policy; absent means approved (COMPLIANT). */
+  compliance: z.enum(COMPLIANCE_STATUSES).optional(),
+  /** When it was listed under its compliance status (an existing contract's listing, or its listing as non-compliant). */
+  complianceSince: z.string().optional(),
+  /** An existing contract as its request described it: criticality, end or break date, variations, cost, action plan date. */
+  existingContract: z.object(ExistingContractSchema.shape).optional(),
   reviewDue: z.string(),
   lastReviewedAt: z.string().optional(),
   /** The review date the owner was last told about, so they are told once per review. */

@@ -3,19 +3,25 @@ import { queryAll } from './paging.ts';
 import { auditPut } from './requests.ts';
 import { RegisterEntrySchema, RegisterVersionSchema, type RegisterEntry, type RegisterVersion } from './records.ts';
 import type { AuditEvent } from './audit.ts';
-import { isNew, type Condition, type Table } from './table.ts';
+import { isNew, type Condition, type Table, type TransactItem } from './table.ts';
 
 /**
  * The offshore service register (Offshoring Policy, Process 4): one entry per service, holding its
  * current version, with every version beside it as the entry's history.
  */
 
-/** The register entry as a table item, with its list (gsi1) and review-due (gsi3) index keys. */
+/**
+ * The register entry as a table item, with its list (gsi1) and review-due (gsi3) index keys, and
+ * while it is a non-compliant existing contract, its action plan date (gsi2).
+ */
 export function registerEntryItem(entry: RegisterEntry) {
   return {
     ...keys.service(entry.serviceId),
     ...keys.serviceList(entry.serviceName, entry.serviceId),
     ...keys.reviewDue(entry.reviewDue, entry.serviceId),
+    ...(entry.compliance === 'NON_COMPLIANT' && entry.existingContract
+      ? keys.actionPlanDue(entry.existingContract.actionPlanDate, entry.serviceId)
+      : {}),
     entity: 'SERVICE',
     ...entry,
   };
@@ -63,6 +69,23 @@ export class RegisterStore {
       key: { expression: 'gsi3pk = :pk AND gsi3sk <= :upTo', values: { ':pk': keys.reviewDue('', '').gsi3pk, ':upTo': upTo } },
     });
     return { entries: items.map((item) => RegisterEntrySchema.parse(item)), itemsRead };
+  }
+
+  /** Non-compliant existing contracts whose action plan date is before `date` (gsi2): never the whole register. */
+  async actionPlansOverdue(date: string): Promise<{ entries: RegisterEntry[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi2',
+      key: { expression: 'gsi2pk = :pk AND gsi2sk < :date', values: { ':pk': keys.actionPlanDue('', '').gsi2pk, ':date': date } },
+    });
+    return { entries: items.map((item) => RegisterEntrySchema.parse(item)), itemsRead };
+  }
+
+  /** A new entry's first version, for a transaction elsewhere (a submission listing an existing contract): only if new. */
+  firstVersionPuts(entry: RegisterEntry, reason: string): TransactItem[] {
+    return [
+      this.#table.putItem({ ...keys.serviceVersion(entry.serviceId, entry.version), entity: 'SERVICE_VERSION', reason, ...entry }, isNew),
+      this.#table.putItem(registerEntryItem(entry), isNew),
+    ];
   }
 
   /**

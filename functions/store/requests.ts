@@ -127,7 +127,14 @@ export class RequestStore {
   // Requests.
 
   /** Stores a new request, its first round's content, its approvals and its first audit events, all or nothing. */
-  async createRequest(record: RequestRecord, approvals: readonly ApprovalRecord[], events: readonly AuditEvent[], round: RoundRecord): Promise<void> {
+  /** `alongside`: items written in the same transaction (an existing contract's register entry, listed at submission). */
+  async createRequest(
+    record: RequestRecord,
+    approvals: readonly ApprovalRecord[],
+    events: readonly AuditEvent[],
+    round: RoundRecord,
+    alongside: readonly TransactItem[] = [],
+  ): Promise<void> {
     await this.#table.transact([
       this.#table.putItem(
         {
@@ -142,6 +149,7 @@ export class RequestStore {
       ...approvals.map((approval) => this.#approvalPut(approval)),
       ...events.map((event) => this.#auditPut(record.requestId, event)),
       this.#roundPut(round),
+      ...alongside,
     ]);
   }
 

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../store/audit.ts';
 import type { Actor } from '../store/records.ts';
 import type { ApproverDirectory } from '../platform/directory.ts';
 import { ROLE_TITLES } from '../domain/offshoring-policy.ts';
-import { ukDeadline } from '../domain/words.ts';
+import { ukDate, ukDeadline } from '../domain/words.ts';
 
 /**
  * A request's history as people read it: each audit event as who did what, and when, in words
@@ -94,6 +94,15 @@ export function eventInWords(event: AuditEvent, directory: ApproverDirectory): T
       return entry(
         event.details.updated ? 'Offshore service register updated' : 'Added to the offshore service register',
         `Service ${event.details.serviceId}.`,
+      );
+    case 'EXISTING_CONTRACT_LISTED':
+      return entry(
+        event.details.compliance === 'NON_COMPLIANT'
+          ? 'Listed in the offshore service register as non-compliant'
+          : 'Listed in the offshore service register, under assessment',
+        event.details.compliance === 'NON_COMPLIANT'
+          ? `Service ${event.details.serviceId}: the existing contract is not approved, and is monitored against its action plan date, ${ukDate(event.details.actionPlanDate)}.`
+          : `Service ${event.details.serviceId}: the existing contract is live, so it is monitored while it is assessed.`,
       );
     case 'ESCALATED_TO_DEPARTMENTAL_HEAD':
       return entry(

@@ -9,12 +9,22 @@ import { toFieldErrors } from '../domain/request.ts';
 import { countryName } from '../domain/countries.ts';
 import { OPEN_STATUSES } from '../domain/lifecycle.ts';
 import { requestsInProgress } from '../domain/in-progress.ts';
-import { ReviewSchema, ServiceFilterSchema, getRegisterEntry, listRegister, recordReview, registerHistory } from '../domain/register.ts';
+import {
+  ReviewSchema,
+  ServiceFilterSchema,
+  complianceOf,
+  getRegisterEntry,
+  listRegister,
+  recordReview,
+  registerHistory,
+} from '../domain/register.ts';
 import { listRuns, runMonitoring } from '../domain/monitoring.ts';
 import { ROLE_TITLES, reviewStatus, type ReviewStatus } from '../domain/offshoring-policy.ts';
 import {
   APPROVAL_STATUS_WORDS,
   CHANGE_TYPE_WORDS,
+  COMPLIANCE_WORDS,
+  CONTRACT_CRITICALITY_WORDS,
   DATA_CATEGORY_WORDS,
   INCIDENT_KIND_WORDS,
   REQUEST_STATUS_WORDS,
@@ -23,7 +33,7 @@ import {
   ukDate,
   ukTime,
 } from '../domain/words.ts';
-import type { Finding, MonitoringRun, RegisterEntry } from '../store/records.ts';
+import { COMPLIANCE_STATUSES, type Finding, type MonitoringRun, type RegisterEntry } from '../store/records.ts';
 
 /**
  * The security team's pages: requests in progress, the offshore service register with each
@@ -136,6 +146,7 @@ async function registerPage({ event, runtime, view }: SignedInRequest) {
     filter.businessArea && { heading: 'Business area', text: filter.businessArea, name: 'businessArea' },
     filter.country && { heading: 'Country', text: countryName(filter.country), name: 'country' },
     filter.reviewStatus && { heading: 'Review', text: REVIEW_STATUS_WORDS[filter.reviewStatus].text, name: 'reviewStatus' },
+    filter.compliance && { heading: 'Compliance', text: COMPLIANCE_WORDS[filter.compliance].text, name: 'compliance' },
   ].filter((s): s is { heading: string; text: string; name: string } => !!s);
   return renderPage('security/register.njk', {
     ...view,
@@ -162,7 +173,13 @@ async function registerPage({ event, runtime, view }: SignedInRequest) {
       reviewDue: ukDate(s.reviewDue),
       reviewDueSort: s.reviewDue,
       reviewStatus: tag(REVIEW_STATUS_WORDS[s.reviewStatus as ReviewStatus]),
+      compliance: tag(COMPLIANCE_WORDS[s.compliance]),
+      actionPlanDate: s.compliance === 'NON_COMPLIANT' && s.existingContract ? ukDate(s.existingContract.actionPlanDate) : undefined,
     })),
+    complianceStatuses: [
+      { value: '', text: 'Any', checked: !filter.compliance },
+      ...COMPLIANCE_STATUSES.map((c) => ({ value: c, text: COMPLIANCE_WORDS[c].text, checked: filter.compliance === c })),
+    ],
   });
 }
 
@@ -178,7 +195,23 @@ function serviceRows(entry: RegisterEntry, status: ReviewStatus) {
     row('Kinds of data', entry.dataCategories.map((c) => DATA_CATEGORY_WORDS[c]).join(', ')),
     row('Where and what happens offshore', entry.offshoreLocations.map(locationInWords).join('; ')),
     row('Service owner', `${entry.serviceOwner.name} (${entry.serviceOwner.email})`),
-    row('Approved', `${ukTime(entry.approvedAt)} (UK time), request ${entry.requestId}, round ${entry.round}`),
+    row('Compliance', `${COMPLIANCE_WORDS[complianceOf(entry)].text}: ${COMPLIANCE_WORDS[complianceOf(entry)].detail.toLowerCase()}`),
+    entry.approvedAt
+      ? row('Approved', `${ukTime(entry.approvedAt)} (UK time), request ${entry.requestId}, round ${entry.round}`)
+      : row(
+          'Listed',
+          `${entry.complianceSince ? `${ukTime(entry.complianceSince)} (UK time), ` : ''}request ${entry.requestId}, round ${entry.round}`,
+        ),
+    // Offshoring Policy, Process: an existing contract's criticality, variations and their cost, and the owner's action plan.
+    ...(entry.existingContract
+      ? [
+          row('Criticality to the MoJ', CONTRACT_CRITICALITY_WORDS[entry.existingContract.criticality]),
+          row('Contract ends or can be broken', ukDate(entry.existingContract.endOrBreakDate)),
+          row('Variations it would need', entry.existingContract.variationsRequired),
+          row('Their cost or other implications', entry.existingContract.variationCost),
+          row('Action plan date', ukDate(entry.existingContract.actionPlanDate)),
+        ]
+      : []),
     row('Last reviewed', entry.lastReviewedAt ? `${ukTime(entry.lastReviewedAt)} (UK time)` : 'Not reviewed yet'),
     row('Next review due', `${ukDate(entry.reviewDue)} (${REVIEW_STATUS_WORDS[status].text.toLowerCase()})`),
     row('Register version', String(entry.version)),
@@ -201,6 +234,13 @@ function serviceRows(entry: RegisterEntry, status: ReviewStatus) {
       : []),
   ];
 }
+
+/** When a version was written: its review, its approval or its listing, whichever came last. */
+const versionWritten = (v: RegisterEntry) =>
+  [v.lastReviewedAt, v.approvedAt, v.complianceSince]
+    .filter((at): at is string => !!at)
+    .sort()
+    .at(-1) ?? '';
 
 interface ServicePageState {
   errors?: ReturnType<typeof errorsForPage>;
@@ -227,6 +267,7 @@ async function servicePage({ event, runtime, view, caller }: SignedInRequest, st
       serviceId,
       serviceName: entry.serviceName,
       reviewStatus: tag(REVIEW_STATUS_WORDS[status]),
+      compliance: tag(COMPLIANCE_WORDS[complianceOf(entry)]),
       rows: serviceRows(entry, status),
       approvals: entry.approvals.map((a) => [
         { text: roleWords(a.role) },
@@ -235,15 +276,11 @@ async function servicePage({ event, runtime, view, caller }: SignedInRequest, st
       ]),
       versions: [...versions]
         .sort((a, b) => b.version - a.version)
-        .map((v) => [
-          { text: String(v.version) },
-          { text: `${ukTime(v.lastReviewedAt ?? v.approvedAt)} (UK time)` },
-          { text: v.reason || 'Not recorded' },
-        ]),
+        .map((v) => [{ text: String(v.version) }, { text: `${ukTime(versionWritten(v))} (UK time)` }, { text: v.reason || 'Not recorded' }]),
       reviews: versions
         .filter((v) => v.reason.startsWith('Reviewed by'))
         .sort((a, b) => b.version - a.version)
-        .map((v) => ({ at: `${ukTime(v.lastReviewedAt ?? v.approvedAt)} (UK time)`, text: v.reason })),
+        .map((v) => ({ at: `${ukTime(versionWritten(v))} (UK time)`, text: v.reason })),
       success: reviewed && !state.errors ? `Review recorded. The next review is due by ${ukDate(entry.reviewDue)}.` : undefined,
       action: `/register/${encodeURIComponent(serviceId)}/reviews`,
       notes: state.notes ?? '',

@@ -44,6 +44,7 @@ const written: AuditFact[] = [
       residualRisksRectified: true,
     },
   },
+  { type: 'EXISTING_CONTRACT_LISTED', details: { serviceId: 'SVC-1', version: 2, compliance: 'NON_COMPLIANT', actionPlanDate: '2027-09-30' } },
   { type: 'ESCALATION_DECIDED', details: { ...decided, role: 'DEPARTMENTAL_HEAD', decision: 'REJECTED', reason: 'Risk too high' } },
   { type: 'ESCALATION_LAPSED', details: { ...approver, role: 'DEPARTMENTAL_HEAD', respondBy: plan.respondBy } },
   { type: 'REQUEST_CLOSED', details: { reason: null } },

@@ -187,6 +187,7 @@ describe('continual monitoring', () => {
       'escalations',
       'lateStarts',
       'incidents',
+      'existingContracts',
     ]);
   });
 
