@@ -103,7 +103,10 @@ export async function startRound(
  * record as the round starts it (Offshoring Policy, Process 2: "obtained and documented").
  */
 export function roundRecord(
-  record: Pick<RequestRecord, 'requestId' | 'round' | 'request' | 'serviceBeforeChange' | 'lateNotice' | 'noticeDays' | 'lateNoticeReason' | 'endorsement'>,
+  record: Pick<
+    RequestRecord,
+    'requestId' | 'round' | 'request' | 'serviceBeforeChange' | 'lateNotice' | 'noticeDays' | 'lateNoticeReason' | 'endorsement'
+  >,
   start: { start: RoundRecord['start']; at: string; actor: Actor },
 ): RoundRecord {
   return {
