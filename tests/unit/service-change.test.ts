@@ -34,3 +34,24 @@ describe('what a CHANGE alters in its registered service', () => {
     expect(changes[1]!.after).toBe('Ireland (IE): hosting');
   });
 });
+
+describe('a CHANGE names its register entry', () => {
+  const problems = (body: unknown) => {
+    try {
+      validateOffshoringRequest(body, loadApproverDirectory());
+      return [];
+    } catch (error) {
+      return (error as { errors: { path: string }[] }).errors.map((e) => e.path);
+    }
+  };
+
+  it('refuses a CHANGE without serviceId on that field, listed with every other problem', () => {
+    expect(problems({ ...singleAreaRequest(), changeType: 'CHANGE' })).toEqual(['serviceId']);
+    expect(problems({ ...singleAreaRequest(), changeType: 'CHANGE', serviceName: '' })).toEqual(['serviceName', 'serviceId']);
+  });
+
+  it('takes a CHANGE naming one, and a NEW or EXISTING request without one', () => {
+    expect(problems({ ...singleAreaRequest(), changeType: 'CHANGE', serviceId: 'SVC-ABC123' })).toEqual([]);
+    expect(problems({ ...singleAreaRequest(), changeType: 'NEW' })).toEqual([]);
+  });
+});
