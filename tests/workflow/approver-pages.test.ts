@@ -198,8 +198,11 @@ describe('later rounds', () => {
     expect(rejections.find('dt').text().trim()).toMatch(/SIRO|CISO|DPO|Commercial|Legal/);
     expect(rejections.find('dd').text()).toContain('Needs a DPIA first');
     expect(words($)).toContain('The courts cannot run without this supplier');
-    expect(words($)).toContain('residual or inherent risk has been rectified');
-    expect(words($)).toContain('Offshoring Policy, Process 3');
+    // What was rectified, in the owner's words, right after the reasons it answers (Process 3(b)).
+    const rectified = $('h2:contains("Why the request was rejected") ~ h2').first();
+    expect(rectified.text()).toBe('Residual or inherent risk rectified before escalating');
+    expect(rectified.nextAll('p').text()).toContain('Support access now through MoJ-managed virtual desktops only');
+    expect(words($)).toContain('Offshoring Policy (Process 3)');
     expect(
       $('input[type=radio][name=decision]')
         .map((_, i) => $(i).next('label').text().trim())
