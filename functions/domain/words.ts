@@ -2,7 +2,7 @@ import type { ApprovalStatus, ComplianceStatus } from '../store/records.ts';
 import type { RequestStatus } from './lifecycle.ts';
 import { countryName } from './countries.ts';
 import { ROLE_TITLES } from './offshoring-policy.ts';
-import type { OFFSHORE_ACTIVITIES } from './request.ts';
+import type { ExistingContract, OFFSHORE_ACTIVITIES } from './request.ts';
 import type { IncidentKind, IncidentRecipient } from './offshoring-policy.ts';
 
 type OffshoreActivity = (typeof OFFSHORE_ACTIVITIES)[number];
@@ -92,6 +92,20 @@ export const CONTRACT_CRITICALITY_WORDS = {
   MEDIUM: 'Medium: its loss would disrupt MoJ services',
   HIGH: 'High: MoJ services depend on it',
 } as const;
+
+/**
+ * An existing contract's answers as approvers read them (Offshoring Policy, Process: "reflecting its
+ * criticality to the MoJ ... variations ... the cost or other implications").
+ */
+export function existingContractInWords(contract: ExistingContract): [string, string][] {
+  return [
+    ['Criticality to the MoJ', CONTRACT_CRITICALITY_WORDS[contract.criticality]],
+    ['Contract ends or can be broken', ukDate(contract.endOrBreakDate)],
+    ['Variations it would need', contract.variationsRequired],
+    ['Their cost or other implications', contract.variationCost],
+    ['Action plan date if not approved', ukDate(contract.actionPlanDate)],
+  ];
+}
 
 /** Where a registered service stands against the policy (an existing contract is listed before any approval). */
 export const COMPLIANCE_WORDS = {

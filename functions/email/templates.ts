@@ -4,7 +4,16 @@ import type { Person } from '../domain/request.ts';
 import type { RequestPageLinks } from '../domain/links.ts';
 import type { ApprovalRecord, RequestRecord } from '../store/records.ts';
 import { serviceChanges } from '../domain/service-change.ts';
-import { CHANGE_TYPE_WORDS, DATA_CATEGORY_WORDS, locationInWords, roleInWords, ukDate, ukDeadline, ukTime } from '../domain/words.ts';
+import {
+  CHANGE_TYPE_WORDS,
+  DATA_CATEGORY_WORDS,
+  existingContractInWords,
+  locationInWords,
+  roleInWords,
+  ukDate,
+  ukDeadline,
+  ukTime,
+} from '../domain/words.ts';
 
 /** Email bodies as pure functions of the records: easy to test, nothing sent from here. */
 export interface EmailMessage {
@@ -50,6 +59,7 @@ export function requestFacts(record: RequestRecord): [string, string][] {
     ['Offshore', r.offshoreLocations.map(locationInWords).join('; ')],
     ['Planned start', ukDate(r.plannedStartDate)],
     ['Service owner', `${r.serviceOwner.name} <${r.serviceOwner.email}>`],
+    ...(r.existingContract ? existingContractInWords(r.existingContract) : []),
   ];
   if (record.lateNotice) facts.push(['LATE NOTICE', record.lateNoticeReason ?? 'Less than 4 weeks notice']);
   return facts;

@@ -13,6 +13,7 @@ import {
   CHANGE_TYPE_WORDS,
   DATA_CATEGORY_WORDS,
   REQUEST_STATUS_WORDS,
+  existingContractInWords,
   locationInWords,
   roleInWords,
   ukDate,
@@ -96,6 +97,7 @@ function requestRows(record: RequestRecord): Row[] {
     row('Service owner', `${r.serviceOwner.name} (${r.serviceOwner.email})`),
   );
   if (r.contractManager) rows.push(row('Contract manager', `${r.contractManager.name} (${r.contractManager.email})`));
+  if (r.existingContract) rows.push(...existingContractInWords(r.existingContract).map(([key, value]) => row(key, value)));
   rows.push(row('Approval round', String(record.round)));
   return rows;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.ts';
+import { linkIn, startHarness, type Harness } from './harness.ts';
 import { signedIn, type PageVisitor } from './pages.ts';
-import { OWNER, approverLinks, decide, postJson, untilStatus } from './journeys.ts';
+import { OWNER, approverLinks, decide, emailsOf, postJson, untilStatus } from './journeys.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 import { runMonitoring } from '../../functions/domain/monitoring.ts';
 
@@ -71,6 +71,27 @@ describe('an existing contract’s answers', () => {
     const res = await h.submit({ ...singleAreaRequest(), existingContract: contract() });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'existingContract', message: expect.stringMatching(/EXISTING/) }]);
+  });
+});
+
+describe('an existing contract’s approvers', () => {
+  it('read its criticality, end or break date, variations, their cost and action plan date, in the email and on the page', async () => {
+    const { requestId } = await submitExisting('Contract the approvers weigh');
+    const [email] = await emailsOf(h, requestId, 'Offshoring approval needed', 1);
+    for (const line of [
+      'Criticality to the MoJ: High: MoJ services depend on it',
+      'Contract ends or can be broken: 31 March 2028',
+      'Variations it would need: A data processing schedule naming the Indian facility',
+      'Their cost or other implications: About £12,000 in legal fees',
+      'Action plan date if not approved: 30 September 2027',
+    ]) {
+      expect(email!.body.text).toContain(line);
+    }
+    const { approvalId, token } = linkIn(email!);
+    const page = await h.api(`/approvals/${encodeURIComponent(approvalId)}?token=${encodeURIComponent(token)}`);
+    const text = page.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Criticality to the MoJ High: MoJ services depend on it');
+    expect(text).toContain('Their cost or other implications About £12,000 in legal fees');
   });
 });
 
