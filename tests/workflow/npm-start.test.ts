@@ -75,7 +75,9 @@ describe('npm start', () => {
       let links: string[] = [];
       for (let i = 0; i < 200 && links.length < 5; i++) {
         const { emails } = (await (await fetch(`${first.inboxUrl}/store`)).json()) as { emails: { subject: string; body: { text: string } }[] };
-        links = emails.filter((e) => e.subject.includes(requestId)).map((e) => /https?:\/\/\S+\/approvals\/\S+/.exec(e.body.text)![0]);
+        links = emails
+          .filter((e) => e.subject.includes(requestId) && /approval needed/i.test(e.subject))
+          .map((e) => /https?:\/\/\S+\/approvals\/\S+/.exec(e.body.text)![0]);
         await new Promise((r) => setTimeout(r, 25));
       }
       expect(links).toHaveLength(5);
