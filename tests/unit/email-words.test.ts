@@ -17,7 +17,9 @@ import {
 } from '../../functions/email/templates.ts';
 import { requestPageLinks } from '../../functions/domain/links.ts';
 import { OffshoringRequestSchema } from '../../functions/domain/request.ts';
-import type { ApprovalRecord, RequestRecord } from '../../functions/store/records.ts';
+import type { ApprovalRecord, IncidentRecord, RequestRecord } from '../../functions/store/records.ts';
+import { incidentReceiptEmail, incidentReportEmail } from '../../functions/email/incident-templates.ts';
+import { POLICY_INCIDENT_ADDRESSES } from '../../functions/domain/offshoring-policy.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
@@ -229,5 +231,92 @@ describe('approvers who decided', () => {
     expect(email.subject).toBe(`Outcome: ${request.serviceName} (OFF-1) was ${outcome.toLowerCase()}`);
     expect(email.text).toContain('You approved it as MoJ Legal');
     expect(email.text).toContain('There is nothing more for you to do.');
+  });
+});
+
+describe('who each email is addressed to, exactly', () => {
+  // A request naming its contract manager, another interested party, and its owner again (told once, as the owner).
+  const cam = { name: 'Cam Manager', email: 'cam@justice.gov.uk' };
+  const ivy = { name: 'Ivy Interested', email: 'ivy@justice.gov.uk' };
+  const owner = request.serviceOwner;
+  const told = {
+    ...record,
+    request: { ...request, interestedParties: [ivy, { name: 'Owner again', email: owner.email.toUpperCase() }, { ...cam, name: 'Cam again' }] },
+  } as RequestRecord;
+  const dpoPerson = { name: 'Dee Pio', email: 'dpo@justice.gov.uk' };
+  const headPerson = { name: 'Hal Head', email: 'business_area_siro@justice.gov.uk' };
+  const security = { name: 'Security', email: 's@x' };
+  const incident = {
+    incidentId: 'INC-1',
+    kind: 'BOTH',
+    description: 'Transcripts sent to the wrong address',
+    discoveredAt: '2026-11-23',
+    reporter: { name: 'Rita Reporter', email: 'rita@justice.gov.uk' },
+    reportedBy: { kind: 'SERVICE_OWNER' },
+    reportedAt: '2026-11-23T10:00:00.000Z',
+    status: 'OPEN',
+    updates: [],
+    notifications: [],
+    version: 1,
+  } as unknown as IncidentRecord;
+  const addressed: [string, EmailMessage, { to: object[]; cc: object[] }][] = [
+    ['approval request: the approver alone', approvalRequestEmail(told, dpo, 'l', 'REQUEST'), { to: [dpoPerson], cc: [] }],
+    ['reminder: the approver alone', approvalRequestEmail(told, dpo, 'l', 'REMINDER'), { to: [dpoPerson], cc: [] }],
+    ['endorsement request: the Departmental Head alone', approvalRequestEmail(told, head, 'l', 'REQUEST'), { to: [headPerson], cc: [] }],
+    [
+      'chase: the escalation contact alone, never the approver or the owner',
+      chaseEmail(told, dpo),
+      { to: [{ name: 'Deputy of Dee Pio', email: 'deputy.dpo@justice.gov.uk' }], cc: [] },
+    ],
+    [
+      'submission: the owner, the contract manager and the other interested parties copied, each once',
+      roundStartedEmail(told, [dpo], RESPOND_BY, 'SUBMITTED', links),
+      { to: [owner], cc: [cam, ivy] },
+    ],
+    [
+      'a later round: the owner alone',
+      roundStartedEmail({ ...told, round: 2 }, [dpo], RESPOND_BY, 'MITIGATIONS_PROVIDED', links),
+      { to: [owner], cc: [] },
+    ],
+    ['a resubmission: the owner alone', roundStartedEmail({ ...told, round: 2 }, [dpo], RESPOND_BY, 'RESUBMITTED', links), { to: [owner], cc: [] }],
+    [
+      'approved: the owner, interested parties copied',
+      requestApprovedEmail(told, [legal], { serviceId: 'SVC-1', reviewDue: '2027-11-23' }, links),
+      { to: [owner], cc: [cam, ivy] },
+    ],
+    ['rejected: the owner, interested parties copied', requestRejectedEmail(told, reasons, links), { to: [owner], cc: [cam, ivy] }],
+    ['endorsed: the owner, interested parties copied', endorsementOutcomeEmail(told, true, head, links, RESPOND_BY), { to: [owner], cc: [cam, ivy] }],
+    ['escalation declined: the owner, interested parties copied', endorsementOutcomeEmail(told, false, head, links), { to: [owner], cc: [cam, ivy] }],
+    ['escalation lapsed: the owner alone', escalationLapsedEmail(told, head, links), { to: [owner], cc: [] }],
+    ["owner's chase: the owner alone", ownerChaseEmail(told, [dpo], RESPOND_BY, links), { to: [owner], cc: [] }],
+    ['round closed: the waiting approver alone', roundClosedEmail(told, dpo, 'Rejected.'), { to: [dpoPerson], cc: [] }],
+    [
+      'outcome: the approver who decided alone',
+      roundOutcomeEmail(told, legal, 'APPROVED'),
+      { to: [{ name: 'Lee Legal', email: 'legal@justice.gov.uk' }], cc: [] },
+    ],
+    [
+      'review due: the registered owner alone',
+      reviewDueEmail({ serviceId: 'SVC-1', serviceName: 'S', supplierName: 'P', serviceOwner: owner, reviewDue: '2027-01-01' }, false, 'l'),
+      { to: [owner], cc: [] },
+    ],
+    ['monitoring digest: the security team alone', monitoringDigestEmail(security, '2026-11-23', []), { to: [security], cc: [] }],
+    [
+      'incident report: the one it is for alone',
+      incidentReportEmail(incident, POLICY_INCIDENT_ADDRESSES.DPO, 'DPO', 'l'),
+      { to: [POLICY_INCIDENT_ADDRESSES.DPO], cc: [] },
+    ],
+    ['incident receipt: the reporter alone', incidentReceiptEmail(incident, ['DPO'], 'l'), { to: [incident.reporter], cc: [] }],
+  ];
+
+  it.each(addressed)('%s', (_, email, expected) => {
+    expect({ to: email.to, cc: email.cc ?? [] }).toEqual(expected);
+  });
+
+  it('without a contract manager or other parties, the outcome copies no one', () => {
+    const { contractManager: _, ...alone } = request;
+    const bare = { ...record, request: alone } as RequestRecord;
+    expect(requestRejectedEmail(bare, reasons, links).cc ?? []).toEqual([]);
+    expect(roundStartedEmail(bare, [dpo], RESPOND_BY, 'SUBMITTED', links).cc ?? []).toEqual([]);
   });
 });

@@ -132,7 +132,7 @@ describe('continual monitoring', () => {
     const digests = await h.emails('Offshoring monitoring');
     expect(digests).toHaveLength(1);
     const digest = digests[0]!;
-    expect(digest.destination.to.join()).toContain('security-team@justice.local');
+    expect(digest.destination).toEqual({ to: ['"MoJ Security Team" <security-team@justice.local>'], cc: [], bcc: [] });
     for (const id of [overdue, dueSoon, stuckRequest, orphan, lateRequest]) expect(digest.body.text).toContain(id);
     // The digest links to the register's page for the service, never to the JSON API.
     expect(digest.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/register/${overdue}`);
