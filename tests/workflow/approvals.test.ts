@@ -58,6 +58,8 @@ describe('parallel approvals by email', () => {
   it('asks all six approvers of a multi-area request at once, with one personal link each', async () => {
     const { requestId, emails } = await submitAndCollect(multiAreaRequest(), 6);
     expect(emails).toHaveLength(6);
+    // Each to its approver alone: no one copied.
+    for (const e of emails) expect({ to: e.destination.to.length, cc: e.destination.cc, bcc: e.destination.bcc }).toEqual({ to: 1, cc: [], bcc: [] });
     const to = emails.map((e) => e.destination.to.join(','));
     for (const who of ['siro', 'ssa', 'ciso', 'dpo', 'commercial', 'legal']) {
       expect(to.filter((address) => address.includes(`<${who}@justice.local>`))).toHaveLength(1);
@@ -89,7 +91,7 @@ describe('parallel approvals by email', () => {
     const { requestId, created } = await submitAndCollect(multiAreaRequest(), 6);
     const [received, ...more] = await h.emails(`Request received: Shared payments and refunds platform (${requestId})`);
     expect(more).toEqual([]);
-    expect(received!.destination.to).toEqual(['"Alex Morgan" <alex.morgan@justice.gov.uk>']);
+    expect(received!.destination).toEqual({ to: ['"Alex Morgan" <alex.morgan@justice.gov.uk>'], cc: [], bcc: [] });
     const page = `${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`;
     expect(received!.body.text).toContain(`reference is ${requestId}`);
     expect(received!.body.text).toContain(page);
@@ -155,7 +157,7 @@ describe('parallel approvals by email', () => {
     await h.eventually(async () => (await h.emails(`No action needed`)).some((e) => e.subject.includes(requestId)), 'round-closed email');
 
     const ownerEmail = await h.eventually(async () => (await h.emails(`Rejected: `)).find((e) => e.subject.includes(requestId)), 'rejection email');
-    expect(ownerEmail.destination.to[0]).toContain('alex.morgan@justice.gov.uk');
+    expect(ownerEmail.destination).toEqual({ to: ['"Alex Morgan" <alex.morgan@justice.gov.uk>'], cc: [], bcc: [] });
     expect(ownerEmail.body.text).toContain('Support access from Poland needs a DPIA first');
     // The three routes of Process 3 are pages of the service, each a link; never an API call.
     const page = `${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`;
@@ -323,8 +325,50 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     expect(res.status).toBe(201);
     expect(res.body.round).toBe(2);
     const view = await h.status(requestId);
-    expect(view.request.mitigations).toHaveLength(3);
+    // Process 3(c): additional mitigations are added after the earlier ones, which stay.
+    expect(view.request.mitigations).toEqual([...singleAreaRequest().mitigations!, 'Data encrypted at rest with MoJ-held keys']);
     expect(view.status).toBe('PENDING_APPROVAL');
+  });
+
+  it('starts a new round with alternative mitigations, which replace the earlier ones', async () => {
+    const requestId = await rejectedRequest();
+    const alternatives = ['Transcription moves to a UK facility; India keeps read-only access', 'Quarterly audit of the supplier'];
+    const res = await post(`/requests/${requestId}/mitigations`, { mitigations: alternatives, replaceExisting: true });
+    expect(res.status).toBe(201);
+    const view = await h.status(requestId);
+    expect(view.request.mitigations).toEqual(alternatives);
+    // Round 2's approvers read the alternatives alone.
+    const round2 = await h.eventually(async () => {
+      const mine = approverEmails(await h.emails(requestId), 2);
+      return mine.length === 5 && mine;
+    }, 'round 2 emails');
+    const listed = round2[0]!.body.text!.split('Mitigations:\n')[1]!.split('\n\n')[0];
+    expect(listed).toBe(alternatives.map((m) => `  - ${m}`).join('\n'));
+  });
+
+  it("escalates only to the Departmental Head of a business area the request names: another area's Head is refused 400 and never emailed", async () => {
+    for (const body of [singleAreaRequest(), multiAreaRequest()]) {
+      const requestId = await rejectedRequest(body);
+      for (const businessArea of ['HMPPS', 'NARNIA', undefined]) {
+        if (businessArea === undefined && body.businessAreas.length === 1) continue;
+        const escalation = {
+          caseForApproval: 'Essential for the court backlog',
+          risksRectified: 'A DPIA is done',
+          ...(businessArea ? { businessArea } : {}),
+        };
+        const res = await h.api(
+          `/requests/${requestId}/escalations`,
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(escalation) },
+          body.serviceOwner.email,
+        );
+        expect(res.status, `${businessArea} for ${body.businessAreas.join()}`).toBe(400);
+        expect(res.body.errors).toEqual([{ path: 'businessArea', message: expect.stringContaining(body.businessAreas.join(', ')) }]);
+      }
+      const view = await h.status(requestId);
+      expect(view.status).toBe('REJECTED');
+      expect(view.approvals.filter((a: { kind: string }) => a.kind === 'ENDORSEMENT')).toEqual([]);
+    }
+    expect((await h.emails()).filter((e) => e.destination.to.join().includes('head@hmpps.justice.local'))).toEqual([]);
   });
 
   it('refuses an escalation that does not say what residual or inherent risk was rectified, a bare confirmation included', async () => {
@@ -355,6 +399,7 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
       'endorsement email',
     );
     expect(headEmail.body.text).toContain('Essential for the court backlog');
+    expect(headEmail.destination).toEqual({ to: ['"HMCTS Departmental Head" <head@hmcts.justice.local>'], cc: [], bcc: [] });
     // Offshoring Policy, Process 3(b): the Head reads what was rectified beside why it was rejected.
     const text = headEmail.body.text!;
     const reasons = text.indexOf('Why it was rejected:');
@@ -434,6 +479,46 @@ describe('the deadline race, step by step', () => {
     const view = await h.status(requestId);
     expect(view.approvals.find((a: { approvalId: string }) => a.approvalId === id(decidedFirst!)).status).toBe('APPROVED');
     expect(view.approvals.find((a: { approvalId: string }) => a.approvalId === id(lapsedFirst!)).status).toBe('LAPSED');
+  });
+});
+
+describe("the round's conclusion reads the table (Offshoring Policy, Process 2)", () => {
+  it('does not approve a round the workflow calls approved while the table has an approval pending or rejected', async () => {
+    const { concludeRound } = await import('../../functions/conclude-round.ts');
+    const { hashLinkToken } = await import('../../functions/domain/links.ts');
+    const conclude = concludeRound(h.stack.runtime);
+    const { requestId, emails } = await submitAndCollect(singleAreaRequest(), 5);
+    const [last, ...others] = emails;
+    for (const email of others) expect((await decide(email, 'APPROVE')).status).toBe(200);
+    const approvedSoFar = (await h.status(requestId)).approvals.filter((a: { status: string }) => a.status === 'APPROVED');
+    expect(approvedSoFar).toHaveLength(4);
+
+    // One approval still PENDING in the table.
+    await expect(conclude({ outcome: 'APPROVED', requestId, round: 1 })).rejects.toThrow(/approvals say UNDECIDED/);
+    // The same approval REJECTED in the table, the workflow not (yet) told.
+    const { approvalId, token } = linkIn(last!);
+    const at = new Date().toISOString();
+    const { role, name, email } = (await h.stack.runtime.store.getApproval({ requestId, round: 1, approvalId }))!;
+    const reason = 'Not without encryption at rest';
+    await h.stack.runtime.store.recordDecision(
+      { requestId, round: 1, approvalId },
+      { tokenHash: hashLinkToken(token), status: 'REJECTED', reason, at },
+      {
+        eventId: `EVT-${approvalId}`,
+        at,
+        type: 'APPROVAL_DECIDED',
+        actor: { kind: 'APPROVER', name, email, role },
+        round: 1,
+        details: { approvalId, role, name, email, decision: 'REJECTED', reason, decidedAt: at, requestVersion: 1 },
+      },
+    );
+    await expect(conclude({ outcome: 'APPROVED', requestId, round: 1 })).rejects.toThrow(/approvals say REJECTED/);
+
+    const view = await h.status(requestId);
+    expect(view.status).toBe('PENDING_APPROVAL');
+    expect(view.audit.map((e: { type: string }) => e.type)).not.toContain('REQUEST_APPROVED');
+    expect(view.audit.map((e: { type: string }) => e.type)).not.toContain('SERVICE_REGISTERED');
+    expect(await h.emails(`Approved: Court hearing transcription (${requestId})`)).toEqual([]);
   });
 });
 
