@@ -7,7 +7,7 @@ import { Forbidden, ValidationFailed } from './errors.ts';
 import { ownsRequest, type Caller } from './identity.ts';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
-import { assertFormPost, requestPage } from './owner-views.ts';
+import { requestPage } from './owner-views.ts';
 import {
   COUNTRY_ITEMS,
   blankForm,
@@ -112,8 +112,7 @@ const LOST_ANSWERS: FieldError = { path: 'serviceName', message: 'and your other
 const checkAnswers: PageRoute = {
   access: 'signedIn',
   page: async (request) => {
-    const { form, runtime, caller, event } = request;
-    assertFormPost(event);
+    const { form, runtime, caller } = request;
     const formId = typeof form.formId === 'string' && FORM_ID.test(form.formId) ? form.formId : runtime.ids.eventId();
     const action = '/offshoring-requests/new';
     // "Change your answers" on the check page brings the checked answers back into the form.
@@ -144,8 +143,7 @@ const checkAnswers: PageRoute = {
 const submitAnswers: PageRoute = {
   access: 'signedIn',
   page: async (request) => {
-    const { form, runtime, caller, event, context } = request;
-    assertFormPost(event);
+    const { form, runtime, caller, context } = request;
     const action = '/offshoring-requests/new';
     const answers = readAnswers(form.answers);
     const formId = typeof form.formId === 'string' && FORM_ID.test(form.formId) ? form.formId : undefined;

@@ -2,8 +2,8 @@ import type { Runtime } from '../platform/runtime.ts';
 import type { RequestView } from '../store/requests.ts';
 import type { ApprovalRecord } from '../store/records.ts';
 import { awaitsDecision } from '../domain/lifecycle.ts';
-import { describeError, pathParameter, type HttpEvent, type HttpResult } from './http.ts';
-import { NotFound, UnsupportedMediaType } from './errors.ts';
+import { describeError, pathParameter, type HttpResult } from './http.ts';
+import { NotFound } from './errors.ts';
 import { assertCanRead, type Caller } from './identity.ts';
 import { renderPage } from './render.ts';
 import type { PageRequest } from './page-handler.ts';
@@ -81,9 +81,3 @@ const DONE_MESSAGES: Readonly<Record<string, { title: string; text: string }>> =
 };
 
 export const doneMessage = (key: string | undefined) => (key && Object.hasOwn(DONE_MESSAGES, key) ? DONE_MESSAGES[key] : undefined);
-
-/** The owner's forms are HTML forms: a body sent as anything else is refused before it is read. */
-export function assertFormPost(event: HttpEvent): void {
-  const type = (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaType('Send this form from its page.');
-}

@@ -11,7 +11,7 @@ import { actorOf, ownsRequest } from './identity.ts';
 import { errorsForPage } from './forms.ts';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
-import { assertFormPost, orConflictPage, readableRequest, requestPage } from './owner-views.ts';
+import { orConflictPage, readableRequest, requestPage } from './owner-views.ts';
 import { businessAreaName } from './request-words.ts';
 import { formValues, mitigationLines, requestFormValues, withLocationsChanged } from './request-form.ts';
 import { checkedRequest, requestFormPage } from './new-request-pages.ts';
@@ -40,7 +40,6 @@ type Route = (request: SignedInRequest, requestId: string) => Promise<Awaited<Re
 const route = (handle: Route): PageRoute => ({
   access: 'signedIn',
   page: async (request) => {
-    if (request.event.requestContext?.http?.method === 'POST') assertFormPost(request.event);
     const requestId = pathParameter(request.event, 'requestId');
     return orConflictPage(request, requestId, () => handle(request, requestId));
   },
