@@ -104,7 +104,7 @@ describe('parallel approvals by email', () => {
     ]) {
       expect(received!.body.text).toContain(`${role}: `);
     }
-    expect(received!.body.text).toMatch(/until \d{1,2}(:\d{2})?[ap]m on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
+    expect(received!.body.text).toMatch(/until (?:\d{1,2}(?::\d{2})?[ap]m|midday|midnight) on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
     expect(received!.body.text).not.toContain(created.respondBy);
     // Recorded as evidence, once.
     const recorded = (await h.status(requestId)).audit.filter(

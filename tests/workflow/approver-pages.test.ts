@@ -52,7 +52,7 @@ describe("the approver's page", () => {
       );
       expect(facts['Planned start date']).toMatch(/^\d{1,2} [A-Z][a-z]+ \d{4}$/);
       expect(facts['Where and what happens offshore']).not.toBe('');
-      expect(text).toMatch(/Decide by \d{1,2}(:\d{2})?[ap]m on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
+      expect(text).toMatch(/Decide by (?:\d{1,2}(?::\d{2})?[ap]m|midday|midnight) on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
       // The four others of the round, in words, each with its status as a tag.
       expect($('table:contains("Approver") tbody tr')).toHaveLength(4);
       expect($('table:contains("Approver") .govuk-tag').first().text().trim()).toBe('Waiting');
@@ -118,7 +118,7 @@ describe("the approver's page", () => {
     const used = await open(approver!);
     expect(used.status).toBe(409);
     expect(used.$('h1').text()).toBe('A decision was already recorded');
-    expect(words(used.$)).toMatch(/recorded a decision at \d{1,2}(:\d{2})?[ap]m on .*: Approved\./);
+    expect(words(used.$)).toMatch(/recorded a decision at (?:\d{1,2}(?::\d{2})?[ap]m|midday|midnight) on .*: Approved\./);
     expect(words(used.$)).not.toMatch(ISO_DATE);
     expect(words(used.$)).not.toMatch(CODES);
     expect(used.$(`a[href="mailto:${owner}"]`)).toHaveLength(1);
