@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { startHarness, linkIn, type Harness } from '../workflow/harness.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
-import { ensureChromium } from './chromium.ts';
+import { checkNarrowPage, launchChromium, narrowContext } from './browser.ts';
 
 /**
  * The approver's journey in a real browser (Debian's Chromium, driven by playwright-core) 320 CSS
@@ -18,36 +17,14 @@ let context: BrowserContext;
 
 // Installing Chromium on a fresh machine takes a minute or two; only this suite waits for it.
 beforeAll(async () => {
-  const executablePath = await ensureChromium();
   h = await startHarness();
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context = await browser.newContext({ viewport: { width: 320, height: 800 } });
+  browser = await launchChromium();
+  context = await narrowContext(browser, h.stack);
 }, 15 * 60_000);
 afterAll(async () => {
   await browser?.close();
   await h?.close();
 });
-
-async function checkPage(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  expect(
-    violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    what,
-  ).toEqual([]);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-  expect(overflow, `${what} scrolls sideways at 320px`).toBeLessThanOrEqual(0);
-}
 
 describe('an approver in a browser', () => {
   it('opens the link, must give a reason to reject, and sees the recorded decision', async () => {
@@ -66,7 +43,7 @@ describe('an approver in a browser', () => {
     await page.goto(linkIn(dpoEmail).url.href);
     expect(await page.locator('h1').textContent()).toContain('Court hearing transcription');
     expect(await page.getByText('MoJ Data Protection Officer (DPO)').count()).toBeGreaterThan(0);
-    await checkPage(page, 'the decision form');
+    await checkNarrowPage(page, 'the decision form');
 
     await page.getByLabel('Reject').check();
     await page.getByRole('button', { name: 'Send your decision' }).click();
@@ -74,7 +51,7 @@ describe('an approver in a browser', () => {
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('You must give a reason when you reject');
     expect(await page.evaluate<boolean>("document.activeElement?.classList.contains('govuk-error-summary')")).toBe(true);
     expect(await page.getByLabel('Reject').isChecked()).toBe(true);
-    await checkPage(page, 'the form with its error');
+    await checkNarrowPage(page, 'the form with its error');
 
     await page.locator('.govuk-error-summary a[href="#reason"]').click();
     expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('reason');
@@ -83,13 +60,13 @@ describe('an approver in a browser', () => {
     await page.waitForLoadState();
     expect(await page.locator('h1').textContent()).toContain('Decision recorded: Rejected');
     expect(await page.content()).toContain('DPIA needed first');
-    await checkPage(page, 'the decision recorded');
+    await checkNarrowPage(page, 'the decision recorded');
 
     // The browser's second visit to the link shows the recorded decision, in words, not the form.
     const again = await page.goto(linkIn(dpoEmail).url.href);
     expect(again?.status()).toBe(409);
     expect(await page.locator('main').textContent()).toMatch(/recorded a decision at .*: Rejected\./);
-    await checkPage(page, 'the used link');
+    await checkNarrowPage(page, 'the used link');
     // Under the page's CSP nothing was blocked, and GOV.UK's script ran without an error.
     expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
     expect(scriptErrors).toEqual([]);

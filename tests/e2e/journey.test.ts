@@ -1,10 +1,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
 import { startHarness, linkIn, type Harness } from '../workflow/harness.ts';
-import { ensureChromium } from './chromium.ts';
+import { expectAccessible, launchChromium } from './browser.ts';
 
 /**
  * The whole journey in a real browser, as people take it: a service owner signs in through the
@@ -24,15 +23,11 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  const executablePath = await ensureChromium();
   h = await startHarness();
   base = h.stack.runtime.publicBaseUrl;
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 15 * 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -42,11 +37,7 @@ afterAll(async () => {
 let shot = 0;
 /** axe on the page as it is (nothing to report), and its screenshot. */
 async function visited(page: Page, name: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  expect(
-    violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-    `accessibility of ${name} (${page.url()})`,
-  ).toEqual([]);
+  await expectAccessible(page, name);
   shot += 1;
   await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`) });
 }

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { startHarness, type Harness } from '../workflow/harness.ts';
-import { signedIn } from '../workflow/pages.ts';
 import { OWNER, rejectedRequest } from '../workflow/journeys.ts';
-import { ensureChromium } from './chromium.ts';
+import { checkNarrowPage, launchChromium, narrowContext } from './browser.ts';
 
 /**
  * The service owner's pages in a real browser at 320 CSS pixels wide, with GOV.UK and MoJ
@@ -16,28 +14,14 @@ let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  const executablePath = await ensureChromium();
   h = await startHarness();
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  const owner = await signedIn(h.stack, { email: OWNER, name: 'Priya Shah' });
-  const [name, ...value] = owner.cookie.split('=');
-  context = await browser.newContext({ viewport: { width: 320, height: 800 } });
-  await context.addCookies([{ name: name!, value: value.join('='), url: h.stack.apiUrl }]);
+  browser = await launchChromium();
+  context = await narrowContext(browser, h.stack, { email: OWNER, name: 'Priya Shah' });
 }, 15 * 60_000);
 afterAll(async () => {
   await browser?.close();
   await h?.close();
 });
-
-async function checkPage(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  expect(
-    violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    what,
-  ).toEqual([]);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-  expect(overflow, `${what} scrolls sideways at 320px`).toBeLessThanOrEqual(0);
-}
 
 describe('a service owner in a browser, 320px wide', () => {
   it('asks for approval: the form, its errors, another location, check answers, confirmation, the request and its list', async () => {
@@ -46,14 +30,14 @@ describe('a service owner in a browser, 320px wide', () => {
     // Script errors only: a refused form is answered 400, which Chromium also logs as an error.
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${h.stack.apiUrl}/offshoring-requests/new`);
-    await checkPage(page, 'the empty form');
+    await checkNarrowPage(page, 'the empty form');
 
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForLoadState();
     expect(await page.locator('.govuk-error-summary').isVisible()).toBe(true);
     // GOV.UK's script focuses the summary.
     expect(await page.evaluate<boolean>("document.activeElement?.classList.contains('govuk-error-summary')")).toBe(true);
-    await checkPage(page, 'the form with errors');
+    await checkNarrowPage(page, 'the form with errors');
 
     await page.locator('#serviceName').fill('Court hearing transcription');
     await page.locator('#supplierName').fill('Veritext Transcription Services Ltd');
@@ -76,11 +60,11 @@ describe('a service owner in a browser, 320px wide', () => {
     await page.waitForLoadState();
     expect(await page.locator('h1').textContent()).toContain('Check your answers');
     expect(await page.locator('.govuk-summary-list').textContent()).toContain('France: Support');
-    await checkPage(page, 'check your answers');
+    await checkNarrowPage(page, 'check your answers');
 
     await page.getByRole('button', { name: 'Ask for approval' }).click();
     await page.waitForURL(/\/confirmation$/);
-    await checkPage(page, 'the confirmation');
+    await checkNarrowPage(page, 'the confirmation');
     const requestId = /offshoring-requests\/([^/]+)\/confirmation/.exec(page.url())![1]!;
     const stored = await h.status(requestId);
     expect(stored.request.offshoreLocations).toEqual([
@@ -89,9 +73,9 @@ describe('a service owner in a browser, 320px wide', () => {
     ]);
 
     await page.goto(`${h.stack.apiUrl}/offshoring-requests/${requestId}`);
-    await checkPage(page, 'the request page');
+    await checkNarrowPage(page, 'the request page');
     await page.goto(`${h.stack.apiUrl}/your-requests`);
-    await checkPage(page, 'your requests');
+    await checkNarrowPage(page, 'your requests');
     expect(errors).toEqual([]);
   });
 
@@ -100,11 +84,11 @@ describe('a service owner in a browser, 320px wide', () => {
     const page = await context.newPage();
     for (const path of ['', '/resubmit', '/mitigations', '/escalate', '/withdraw']) {
       await page.goto(`${h.stack.apiUrl}/offshoring-requests/${requestId}${path}`);
-      await checkPage(page, path || 'the rejected request');
+      await checkNarrowPage(page, path || 'the rejected request');
     }
     await page.goto(`${h.stack.apiUrl}/offshoring-requests/${requestId}/escalate`);
     await page.getByRole('button', { name: 'Escalate' }).click();
     await page.waitForLoadState();
-    await checkPage(page, 'the escalation form with errors');
+    await checkNarrowPage(page, 'the escalation form with errors');
   });
 });

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { startHarness, SECURITY_TEAM, type Harness } from '../workflow/harness.ts';
-import { signedIn } from '../workflow/pages.ts';
 import { approvedService, submit } from '../workflow/journeys.ts';
 import { multiAreaRequest } from '../fixtures/index.ts';
-import { ensureChromium } from './chromium.ts';
+import { checkNarrowPage, launchChromium, narrowContext } from './browser.ts';
 
 /**
  * The security team's pages in a real browser 320 CSS pixels wide, GOV.UK and MoJ Frontend's
@@ -18,28 +16,14 @@ let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  const executablePath = await ensureChromium();
   h = await startHarness();
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  const security = await signedIn(h.stack, { email: SECURITY_TEAM.email, name: SECURITY_TEAM.name, securityTeam: true });
-  const [name, ...value] = security.cookie.split('=');
-  context = await browser.newContext({ viewport: { width: 320, height: 800 } });
-  await context.addCookies([{ name: name!, value: value.join('='), url: h.stack.apiUrl }]);
+  browser = await launchChromium();
+  context = await narrowContext(browser, h.stack, { email: SECURITY_TEAM.email, name: SECURITY_TEAM.name, securityTeam: true });
 }, 15 * 60_000);
 afterAll(async () => {
   await browser?.close();
   await h?.close();
 });
-
-async function checkPage(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  expect(
-    violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    what,
-  ).toEqual([]);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-  expect(overflow, `${what} scrolls sideways at 320px`).toBeLessThanOrEqual(0);
-}
 
 describe('the security team in a browser, 320px wide', () => {
   it('filters requests in progress and the register, records a review and runs the checks now', async () => {
@@ -51,42 +35,42 @@ describe('the security team in a browser, 320px wide', () => {
     page.on('pageerror', (error) => scriptErrors.push(error.message));
 
     await page.goto(`${h.stack.apiUrl}/requests-in-progress`);
-    await checkPage(page, 'requests in progress');
+    await checkNarrowPage(page, 'requests in progress');
     await page.locator('#businessArea').selectOption('LAA');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForLoadState();
     expect(new URL(page.url()).searchParams.get('businessArea')).toBe('LAA');
     expect(await page.locator(`a[href="/offshoring-requests/${multi}"]`).count()).toBe(1);
     expect(await page.locator(`a[href="/offshoring-requests/${single}"]`).count()).toBe(0);
-    await checkPage(page, 'requests in progress, filtered');
+    await checkNarrowPage(page, 'requests in progress, filtered');
 
     await page.goto(`${h.stack.apiUrl}/register`);
-    await checkPage(page, 'the register');
+    await checkNarrowPage(page, 'the register');
     await page.locator('#country').selectOption('IN');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForLoadState();
-    await checkPage(page, 'the register, filtered');
+    await checkNarrowPage(page, 'the register, filtered');
     await page.locator(`a[href="/register/${serviceId}"]`).click();
     await page.waitForLoadState();
-    await checkPage(page, "a service's page");
+    await checkNarrowPage(page, "a service's page");
 
     await page.getByRole('button', { name: 'Record review' }).click();
     await page.waitForLoadState();
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('say what the review found');
-    await checkPage(page, 'the review form with its error');
+    await checkNarrowPage(page, 'the review form with its error');
     await page.locator('#notes').fill('Supplier controls checked with the owner');
     await page.getByRole('button', { name: 'Record review' }).click();
     await page.waitForLoadState();
     expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('Review recorded');
     expect(await page.locator('#reviews').textContent()).toContain('Supplier controls checked with the owner');
-    await checkPage(page, 'the service after its review');
+    await checkNarrowPage(page, 'the service after its review');
 
     await page.goto(`${h.stack.apiUrl}/monitoring`);
-    await checkPage(page, 'monitoring');
+    await checkNarrowPage(page, 'monitoring');
     await page.getByRole('button', { name: 'Run today’s checks now' }).click();
     await page.waitForLoadState();
     expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('Today’s checks ran');
-    await checkPage(page, 'monitoring after a run');
+    await checkNarrowPage(page, 'monitoring after a run');
     expect(scriptErrors).toEqual([]);
   });
 });
