@@ -40,6 +40,14 @@ describe('the offshoring request', () => {
     }
   });
 
+  it('takes OFFICIAL and OFFICIAL-SENSITIVE data, the classifications the policy covers, and refuses any other by its field', () => {
+    for (const dataClassification of ['OFFICIAL', 'OFFICIAL-SENSITIVE']) expect(problems({ ...singleAreaRequest(), dataClassification })).toEqual([]);
+    for (const dataClassification of ['SECRET', 'TOP SECRET', 'official', '']) {
+      expect(problems({ ...singleAreaRequest(), dataClassification }).map((p) => p.path)).toEqual(['dataClassification']);
+    }
+    expect(problems({ ...singleAreaRequest(), dataCategories: ['PERSONAL', 'MEDICAL'] }).map((p) => p.path)).toEqual(['dataCategories.1']);
+  });
+
   it('lists every problem with its field path, not just the first', () => {
     const body = {
       ...singleAreaRequest(),
