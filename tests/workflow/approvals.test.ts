@@ -454,6 +454,8 @@ describe('the rejection routes (Offshoring Policy, Process 3)', () => {
     expect(told.map((e) => e.subject.replace(/.* was /, ''))).toEqual(['rejected', 'closed']);
     expect(new Set(told.map((e) => e.destination.to.join()))).toEqual(new Set([`"${rejecter.name}" <${rejecter.email}>`]));
     const declined = (await h.emails(`Escalation declined: Court hearing transcription (${requestId})`))[0]!;
+    // To the owner, the contract manager copied: the outcome of the escalation.
+    expect(declined.destination).toEqual({ to: [`"Priya Shah" <${OWNER}>`], cc: ['"Tom Evans" <tom.evans@justice.gov.uk>'], bcc: [] });
     expect(declined.body.text).toContain(`${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`);
     // The decline resumed the Head's branch (SendTaskFailure), so the execution ends rather than waiting to lapse.
     expect(await endorsementEnded(requestId)).toBe('SUCCEEDED');

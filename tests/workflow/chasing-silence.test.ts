@@ -132,7 +132,11 @@ describe('chasing silence', () => {
     }, 'the owner told the escalation lapsed');
     const toHead = mine.filter((e) => e.destination.to.join().includes('head@hmcts.justice.local'));
     expect(toHead.map((e) => e.subject.replace(/:.*/, ''))).toEqual(['Endorsement requested', 'Reminder']);
-    expect(mine.find((e) => e.subject.startsWith('Escalation not answered'))!.destination.to.join()).toContain(OWNER);
+    expect(mine.find((e) => e.subject.startsWith('Escalation not answered'))!.destination).toEqual({
+      to: [`"Priya Shah" <${OWNER}>`],
+      cc: [],
+      bcc: [],
+    });
     // The branch ended the way the table says, and the routes are open again.
     // The lapse ends the branch; the round's conclusion then runs, so the execution ends a moment later.
     const ended = await h.eventually(async () => {

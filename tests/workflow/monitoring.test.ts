@@ -95,6 +95,8 @@ describe('continual monitoring', () => {
     expect(emails.map((e) => e.subject).sort()).toEqual(
       [`Due soon: offshoring review of Due-soon service (${dueSoon})`, `Overdue: offshoring review of Overdue service (${overdue})`].sort(),
     );
+    // Each to the registered service's owner alone.
+    for (const e of emails) expect(e.destination).toEqual({ to: ['"Priya Shah" <priya.shah@justice.gov.uk>'], cc: [], bcc: [] });
   });
 
   it('marks a request whose execution stopped as ERROR with the cause, and leaves healthy ones alone', async () => {
@@ -188,6 +190,7 @@ describe('continual monitoring', () => {
       'lateStarts',
       'incidents',
       'existingContracts',
+      'exemptions',
     ]);
   });
 
