@@ -23,6 +23,11 @@ const OWNER = 'priya.shah@justice.gov.uk';
 const OTHER = 'someone.else@justice.gov.uk';
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const sentTo = (email: Email, address: string) => [...email.destination.to, ...email.destination.cc].some((to) => to.includes(address));
+/** Each email of an incident to one address alone, no one copied; the addresses, sorted. */
+const soleAddressees = (emails: Email[]) => {
+  for (const e of emails) expect({ to: e.destination.to.length, cc: e.destination.cc, bcc: e.destination.bcc }).toEqual({ to: 1, cc: [], bcc: [] });
+  return emails.map((e) => e.destination.to[0]!.replace(/^.*<|>$/g, '')).sort();
+};
 const findings = (run: MonitoringRun) => run.checks!.find((c) => c.check === 'incidents')!;
 
 beforeAll(async () => {
@@ -86,6 +91,7 @@ describe('reporting breaches and incidents', () => {
     expect(emails.filter((e) => sentTo(e, DPO))).toHaveLength(1);
     expect(emails.filter((e) => sentTo(e, OST))).toHaveLength(0);
     expect(emails.find((e) => sentTo(e, DPO))!.body.text).toContain('witness names');
+    expect(soleAddressees(emails)).toEqual([DPO, OWNER].sort());
   });
 
   it('tells the Operational Security Team, and only them, of a security incident', async () => {
@@ -94,6 +100,7 @@ describe('reporting breaches and incidents', () => {
     const emails = await h.emails(incident.body.incidentId);
     expect(emails.filter((e) => sentTo(e, OST))).toHaveLength(1);
     expect(emails.filter((e) => sentTo(e, DPO))).toHaveLength(0);
+    expect(soleAddressees(emails)).toEqual([OST, OWNER].sort());
   });
 
   it('tells both of one that is both', async () => {
@@ -101,6 +108,7 @@ describe('reporting breaches and incidents', () => {
     const emails = await h.emails(both.body.incidentId);
     expect(emails.filter((e) => sentTo(e, DPO))).toHaveLength(1);
     expect(emails.filter((e) => sentTo(e, OST))).toHaveLength(1);
+    expect(soleAddressees(emails)).toEqual([DPO, OST, OTHER].sort());
   });
 
   it('sends the reporter a receipt with the reference, naming who is told', async () => {
