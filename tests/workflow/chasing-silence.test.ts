@@ -188,6 +188,8 @@ describe('chasing silence', () => {
     expect(linkIn(reminder).token).not.toBe(linkIn(silent).token);
     const chase = emails.find((e) => e.subject.startsWith('Chase: no decision from MoJ Legal'))!;
     expect(chase.destination).toEqual({ to: ['"Head of Legal" <head-legal@justice.local>'], cc: [], bcc: [] });
+    // The reminder goes to the approver alone.
+    expect(reminder.destination).toEqual({ to: ['"MoJ Legal" <legal@justice.local>'], cc: [], bcc: [] });
     const ownerChases = emails.filter((e) => e.subject.startsWith('Chase: ') && e.destination.to.join().includes(OWNER));
     expect(ownerChases.map((e) => e.subject)).toEqual([`Chase: 1 approver has not decided on Court hearing transcription (${requestId})`]);
     expect(ownerChases[0]!.body.text).toContain(`MoJ Legal: ${legal.name} (${legal.email})`);
@@ -384,6 +386,7 @@ describe("the owner's chase", () => {
     const emails = await patient.emails(requestId);
     const toOwner = emails.filter((e) => e.subject.includes('Chase') && [...e.destination.to, ...e.destination.cc].join().includes(OWNER));
     expect(toOwner.map((e) => e.subject)).toEqual([`Chase: 4 approvers have not decided on Court hearing transcription (${requestId})`]);
+    expect(toOwner[0]!.destination).toEqual({ to: [`"Priya Shah" <${OWNER}>`], cc: [], bcc: [] });
     for (const a of silent) expect(toOwner[0]!.body.text).toContain(`${a.name} (${a.email})`);
     expect(toOwner[0]!.body.text).not.toContain(first[0]!.destination.to[0]!.replace(/.*<|>/g, ''));
     expect(toOwner[0]!.body.text).toMatch(/lapse at \S+ on \d{1,2} [A-Z][a-z]+ \d{4} \(UK time\)/);
