@@ -113,6 +113,12 @@ export const lambdaFunctions = {
     description: 'Breaches and security incidents: reported (the DPO and Operational Security Team told at once), listed, updated',
     needs: { table: 'readWrite', sendEmail: true },
   },
+  exemptionsApi: {
+    entry: 'functions/exemptions-api.ts',
+    description:
+      'Exemptions from the Offshoring Policy and business areas’ variations: asked for, and their approval round started (SSA and CISO; the Accounting Officer for a variation)',
+    needs: { table: 'readWrite', startExecution: true, sendEmail: true },
+  },
   pages: {
     entry: 'functions/pages.ts',
     description: 'The pages of service owners and the security team: submit, follow and act on requests, the register, monitoring',
@@ -172,6 +178,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/incidents', function: 'incidentsApi' },
   { method: 'GET', path: '/incidents/{incidentId}', function: 'incidentsApi' },
   { method: 'POST', path: '/incidents/{incidentId}/updates', function: 'incidentsApi' },
+  { method: 'POST', path: '/exemptions', function: 'exemptionsApi' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage', auth: 'approvalLink' },
   { method: 'GET', path: '/', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/sign-in', function: 'signIn', auth: 'session' },
@@ -205,6 +212,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/incident-reports', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/incident-reports/{incidentId}', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/incident-reports/{incidentId}', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/exemptions', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/exemptions/new', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/exemptions/new', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/exemptions/{requestId}', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/governance-report', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/governance-report.csv', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision', auth: 'approvalLink' },
 ];
 

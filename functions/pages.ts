@@ -10,6 +10,7 @@ import { securityTeamPages } from '#web/security-team-pages';
 import { directoryPages } from '#web/directory-pages';
 import { withCurrentDirectory } from '#domain/directory';
 import { incidentPages } from '#web/incident-pages';
+import { exemptionPages } from '#web/exemption-pages';
 
 /**
  * The pages of service owners and the security team. They call the same use cases as the JSON
@@ -22,6 +23,7 @@ const pageRoutes = (runtime: Runtime, webSettings: WebSettingsSource) =>
     ...securityTeamPages,
     ...directoryPages,
     ...incidentPages,
+    ...exemptionPages,
   });
 
 /** Every page sees the approver directory in force when its request arrived (read once per request). */

@@ -2,6 +2,9 @@ import type { Runtime } from '../platform/runtime.ts';
 import { count, logger } from '../platform/observability.ts';
 import { StaleState } from '../store/errors.ts';
 import type { RequestView } from '../store/requests.ts';
+import { isExemptionView, type CaseView } from '../store/exemptions.ts';
+import { exemptionApprovalEmail, exemptionChaseEmail, exemptionOwnerChaseEmail } from '../email/exemption-templates.ts';
+import { exemptionPageLink } from './exemptions.ts';
 import { SYSTEM, approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
 import { approvalLink, hashLinkToken, mintLinkToken, requestPageLinks } from './links.ts';
 import { approvalRequestEmail, chaseEmail, escalationLapsedEmail, ownerChaseEmail } from '../email/templates.ts';
@@ -20,8 +23,9 @@ type WaitingStage = 'REQUEST' | 'REMINDER' | 'CHASE';
 
 const AUDIT_TYPE = { REQUEST: 'APPROVAL_REQUESTED', REMINDER: 'APPROVER_REMINDED', CHASE: 'APPROVER_CHASED', LAPSE: 'APPROVAL_LAPSED' } as const;
 
-async function load(runtime: Runtime, step: ApprovalStep): Promise<{ view: RequestView; approval: ApprovalRecord }> {
-  const view = await runtime.store.getRequestView(step.requestId);
+async function load(runtime: Runtime, step: ApprovalStep): Promise<{ view: CaseView; approval: ApprovalRecord }> {
+  // An offshoring request or an exemption (Offshoring Policy, Compliance): the same branch, its own emails.
+  const view = await runtime.store.getCaseView(step.requestId);
   const approval = view?.approvals.find((a) => a.approvalId === step.approvalId);
   // The round's input names approvals written with the request: one missing is a fault, not an outcome.
   if (!view || !approval) throw new Error(`Approval ${step.approvalId} of ${step.requestId} does not exist`);
@@ -29,7 +33,7 @@ async function load(runtime: Runtime, step: ApprovalStep): Promise<{ view: Reque
 }
 
 /** Why the approval was not obtained, in words for the execution history. */
-function causeOf(outcome: Exclude<ApprovalOutcome, 'APPROVED'>, view: RequestView, approval: ApprovalRecord): string {
+function causeOf(outcome: Exclude<ApprovalOutcome, 'APPROVED'>, view: CaseView, approval: ApprovalRecord): string {
   switch (outcome) {
     case 'REJECTED':
       return approval.reason ?? 'Rejected';
@@ -40,11 +44,18 @@ function causeOf(outcome: Exclude<ApprovalOutcome, 'APPROVED'>, view: RequestVie
   }
 }
 
+/** The email asking an approver to decide, for the kind of request they decide on. */
+function askingEmail(view: CaseView, approval: ApprovalRecord, link: string, stage: 'REQUEST' | 'REMINDER') {
+  return isExemptionView(view)
+    ? exemptionApprovalEmail(view.request, approval, link, stage)
+    : approvalRequestEmail(view.request, approval, link, stage);
+}
+
 export function approvalBranch(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
   /** The approval no longer waits: this step's own task ends the way the table says. */
-  async function endWait(step: ApprovalStep & { taskToken: string }, outcome: ApprovalOutcome, view: RequestView, approval: ApprovalRecord) {
+  async function endWait(step: ApprovalStep & { taskToken: string }, outcome: ApprovalOutcome, view: CaseView, approval: ApprovalRecord) {
     const ended = await completeTask(
       runtime.clients.stepFunctions,
       step.taskToken,
@@ -61,7 +72,7 @@ export function approvalBranch(runtime: Runtime) {
    * link only the request email carried: that email was delivered, and is recorded now (its SES
    * message id lost with the step), so the trail shows the approver was asked, once.
    */
-  async function recordEvidentRequestEmail(view: RequestView, approval: ApprovalRecord): Promise<void> {
+  async function recordEvidentRequestEmail(view: CaseView, approval: ApprovalRecord): Promise<void> {
     if (approval.status !== 'APPROVED' && approval.status !== 'REJECTED') return;
     const mine = (e: RequestView['audit'][number]) => 'approvalId' in e.details && e.details.approvalId === approval.approvalId;
     const asked = view.audit.some((e) => e.type === AUDIT_TYPE.REQUEST && mine(e));
@@ -75,7 +86,7 @@ export function approvalBranch(runtime: Runtime) {
       approval.requestId,
       approval.round,
       requestEmail,
-      approvalRequestEmail(view.request, approval, `${runtime.publicBaseUrl}/approvals/${approval.approvalId}`, 'REQUEST'),
+      askingEmail(view, approval, `${runtime.publicBaseUrl}/approvals/${approval.approvalId}`, 'REQUEST'),
       null,
     );
   }
@@ -88,7 +99,7 @@ export function approvalBranch(runtime: Runtime) {
    * send nothing. A retried step of the claiming branch sends what its claim named, unless the trail
    * shows it sent.
    */
-  async function chaseOwnerOnce(view: RequestView, approval: ApprovalRecord): Promise<void> {
+  async function chaseOwnerOnce(view: CaseView, approval: ApprovalRecord): Promise<void> {
     const { requestId, round } = approval;
     const claimIn = (audit: RequestView['audit']) =>
       audit.find((e): e is Extract<RequestView['audit'][number], { type: 'OWNER_CHASED' }> => e.type === 'OWNER_CHASED' && e.round === round);
@@ -108,12 +119,14 @@ export function approvalBranch(runtime: Runtime) {
     }
     const claim = claimIn(audit);
     if (claim?.details.chasedBy !== approval.approvalId) return;
-    const email = ownerChaseEmail(
-      view.request,
-      claim.details.silentApprovers,
-      claim.details.respondBy,
-      requestPageLinks(runtime.publicBaseUrl, requestId),
-    );
+    const email = isExemptionView(view)
+      ? exemptionOwnerChaseEmail(
+          view.request,
+          claim.details.silentApprovers,
+          claim.details.respondBy,
+          exemptionPageLink(runtime.publicBaseUrl, requestId),
+        )
+      : ownerChaseEmail(view.request, claim.details.silentApprovers, claim.details.respondBy, requestPageLinks(runtime.publicBaseUrl, requestId));
     await sendRecordedEmail(runtime, requestId, round, `OWNER_CHASE:${round}`, email, audit);
     count('OwnerChased');
   }
@@ -196,10 +209,11 @@ export function approvalBranch(runtime: Runtime) {
       return { stage: step.stage, approvalId: approval.approvalId, emailed: false };
     }
     if (step.stage === 'CHASE') {
-      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, chaseEmail(view.request, approval));
+      const chase = isExemptionView(view) ? exemptionChaseEmail(view.request, approval) : chaseEmail(view.request, approval);
+      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, chase);
     } else {
       const url = approvalLink(runtime.publicBaseUrl, approval.approvalId, linkToken as string);
-      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, approvalRequestEmail(view.request, approval, url, step.stage));
+      await sendRecordedEmail(runtime, approval.requestId, approval.round, emailKey, askingEmail(view, approval, url, step.stage));
     }
     logger.info('Approver step done', { approvalId: approval.approvalId, stage: step.stage });
     count({ REQUEST: 'ApprovalRequested', REMINDER: 'ApproverReminded', CHASE: 'ApproverChased' }[step.stage]);
@@ -215,7 +229,7 @@ export function approvalBranch(runtime: Runtime) {
     const settled = recordedOutcome(view.request, approval);
     if (settled) return { stage: 'LAPSE', approvalId: approval.approvalId, outcome: settled };
     const at = clock().toISOString();
-    if (approval.kind === 'ENDORSEMENT') return lapseEndorsement(step, view, approval, at);
+    if (approval.kind === 'ENDORSEMENT' && !isExemptionView(view)) return lapseEndorsement(step, view, approval, at);
     try {
       await store.lapseApproval(
         approval,

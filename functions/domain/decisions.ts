@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import type { Runtime } from '../platform/runtime.ts';
-import { approverOf, type ApprovalRecord, type LinkRecord, type RequestRecord } from '../store/records.ts';
+import { approverOf, type ApprovalRecord, type LinkRecord } from '../store/records.ts';
 import { StaleState } from '../store/errors.ts';
 import { hashLinkToken, isWellFormedLinkToken } from './links.ts';
 import { awaitsDecision } from './lifecycle.ts';
 import { typedText } from './request.ts';
 import { AlreadyDecided, LinkGone, LinkRefused } from '../web/errors.ts';
 import { completeTask } from './workflow.ts';
+import { isExemption, type CaseRecord } from '../store/exemptions.ts';
 import { correlate, count, logger } from '../platform/observability.ts';
 
 /**
@@ -18,7 +19,8 @@ export interface OpenedLink {
   tokenHash: string;
   link: LinkRecord;
   approval: ApprovalRecord;
-  request: RequestRecord;
+  /** An offshoring request, or an exemption (Offshoring Policy, Compliance): the same links and decisions. */
+  request: CaseRecord;
 }
 
 const REFUSED = 'This link is not valid. Use the link in the most recent email you were sent, unchanged.';
@@ -36,14 +38,15 @@ export const recordedDecision = (a: ApprovalRecord) => ({
  * What a person holding a valid link is told when it no longer works: which request, and whom to
  * ask (its service owner). A refused token gets none of this: it reveals nothing.
  */
-const aboutRequest = (request: RequestRecord, approval: ApprovalRecord) => ({
+const aboutRequest = (request: CaseRecord, approval: ApprovalRecord) => ({
   requestId: request.requestId,
-  serviceName: request.request.serviceName,
-  serviceOwner: request.request.serviceOwner,
+  ...(isExemption(request)
+    ? { serviceName: `Exemption: ${request.service?.serviceName ?? 'the whole Offshoring Policy'}`, serviceOwner: request.requester }
+    : { serviceName: request.request.serviceName, serviceOwner: request.request.serviceOwner }),
   kind: approval.kind,
 });
 
-function assertOpen(approval: ApprovalRecord, request: RequestRecord, link: LinkRecord, now: Date): void {
+function assertOpen(approval: ApprovalRecord, request: CaseRecord, link: LinkRecord, now: Date): void {
   const about = aboutRequest(request, approval);
   if (approval.status === 'APPROVED' || approval.status === 'REJECTED') {
     throw new AlreadyDecided(`This ${approval.kind === 'ENDORSEMENT' ? 'escalation' : 'approval'} was already decided`, {
@@ -74,7 +77,7 @@ export async function openApprovalLink(runtime: Runtime, approvalId: string, tok
   const link = await runtime.store.links.findLink(tokenHash);
   // The same answer for an unknown token and another approver's: a token reveals nothing about other approvals.
   if (!link || link.approvalId !== approvalId) throw new LinkRefused(REFUSED);
-  const [approval, request] = await Promise.all([runtime.store.getApproval(link), runtime.store.getRequest(link.requestId)]);
+  const [approval, request] = await Promise.all([runtime.store.getApproval(link), runtime.store.getCase(link.requestId)]);
   if (!approval || !request) throw new LinkRefused(REFUSED);
   assertOpen(approval, request, link, runtime.clock());
   return { tokenHash, link, approval, request };
@@ -155,12 +158,12 @@ export async function resumeRecordedDecision(runtime: Runtime, approvalId: strin
   return approval;
 }
 
-async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval: ApprovalRecord; request: RequestRecord; link: LinkRecord }> {
+async function reread(runtime: Runtime, opened: OpenedLink): Promise<{ approval: ApprovalRecord; request: CaseRecord; link: LinkRecord }> {
   const { store } = runtime;
   const [link, approval, request] = await Promise.all([
     store.links.findLink(opened.tokenHash),
     store.getApproval(opened.approval),
-    store.getRequest(opened.approval.requestId),
+    store.getCase(opened.approval.requestId),
   ]);
   return { link: link!, approval: approval!, request: request! };
 }

@@ -184,15 +184,16 @@ export type DirectoryEntry =
   | { kind: 'role'; role: keyof ApproverDirectory['roles'] }
   | { kind: 'siro'; area: string }
   | { kind: 'departmentalHead'; area: string }
+  | { kind: 'accountingOfficer'; area: string }
   | { kind: 'securityTeam' };
 
 const ROLE_KEYS = ['MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL'] as const;
 
-/** The entry an id names (`role.CISO`, `siro.HMCTS`, `departmentalHead.HMCTS`, `securityTeam`), if the directory has it. */
+/** The entry an id names (`role.CISO`, `siro.HMCTS`, `departmentalHead.HMCTS`, `accountingOfficer.HMCTS`, `securityTeam`), if the directory has it. */
 export function directoryEntry(id: string, directory: ApproverDirectory): DirectoryEntry | undefined {
   const [kind, code] = id.split('.');
   if (kind === 'role') return (ROLE_KEYS as readonly string[]).includes(code ?? '') ? { kind, role: code as (typeof ROLE_KEYS)[number] } : undefined;
-  if ((kind === 'siro' || kind === 'departmentalHead') && code && Object.hasOwn(directory.businessAreas, code)) {
+  if ((kind === 'siro' || kind === 'departmentalHead' || kind === 'accountingOfficer') && code && Object.hasOwn(directory.businessAreas, code)) {
     // MoJ HQ's SIRO is the MoJ SIRO's entry (Process 1(a)): it is changed there.
     if (kind === 'siro' && code === DEPARTMENT_HQ) return undefined;
     return { kind, area: code };
@@ -206,7 +207,7 @@ export function directoryEntryIds(directory: ApproverDirectory): string[] {
   const areas = Object.keys(directory.businessAreas);
   return [
     ...ROLE_KEYS.map((role) => `role.${role}`),
-    ...areas.flatMap((area) => [...(area === DEPARTMENT_HQ ? [] : [`siro.${area}`]), `departmentalHead.${area}`]),
+    ...areas.flatMap((area) => [...(area === DEPARTMENT_HQ ? [] : [`siro.${area}`]), `departmentalHead.${area}`, `accountingOfficer.${area}`]),
     'securityTeam',
   ];
 }
@@ -215,7 +216,7 @@ export function directoryEntryIds(directory: ApproverDirectory): string[] {
 export const EntryHolderSchema = PersonSchema.extend({ escalationContact: PersonSchema.optional() });
 export type EntryHolder = z.infer<typeof EntryHolderSchema>;
 
-export function entryHolder(entry: DirectoryEntry, directory: ApproverDirectory): EntryHolder {
+export function entryHolder(entry: DirectoryEntry, directory: ApproverDirectory): EntryHolder | undefined {
   switch (entry.kind) {
     case 'role':
       return directory.roles[entry.role];
@@ -223,13 +224,16 @@ export function entryHolder(entry: DirectoryEntry, directory: ApproverDirectory)
       return directory.businessAreas[entry.area]!.siro;
     case 'departmentalHead':
       return directory.businessAreas[entry.area]!.departmentalHead;
+    case 'accountingOfficer':
+      // A directory saved before areas named their Accounting Officer has none yet.
+      return directory.businessAreas[entry.area]!.accountingOfficer;
     case 'securityTeam':
       return directory.securityTeam;
   }
 }
 
 /** Whether the entry approves, and so has an escalation contact to chase when its holder is silent. */
-export const entryApproves = (entry: DirectoryEntry) => entry.kind === 'role' || entry.kind === 'siro';
+export const entryApproves = (entry: DirectoryEntry) => entry.kind === 'role' || entry.kind === 'siro' || entry.kind === 'accountingOfficer';
 
 /** The directory with one entry's holder replaced; the MoJ SIRO carries MoJ HQ's SIRO with it (Process 1(a)). */
 export function withEntryHolder(directory: ApproverDirectory, entry: DirectoryEntry, holder: EntryHolder): ApproverDirectory {
@@ -250,6 +254,14 @@ export function withEntryHolder(directory: ApproverDirectory, entry: DirectoryEn
     case 'departmentalHead':
       next.businessAreas[entry.area]!.departmentalHead = person;
       break;
+    case 'accountingOfficer': {
+      const area = next.businessAreas[entry.area]!;
+      const escalationContact = holder.escalationContact ?? area.accountingOfficer?.escalationContact;
+      if (!escalationContact)
+        throw new ValidationFailed([{ path: 'escalationContact', message: 'must be given: whom to chase when the Accounting Officer is silent' }]);
+      area.accountingOfficer = { ...person, escalationContact };
+      break;
+    }
     case 'securityTeam':
       next.securityTeam = person;
       break;

@@ -6,12 +6,12 @@ import type { ApproverDirectory } from '../platform/directory.ts';
 import type { OffshoringRequest, Person } from './request.ts';
 import { canHappen } from './lifecycle.ts';
 
-export const APPROVER_ROLES = ['BUSINESS_AREA_SIRO', 'MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL'] as const;
+export const APPROVER_ROLES = ['BUSINESS_AREA_SIRO', 'MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL', 'ACCOUNTING_OFFICER'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
 
 export interface RequiredApprover extends Person {
   role: ApproverRole;
-  /** Set for BUSINESS_AREA_SIRO: whose SIRO this is. */
+  /** Set for BUSINESS_AREA_SIRO and ACCOUNTING_OFFICER: whose SIRO or Accounting Officer this is. */
   businessArea?: string;
   escalationContact: Person;
 }
@@ -33,7 +33,7 @@ export const DEPARTMENT_HQ = 'MOJ_HQ';
  * Throws if a business area is not in the directory (intake validates that first).
  */
 export function requiredApprovers(request: Pick<OffshoringRequest, 'businessAreas'>, directory: ApproverDirectory): RequiredApprover[] {
-  const fromRole = (role: Exclude<ApproverRole, 'BUSINESS_AREA_SIRO'>): RequiredApprover => {
+  const fromRole = (role: Exclude<ApproverRole, 'BUSINESS_AREA_SIRO' | 'ACCOUNTING_OFFICER'>): RequiredApprover => {
     const { name, email, escalationContact } = directory.roles[role];
     return { role, name, email, escalationContact };
   };
@@ -50,6 +50,58 @@ export function requiredApprovers(request: Pick<OffshoringRequest, 'businessArea
     riskOwners = [{ role: 'BUSINESS_AREA_SIRO', businessArea: area, name, email, escalationContact }]; // Process 1(a)
   }
   return [...riskOwners, fromRole('CISO'), fromRole('DPO'), fromRole('COMMERCIAL'), fromRole('LEGAL')]; // Process 1(c)
+}
+
+/** Offshoring Policy, Compliance: "Any request to change part of this policy or exemptions must be sent for formal review and approval". */
+export const COMPLIANCE_CLAUSE =
+  'Any request to change part of this policy or exemptions must be sent for formal review and approval by the MoJ Senior Security Adviser and the Chief Information Security Officer, with reasonable justification.';
+
+/** Corporate Security Policy: a business area's variation from the Security Policy Framework. */
+export const VARIATION_CLAUSE =
+  'Where, on an exception basis, business areas consider that a requirement should not apply, or where local arrangements do not comply with the SPF or MOJ arrangements, the variation should be agreed by the relevant Accounting Officer and reported in annual governance processes.';
+
+/**
+ * A business area's Accounting Officer (Corporate Security Policy: "the relevant Accounting
+ * Officer"): the one the directory names, else the area's Departmental Head, since the head of an
+ * agency is its Accounting Officer. One the directory names has their own escalation contact; the
+ * Departmental Head standing in is chased through the security team. Undefined for an unknown area.
+ */
+export function accountingOfficerOf(directory: ApproverDirectory, businessArea: string): (Person & { escalationContact: Person }) | undefined {
+  const area = Object.hasOwn(directory.businessAreas, businessArea) ? directory.businessAreas[businessArea] : undefined;
+  if (!area) return undefined;
+  return area.accountingOfficer ?? { ...area.departmentalHead, escalationContact: directory.securityTeam };
+}
+
+/**
+ * Who must approve an exemption or a request to change the policy.
+ * - Offshoring Policy, Compliance: the MoJ Senior Security Adviser and the Chief Information Security
+ *   Officer, and nobody else.
+ * - Corporate Security Policy: an exemption recorded as a business area's variation is also agreed by
+ *   that area's Accounting Officer (it is still an exemption from this policy, so Compliance applies too).
+ * Throws if the area is not in the directory (the exemption's checks refuse that first).
+ */
+export function exemptionApprovers(
+  exemption: { variation?: { businessArea: string } | undefined },
+  directory: ApproverDirectory,
+): RequiredApprover[] {
+  const fromRole = (role: 'SSA' | 'CISO'): RequiredApprover => {
+    const { name, email, escalationContact } = directory.roles[role];
+    return { role, name, email, escalationContact };
+  };
+  const approvers = [fromRole('SSA'), fromRole('CISO')]; // Offshoring Policy, Compliance
+  if (exemption.variation) {
+    const { businessArea } = exemption.variation;
+    const officer = accountingOfficerOf(directory, businessArea);
+    if (!officer) throw new Error(`Business area ${businessArea} is not in the approver directory`);
+    const { name, email, escalationContact } = officer;
+    approvers.push({ role: 'ACCOUNTING_OFFICER', businessArea, name, email, escalationContact }); // Corporate Security Policy: variations
+  }
+  return approvers;
+}
+
+/** Where an approved exemption stands on `today`: in force until its end date, expired after it. */
+export function exemptionInForce(endDate: string, today: string): 'ACTIVE' | 'EXPIRED' {
+  return endDate < today ? 'EXPIRED' : 'ACTIVE';
 }
 
 /** Business areas the request names that the directory does not know, with their positions. */
@@ -181,6 +233,7 @@ export const ROLE_TITLES: Record<ApproverRole | 'DEPARTMENTAL_HEAD', string> = {
   DPO: 'MoJ Data Protection Officer (DPO)',
   COMMERCIAL: 'MoJ Commercial',
   LEGAL: 'MoJ Legal',
+  ACCOUNTING_OFFICER: 'Accounting Officer',
   DEPARTMENTAL_HEAD: 'Departmental Head',
 };
 
@@ -203,6 +256,7 @@ export const ROLE_REASONS: Record<ApproverRole | 'DEPARTMENTAL_HEAD', { clause: 
   DPO: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
   COMMERCIAL: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
   LEGAL: { clause: 'Offshoring Policy, Process 1(c)', words: PROCESS_1.c },
+  ACCOUNTING_OFFICER: { clause: 'Corporate Security Policy, Security Policy Framework compliance', words: VARIATION_CLAUSE },
   DEPARTMENTAL_HEAD: {
     clause: 'Offshoring Policy, Process 3',
     words:

@@ -2,7 +2,7 @@ import type { Runtime } from '../platform/runtime.ts';
 import { count, logger } from '../platform/observability.ts';
 import { StaleState } from '../store/errors.ts';
 import type { Alongside, RequestChanges, RequestView } from '../store/requests.ts';
-import { SYSTEM, type ApprovalRecord, type RequestRecord } from '../store/records.ts';
+import { SYSTEM, type ApprovalRecord } from '../store/records.ts';
 import type { AuditFact } from '../store/audit.ts';
 import { roundOutcome } from './offshoring-policy.ts';
 import { requestApprovedEmail, requestRejectedEmail, roundClosedEmail, roundOutcomeEmail, type RoundOutcome } from '../email/templates.ts';
@@ -11,6 +11,9 @@ import { registerApprovedService } from './register.ts';
 import { listAsNonCompliant } from './existing-contracts.ts';
 import { requestPageLinks } from './links.ts';
 import type { RoundEnd } from './workflow.ts';
+import { isExemptionView, type CaseRecord, type CaseView, type ExemptionView } from '../store/exemptions.ts';
+import { exemptionApprovedEmail, exemptionClosedEmail, exemptionOutcomeEmail, exemptionRejectedEmail } from '../email/exemption-templates.ts';
+import { exemptionPageLink } from './exemptions.ts';
 
 /**
  * The end of an approval round (statemachines/offshoring-approval.asl.json: RoundApproved,
@@ -19,13 +22,13 @@ import type { RoundEnd } from './workflow.ts';
  * meanwhile (withdrawn, or a newer round) keeps its status: the conclusion changes nothing then.
  */
 
-const inRound = (view: RequestView) => view.approvals.filter((a) => a.round === view.request.round && a.kind === 'APPROVAL');
+const inRound = (view: CaseView) => view.approvals.filter((a) => a.round === view.request.round && a.kind === 'APPROVAL');
 
 export function roundConclusion(runtime: Runtime) {
   const { store, clock, ids } = runtime;
 
   async function moveRequest(
-    request: RequestRecord,
+    request: CaseRecord,
     event: 'ALL_APPROVED' | 'APPROVAL_NOT_OBTAINED' | 'ROUND_FAILED',
     reason: string,
     fact: AuditFact<'WORKFLOW_FAILED' | 'REQUEST_APPROVED' | 'REQUEST_REJECTED'>,
@@ -47,7 +50,7 @@ export function roundConclusion(runtime: Runtime) {
 
   /** `concluded`: this call moved the request (so the outcome is counted once, not per retry). */
   async function conclude(end: RoundEnd): Promise<{ status: string; concluded: boolean }> {
-    const view = await store.getRequestView(end.requestId);
+    const view = await store.getCaseView(end.requestId);
     if (!view) throw new Error(`Request ${end.requestId} does not exist`);
     const { request } = view;
     const approvals = inRound(view);
@@ -98,8 +101,13 @@ export function roundConclusion(runtime: Runtime) {
     }
 
     // Emails after the state change, each once (a retry after a partial send picks up the rest).
-    const after = (await store.getRequestView(end.requestId))!;
+    const after = (await store.getCaseView(end.requestId))!;
     if (after.request.round !== end.round) return { status: after.request.status, concluded: !settled };
+    if (isExemptionView(after)) {
+      await concludeExemption(after, end.round);
+      logger.info('Exemption round concluded', { requestId: end.requestId, round: end.round, status: after.request.status });
+      return { status: after.request.status, concluded: !settled };
+    }
     const sent = after.audit;
     const links = requestPageLinks(runtime.publicBaseUrl, request.requestId);
     if (after.request.status === 'APPROVED') {
@@ -141,6 +149,28 @@ export function roundConclusion(runtime: Runtime) {
     return { status: after.request.status, concluded: !settled };
   }
 
+  /**
+   * An exemption's round ended (Offshoring Policy, Compliance): approved, it is in force until its
+   * end date (listed, and watched by monitoring); rejected, the requester hears every reason.
+   */
+  async function concludeExemption(view: ExemptionView, round: number): Promise<void> {
+    const { request: exemption, audit: sent } = view;
+    const page = exemptionPageLink(runtime.publicBaseUrl, exemption.requestId);
+    if (exemption.status === 'APPROVED') {
+      const approvedAt = view.audit.findLast((e) => e.type === 'REQUEST_APPROVED')?.at ?? clock().toISOString();
+      await store.recordExemptionInForce(exemption, approvedAt);
+      await sendRecordedEmail(runtime, exemption.requestId, round, `APPROVED:${round}`, exemptionApprovedEmail(exemption, inRound(view), page), sent);
+      await tellApproversWhoDecided(runtime, view, round, 'APPROVED');
+    } else if (exemption.status === 'REJECTED') {
+      const reasons = exemption.rejectionReasons ?? [];
+      await sendRecordedEmail(runtime, exemption.requestId, round, `REJECTED:${round}`, exemptionRejectedEmail(exemption, reasons, page), sent);
+      for (const closed of inRound(view).filter((a) => a.status === 'CLOSED')) {
+        await sendRecordedEmail(runtime, exemption.requestId, round, `CLOSED:${closed.approvalId}`, exemptionClosedEmail(exemption, closed), sent);
+      }
+      await tellApproversWhoDecided(runtime, view, round, 'REJECTED');
+    }
+  }
+
   /** Concludes the round; the outcome is counted once, by the call that moved the request. */
   return async (end: RoundEnd): Promise<{ status: string }> => {
     const { status, concluded } = await conclude(end);
@@ -159,7 +189,7 @@ function registeredIn(view: RequestView, round: number): { serviceId: string; re
  * Approvers who decided in the round (approved or rejected) hear how it ended, each once (keyed in
  * the audit trail by outcome and approval): those still waiting were told the round closed instead.
  */
-export async function tellApproversWhoDecided(runtime: Runtime, view: RequestView, round: number, outcome: RoundOutcome): Promise<void> {
+export async function tellApproversWhoDecided(runtime: Runtime, view: CaseView, round: number, outcome: RoundOutcome): Promise<void> {
   const decided = view.approvals.filter((a) => a.round === round && a.kind === 'APPROVAL' && (a.status === 'APPROVED' || a.status === 'REJECTED'));
   for (const approval of decided) {
     await sendRecordedEmail(
@@ -167,7 +197,7 @@ export async function tellApproversWhoDecided(runtime: Runtime, view: RequestVie
       view.request.requestId,
       round,
       `OUTCOME:${outcome}:${approval.approvalId}`,
-      roundOutcomeEmail(view.request, approval, outcome),
+      isExemptionView(view) ? exemptionOutcomeEmail(view.request, approval, outcome) : roundOutcomeEmail(view.request, approval, outcome),
       view.audit,
     );
   }

@@ -23,6 +23,8 @@ const BusinessAreaSchema = z.strictObject({
   siro: ApproverSchema,
   /** Offshoring Policy, Process 3(b): the Service Owner may escalate to their Departmental Head. */
   departmentalHead: PersonSchema,
+  /** Corporate Security Policy: agrees the area's variations from the Security Policy Framework. */
+  accountingOfficer: ApproverSchema.optional(),
 });
 
 export const ApproverDirectorySchema = z.strictObject({

@@ -40,6 +40,12 @@ export const keys = {
   reportedBy: (email: string, reportedAt: string) => ({ gsi2pk: `REPORTED_BY#${email.toLowerCase()}`, gsi2sk: reportedAt }),
   /** gsi3 (sparse): an incident still open, with an email still to send, or a breach still awaiting its approval round. */
   openIncident: (reportedAt: string, incidentId: string) => ({ gsi3pk: 'OPEN_INCIDENT', gsi3sk: `${reportedAt}#${incidentId}` }),
+  /** gsi1: every exemption, by when it was asked for. */
+  exemptionList: (submittedAt: string, requestId: string) => ({ gsi1pk: 'EXEMPTION', gsi1sk: `${submittedAt}#${requestId}` }),
+  /** gsi2: the exemptions a person asked for, by when. */
+  exemptionsAskedBy: (email: string, submittedAt: string) => ({ gsi2pk: `EXEMPTIONS_ASKED_BY#${email.toLowerCase()}`, gsi2sk: submittedAt }),
+  /** gsi3 (sparse): an approved exemption, by the date it ends (continual monitoring: ending soon, ended). */
+  exemptionEnds: (endDate: string, requestId: string) => ({ gsi3pk: 'EXEMPTION_ENDS', gsi3sk: `${endDate}#${requestId}` }),
   monitoringRun: (date: string) => ({ pk: 'MONITORING_RUN', sk: date }),
   /** Powertools Idempotency's records (functions/store/idempotency.ts): one partition per function. */
   idempotencyPartition: (functionName: string) => `IDEMPOTENCY#${functionName}`,

@@ -10,6 +10,7 @@ import {
   type RoundRecord,
 } from './records.ts';
 import { AuditEventSchema, type AuditEvent } from './audit.ts';
+import { ExemptionRecordSchema, isExemptionItem, type CaseRecord, type CaseView, type ExemptionRecord } from './exemptions.ts';
 import { isOpen, transitionFor, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { StaleState } from './errors.ts';
 import { allOf, exists, isNew, type Change, type Condition, type Item, type Table, type TransactItem } from './table.ts';
@@ -153,23 +154,101 @@ export class RequestStore {
     ]);
   }
 
+  /** An offshoring request (an exemption's id answers nothing: it is not one). */
   async getRequest(requestId: string): Promise<RequestRecord | undefined> {
     const item = await this.#table.get(keys.request(requestId));
-    return item ? RequestRecordSchema.parse(item) : undefined;
+    return item && !isExemptionItem(item) ? RequestRecordSchema.parse(item) : undefined;
   }
 
-  /** The request with every round's content and approvals and its audit trail, in one partition query. */
+  /** An offshoring request or an exemption: what the approval workflow's steps and links read. */
+  async getCase(requestId: string): Promise<CaseRecord | undefined> {
+    const item = await this.#table.get(keys.request(requestId));
+    if (!item) return undefined;
+    return isExemptionItem(item) ? ExemptionRecordSchema.parse(item) : RequestRecordSchema.parse(item);
+  }
+
+  /** The request with every round's content and approvals and its audit trail, in one partition query (an exemption's id answers nothing). */
   async getRequestView(requestId: string): Promise<RequestView | undefined> {
+    const view = await this.getCaseView(requestId);
+    return view && !isExemptionItem(view.request) ? (view as RequestView) : undefined;
+  }
+
+  /** An offshoring request's or an exemption's whole partition: the record, its approvals, audit trail and rounds. */
+  async getCaseView(requestId: string): Promise<CaseView | undefined> {
     const { items } = await queryAll(this.#table, { key: { expression: 'pk = :pk', values: { ':pk': keys.request(requestId).pk } } });
     const requestItem = items.find((item) => item.sk === keys.request(requestId).sk);
     if (!requestItem) return undefined;
     const withPrefix = (prefix: string) => (item: Item) => String(item.sk).startsWith(prefix);
+    const approvals = items.filter(withPrefix(SK_PREFIX.approval)).map((item) => ApprovalRecordSchema.parse(item));
+    const audit = items.filter(withPrefix(SK_PREFIX.audit)).map((item) => AuditEventSchema.parse(item));
+    if (isExemptionItem(requestItem)) return { request: ExemptionRecordSchema.parse(requestItem), approvals, audit, rounds: [] };
     return {
       request: RequestRecordSchema.parse(requestItem),
       approvals: items.filter(withPrefix(SK_PREFIX.approval)).map((item) => ApprovalRecordSchema.parse(item)),
       audit: items.filter(withPrefix(SK_PREFIX.audit)).map((item) => AuditEventSchema.parse(item)),
       rounds: items.filter(withPrefix(SK_PREFIX.round)).map((item) => RoundRecordSchema.parse(item)),
     };
+  }
+
+  // Exemptions (Offshoring Policy, Compliance): requests of their own kind, in their own indexes.
+
+  /** Stores a new exemption with its approvals and first audit event, all or nothing. */
+  async createExemption(record: ExemptionRecord, approvals: readonly ApprovalRecord[], events: readonly AuditEvent[]): Promise<void> {
+    await this.#table.transact([
+      this.#table.putItem(
+        {
+          ...keys.request(record.requestId),
+          ...keys.exemptionList(record.submittedAt, record.requestId),
+          ...keys.exemptionsAskedBy(record.requester.email, record.submittedAt),
+          entity: 'REQUEST',
+          ...record,
+        },
+        isNew,
+      ),
+      ...approvals.map((approval) => this.#approvalPut(approval)),
+      ...events.map((event) => this.#auditPut(record.requestId, event)),
+    ]);
+  }
+
+  /** Every exemption, newest first (gsi1); or those one person asked for (gsi2). */
+  async listExemptions(askedBy?: string): Promise<ExemptionRecord[]> {
+    const { items } = await queryAll(this.#table, {
+      ...(askedBy
+        ? { index: 'gsi2', key: { expression: 'gsi2pk = :pk', values: { ':pk': keys.exemptionsAskedBy(askedBy, '').gsi2pk } } }
+        : { index: 'gsi1', key: { expression: 'gsi1pk = :pk', values: { ':pk': keys.exemptionList('', '').gsi1pk } } }),
+      descending: true,
+    });
+    return items.map((item) => ExemptionRecordSchema.parse(item));
+  }
+
+  /**
+   * An approved exemption is in force until its end date: it enters the index monitoring reads by
+   * end date. Only an approved one, once (a retried conclusion finds it there and changes nothing).
+   */
+  async recordExemptionInForce(exemption: Pick<ExemptionRecord, 'requestId' | 'exemption'>, approvedAt: string): Promise<void> {
+    try {
+      await this.#table.update(
+        keys.request(exemption.requestId),
+        { set: { approvedAt, ...keys.exemptionEnds(exemption.exemption.endDate, exemption.requestId) } },
+        allOf(exists, {
+          expression: '#status = :approved AND attribute_not_exists(approvedAt)',
+          names: { '#status': 'status' },
+          values: { ':approved': 'APPROVED' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+    }
+  }
+
+  /** Approved exemptions whose end date is from `from` to `to` (gsi3, by end date). */
+  async exemptionsEndingBetween(from: string, to: string): Promise<{ exemptions: ExemptionRecord[]; itemsRead: number }> {
+    const pk = keys.exemptionEnds('', '').gsi3pk;
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi3',
+      key: { expression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to', values: { ':pk': pk, ':from': from, ':to': `${to}#~` } },
+    });
+    return { exemptions: items.map((item) => ExemptionRecordSchema.parse(item)), itemsRead };
   }
 
   /** A service owner's requests, newest first (gsi2), a page at a time. Throws InvalidPageToken for a token not from their listing. */

@@ -5,7 +5,7 @@ import type { ApprovalRecord, RequestRecord } from '#store/records';
 import type { AuditEvent } from '#store/audit';
 import type { RequestView } from '#store/requests';
 import { approvalLink } from '#domain/links';
-import { ROLE_REASONS } from '#domain/offshoring-policy';
+import { COMPLIANCE_CLAUSE, ROLE_REASONS } from '#domain/offshoring-policy';
 import { changesInRound, requestRounds, type RoundEvidence } from '#domain/round-history';
 import { serviceChanges } from '#domain/service-change';
 import {
@@ -21,6 +21,8 @@ import {
 } from '#domain/words';
 import { securityHeaders, type HttpResult } from './http.ts';
 import { renderPage } from './render.ts';
+import { isExemption, type ExemptionRecord } from '#store/exemptions';
+import { exemptionFacts, exemptionWhat } from '#email/exemption-templates';
 
 /**
  * The approver's pages, reached by the emailed link alone (no session, no sign-in): the decision
@@ -200,6 +202,7 @@ export async function decisionPage(
   statusCode = 200,
 ): Promise<HttpResult> {
   const { approval, request } = opened;
+  if (isExemption(request)) return exemptionDecisionPage(runtime, { ...opened, request }, token, state, statusCode);
   const view = (await runtime.store.getRequestView(request.requestId)) ?? { request, approvals: [approval], audit: [], rounds: [] };
   const endorsement = approval.kind === 'ENDORSEMENT';
   const thisRound = view.approvals.filter((a) => a.round === request.round && a.kind === 'APPROVAL');
@@ -258,6 +261,44 @@ export async function decisionPage(
   );
 }
 
+/** The decision form for an exemption (Offshoring Policy, Compliance): its clause, justification, scope and end date. */
+async function exemptionDecisionPage(
+  runtime: Runtime,
+  opened: OpenedLink & { request: ExemptionRecord },
+  token: string,
+  state: DecisionFormState,
+  statusCode: number,
+): Promise<HttpResult> {
+  const { approval, request } = opened;
+  const approvals = (await runtime.store.getCaseView(request.requestId))?.approvals ?? [approval];
+  const { errorList, fieldErrors } = decisionErrors(state.errors ?? [], false);
+  return approverPage(
+    runtime,
+    'approver/decide-exemption.njk',
+    {
+      pageTitle: `Approve or reject an ${exemptionWhat(request)}`,
+      what: `an ${exemptionWhat(request)}`,
+      errorList,
+      fieldErrors,
+      values: state.values ?? {},
+      action: decisionAction(runtime, opened, token),
+      you: {
+        role: roleWords(approval.role, approval.businessArea),
+        name: approval.name,
+        respondBy: ukTime(approval.respondBy),
+        reason:
+          approval.role === 'ACCOUNTING_OFFICER'
+            ? ROLE_REASONS.ACCOUNTING_OFFICER
+            : { clause: 'Offshoring Policy, Compliance', words: COMPLIANCE_CLAUSE },
+      },
+      requestId: request.requestId,
+      rows: exemptionFacts(request).map(([key, text]) => row(key, text)),
+      others: approvals.filter((a) => a.round === request.round && a.approvalId !== approval.approvalId).map(decisionInWords),
+    },
+    statusCode,
+  );
+}
+
 /** What happens after each kind of decision, said to the person who made it. */
 function whatHappensNext(decided: ApprovalRecord): string[] {
   if (decided.kind === 'ENDORSEMENT') {
@@ -279,6 +320,15 @@ function whatHappensNext(decided: ApprovalRecord): string[] {
       ];
 }
 
+/** What follows an approver's decision on an exemption. */
+const exemptionNext = (decided: ApprovalRecord): string[] =>
+  decided.status === 'APPROVED'
+    ? [
+        'When every approver has approved, the exemption is in force until its end date and the person who asked is told.',
+        'We will email you the outcome.',
+      ]
+    : ['The exemption is rejected. The approvers still to decide are told they no longer need to.', 'The person who asked is emailed your reason.'];
+
 /** What was recorded, as the approver sees it after deciding. */
 export function decisionRecordedPage(runtime: Runtime, opened: OpenedLink, decided: ApprovalRecord): HttpResult {
   const endorsement = decided.kind === 'ENDORSEMENT';
@@ -290,7 +340,7 @@ export function decisionRecordedPage(runtime: Runtime, opened: OpenedLink, decid
     {
       pageTitle: `Decision recorded: ${word}`,
       word,
-      serviceName: opened.request.request.serviceName,
+      serviceName: isExemption(opened.request) ? `the ${exemptionWhat(opened.request)}` : opened.request.request.serviceName,
       requestId: opened.request.requestId,
       rows: [
         row('Decision', word),
@@ -299,7 +349,7 @@ export function decisionRecordedPage(runtime: Runtime, opened: OpenedLink, decid
         row('Reason', decided.reason ?? 'None given'),
         row('Approval round', String(decided.round)),
       ],
-      next: whatHappensNext(decided),
+      next: isExemption(opened.request) ? exemptionNext(decided) : whatHappensNext(decided),
     },
     200,
   );

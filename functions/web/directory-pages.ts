@@ -48,6 +48,8 @@ function entryInWords(entry: DirectoryEntry, directory: ApproverDirectory): stri
       return `${directory.businessAreas[entry.area]?.name ?? entry.area}: Agency or Departmental SIRO`;
     case 'departmentalHead':
       return `${directory.businessAreas[entry.area]?.name ?? entry.area}: Departmental Head`;
+    case 'accountingOfficer':
+      return `${directory.businessAreas[entry.area]?.name ?? entry.area}: Accounting Officer`;
     case 'securityTeam':
       return 'Security team (receives the monitoring digest)';
   }
@@ -71,7 +73,8 @@ export function changeInWords(change: DirectoryChange, directory: ApproverDirect
   } else if (top === 'businessAreas') {
     const [part, ...inner] = rest;
     const area = directory.businessAreas[code ?? '']?.name ?? code;
-    what = part === 'siro' ? `${area}: SIRO` : part === 'departmentalHead' ? `${area}: Departmental Head` : `${area}`;
+    const roleOf: Record<string, string> = { siro: 'SIRO', departmentalHead: 'Departmental Head', accountingOfficer: 'Accounting Officer' };
+    what = part && roleOf[part] ? `${area}: ${roleOf[part]}` : `${area}`;
     field = part === 'name' ? 'name' : inner.join('.');
   } else {
     what = 'Security team';
@@ -104,6 +107,15 @@ async function directoryPage({ event, runtime, view }: SignedInRequest) {
           key: { text: 'Departmental Head' },
           value: { text: person(area.departmentalHead) },
           actions: { items: [editLink(`departmentalHead.${code}`, `${area.name} Departmental Head`)] },
+        },
+        {
+          key: { text: 'Accounting Officer (agrees variations)' },
+          value: {
+            text: area.accountingOfficer
+              ? person(area.accountingOfficer)
+              : `${person(area.departmentalHead)}: the Departmental Head, as the head of the business area, until one is named`,
+          },
+          actions: { items: [editLink(`accountingOfficer.${code}`, `${area.name} Accounting Officer`)] },
         },
       ],
     };
@@ -198,7 +210,7 @@ async function editPage(request: SignedInRequest, id: string | null | undefined,
   const entry = id ? directoryEntry(id, current.directory) : undefined;
   if (!entry) return choosePage(request, current.directory, state.errors !== undefined);
   const holder = entryHolder(entry, current.directory);
-  const values = state.values ?? { ...holder, basedOnVersion: current.version };
+  const values = state.values ?? { ...(holder ?? { name: '', email: '' }), basedOnVersion: current.version };
   const errors = errorsForPage(state.errors ?? [], LABELS);
   return renderPage(
     'directory/edit.njk',

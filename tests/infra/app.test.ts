@@ -644,8 +644,9 @@ describe('identity and access', () => {
     expect(holders('states:SendTaskSuccess')).toEqual(['notifyApprover', 'recordDecision']);
     // The escalation starts the Departmental Head's endorsement as an execution of its own.
     // The pages submit, resubmit, add mitigations and escalate through the same use cases.
+    // An exemption's round is the same workflow, started when it is asked for (Offshoring Policy, Compliance).
     expect(holders('states:StartExecution')).toEqual(
-      ['addMitigations', 'escalateRequest', 'intake', 'pages', 'recordDecision', 'resubmitRequest'].sort(),
+      ['addMitigations', 'escalateRequest', 'exemptionsApi', 'intake', 'pages', 'recordDecision', 'resubmitRequest'].sort(),
     );
   });
 });

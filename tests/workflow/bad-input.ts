@@ -674,6 +674,51 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     objects: { '': ['kind', 'serviceId', 'description', 'discoveredAt', 'reporter'], reporter: ['name', 'email'] },
     caller: 'owner',
   },
+  // Exemptions (Offshoring Policy, Compliance) and variations (Corporate Security Policy), as the API takes them.
+  'POST /exemptions': {
+    kind: 'json',
+    valid: () => ({
+      policyClause: 'Policy: all MoJ data stays in UK data centres',
+      justification: 'The only disaster-recovery site is in Ireland until the UK one opens',
+      endDate: '2027-06-30',
+      variation: { businessArea: 'HMCTS' },
+    }),
+    required: ['policyClause', 'justification', 'endDate'],
+    invalid: {
+      policyClause: badText(2000),
+      justification: badText(5000),
+      serviceId: fc.oneof(notAString, fc.constantFrom('', 'SVC-NOSUCH', 'svc-1', 'SVC-', 'OFF-1')),
+      // Not a date, not a real one, or not after today (the clock is fixed on 23 November 2026).
+      endDate: fc.oneof(notAString, fc.constantFrom('', 'next year', '2027-02-29', '30/06/2027', '2026-11-23', '2020-01-01')),
+      variation: fc.oneof(
+        notAString.filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+        fc.constant({}),
+      ),
+      'variation.businessArea': fc.oneof(notAString, fc.constantFrom('', ' ', 'NOWHERE', 'HMCTS, LAA')),
+    },
+    objects: { '': ['policyClause', 'justification', 'serviceId', 'endDate', 'variation'], variation: ['businessArea'] },
+    caller: 'owner',
+  },
+  'POST /exemptions/new': {
+    kind: 'form',
+    valid: () => exemptionForm(),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { ...exemptionForm(), policyClause: '' },
+        { ...exemptionForm(), justification: ' \r\n\t' },
+        { ...exemptionForm(), serviceId: 'SVC-NOSUCH' },
+        { ...exemptionForm(), 'endDate[day]': '' },
+        { ...exemptionForm(), 'endDate[day]': '31', 'endDate[month]': '2' },
+        { ...exemptionForm(), 'endDate[year]': '2026', 'endDate[month]': '11', 'endDate[day]': '23' },
+        { ...exemptionForm(), 'variation[businessArea]': 'NOWHERE' },
+        { ...exemptionForm(), 'variation[businessArea]': ['HMCTS', 'LAA'] },
+        { ...exemptionForm(), variation: 'HMCTS' },
+      ),
+      typedTextWrong(5000).map((justification) => ({ ...exemptionForm(), justification })),
+    ),
+    caller: 'ownerSession',
+  },
   'POST /incidents/{incidentId}/updates': {
     kind: 'json',
     valid: () => ({ status: 'CONTAINED', note: 'Accounts reset' }),
@@ -755,6 +800,18 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
 };
 
 /** The report-an-incident page's form, filled in as a person would. */
+function exemptionForm(): Record<string, string> {
+  return {
+    policyClause: 'Policy: all MoJ data stays in UK data centres',
+    justification: 'The only disaster-recovery site is in Ireland until the UK one opens',
+    serviceId: '',
+    'endDate[day]': '30',
+    'endDate[month]': '6',
+    'endDate[year]': '2027',
+    'variation[businessArea]': '',
+  };
+}
+
 function incidentForm(): Record<string, string> {
   return {
     kind: 'SECURITY_INCIDENT',

@@ -159,6 +159,15 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
   'POST /incidents': () => [],
   'GET /incidents': () => [],
   'GET /incidents/{incidentId}': (t) => [{ what: "the owner's breach report", path: `/incidents/${t.incidentId}`, method: 'GET' }],
+  // Anyone signed in asks for an exemption; one for a service only its owner (or the security team).
+  'POST /exemptions': (t) => [
+    {
+      what: "an exemption for the owner's service",
+      path: '/exemptions',
+      method: 'POST',
+      body: { policyClause: 'Process 1(c)', justification: 'Not mine to ask', serviceId: t.serviceId, endDate: '2027-06-30' },
+    },
+  ],
   'POST /incidents/{incidentId}/updates': (t) => [
     {
       what: 'closing the breach',

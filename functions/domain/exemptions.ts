@@ -1,0 +1,204 @@
+import type { Runtime } from '../platform/runtime.ts';
+import { correlate, count } from '../platform/observability.ts';
+import { Forbidden, NotFound, ValidationFailed } from '../web/errors.ts';
+import { actorOf, ownsService, type Caller } from '../web/identity.ts';
+import type { AuditEvent } from '../store/audit.ts';
+import type { Actor, ApprovalRecord } from '../store/records.ts';
+import { isExemptionView, type ExemptionRecord, type ExemptionView } from '../store/exemptions.ts';
+import { ExemptionRequestSchema, type ExemptionRequest } from './exemption-request.ts';
+import { toFieldErrors, type FieldError } from './request.ts';
+import { approvalTimeline, exemptionApprovers, exemptionInForce, type ApprovalTimeline } from './offshoring-policy.ts';
+import { SUBMITTED_STATUS } from './lifecycle.ts';
+import { publicApprover, startRound } from './rounds.ts';
+import { getRegisterEntry } from './register.ts';
+import { sendRecordedEmail } from '../email/send.ts';
+import { exemptionReceivedEmail } from '../email/exemption-templates.ts';
+import { logger } from '../platform/observability.ts';
+
+/**
+ * Exemptions from the Offshoring Policy and requests to change it (Offshoring Policy, Compliance),
+ * and business areas' variations (Corporate Security Policy): asked for, approved by the MoJ Senior
+ * Security Adviser and the CISO (and, for a variation, the area's Accounting Officer) through the
+ * same approval workflow as an offshoring request, then in force until their end date.
+ */
+
+export interface ExemptionResponse {
+  requestId: string;
+  kind: 'EXEMPTION';
+  status: typeof SUBMITTED_STATUS;
+  requiredApprovers: { role: string; name: string; email: string }[];
+  respondBy: string;
+  endDate: string;
+}
+
+/** Where an exemption stands: asked (waiting), rejected, in force, or ended. */
+export type ExemptionStanding = 'PENDING_APPROVAL' | 'REJECTED' | 'ACTIVE' | 'EXPIRED' | 'WITHDRAWN' | 'ERROR';
+
+export function exemptionStanding(record: Pick<ExemptionRecord, 'status' | 'exemption'>, today: string): ExemptionStanding {
+  switch (record.status) {
+    case 'APPROVED':
+      return exemptionInForce(record.exemption.endDate, today);
+    case 'PENDING_APPROVAL':
+    case 'REJECTED':
+    case 'WITHDRAWN':
+    case 'ERROR':
+      return record.status;
+    default:
+      return 'ERROR';
+  }
+}
+
+/** The body checked against the schema, the clock (an end date still to come) and the directory (a variation's area and its Accounting Officer), every problem at once. */
+export function validateExemption(runtime: Runtime, body: unknown): ExemptionRequest {
+  const parsed = ExemptionRequestSchema.safeParse(body);
+  const errors: FieldError[] = parsed.success ? [] : toFieldErrors(parsed.error);
+  // Checked beside the schema's own, on each field the schema took, so a body hears of every problem
+  // at once. A known area always has an Accounting Officer (accountingOfficerOf).
+  const fields = ExemptionRequestSchema.shape;
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const endDate = fields.endDate.safeParse(raw.endDate);
+  const today = runtime.clock().toISOString().slice(0, 10);
+  if (endDate.success && endDate.data <= today) errors.push({ path: 'endDate', message: 'must be after today: an exemption ends in the future' });
+  const area = fields.variation.safeParse(raw.variation).data?.businessArea;
+  if (area !== undefined) {
+    const { businessAreas } = runtime.directory;
+    if (!Object.hasOwn(businessAreas, area)) {
+      errors.push({
+        path: 'variation.businessArea',
+        message: `unknown business area "${area}": use one of ${Object.keys(businessAreas).join(', ')}`,
+      });
+    }
+  }
+  if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
+  return parsed.data;
+}
+
+function planApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date) {
+  const approvers = exemptionApprovers(exemption, runtime.directory);
+  // No planned start date: an exemption's approvers get the full window.
+  const timeline: ApprovalTimeline = approvalTimeline({ changeType: 'EXISTING', plannedStartDate: exemption.endDate }, now, runtime.approvalWaits);
+  const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
+  const approvals: ApprovalRecord[] = approvers.map((approver) => ({
+    ...approver,
+    kind: 'APPROVAL',
+    approvalId: runtime.ids.approvalId(),
+    requestId,
+    round: 1,
+    status: 'PENDING',
+    respondBy: timeline.respondBy,
+    reminderAt: after(timeline.waits.requestSeconds),
+    chaseAt: after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds),
+    createdAt: now.toISOString(),
+  }));
+  return { round: 1, approvers, approvals, timeline, notice: { lateNotice: false, noticeDays: 0 } };
+}
+
+/** Asks for an exemption: stored with its approvers, its approval round started, the requester told. */
+export async function submitExemption(runtime: Runtime, caller: Caller, body: unknown): Promise<ExemptionResponse> {
+  const exemption = validateExemption(runtime, body);
+  let service: ExemptionRecord['service'];
+  if (exemption.serviceId) {
+    const entry = await getRegisterEntry(runtime, exemption.serviceId);
+    if (!entry) throw new ValidationFailed([{ path: 'serviceId', message: `no service ${exemption.serviceId} in the offshore service register` }]);
+    if (!caller.securityTeam && !ownsService(caller, entry)) {
+      throw new Forbidden(`Only the owner of ${exemption.serviceId} (or the security team) may ask for an exemption for it`, {
+        serviceId: exemption.serviceId,
+      });
+    }
+    service = { serviceId: entry.serviceId, serviceName: entry.serviceName, businessAreas: entry.businessAreas };
+  }
+  const now = runtime.clock();
+  const at = now.toISOString();
+  const requestId = runtime.ids.requestId();
+  const planned = planApprovals(runtime, requestId, exemption, now);
+  const submittedBy: Actor = actorOf(caller);
+  const record: ExemptionRecord = {
+    kind: 'EXEMPTION',
+    requestId,
+    status: SUBMITTED_STATUS,
+    round: 1,
+    exemption,
+    ...(service ? { service } : {}),
+    requester: { name: caller.name ?? caller.email, email: caller.email },
+    requiredApprovers: planned.approvers,
+    submittedAt: at,
+    updatedAt: at,
+    submittedBy,
+    version: 0,
+  };
+  const submitted: AuditEvent = {
+    eventId: runtime.ids.eventId(),
+    at,
+    type: 'REQUEST_SUBMITTED',
+    actor: submittedBy,
+    round: 1,
+    details: { requiredApprovers: planned.approvers.map(publicApprover), lateNotice: false, respondBy: planned.timeline.respondBy },
+  };
+  await runtime.store.createExemption(record, planned.approvals, [submitted]);
+  correlate(requestId);
+  count('ExemptionRequested');
+  await startRound(runtime, record, planned);
+  try {
+    await sendRecordedEmail(
+      runtime,
+      requestId,
+      1,
+      'ROUND_STARTED:1',
+      exemptionReceivedEmail(record, planned.approvals, planned.timeline.respondBy, exemptionPageLink(runtime.publicBaseUrl, requestId)),
+    );
+  } catch (error) {
+    // The exemption is stored and its round running: a failed receipt is logged (and alarmed on), never the caller's error.
+    logger.error('The requester could not be told the exemption was received', { requestId, error: error as Error });
+  }
+  return {
+    requestId,
+    kind: 'EXEMPTION',
+    status: SUBMITTED_STATUS,
+    requiredApprovers: planned.approvers.map(publicApprover),
+    respondBy: planned.timeline.respondBy,
+    endDate: exemption.endDate,
+  };
+}
+
+export const exemptionPageLink = (publicBaseUrl: string, requestId: string) => `${publicBaseUrl}/exemptions/${encodeURIComponent(requestId)}`;
+
+/** The security team sees every exemption; anyone else those they asked for. */
+export async function listExemptions(runtime: Runtime, caller: Caller): Promise<ExemptionRecord[]> {
+  return runtime.store.listExemptions(caller.securityTeam ? undefined : caller.email);
+}
+
+/** One exemption with its approvals and trail, for whoever asked for it or the security team (404 for anyone else: it reveals nothing). */
+export async function readExemption(runtime: Runtime, caller: Caller, requestId: string): Promise<ExemptionView> {
+  const view = await runtime.store.getCaseView(requestId);
+  const mine = (v: ExemptionView) =>
+    v.request.submittedBy.sub === caller.sub || v.request.requester.email.toLowerCase() === caller.email.toLowerCase();
+  if (!view || !isExemptionView(view) || (!caller.securityTeam && !mine(view))) throw new NotFound(`No exemption ${requestId}`);
+  return view;
+}
+
+/** An exemption as the API answers it: its content, standing, approvers and decisions. */
+export function exemptionBody(view: ExemptionView, today: string) {
+  const { request } = view;
+  return {
+    requestId: request.requestId,
+    kind: 'EXEMPTION' as const,
+    status: request.status,
+    standing: exemptionStanding(request, today),
+    ...request.exemption,
+    ...(request.service ? { service: request.service } : {}),
+    requester: request.requester,
+    submittedAt: request.submittedAt,
+    ...(request.approvedAt ? { approvedAt: request.approvedAt } : {}),
+    requiredApprovers: request.requiredApprovers.map(publicApprover),
+    approvals: view.approvals.map(({ approvalId, role, name, email, status, decidedAt, reason }) => ({
+      approvalId,
+      role,
+      name,
+      email,
+      status,
+      ...(decidedAt ? { decidedAt } : {}),
+      ...(reason ? { reason } : {}),
+    })),
+    ...(request.rejectionReasons ? { rejectionReasons: request.rejectionReasons } : {}),
+  };
+}

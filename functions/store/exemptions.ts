@@ -1,0 +1,53 @@
+import * as z from 'zod';
+import { ExemptionRequestSchema } from '../domain/exemption-request.ts';
+import { PersonSchema } from '../domain/request.ts';
+import { ActorSchema, RequestStatusSchema, RequiredApproverRecordSchema, type RequestRecord } from './records.ts';
+import type { AuditEvent } from './audit.ts';
+import type { ApprovalRecord } from './records.ts';
+import type { RequestView } from './requests.ts';
+
+/**
+ * An exemption (Offshoring Policy, Compliance) is a request of another kind: it lives where an
+ * offshoring request does (its item, approvals, links and audit trail in one `REQUEST#` partition)
+ * and goes through the same approval workflow, but its content is an exemption's, not an
+ * offshoring request's. The request store answers offshoring requests alone to every caller that
+ * reads one, so only the workflow steps that ask for either (a case) ever see an exemption.
+ */
+export const ExemptionRecordSchema = z.object({
+  kind: z.literal('EXEMPTION'),
+  requestId: z.string(),
+  status: RequestStatusSchema,
+  statusReason: z.string().optional(),
+  /** An exemption has one approval round: a rejected one is asked for again as a new exemption. */
+  round: z.number().int().positive(),
+  exemption: ExemptionRequestSchema,
+  /** The register entry it is for, as it was named when asked. */
+  service: z.object({ serviceId: z.string(), serviceName: z.string(), businessAreas: z.array(z.string()) }).optional(),
+  /** Who asked for it: told of the outcome, and its owner in the service. */
+  requester: z.object(PersonSchema.shape),
+  requiredApprovers: z.array(RequiredApproverRecordSchema),
+  submittedAt: z.string(),
+  updatedAt: z.string(),
+  submittedBy: ActorSchema,
+  rejectionReasons: z.array(z.object({ role: z.string(), name: z.string(), status: z.string(), reason: z.string() })).optional(),
+  /** When every approver had approved: the exemption is in force from then until its end date. */
+  approvedAt: z.string().optional(),
+  version: z.number().int().nonnegative(),
+});
+export type ExemptionRecord = z.infer<typeof ExemptionRecordSchema>;
+
+/** An exemption with its approvals and audit trail; `rounds` is always empty (its content never changes). */
+export interface ExemptionView {
+  request: ExemptionRecord;
+  approvals: ApprovalRecord[];
+  audit: AuditEvent[];
+  rounds: [];
+}
+
+/** Either kind of request: what the approval workflow's steps read. */
+export type CaseRecord = RequestRecord | ExemptionRecord;
+export type CaseView = RequestView | ExemptionView;
+
+export const isExemptionItem = (item: Record<string, unknown>) => item.kind === 'EXEMPTION';
+export const isExemption = (record: CaseRecord): record is ExemptionRecord => (record as { kind?: string }).kind === 'EXEMPTION';
+export const isExemptionView = (view: CaseView): view is ExemptionView => isExemption(view.request);

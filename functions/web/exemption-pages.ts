@@ -1,0 +1,219 @@
+import type { PageRoute, SignedInRequest } from './page-handler.ts';
+import { redirect, renderPage } from './render.ts';
+import { dateFromParts, errorsForPage } from './forms.ts';
+import { pathParameter, type HttpEvent, type HttpResult } from './http.ts';
+import { UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { ownsService } from './identity.ts';
+import { exemptionStanding, listExemptions, readExemption, submitExemption, type ExemptionStanding } from '../domain/exemptions.ts';
+import { governanceKindInWords, governanceReport, governanceReportCsv, reportYear } from '../domain/governance-report.ts';
+import { exemptionFacts } from '../email/exemption-templates.ts';
+import { APPROVAL_STATUS_WORDS, roleInWords, ukDate, ukTime } from '../domain/words.ts';
+import type { ExemptionRecord } from '../store/exemptions.ts';
+import type { FieldError } from '../domain/request.ts';
+
+/**
+ * Exemptions from the Offshoring Policy and business areas' variations (Offshoring Policy,
+ * Compliance; Corporate Security Policy): the form, each exemption's page (with its confirmation),
+ * the lists (anyone: their own; the security team: all, in force and ended), and the yearly
+ * governance report as a page and a CSV download for the security team. The same use cases as
+ * the JSON API (functions/domain/exemptions.ts).
+ */
+
+const pagePath = (requestId: string) => `/exemptions/${encodeURIComponent(requestId)}`;
+
+const STANDING_WORDS: Record<ExemptionStanding, { text: string; colour: string }> = {
+  PENDING_APPROVAL: { text: 'Waiting for approval', colour: 'blue' },
+  ACTIVE: { text: 'In force', colour: 'green' },
+  EXPIRED: { text: 'Ended', colour: 'grey' },
+  REJECTED: { text: 'Rejected', colour: 'red' },
+  WITHDRAWN: { text: 'Withdrawn', colour: 'grey' },
+  ERROR: { text: 'In error', colour: 'red' },
+};
+const tagHtml = (s: ExemptionStanding) => `<strong class="govuk-tag govuk-tag--${STANDING_WORDS[s].colour}">${STANDING_WORDS[s].text}</strong>`;
+const roleWords = (role: string) => roleInWords(role as Parameters<typeof roleInWords>[0]) ?? role;
+const todayOf = (request: SignedInRequest) => request.runtime.clock().toISOString().slice(0, 10);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function assertFormPost(event: HttpEvent): void {
+  const type = (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaType('Send this form from its page.');
+}
+
+const LABELS: Record<string, string> = {
+  policyClause: 'Which part of the policy:',
+  justification: 'Justification:',
+  serviceId: 'Service:',
+  endDate: 'End date:',
+  variation: 'Variation:',
+  'variation.businessArea': 'Business area:',
+  '': 'The form:',
+};
+const ANCHORS = { endDate: 'endDate-day', variation: 'variation-businessArea' };
+
+async function askForm({ runtime, caller, view }: SignedInRequest, values: Record<string, unknown> = {}, errors: FieldError[] = []) {
+  const services = (await runtime.store.register.listEntries()).filter((s) => caller.securityTeam || ownsService(caller, s));
+  const { errorList, fieldErrors } = errorsForPage(errors, LABELS, ANCHORS);
+  const chosenArea = (values.variation as Record<string, unknown> | undefined)?.businessArea;
+  return renderPage(
+    'exemptions/new.njk',
+    {
+      ...view,
+      section: 'exemptions',
+      pageTitle: 'Ask for an exemption from the Offshoring Policy',
+      services: [
+        { value: '', text: 'None: the whole policy' },
+        ...services.map((s) => ({ value: s.serviceId, text: `${s.serviceName} (${s.supplierName})`, selected: values.serviceId === s.serviceId })),
+      ],
+      areas: [
+        { value: '', text: 'Not a variation' },
+        ...Object.entries(runtime.directory.businessAreas).map(([code, area]) => ({ value: code, text: area.name, selected: chosenArea === code })),
+      ],
+      values: { ...values, endDate: values.endDate ?? {} },
+      errorList,
+      fieldErrors,
+    },
+    { statusCode: errors.length ? 400 : 200 },
+  );
+}
+
+async function sendAsk(request: SignedInRequest) {
+  assertFormPost(request.event);
+  const { _csrf, ...fields } = request.form;
+  const { variation } = fields;
+  // "Not a variation" is the blank choice; anything else goes to the schema as sent.
+  const notAVariation =
+    variation === undefined || (typeof variation === 'object' && variation !== null && (variation as Record<string, unknown>).businessArea === '');
+  const endDate = dateFromParts(fields.endDate);
+  const body = {
+    policyClause: fields.policyClause ?? '',
+    justification: fields.justification ?? '',
+    ...(typeof fields.serviceId === 'string' && fields.serviceId !== '' ? { serviceId: fields.serviceId } : {}),
+    endDate: endDate ?? '',
+    ...(notAVariation ? {} : { variation }),
+  };
+  try {
+    const created = await submitExemption(request.runtime, request.caller, body);
+    return redirect(`${pagePath(created.requestId)}?asked=yes`);
+  } catch (error) {
+    if (error instanceof ValidationFailed) return askForm(request, fields, error.errors);
+    throw error;
+  }
+}
+
+async function exemptionPage(request: SignedInRequest) {
+  const { event, runtime, caller, view } = request;
+  const exemption = await readExemption(runtime, caller, pathParameter(event, 'requestId'));
+  const record = exemption.request;
+  const standing = exemptionStanding(record, todayOf(request));
+  const row = (key: string, text: string) => ({ key: { text: key }, value: { text } });
+  const asked = new URLSearchParams(event.rawQueryString ?? '').get('asked') === 'yes';
+  // In the order the policy names them: the SSA, the CISO, then any Accounting Officer.
+  const order = (role: string) => record.requiredApprovers.findIndex((r) => r.role === role);
+  const approvals = exemption.approvals.filter((a) => a.round === record.round).sort((a, b) => order(a.role) - order(b.role));
+  return renderPage('exemptions/exemption.njk', {
+    ...view,
+    section: 'exemptions',
+    pageTitle: record.exemption.variation ? `Variation for ${record.exemption.variation.businessArea}` : 'Exemption from the Offshoring Policy',
+    backLink: '/exemptions',
+    requestId: record.requestId,
+    asked: asked && standing === 'PENDING_APPROVAL',
+    respondBy: approvals[0] ? ukTime(approvals[0].respondBy) : '',
+    approvers: approvals.map((a) => `${roleWords(a.role)}: ${a.name} (${a.email})`),
+    standing: { text: STANDING_WORDS[standing].text, classes: `govuk-tag--${STANDING_WORDS[standing].colour}` },
+    rows: [
+      ...exemptionFacts(record).map(([key, text]) => row(key, text)),
+      row('Asked for', `${ukTime(record.submittedAt)} (UK time)`),
+      ...(record.approvedAt ? [row('In force since', `${ukTime(record.approvedAt)} (UK time)`)] : []),
+    ],
+    approvals: approvals.map((a) => [
+      { html: `${escapeHtml(roleWords(a.role))}<br><span class="govuk-body-s">${escapeHtml(a.name)}</span>` },
+      { text: APPROVAL_STATUS_WORDS[a.status].text },
+      { text: a.decidedAt ? `${ukTime(a.decidedAt)} (UK time)` : '' },
+      { text: a.reason ?? '' },
+    ]),
+  });
+}
+
+function listRow(e: ExemptionRecord, today: string) {
+  return [
+    { html: `<a class="govuk-link" href="${pagePath(e.requestId)}">${escapeHtml(e.requestId)}</a>` },
+    { text: e.exemption.policyClause },
+    { text: e.service ? `${e.service.serviceName} (${e.service.serviceId})` : 'The whole policy' },
+    { text: e.exemption.variation ? e.exemption.variation.businessArea : 'No' },
+    { text: ukDate(e.exemption.endDate) },
+    { html: tagHtml(exemptionStanding(e, today)) },
+  ];
+}
+
+async function exemptionsList(request: SignedInRequest) {
+  const { runtime, caller, view } = request;
+  const today = todayOf(request);
+  const exemptions = await listExemptions(runtime, caller);
+  const withStanding = (...standings: ExemptionStanding[]) =>
+    exemptions.filter((e) => standings.includes(exemptionStanding(e, today))).map((e) => listRow(e, today));
+  return renderPage('exemptions/list.njk', {
+    ...view,
+    section: 'exemptions',
+    pageTitle: caller.securityTeam ? 'Exemptions and variations' : 'Your exemptions',
+    groups: [
+      { title: 'In force', rows: withStanding('ACTIVE') },
+      { title: 'Waiting for approval', rows: withStanding('PENDING_APPROVAL') },
+      { title: 'Ended', rows: withStanding('EXPIRED') },
+      { title: 'Rejected, withdrawn or in error', rows: withStanding('REJECTED', 'WITHDRAWN', 'ERROR') },
+    ],
+  });
+}
+
+async function reportPage(request: SignedInRequest) {
+  const { runtime, view, event } = request;
+  const year = reportYear(event.queryStringParameters, runtime.clock());
+  if (event.queryStringParameters?.format === 'csv') return reportCsv(request);
+  const report = await governanceReport(runtime, year);
+  return renderPage('governance/report.njk', {
+    ...view,
+    section: 'governance',
+    pageTitle: `Governance report ${year}`,
+    year,
+    summary: report.areas.map((a) => [
+      { text: a.name },
+      { text: String(a.counts.VARIATION), format: 'numeric' },
+      { text: String(a.counts.EXEMPTION), format: 'numeric' },
+      { text: String(a.counts.INCIDENT), format: 'numeric' },
+      { text: String(a.counts.APPROVAL), format: 'numeric' },
+    ]),
+    areas: report.areas.map((a) => ({
+      businessArea: a.businessArea,
+      name: a.name,
+      rows: a.items.map((i) => [
+        { text: governanceKindInWords(i.kind) },
+        { text: i.reference },
+        { text: i.summary },
+        { text: ukDate(i.date) },
+        { text: i.status },
+      ]),
+    })),
+  });
+}
+
+async function reportCsv({ runtime, event }: SignedInRequest): Promise<HttpResult> {
+  const year = reportYear(event.queryStringParameters, runtime.clock());
+  const csv = governanceReportCsv(await governanceReport(runtime, year));
+  return {
+    statusCode: 200,
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="governance-report-${year}.csv"`,
+      'Cache-Control': 'no-store',
+    },
+    body: csv,
+  };
+}
+
+export const exemptionPages: Readonly<Record<string, PageRoute>> = {
+  'GET /exemptions/new': { access: 'signedIn', page: (request) => askForm(request) },
+  'POST /exemptions/new': { access: 'signedIn', page: sendAsk },
+  'GET /exemptions': { access: 'signedIn', page: exemptionsList },
+  'GET /exemptions/{requestId}': { access: 'signedIn', page: exemptionPage },
+  'GET /governance-report': { access: 'securityTeam', page: reportPage },
+  'GET /governance-report.csv': { access: 'securityTeam', page: reportCsv },
+};

@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
+import { approvedService, OWNER, OTHER_OWNER } from './journeys.ts';
+import { errorSummary, signedIn } from './pages.ts';
+import { loadApproverDirectory } from '../../functions/platform/directory.ts';
+import { runMonitoring } from '../../functions/domain/monitoring.ts';
+import { accountingOfficerOf } from '../../functions/domain/offshoring-policy.ts';
+import type { MonitoringRun } from '../../functions/store/records.ts';
+
+/**
+ * Exemptions from the Offshoring Policy (Compliance: "formal review and approval by the MoJ Senior
+ * Security Adviser and the Chief Information Security Officer, with reasonable justification") and
+ * business areas' variations (Corporate Security Policy: "agreed by the relevant Accounting
+ * Officer"), on the local stack through the API, the approvers' emailed links and the inbox.
+ * The clock is injected.
+ */
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-23T09:00:00Z');
+let now = T0;
+let h: Harness;
+const directory = loadApproverDirectory();
+const SSA = directory.roles.SSA.email;
+const CISO = directory.roles.CISO.email;
+// HMCTS's Accounting Officer: the directory names none, so its Departmental Head.
+const HMCTS_AO = accountingOfficerOf(directory, 'HMCTS')!.email;
+
+const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const ask = (body: Record<string, unknown>, as: string = OWNER) => h.api('/exemptions', json(body), as);
+const exemption = (extra: Record<string, unknown> = {}) => ({
+  policyClause: 'Policy: all MoJ data stays in UK data centres',
+  justification: 'The supplier’s only disaster-recovery site is in Ireland until the UK site opens.',
+  endDate: '2027-06-30',
+  ...extra,
+});
+const address = (to: string) => /<([^>]+)>/.exec(to)?.[1] ?? to;
+const recipients = (e: Email) => [...e.destination.to, ...e.destination.cc].map(address);
+
+/** The approvers' emails of one exemption, once there are `count`. */
+async function approverEmails(requestId: string, count: number): Promise<Email[]> {
+  return h.eventually(async () => {
+    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed'));
+    return mine.length >= count && mine;
+  }, `${count} approver emails for ${requestId}`);
+}
+
+const decide = (email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) => {
+  const { approvalId, token } = linkIn(email);
+  return h.api(`/approvals/${approvalId}`, form({ token, decision, ...(reason ? { reason } : {}) }));
+};
+
+beforeAll(async () => {
+  h = await startHarness({ runtime: { clock: () => new Date(now) } });
+});
+afterAll(() => h?.close());
+
+describe('an exemption from the Offshoring Policy', () => {
+  let serviceId: string;
+  let created: any;
+  let emails: Email[];
+
+  beforeAll(async () => {
+    ({ serviceId } = await approvedService(h));
+    const res = await ask(exemption({ serviceId }));
+    expect(res.status, res.text).toBe(201);
+    created = res.body;
+    emails = await approverEmails(created.requestId, 2);
+  });
+
+  it('needs exactly the SSA and the CISO: it lists them, and each gets one email with their own link, nobody else', async () => {
+    expect(created.kind).toBe('EXEMPTION');
+    expect(created.requiredApprovers.map((a: { role: string; email: string }) => [a.role, a.email])).toEqual([
+      ['SSA', SSA],
+      ['CISO', CISO],
+    ]);
+    // Give any further email time to arrive: there must be none.
+    await new Promise((r) => setTimeout(r, 300));
+    const asked = (await h.emails(`(${created.requestId})`)).filter((e) => e.subject.includes('approval needed'));
+    expect(asked.map((e) => recipients(e).join()).sort()).toEqual([CISO, SSA].sort());
+    const links = asked.map((e) => linkIn(e).approvalId);
+    expect(new Set(links).size).toBe(2);
+  });
+
+  it('shows each approver the clause, the justification, the scope and the end date', async () => {
+    const email = emails[0]!;
+    expect(email.body.text).toContain('Policy: all MoJ data stays in UK data centres');
+    expect(email.body.text).toContain('disaster-recovery site is in Ireland');
+    expect(email.body.text).toContain(serviceId);
+    expect(email.body.text).toContain('30 June 2027');
+    const { approvalId, token } = linkIn(email);
+    const page = await h.api(`/approvals/${approvalId}?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Approve or reject an exemption');
+    expect(page.text).toContain('Offshoring Policy, Compliance');
+    expect(page.text).toContain('disaster-recovery site is in Ireland');
+  });
+
+  it('is in force until its end date once both approve, and the requester is told', async () => {
+    for (const email of emails) expect((await decide(email, 'APPROVE')).status).toBe(200);
+    const told = await h.eventually(
+      async () => (await h.emails(`(${created.requestId})`)).find((e) => e.subject.startsWith('Exemption approved')),
+      'the approval email',
+    );
+    expect(recipients(told)).toEqual([OWNER]);
+    expect(told.body.text).toContain('in force until 30 June 2027');
+    const { exemptions } = await h.stack.runtime.store.exemptionsEndingBetween('2027-06-30', '2027-06-30');
+    expect(exemptions.map((e) => [e.requestId, e.status])).toEqual([[created.requestId, 'APPROVED']]);
+  });
+});
+
+describe('a rejected exemption', () => {
+  it('tells the requester with the reason, and the approver still waiting that they need not decide', async () => {
+    const res = await ask(exemption({ policyClause: 'Process 1(c): approval from MoJ Commercial' }));
+    expect(res.status, res.text).toBe(201);
+    const { requestId } = res.body;
+    const [first, second] = await approverEmails(requestId, 2);
+    expect((await decide(first!, 'REJECT', 'No justification for the whole policy')).status).toBe(200);
+    const rejected = await h.eventually(
+      async () => (await h.emails(`(${requestId})`)).find((e) => e.subject.startsWith('Exemption rejected')),
+      'the rejection email',
+    );
+    expect(recipients(rejected)).toEqual([OWNER]);
+    expect(rejected.body.text).toContain('No justification for the whole policy');
+    const closed = await h.eventually(
+      async () => (await h.emails(`(${requestId})`)).find((e) => e.subject.startsWith('No action needed')),
+      'the round-closed email',
+    );
+    expect(recipients(closed)).toEqual(recipients(second!));
+    const late = await decide(second!, 'APPROVE');
+    expect(late.status).toBe(410);
+  });
+});
+
+describe('a variation agreed by the Accounting Officer', () => {
+  it('goes to the business area’s Accounting Officer as well as the SSA and the CISO', async () => {
+    const res = await ask(exemption({ variation: { businessArea: 'hmcts' } }));
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.requiredApprovers.map((a: { role: string }) => a.role)).toEqual(['SSA', 'CISO', 'ACCOUNTING_OFFICER']);
+    const emails = await approverEmails(res.body.requestId, 3);
+    const officer = emails.find((e) => recipients(e).includes(HMCTS_AO))!;
+    expect(officer).toBeDefined();
+    expect(officer.body.text).toContain('variation for HMCTS');
+    expect(officer.body.text).toContain('agreed by the relevant Accounting Officer');
+  });
+});
+
+describe('bad input', () => {
+  it('is refused 400 with each field path', async () => {
+    const res = await ask({ policyClause: '', endDate: '2026-02-30', variation: { businessArea: 'NOWHERE' }, extra: 1 });
+    expect(res.status).toBe(400);
+    const paths = res.body.errors.map((e: { path: string }) => e.path).sort();
+    expect(paths).toEqual(expect.arrayContaining(['', 'endDate', 'justification', 'policyClause']));
+  });
+
+  it('refuses an end date already past, an unknown business area and a service not in the register by their paths', async () => {
+    const past = await ask(exemption({ endDate: '2026-11-23' }));
+    expect(past.status).toBe(400);
+    expect(past.body.errors).toEqual([expect.objectContaining({ path: 'endDate' })]);
+    const area = await ask(exemption({ variation: { businessArea: 'NOWHERE' } }));
+    expect(area.body.errors).toEqual([expect.objectContaining({ path: 'variation.businessArea' })]);
+    const missing = await ask(exemption({ serviceId: 'SVC-NOPE' }));
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors).toEqual([expect.objectContaining({ path: 'serviceId' })]);
+  });
+
+  it('refuses an exemption for a service the caller does not own (403)', async () => {
+    const { serviceId } = await approvedService(h);
+    const res = await ask(exemption({ serviceId }), OTHER_OWNER);
+    expect(res.status).toBe(403);
+  });
+});
+
+const TEAM = { email: 'sam.security@justice.gov.uk', name: 'Sam Security', securityTeam: true };
+const exemptionsCheck = (run: MonitoringRun) => run.checks!.find((c) => c.check === 'exemptions')!;
+
+describe('the pages', () => {
+  let fromPage: string;
+
+  it('asks for an exemption through the form, and confirms it with its reference and its two approvers', async () => {
+    const { serviceId } = await approvedService(h);
+    const owner = await signedIn(h.stack, { email: OWNER, name: 'Priya Shah' });
+    const form = await owner.get('/exemptions/new');
+    expect(form.status).toBe(200);
+    expect(
+      form
+        .$('select#serviceId option')
+        .map((_, o) => form.$(o).attr('value'))
+        .get(),
+    ).toContain(serviceId);
+    const sent = await owner.post('/exemptions/new', {
+      policyClause: 'Process 1(c): approval from MoJ Legal',
+      justification: 'Legal approved the framework contract this service is called off.',
+      serviceId,
+      endDate: { day: '31', month: '3', year: '2027' },
+      variation: { businessArea: '' },
+    });
+    expect(sent.status, sent.html.slice(0, 300)).toBe(303);
+    expect(sent.location).toMatch(/^\/exemptions\/OFF-[0-9A-Z]+\?asked=yes$/);
+    fromPage = sent.location!.split('/')[2]!.split('?')[0]!;
+    const confirmation = await owner.get(sent.location!);
+    expect(confirmation.status).toBe(200);
+    expect(confirmation.$('.govuk-panel__title').text()).toContain('Sent for approval');
+    expect(confirmation.$('.govuk-panel__body').text()).toContain(fromPage);
+    const asked = confirmation
+      .$('.govuk-panel ~ ul li')
+      .map((_, li) => confirmation.$(li).text())
+      .get();
+    expect(asked).toEqual([expect.stringContaining(`(${SSA})`), expect.stringContaining(`(${CISO})`)]);
+    expect(confirmation.html).toContain('Process 1(c): approval from MoJ Legal');
+    await approverEmails(fromPage, 2);
+  });
+
+  it('lists each person’s own exemptions, and every one to the security team; nobody else opens one', async () => {
+    const owner = await signedIn(h.stack, { email: OWNER });
+    const mine = await owner.get('/exemptions');
+    expect(mine.status).toBe(200);
+    expect(mine.html).toContain(fromPage);
+    const other = await signedIn(h.stack, { email: OTHER_OWNER });
+    expect((await other.get('/exemptions')).html).not.toContain(fromPage);
+    expect((await other.get(`/exemptions/${fromPage}`)).status).toBe(404);
+    const team = await signedIn(h.stack, TEAM);
+    const all = await team.get('/exemptions');
+    expect(all.html).toContain(fromPage);
+    expect(all.$('nav').text()).toContain('Exemptions');
+  });
+
+  it('shows every problem of a bad form in the error summary, linked to its field, with 400', async () => {
+    const owner = await signedIn(h.stack, { email: OWNER });
+    const res = await owner.post('/exemptions/new', {
+      policyClause: '',
+      justification: 'Because',
+      serviceId: '',
+      endDate: { day: '31', month: '2', year: '2027' },
+      variation: { businessArea: 'NOWHERE' },
+    });
+    expect(res.status).toBe(400);
+    expect(errorSummary(res.$).map((e) => e.href)).toEqual(['#policyClause', '#endDate-day', '#variation-businessArea']);
+  });
+});
+
+describe('the governance report', () => {
+  it('lists variations, exemptions and approvals by business area, as a page and as CSV, for the security team alone', async () => {
+    const variation = await ask(exemption({ variation: { businessArea: 'LAA' }, policyClause: 'SPF: vetting of supplier staff' }));
+    expect(variation.status, variation.text).toBe(201);
+    const team = await signedIn(h.stack, TEAM);
+    const page = await team.get('/governance-report?year=2026');
+    expect(page.status).toBe(200);
+    const laa = page.$('#area-LAA').next('table').text();
+    expect(laa).toContain('Variation agreed by the Accounting Officer');
+    expect(laa).toContain(variation.body.requestId);
+    const hmcts = page.$('#area-HMCTS').next('table').text();
+    expect(hmcts).toContain('Exemption from the Offshoring Policy');
+    expect(hmcts).toContain('Offshoring approval');
+    expect(page.$('#area-MOJ_WIDE').next('table').text()).toContain('Process 1(c): approval from MoJ Commercial');
+
+    const csv = await team.get('/governance-report.csv?year=2026');
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toContain('governance-report-2026.csv');
+    const lines = csv.html.trim().split('\r\n');
+    expect(lines[0]).toBe('"Year","Business area","Business area name","Kind","Reference","Summary","Date","Status"');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^"2026","LAA","Legal Aid Agency","Variation agreed by the Accounting Officer","${variation.body.requestId}",`),
+      ),
+    );
+    expect(lines.filter((l) => l.startsWith('"2026","HMCTS",') && l.includes('"Offshoring approval"')).length).toBeGreaterThan(0);
+    const viaParameter = await team.get('/governance-report?year=2026&format=csv');
+    expect(viaParameter.html).toBe(csv.html);
+
+    expect((await team.get('/governance-report.csv?year=2025')).html.trim().split('\r\n')).toHaveLength(1);
+    expect((await team.get('/governance-report?year=twenty')).status).toBe(400);
+    const owner = await signedIn(h.stack, { email: OWNER });
+    expect((await owner.get('/governance-report?year=2026')).status).toBe(403);
+    expect((await owner.get('/governance-report.csv?year=2026')).status).toBe(403);
+  });
+});
+
+describe('an approved exemption ends', () => {
+  it('is reported by monitoring as ending soon, then as ended, and listed as ended', async () => {
+    // The first describe's exemption (for a service, both approved) ends on 30 June 2027.
+    const [approved] = (await h.stack.runtime.store.exemptionsEndingBetween('2027-06-30', '2027-06-30')).exemptions;
+    expect(approved).toBeDefined();
+    now = Date.parse('2027-06-10T06:00:00Z');
+    const soon = exemptionsCheck(await runMonitoring(h.stack.runtime));
+    expect(soon.items).toContainEqual(expect.objectContaining({ kind: 'EXEMPTION_EXPIRING', id: approved!.requestId }));
+    now = Date.parse('2027-07-01T06:00:00Z');
+    const ended = exemptionsCheck(await runMonitoring(h.stack.runtime));
+    expect(ended.items).toContainEqual(expect.objectContaining({ kind: 'EXEMPTION_EXPIRED', id: approved!.requestId }));
+    const team = await signedIn(h.stack, TEAM);
+    const list = await team.get('/exemptions');
+    const endedTable = list.$('h2:contains("Ended")').next('table').text();
+    expect(endedTable).toContain(approved!.requestId);
+    const inForce = list.$('h2:contains("In force")').next('table').text();
+    expect(inForce).not.toContain(approved!.requestId);
+    now = Date.parse('2027-09-01T06:00:00Z');
+    expect(exemptionsCheck(await runMonitoring(h.stack.runtime)).items.map((i) => i.id)).not.toContain(approved!.requestId);
+    void DAY;
+  });
+});
