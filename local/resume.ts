@@ -1,6 +1,7 @@
 import type { LocalStack } from './stack.ts';
 import { startApprovalRound } from '../functions/domain/workflow.ts';
 import { startEndorsement } from '../functions/domain/rejection-routes.ts';
+import { isExemption } from '../functions/store/exemptions.ts';
 
 /**
  * Local mode only. The local Step Functions stand-in keeps executions in memory, so a restart of
@@ -14,11 +15,13 @@ import { startEndorsement } from '../functions/domain/rejection-routes.ts';
 export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
   const { runtime } = stack;
   const { requests } = await runtime.store.openRequests();
+  // Exemptions run on the same workflow and are resumed the same way (they are never escalated).
+  const { exemptions } = await runtime.store.openExemptions();
   const resumed: string[] = [];
   const now = runtime.clock().getTime();
   const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
-  for (const request of requests) {
-    if (request.status === 'ESCALATED') {
+  for (const request of [...requests, ...exemptions]) {
+    if (request.status === 'ESCALATED' && !isExemption(request)) {
       const view = await runtime.store.getRequestView(request.requestId);
       const endorsement = view?.approvals.find((a) => a.round === request.round && a.kind === 'ENDORSEMENT' && a.status === 'PENDING');
       if (!endorsement) continue;
@@ -27,7 +30,7 @@ export async function resumeOpenRounds(stack: LocalStack): Promise<string[]> {
       continue;
     }
     if (request.status !== 'PENDING_APPROVAL') continue;
-    const view = await runtime.store.getRequestView(request.requestId);
+    const view = await runtime.store.getCaseView(request.requestId);
     const approvals = (view?.approvals ?? []).filter((a) => a.round === request.round && a.kind === 'APPROVAL');
     const first = approvals[0];
     if (!first) continue;

@@ -162,6 +162,7 @@ export function roundConclusion(runtime: Runtime) {
       await sendRecordedEmail(runtime, exemption.requestId, round, `APPROVED:${round}`, exemptionApprovedEmail(exemption, inRound(view), page), sent);
       await tellApproversWhoDecided(runtime, view, round, 'APPROVED');
     } else if (exemption.status === 'REJECTED') {
+      await store.recordExemptionRejected(exemption.requestId);
       const reasons = exemption.rejectionReasons ?? [];
       await sendRecordedEmail(runtime, exemption.requestId, round, `REJECTED:${round}`, exemptionRejectedEmail(exemption, reasons, page), sent);
       for (const closed of inRound(view).filter((a) => a.status === 'CLOSED')) {

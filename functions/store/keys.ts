@@ -44,6 +44,8 @@ export const keys = {
   exemptionList: (submittedAt: string, requestId: string) => ({ gsi1pk: 'EXEMPTION', gsi1sk: `${submittedAt}#${requestId}` }),
   /** gsi2: the exemptions a person asked for, by when. */
   exemptionsAskedBy: (email: string, submittedAt: string) => ({ gsi2pk: `EXEMPTIONS_ASKED_BY#${email.toLowerCase()}`, gsi2sk: submittedAt }),
+  /** gsi3 (sparse): an exemption still waiting for its approvals, oldest first (continual monitoring, a local restart). */
+  openExemption: (submittedAt: string, requestId: string) => ({ gsi3pk: 'OPEN_EXEMPTION', gsi3sk: `${submittedAt}#${requestId}` }),
   /** gsi3 (sparse): an approved exemption, by the date it ends (continual monitoring: ending soon, ended). */
   exemptionEnds: (endDate: string, requestId: string) => ({ gsi3pk: 'EXEMPTION_ENDS', gsi3sk: `${endDate}#${requestId}` }),
   monitoringRun: (date: string) => ({ pk: 'MONITORING_RUN', sk: date }),

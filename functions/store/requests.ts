@@ -200,6 +200,8 @@ export class RequestStore {
           ...keys.request(record.requestId),
           ...keys.exemptionList(record.submittedAt, record.requestId),
           ...keys.exemptionsAskedBy(record.requester.email, record.submittedAt),
+          // Leaves the index with its status, as an open request does (`transition`).
+          ...keys.openExemption(record.submittedAt, record.requestId),
           entity: 'REQUEST',
           ...record,
         },
@@ -239,6 +241,31 @@ export class RequestStore {
     } catch (error) {
       if (!(error instanceof StaleState)) throw error;
     }
+  }
+
+  /**
+   * A rejected exemption is finished (it has no rejection routes: a new one is asked for instead),
+   * so it leaves the open-exemption index. Only a rejected one; a retry changes nothing.
+   */
+  async recordExemptionRejected(requestId: string): Promise<void> {
+    try {
+      await this.#table.update(
+        keys.request(requestId),
+        { remove: ['gsi3pk', 'gsi3sk'] },
+        allOf(exists, { expression: '#status = :rejected', names: { '#status': 'status' }, values: { ':rejected': 'REJECTED' } }),
+      );
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+    }
+  }
+
+  /** Exemptions still waiting for their approvals (gsi3, oldest first): what reconciliation and a local restart look at. */
+  async openExemptions(): Promise<{ exemptions: ExemptionRecord[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi3',
+      key: { expression: 'gsi3pk = :pk', values: { ':pk': keys.openExemption('', '').gsi3pk } },
+    });
+    return { exemptions: items.map((item) => ExemptionRecordSchema.parse(item)), itemsRead };
   }
 
   /** Approved exemptions whose end date is from `from` to `to` (gsi3, by end date). */

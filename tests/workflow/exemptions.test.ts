@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
 import { approvedService, OWNER, OTHER_OWNER } from './journeys.ts';
 import { errorSummary, signedIn } from './pages.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { runMonitoring } from '../../functions/domain/monitoring.ts';
 import { accountingOfficerOf } from '../../functions/domain/offshoring-policy.ts';
+import { executionArn, executionName } from '../../functions/domain/workflow.ts';
+import { resumeOpenRounds } from '../../local/resume.ts';
 import type { MonitoringRun } from '../../functions/store/records.ts';
 
 /**
@@ -129,6 +134,8 @@ describe('a rejected exemption', () => {
     expect(recipients(closed)).toEqual(recipients(second!));
     const late = await decide(second!, 'APPROVE');
     expect(late.status).toBe(410);
+    // Finished: it has no rejection routes, so monitoring no longer looks at it.
+    expect((await h.stack.runtime.store.openExemptions()).exemptions.map((e) => e.requestId)).not.toContain(requestId);
   });
 });
 
@@ -277,6 +284,26 @@ describe('the governance report', () => {
   });
 });
 
+describe('continual monitoring of an exemption’s workflow', () => {
+  it('marks an exemption whose execution died as ERROR, and takes a running one for what it is, not an orphan', async () => {
+    const stuck = (await ask(exemption({ policyClause: 'Stuck exemption' }))).body.requestId as string;
+    const running = (await ask(exemption({ policyClause: 'Running exemption' }))).body.requestId as string;
+    await approverEmails(stuck, 2);
+    await approverEmails(running, 2);
+    await h.stack.stepFunctions.stopExecution({ executionArn: executionArn(h.stack.stateMachineArn, executionName(stuck, 1)) });
+    now = T0 + DAY;
+    const reconciliation = (await runMonitoring(h.stack.runtime)).checks!.find((c) => c.check === 'reconciliation')!;
+    expect(reconciliation.items.filter((i) => i.kind === 'STUCK_REQUEST')).toEqual([
+      expect.objectContaining({ id: stuck, link: expect.stringMatching(new RegExp(`/exemptions/${stuck}$`)) }),
+    ]);
+    expect(reconciliation.items.filter((i) => i.kind === 'ORPHAN_EXECUTION')).toEqual([]);
+    expect((await h.stack.runtime.store.getCase(stuck))?.status).toBe('ERROR');
+    expect((await h.stack.runtime.store.getCase(running))?.status).toBe('PENDING_APPROVAL');
+    // Only exemptions still waiting are looked at again.
+    expect((await h.stack.runtime.store.openExemptions()).exemptions.map((e) => e.requestId)).not.toContain(stuck);
+  });
+});
+
 describe('an approved exemption ends', () => {
   it('is reported by monitoring as ending soon, then as ended, and listed as ended', async () => {
     // The first describe's exemption (for a service, both approved) ends on 30 June 2027.
@@ -296,6 +323,43 @@ describe('an approved exemption ends', () => {
     expect(inForce).not.toContain(approved!.requestId);
     now = Date.parse('2027-09-01T06:00:00Z');
     expect(exemptionsCheck(await runMonitoring(h.stack.runtime)).items.map((i) => i.id)).not.toContain(approved!.requestId);
-    void DAY;
   });
+});
+
+describe('a restart of local mode', () => {
+  it('resumes an exemption’s round, whose links still work and whose approval still concludes it', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'offshore-exemption-restart-'));
+    let second: Harness | undefined;
+    try {
+      const first = await startHarness({ dataDir });
+      let requestId: string;
+      let asked: Email[];
+      try {
+        const res = await first.api('/exemptions', json(exemption()), OWNER);
+        expect(res.status, res.text).toBe(201);
+        requestId = res.body.requestId;
+        asked = await first.eventually(async () => {
+          const mine = (await first.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed'));
+          return mine.length === 2 && mine;
+        }, 'two approver emails');
+        await first.eventually(async () => {
+          const view = await first.stack.runtime.store.getCaseView(requestId);
+          return view!.audit.filter((e) => e.type === 'EMAIL_SENT' && String(e.details.key).startsWith('REQUEST:')).length === 2;
+        }, 'two EMAIL_SENT events');
+      } finally {
+        await first.close();
+      }
+      second = await startHarness({ dataDir });
+      const on = second;
+      expect(await resumeOpenRounds(on.stack)).toEqual([requestId]);
+      for (const email of asked) {
+        const { approvalId, token } = linkIn(email);
+        expect((await on.api(`/approvals/${approvalId}`, form({ token, decision: 'APPROVE' }))).status).toBe(200);
+      }
+      await on.eventually(async () => (await on.stack.runtime.store.getCase(requestId))?.status === 'APPROVED', 'the exemption approved');
+    } finally {
+      await second?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

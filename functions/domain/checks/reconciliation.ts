@@ -4,6 +4,8 @@ import { SYSTEM, type Finding } from '../../store/records.ts';
 import { StaleState } from '../../store/errors.ts';
 import { executionArn, executionName } from '../workflow.ts';
 import type { Check } from './check.ts';
+import { isExemption, type CaseRecord } from '../../store/exemptions.ts';
+import { exemptionPageLink } from '../exemptions.ts';
 
 export const title = 'Requests and executions that disagree';
 
@@ -14,12 +16,17 @@ const RECONCILE_AFTER_SECONDS = 300;
  * Pending requests whose execution is no longer running (marked ERROR, their waiting approvals
  * closed), and running executions whose request is no longer waiting on them.
  */
-export const reconciliation: Check = async ({ runtime, now, read, openRequests, requestLink }) => {
+export const reconciliation: Check = async ({ runtime, now, read, counted, openRequests, requestLink }) => {
   const { clients, clock, store } = runtime;
+  // An exemption runs on the same workflow (Offshoring Policy, Compliance): its page, and its words.
+  const linkTo = (request: CaseRecord) =>
+    isExemption(request) ? exemptionPageLink(runtime.publicBaseUrl, request.requestId) : requestLink(request.requestId);
+  const named = (request: CaseRecord) => (isExemption(request) ? 'Exemption' : request.request.serviceName);
   const stateMachineArn = requireStateMachineArn(runtime);
   const findings: Finding[] = [];
   const settledBefore = new Date(now.getTime() - RECONCILE_AFTER_SECONDS * 1000).toISOString();
-  for (const request of await openRequests()) {
+  const open: CaseRecord[] = [...(await openRequests()), ...counted(await store.openExemptions()).exemptions];
+  for (const request of open) {
     if (request.status !== 'PENDING_APPROVAL' || request.updatedAt > settledBefore) continue;
     const arn = executionArn(stateMachineArn, executionName(request.requestId, request.round));
     let status: string;
@@ -36,7 +43,7 @@ export const reconciliation: Check = async ({ runtime, now, read, openRequests, 
     try {
       const at = clock().toISOString();
       // Nothing can resume its approvals now: close them, so their links answer 410 and they leave the chase index.
-      const view = await store.getRequestView(request.requestId);
+      const view = await store.getCaseView(request.requestId);
       const waiting = (view?.approvals ?? []).filter((a) => a.round === request.round && a.status === 'PENDING');
       read(view ? 1 + view.approvals.length + view.audit.length : 0);
       await store.transition(
@@ -60,8 +67,8 @@ export const reconciliation: Check = async ({ runtime, now, read, openRequests, 
     findings.push({
       kind: 'STUCK_REQUEST',
       id: request.requestId,
-      summary: `${request.request.serviceName} (${request.requestId}): ${cause}`,
-      link: requestLink(request.requestId),
+      summary: `${named(request)} (${request.requestId}): ${cause}`,
+      link: linkTo(request),
       details: { executionStatus: status },
     });
   }
@@ -72,14 +79,14 @@ export const reconciliation: Check = async ({ runtime, now, read, openRequests, 
       const match = /^(.*?)(?:-round-(\d+))?$/.exec(execution.name ?? '');
       const requestId = match?.[1] ?? '';
       const round = Number(match?.[2] ?? 1);
-      const request = await store.getRequest(requestId);
+      const request = await store.getCase(requestId);
       read(1);
       if (request && request.status === 'PENDING_APPROVAL' && request.round === round) continue;
       findings.push({
         kind: 'ORPHAN_EXECUTION',
         id: execution.name ?? '',
         summary: `Execution ${execution.name} is running but request ${requestId} is ${request ? `${request.status} (round ${request.round})` : 'unknown'}`,
-        link: requestLink(requestId),
+        link: request ? linkTo(request) : requestLink(requestId),
         details: { executionArn: execution.executionArn },
       });
     }
