@@ -12,6 +12,7 @@ import { SUBMITTED_STATUS } from './lifecycle.ts';
 import { publicApprover, startRound } from './rounds.ts';
 import { getRegisterEntry } from './register.ts';
 import { sendRecordedEmail } from '../email/send.ts';
+import { requestPageLinks } from './links.ts';
 import { exemptionReceivedEmail } from '../email/exemption-templates.ts';
 import { logger } from '../platform/observability.ts';
 
@@ -109,7 +110,7 @@ export async function submitExemption(runtime: Runtime, caller: Caller, body: un
   }
   const now = runtime.clock();
   const at = now.toISOString();
-  const requestId = runtime.ids.requestId();
+  const requestId = runtime.ids.exemptionId();
   const planned = planApprovals(runtime, requestId, exemption, now);
   const submittedBy: Actor = actorOf(caller);
   const record: ExemptionRecord = {
@@ -162,17 +163,29 @@ export async function submitExemption(runtime: Runtime, caller: Caller, body: un
 
 export const exemptionPageLink = (publicBaseUrl: string, requestId: string) => `${publicBaseUrl}/exemptions/${encodeURIComponent(requestId)}`;
 
+/** An exemption's id (EXM-…) tells it from an offshoring request's (OFF-…) with nothing read. */
+export const isExemptionId = (requestId: string) => requestId.startsWith('EXM-');
+
+/** The page of a request or an exemption, from its id alone (monitoring's findings link to it). */
+export const casePageLink = (publicBaseUrl: string, requestId: string) =>
+  isExemptionId(requestId) ? exemptionPageLink(publicBaseUrl, requestId) : requestPageLinks(publicBaseUrl, requestId).page;
+
+/**
+ * Who asked for it is known by the identity provider's subject, never by the email claim alone (a
+ * later holder of the address is someone else): the same rule as a request's owner.
+ */
+const askedBy = (record: Pick<ExemptionRecord, 'submittedBy'>, caller: Caller) => record.submittedBy.sub === caller.sub;
+
 /** The security team sees every exemption; anyone else those they asked for. */
 export async function listExemptions(runtime: Runtime, caller: Caller): Promise<ExemptionRecord[]> {
-  return runtime.store.listExemptions(caller.securityTeam ? undefined : caller.email);
+  if (caller.securityTeam) return runtime.store.listExemptions();
+  return (await runtime.store.listExemptions(caller.email)).filter((record) => askedBy(record, caller));
 }
 
 /** One exemption with its approvals and trail, for whoever asked for it or the security team (404 for anyone else: it reveals nothing). */
 export async function readExemption(runtime: Runtime, caller: Caller, requestId: string): Promise<ExemptionView> {
   const view = await runtime.store.getCaseView(requestId);
-  const mine = (v: ExemptionView) =>
-    v.request.submittedBy.sub === caller.sub || v.request.requester.email.toLowerCase() === caller.email.toLowerCase();
-  if (!view || !isExemptionView(view) || (!caller.securityTeam && !mine(view))) throw new NotFound(`No exemption ${requestId}`);
+  if (!view || !isExemptionView(view) || (!caller.securityTeam && !askedBy(view.request, caller))) throw new NotFound(`No exemption ${requestId}`);
   return view;
 }
 

@@ -3,7 +3,7 @@ import type { ApprovalRecord, CheckResult, MonitoringRun, RequestRecord } from '
 import { MONITORING_RULES } from './offshoring-policy.ts';
 import { monitoringDigestEmail, type DigestSection } from '../email/templates.ts';
 import { sendEmail } from '../email/send.ts';
-import { registerPageLink, requestPageLinks } from './links.ts';
+import { registerPageLink } from './links.ts';
 import { Conflict } from '../web/errors.ts';
 import { logger } from '../platform/observability.ts';
 import { CheckSkipped, type Check, type CheckContext } from './checks/check.ts';
@@ -15,6 +15,7 @@ import * as lateStarts from './checks/late-starts.ts';
 import * as incidents from './checks/incidents.ts';
 import * as existingContracts from './checks/existing-contracts.ts';
 import * as exemptions from './checks/exemptions.ts';
+import { casePageLink } from './exemptions.ts';
 
 /**
  * Continual monitoring (Offshoring Policy, Process 4). Each run checks what has fallen due, reading
@@ -76,7 +77,8 @@ export async function runMonitoring(runtime: Runtime, options: { date?: string }
         .chasesDueBy(new Date(now.getTime() - MONITORING_RULES.missedChaseGraceSeconds * 1000).toISOString())
         .then((read) => counted(read).chases)),
     // Findings are read by people (the digest email, the monitoring page): they link to pages, never the JSON API.
-    requestLink: (id) => requestPageLinks(runtime.publicBaseUrl, id).page,
+    // An exemption's findings (a missed chase, a stuck round) link to its own page.
+    requestLink: (id) => casePageLink(runtime.publicBaseUrl, id),
     serviceLink: (id) => registerPageLink(runtime.publicBaseUrl, id),
   };
 

@@ -21,6 +21,8 @@ export interface IdGenerator {
   eventId(): string;
   /** An incident's reference (INC-…), which its reporter is given. */
   incidentId(): string;
+  /** An exemption's reference (EXM-…): a request of its own kind, told apart by its id alone. */
+  exemptionId(): string;
 }
 
 export const randomIds: IdGenerator = {
@@ -28,10 +30,17 @@ export const randomIds: IdGenerator = {
   approvalId: () => randomId('APR', 16),
   eventId: () => randomId('EVT', 12),
   incidentId: () => randomId('INC', 10),
+  exemptionId: () => randomId('EXM', 10),
 };
 
 export function sequentialIds(seed = 'T'): IdGenerator {
   let n = 0;
   const next = (prefix: string) => `${prefix}-${seed}${String(++n).padStart(6, '0')}`;
-  return { requestId: () => next('OFF'), approvalId: () => next('APR'), eventId: () => next('EVT'), incidentId: () => next('INC') };
+  return {
+    requestId: () => next('OFF'),
+    approvalId: () => next('APR'),
+    eventId: () => next('EVT'),
+    incidentId: () => next('INC'),
+    exemptionId: () => next('EXM'),
+  };
 }

@@ -203,7 +203,7 @@ describe('the pages', () => {
       variation: { businessArea: '' },
     });
     expect(sent.status, sent.html.slice(0, 300)).toBe(303);
-    expect(sent.location).toMatch(/^\/exemptions\/OFF-[0-9A-Z]+\?asked=yes$/);
+    expect(sent.location).toMatch(/^\/exemptions\/EXM-[0-9A-Z]+\?asked=yes$/);
     fromPage = sent.location!.split('/')[2]!.split('?')[0]!;
     const confirmation = await owner.get(sent.location!);
     expect(confirmation.status).toBe(200);
@@ -226,6 +226,11 @@ describe('the pages', () => {
     const other = await signedIn(h.stack, { email: OTHER_OWNER });
     expect((await other.get('/exemptions')).html).not.toContain(fromPage);
     expect((await other.get(`/exemptions/${fromPage}`)).status).toBe(404);
+    // A later holder of the owner's address is someone else: the identity provider's subject decides.
+    const laterHolder = await signedIn(h.stack, { email: OWNER, sub: 'entra-oid-of-someone-else' });
+    expect((await laterHolder.get('/exemptions')).html).not.toContain(fromPage);
+    expect((await laterHolder.get(`/exemptions/${fromPage}`)).status).toBe(404);
+    expect((await owner.get(`/exemptions/${fromPage}`)).status).toBe(200);
     const team = await signedIn(h.stack, TEAM);
     const all = await team.get('/exemptions');
     expect(all.html).toContain(fromPage);
@@ -299,6 +304,12 @@ describe('continual monitoring of an exemption’s workflow', () => {
     expect(reconciliation.items.filter((i) => i.kind === 'ORPHAN_EXECUTION')).toEqual([]);
     expect((await h.stack.runtime.store.getCase(stuck))?.status).toBe('ERROR');
     expect((await h.stack.runtime.store.getCase(running))?.status).toBe('PENDING_APPROVAL');
+    // A week on, the running one's reminder (on the workflow's own timer) has not happened: reported, linked to its page.
+    now = T0 + 8 * DAY;
+    const missed = (await runMonitoring(h.stack.runtime)).checks!.find((c) => c.check === 'missedChases')!;
+    const mine = missed.items.filter((i) => i.details?.requestId === running);
+    expect(mine).toHaveLength(2);
+    for (const item of mine) expect(item.link).toMatch(new RegExp(`/exemptions/${running}$`));
     // Only exemptions still waiting are looked at again.
     expect((await h.stack.runtime.store.openExemptions()).exemptions.map((e) => e.requestId)).not.toContain(stuck);
   });

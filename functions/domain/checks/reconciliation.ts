@@ -5,7 +5,6 @@ import { StaleState } from '../../store/errors.ts';
 import { executionArn, executionName } from '../workflow.ts';
 import type { Check } from './check.ts';
 import { isExemption, type CaseRecord } from '../../store/exemptions.ts';
-import { exemptionPageLink } from '../exemptions.ts';
 
 export const title = 'Requests and executions that disagree';
 
@@ -18,9 +17,7 @@ const RECONCILE_AFTER_SECONDS = 300;
  */
 export const reconciliation: Check = async ({ runtime, now, read, counted, openRequests, requestLink }) => {
   const { clients, clock, store } = runtime;
-  // An exemption runs on the same workflow (Offshoring Policy, Compliance): its page, and its words.
-  const linkTo = (request: CaseRecord) =>
-    isExemption(request) ? exemptionPageLink(runtime.publicBaseUrl, request.requestId) : requestLink(request.requestId);
+  // An exemption runs on the same workflow (Offshoring Policy, Compliance): said as one.
   const named = (request: CaseRecord) => (isExemption(request) ? 'Exemption' : request.request.serviceName);
   const stateMachineArn = requireStateMachineArn(runtime);
   const findings: Finding[] = [];
@@ -68,7 +65,7 @@ export const reconciliation: Check = async ({ runtime, now, read, counted, openR
       kind: 'STUCK_REQUEST',
       id: request.requestId,
       summary: `${named(request)} (${request.requestId}): ${cause}`,
-      link: linkTo(request),
+      link: requestLink(request.requestId),
       details: { executionStatus: status },
     });
   }
@@ -86,7 +83,7 @@ export const reconciliation: Check = async ({ runtime, now, read, counted, openR
         kind: 'ORPHAN_EXECUTION',
         id: execution.name ?? '',
         summary: `Execution ${execution.name} is running but request ${requestId} is ${request ? `${request.status} (round ${request.round})` : 'unknown'}`,
-        link: request ? linkTo(request) : requestLink(requestId),
+        link: requestLink(requestId),
         details: { executionArn: execution.executionArn },
       });
     }
