@@ -115,7 +115,7 @@ export function approvalBranch(runtime: Runtime) {
         round,
         details: { chasedBy: approval.approvalId, silentApprovers: silent, respondBy: approval.respondBy },
       });
-      audit = (await store.getRequestView(requestId))?.audit ?? [];
+      audit = (await store.getCaseView(requestId))?.audit ?? [];
     }
     const claim = claimIn(audit);
     if (claim?.details.chasedBy !== approval.approvalId) return;

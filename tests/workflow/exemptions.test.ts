@@ -374,3 +374,34 @@ describe('a restart of local mode', () => {
     }
   }, 60_000);
 });
+
+describe('an exemption nobody decides', () => {
+  it('reminds each approver, chases through their escalation contacts and the requester once, then lapses and is rejected', async () => {
+    const quick = await startHarness({ runtime: { approvalWaits: { reminderAfterSeconds: 1, chaseAfterSeconds: 2, lapseAfterSeconds: 3 } } });
+    try {
+      const res = await quick.api('/exemptions', json(exemption()), OWNER);
+      expect(res.status, res.text).toBe(201);
+      const { requestId } = res.body;
+      const rejected = await quick.eventually(
+        async () => (await quick.emails(`(${requestId})`)).find((e) => e.subject.startsWith('Exemption rejected')),
+        'the rejection email',
+        20_000,
+      );
+      expect(rejected.body.text).toContain('did not decide in time');
+      const mail = await quick.emails(`(${requestId})`);
+      const to = (prefix: string) =>
+        mail
+          .filter((e) => e.subject.startsWith(prefix))
+          .map((e) => recipients(e).join())
+          .sort();
+      expect(to('Reminder: Exemption approval needed')).toEqual([CISO, SSA].sort());
+      expect(to('Chase: no decision from')).toEqual(
+        [directory.roles.CISO.escalationContact.email, directory.roles.SSA.escalationContact.email].sort(),
+      );
+      expect(to('Chase: 2 approvers have not decided')).toEqual([OWNER]);
+      expect((await quick.stack.runtime.store.getCase(requestId))?.status).toBe('REJECTED');
+    } finally {
+      await quick.close();
+    }
+  }, 30_000);
+});
