@@ -91,14 +91,6 @@ export const RequestRecordSchema = z.object({
 });
 export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 
-/** Offshoring Policy, Process 3(b): a Departmental Head endorses (or declines) an escalated case. */
-export const ENDORSER_ROLE = 'DEPARTMENTAL_HEAD';
-
-/**
- * Approvals written by earlier versions of the service hold the chase's times as escalateAt
- * and escalatedAt ("escalate" is the Departmental Head's alone, Process 3(b)). They are read under
- * the new names when those are absent.
- */
 /** How an approval round started: the submission (Process 1), or a route after a rejection (Process 3). */
 export const ROUND_STARTS = ['SUBMITTED', 'RESUBMITTED', 'MITIGATIONS_PROVIDED', 'ENDORSED'] as const;
 
@@ -122,6 +114,14 @@ export const RoundRecordSchema = z.object({
 });
 export type RoundRecord = z.infer<typeof RoundRecordSchema>;
 
+/** Offshoring Policy, Process 3(b): a Departmental Head endorses (or declines) an escalated case. */
+export const ENDORSER_ROLE = 'DEPARTMENTAL_HEAD';
+
+/**
+ * Approvals written by earlier versions of the service hold the chase's times as escalateAt
+ * and escalatedAt ("escalate" is the Departmental Head's alone, Process 3(b)). They are read under
+ * the new names when those are absent.
+ */
 function withChaseNames(item: unknown): unknown {
   if (typeof item !== 'object' || item === null) return item;
   const { escalateAt, escalatedAt, ...rest } = item as Record<string, unknown>;
