@@ -143,7 +143,13 @@ describe('the service in a browser', () => {
       // The owner sees the rejection with its reason, and resubmits through the prefilled form.
       await owner.goto(`${base}/offshoring-requests/${requestId}`);
       await expect
-        .poll(async () => (await owner.reload(), owner.locator('main').textContent()), { timeout: 20_000 })
+        .poll(
+          async () => {
+            await owner.reload();
+            return owner.locator('main').textContent();
+          },
+          { timeout: 20_000 },
+        )
         .toContain('a DPIA is needed first');
       expect(await owner.locator('.govuk-tag').first().textContent()).toContain('Rejected');
       await visited(owner, 'request-rejected');
@@ -163,7 +169,13 @@ describe('the service in a browser', () => {
 
       await owner.goto(`${base}/offshoring-requests/${requestId}`);
       await expect
-        .poll(async () => (await owner.reload(), owner.locator('.govuk-tag').first().textContent()), { timeout: 20_000 })
+        .poll(
+          async () => {
+            await owner.reload();
+            return owner.locator('.govuk-tag').first().textContent();
+          },
+          { timeout: 20_000 },
+        )
         .toContain('Approved');
       await visited(owner, 'request-approved');
       await owner.goto(`${base}/your-requests`);

@@ -109,7 +109,12 @@ describe('the offshore service register', () => {
     expect(serviceLinks(all.$)).toContain(service.serviceId);
     const row = all.$(`tr:has(a[href="/register/${service.serviceId}"])`);
     expect(row.text()).toContain('India');
-    expect(row.find('.govuk-tag').map((_, tag) => all.$(tag).text().trim()).get()).toEqual(['Compliant', 'Review not due']);
+    expect(
+      row
+        .find('.govuk-tag')
+        .map((_, tag) => all.$(tag).text().trim())
+        .get(),
+    ).toEqual(['Compliant', 'Review not due']);
     expect(words(all.$)).not.toMatch(ISO_DATE);
     expect(words(all.$)).not.toMatch(CODES);
 
