@@ -87,8 +87,8 @@ export function withCurrentDirectory<E, R>(
 
 /** Does `work` with the current directory as `runtime.directory` (withCurrentDirectory, for work that is not a handler). */
 export async function inCurrentDirectory<T>(runtime: Runtime, work: () => Promise<T>, options: { seed?: boolean } = {}): Promise<T> {
-  const { directory } = await currentDirectoryVersion(runtime, options);
-  return directoryInForce.run(directory, work);
+  const { directory, version } = await currentDirectoryVersion(runtime, options);
+  return directoryInForce.run({ directory, version }, work);
 }
 
 /** Every version, newest first (the first saved before any is read, so the history is never empty). */

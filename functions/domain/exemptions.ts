@@ -91,7 +91,15 @@ function planApprovals(runtime: Runtime, requestId: string, exemption: Exemption
     chaseAt: after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds),
     createdAt: now.toISOString(),
   }));
-  return { round: 1, approvers, approvals, timeline, notice: { lateNotice: false, noticeDays: 0 } };
+  const directoryVersion = runtime.directoryVersion;
+  return {
+    round: 1,
+    approvers,
+    approvals,
+    timeline,
+    notice: { lateNotice: false, noticeDays: 0 },
+    ...(directoryVersion === undefined ? {} : { directoryVersion }),
+  };
 }
 
 /** Asks for an exemption: stored with its approvers, its approval round started, the requester told. */
@@ -125,6 +133,7 @@ export async function submitExemption(runtime: Runtime, caller: Caller, body: un
     submittedAt: at,
     updatedAt: at,
     submittedBy,
+    ...(planned.directoryVersion === undefined ? {} : { directoryVersion: planned.directoryVersion }),
     version: 0,
   };
   const submitted: AuditEvent = {
@@ -203,6 +212,7 @@ export function exemptionBody(view: ExemptionView, today: string) {
     submittedAt: request.submittedAt,
     ...(request.approvedAt ? { approvedAt: request.approvedAt } : {}),
     requiredApprovers: request.requiredApprovers.map(publicApprover),
+    directoryVersion: request.directoryVersion ?? null,
     approvals: view.approvals.map(({ approvalId, role, name, email, status, decidedAt, reason }) => ({
       approvalId,
       role,

@@ -109,6 +109,7 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
       noticeDays: planned.notice.noticeDays,
       lateNoticeReason: planned.notice.lateNoticeReason,
       endorsement: next.endorsement ?? current.endorsement,
+      directoryVersion: planned.directoryVersion,
     },
     { start: ROUND_START[next.event], at, actor: next.actor },
   );
@@ -129,6 +130,8 @@ export async function beginNewRound(runtime: Runtime, next: NewRound) {
             lateNoticeReason: planned.notice.lateNoticeReason,
             rejectionReasons: undefined,
             escalation: undefined,
+            // The version this round was routed by; an earlier round's stays on its ROUND item.
+            directoryVersion: planned.directoryVersion,
             ...(next.endorsement ? { endorsement: next.endorsement } : {}),
             // An adjusted request is compared with its service afresh; other routes keep the comparison they had.
             ...('serviceBeforeChange' in next ? { serviceBeforeChange: next.serviceBeforeChange } : {}),

@@ -19,6 +19,8 @@ export interface RoundEvidence {
   /** The request as this round's approvers were asked to approve it; undefined where it was not kept. */
   request?: OffshoringRequest;
   serviceBeforeChange?: ServiceBeforeChange;
+  /** The approver directory version its approvers were chosen from; undefined where it was not recorded. */
+  directoryVersion?: number;
   /**
    * Where the content was read: the round's own item; the request item (the current round of a
    * request stored without ROUND items); a later resubmission's audit event; or nowhere.
@@ -60,6 +62,7 @@ export function requestRounds(view: RequestView): RoundEvidence[] {
         startedBy: stored.startedBy,
         request: stored.request,
         ...(stored.serviceBeforeChange ? { serviceBeforeChange: stored.serviceBeforeChange } : {}),
+        ...(stored.directoryVersion === undefined ? {} : { directoryVersion: stored.directoryVersion }),
         source: 'ROUND',
         approvals: decided,
       };
@@ -72,6 +75,7 @@ export function requestRounds(view: RequestView): RoundEvidence[] {
         ...how,
         request: request.request,
         ...(request.serviceBeforeChange ? { serviceBeforeChange: request.serviceBeforeChange } : {}),
+        ...(request.directoryVersion === undefined ? {} : { directoryVersion: request.directoryVersion }),
         source: 'REQUEST',
         approvals: decided,
       };

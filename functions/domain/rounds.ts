@@ -29,6 +29,8 @@ export interface PlannedRound {
   approvals: ApprovalRecord[];
   notice: NoticeAssessment;
   timeline: ApprovalTimeline;
+  /** The approver directory version the approvers were chosen from; undefined when routed by the unsaved seed. */
+  directoryVersion?: number;
 }
 
 export function planRound(runtime: Runtime, requestId: string, round: number, request: OffshoringRequest, now: Date): PlannedRound {
@@ -43,6 +45,7 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
     approvers,
     notice: fourWeekNotice(request, now),
     timeline,
+    ...(runtime.directoryVersion === undefined ? {} : { directoryVersion: runtime.directoryVersion }),
     approvals: approvers.map((approver) => ({
       ...approver,
       kind: 'APPROVAL',
@@ -105,7 +108,7 @@ export async function startRound(
 export function roundRecord(
   record: Pick<
     RequestRecord,
-    'requestId' | 'round' | 'request' | 'serviceBeforeChange' | 'lateNotice' | 'noticeDays' | 'lateNoticeReason' | 'endorsement'
+    'requestId' | 'round' | 'request' | 'serviceBeforeChange' | 'lateNotice' | 'noticeDays' | 'lateNoticeReason' | 'endorsement' | 'directoryVersion'
   >,
   start: { start: RoundRecord['start']; at: string; actor: Actor },
 ): RoundRecord {
@@ -121,6 +124,7 @@ export function roundRecord(
     noticeDays: record.noticeDays,
     ...(record.lateNoticeReason ? { lateNoticeReason: record.lateNoticeReason } : {}),
     ...(record.endorsement ? { endorsement: record.endorsement } : {}),
+    ...(record.directoryVersion === undefined ? {} : { directoryVersion: record.directoryVersion }),
   };
 }
 

@@ -65,6 +65,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
       // The named owner submitting binds the request to their subject; one submitted for them is bound at their first sign-in.
       ...(caller.email === request.serviceOwner.email.toLowerCase() ? { serviceOwnerSubject: caller.sub } : {}),
       ...(serviceBeforeChange ? { serviceBeforeChange } : {}),
+      ...(planned.directoryVersion === undefined ? {} : { directoryVersion: planned.directoryVersion }),
       version: 0,
     };
     const submitted: AuditEvent = {

@@ -53,11 +53,17 @@ export function parseApproverDirectory(raw: unknown): ApproverDirectory {
   return result.data;
 }
 
+/** The directory in force for an invocation, with the number of its version in the table. */
+export interface DirectoryInForce {
+  directory: ApproverDirectory;
+  version: number;
+}
+
 /**
  * The directory read from the table for the invocation under way: each invocation gets its own, so
  * concurrent ones (local mode shares one runtime) never see each other's.
  */
-export const directoryInForce = new AsyncLocalStorage<ApproverDirectory>();
+export const directoryInForce = new AsyncLocalStorage<DirectoryInForce>();
 
 let cached: ApproverDirectory | undefined;
 

@@ -29,6 +29,8 @@ export interface Runtime {
    * handler reads it (withCurrentDirectory in functions/domain/directory.ts), else the seed.
    */
   readonly directory: ApproverDirectory;
+  /** The number of that version in the table; undefined where the handler did not read it (the seed). */
+  readonly directoryVersion: number | undefined;
   /** The directory the table is seeded with on first use: APPROVER_DIRECTORY or the bundled default. */
   readonly directorySeed: ApproverDirectory;
   readonly clock: Clock;
@@ -88,7 +90,10 @@ export function runtimeWith(settings: RuntimeSettings, factories: readonly Clien
     stateMachineArn: settings.stateMachineArn,
     directorySeed,
     get directory() {
-      return directoryInForce.getStore() ?? directorySeed;
+      return directoryInForce.getStore()?.directory ?? directorySeed;
+    },
+    get directoryVersion() {
+      return directoryInForce.getStore()?.version;
     },
     clock: settings.clock ?? systemClock,
     ids: settings.ids ?? randomIds,

@@ -53,6 +53,12 @@ export class DirectoryStore {
     return item ? DirectoryVersionSchema.parse(item) : undefined;
   }
 
+  /** One version by its number, or undefined if it was never saved. */
+  async version(version: number): Promise<DirectoryVersion | undefined> {
+    const item = await this.#table.get(keys.directoryVersion(version));
+    return item ? DirectoryVersionSchema.parse(item) : undefined;
+  }
+
   /** Every version, newest first. */
   async history(): Promise<DirectoryVersion[]> {
     const { items } = await queryAll(this.#table, {

@@ -32,6 +32,8 @@ export const ExemptionRecordSchema = z.object({
   rejectionReasons: z.array(z.object({ role: z.string(), name: z.string(), status: z.string(), reason: z.string() })).optional(),
   /** When every approver had approved: the exemption is in force from then until its end date. */
   approvedAt: z.string().optional(),
+  /** The approver directory version its approvers were chosen from (absent on exemptions stored before it was recorded). */
+  directoryVersion: z.number().int().positive().optional(),
   version: z.number().int().nonnegative(),
 });
 export type ExemptionRecord = z.infer<typeof ExemptionRecordSchema>;

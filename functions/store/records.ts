@@ -86,6 +86,11 @@ export const RequestRecordSchema = z.object({
     .optional(),
   /** Why the last round was rejected: every reason given. */
   rejectionReasons: z.array(z.object({ role: z.string(), name: z.string(), status: z.string(), reason: z.string() })).optional(),
+  /**
+   * The approver directory version the current round's approvers were chosen from (absent on
+   * requests stored before rounds recorded it): who held each role when they were asked.
+   */
+  directoryVersion: z.number().int().positive().optional(),
   /** Optimistic lock: every update checks and bumps it. */
   version: z.number().int().nonnegative(),
 });
@@ -111,6 +116,8 @@ export const RoundRecordSchema = z.object({
   noticeDays: z.number().int(),
   lateNoticeReason: z.string().optional(),
   endorsement: RequestRecordSchema.shape.endorsement,
+  /** The approver directory version this round's approvers were chosen from (absent on rounds stored before it was recorded). */
+  directoryVersion: z.number().int().positive().optional(),
 });
 export type RoundRecord = z.infer<typeof RoundRecordSchema>;
 

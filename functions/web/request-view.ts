@@ -28,6 +28,8 @@ export function presentRequest(view: RequestView) {
     lateNoticeReason: request.lateNoticeReason ?? null,
     request: request.request,
     requiredApprovers: request.requiredApprovers.map(({ role, name, email }) => ({ role, name, email })),
+    // The approver directory version the current round's approvers were chosen from; null where it was not recorded.
+    directoryVersion: request.directoryVersion ?? null,
     approvals: current.map(present),
     earlierRounds: approvals.filter((a) => a.round !== request.round).map(present),
     // Each round with the request its approvers decided on and their decisions (Process 2: "obtained and documented").
@@ -38,6 +40,7 @@ export function presentRequest(view: RequestView) {
       startedBy: r.startedBy ?? null,
       request: r.request ?? null,
       serviceBeforeChange: r.serviceBeforeChange ?? null,
+      directoryVersion: r.directoryVersion ?? null,
       recordedIn: r.source,
       changes: r.round > 1 ? (changesInRound(rounds, r.round) ?? null) : null,
       approvals: r.approvals.map(present),
