@@ -30,6 +30,25 @@ describe('Method: current', () => {
   });
 });
 
+describe('Method: version', () => {
+  it('gets one version by its number (what the request page names a round as chosen from)', async () => {
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'DIRECTORY', sk: 'VERSION#000003', entity: 'DIRECTORY_VERSION', ...version({ version: 3, basedOn: 2 }) } });
+    expect(await store.directory.version(3)).toEqual(version({ version: 3, basedOn: 2 }));
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, {
+      TableName: TABLE,
+      Key: { pk: 'DIRECTORY', sk: 'VERSION#000003' },
+      ConsistentRead: true,
+    });
+  });
+
+  it('answers undefined for a version never saved', async () => {
+    ddb.on(GetCommand).resolves({});
+    expect(await store.directory.version(9)).toBeUndefined();
+  });
+});
+
 describe('Method: history', () => {
   it('reads every version, newest first', async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ pk: 'DIRECTORY', sk: 'VERSION#000002', ...version({ version: 2, basedOn: 1 }) }] });

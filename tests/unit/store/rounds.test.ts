@@ -30,6 +30,55 @@ describe('Method: createRequest', () => {
   });
 });
 
+describe('directoryVersion: the approver directory version a round was routed by', () => {
+  it("is written on round 1's item and on the request item at submission", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const round1 = roundRecord({ directoryVersion: 3 });
+    await store.createRequest(requestRecord({ round: 1, version: 0, directoryVersion: 3 }), [approvalRecord({ round: 1 })], [auditEvent()], round1);
+
+    const items = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input);
+    expect(items.at(-1)).toEqual(roundPut(round1));
+    expect(items.at(-1)!.Put!.Item!.directoryVersion).toBe(3);
+    expect(items.find((item) => item.Put?.Item?.sk === 'REQUEST')!.Put!.Item!.directoryVersion).toBe(3);
+  });
+
+  it("is set on the request item by the transaction that starts the next round, beside that round's own item", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const round2 = roundRecord({ round: 2, start: 'RESUBMITTED', directoryVersion: 4 });
+    await store.transition(
+      requestRecord({ status: 'REJECTED', round: 1, version: 4, directoryVersion: 3 }),
+      'ADJUST_PLANS',
+      {
+        at: AT,
+        set: { round: 2, directoryVersion: 4 },
+      },
+      auditEvent(),
+      { add: [approvalRecord()], round: round2 },
+    );
+
+    const items = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input);
+    expect(items.at(-1)!.Put!.Item!.directoryVersion).toBe(4);
+    const update = items.find((item) => item.Update?.Key?.sk === 'REQUEST')!.Update!;
+    expect(Object.values(update.ExpressionAttributeNames ?? {})).toContain('directoryVersion');
+    expect(Object.values(update.ExpressionAttributeValues ?? {})).toContain(4);
+  });
+
+  it('reads round items with it, and those stored before it was recorded without it', async () => {
+    const before = roundRecord();
+    const after = roundRecord({ round: 2, start: 'RESUBMITTED', directoryVersion: 4 });
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { pk: 'REQUEST#OFF-1', sk: 'REQUEST', entity: 'REQUEST', ...requestRecord({ round: 2, directoryVersion: 4 }) },
+        roundPut(before).Put.Item,
+        roundPut(after).Put.Item,
+      ],
+    });
+    const view = await store.getRequestView('OFF-1');
+    expect(view?.rounds.map((r) => r.directoryVersion)).toEqual([undefined, 4]);
+    expect(view?.request.directoryVersion).toBe(4);
+  });
+});
+
 describe('Method: transition', () => {
   const rejected = requestRecord({ status: 'REJECTED', round: 1, version: 4 });
 
