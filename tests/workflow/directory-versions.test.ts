@@ -126,3 +126,20 @@ describe('each round records the approver directory version its approvers were c
     expect(page.$('.app-routed-by').first().text()).toContain(`Approvers chosen from version ${routedBy} of the approver directory`);
   });
 });
+
+describe('an exemption records the approver directory version its approvers were chosen from', () => {
+  it('stores the version in force when it is asked for', async () => {
+    const { version: inForce, directory } = await currentVersion();
+    const endDate = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    const body = JSON.stringify({
+      policyClause: 'Policy: all MoJ data stays in UK data centres',
+      justification: 'Until the UK site opens.',
+      endDate,
+    });
+    const asked = await h.api('/exemptions', { method: 'POST', headers: { 'content-type': 'application/json' }, body }, OWNER);
+    expect(asked.status, asked.text).toBe(201);
+    const view = await h.stack.runtime.store.getCaseView(asked.body.requestId);
+    expect(view?.request).toMatchObject({ kind: 'EXEMPTION', directoryVersion: inForce });
+    expect(ciso(view!.approvals)).toMatchObject({ name: directory.roles.CISO.name, email: directory.roles.CISO.email });
+  });
+});
