@@ -116,8 +116,8 @@ export const lambdaFunctions = {
   exemptionsApi: {
     entry: 'functions/exemptions-api.ts',
     description:
-      'Exemptions from the Offshoring Policy and business areas’ variations: asked for, and their approval round started (SSA and CISO; the Accounting Officer for a variation)',
-    needs: { table: 'readWrite', startExecution: true, sendEmail: true },
+      'Exemptions from the Offshoring Policy and business areas’ variations: asked for (once per Idempotency-Key), their approval round started (SSA and CISO; the Accounting Officer for a variation), read, and withdrawn while waiting',
+    needs: { table: 'readWrite', idempotency: true, startExecution: true, stopExecution: true, sendEmail: true },
   },
   pages: {
     entry: 'functions/pages.ts',
@@ -179,6 +179,9 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/incidents/{incidentId}', function: 'incidentsApi' },
   { method: 'POST', path: '/incidents/{incidentId}/updates', function: 'incidentsApi' },
   { method: 'POST', path: '/exemptions', function: 'exemptionsApi' },
+  { method: 'GET', path: '/policy-exemptions', function: 'exemptionsApi' },
+  { method: 'GET', path: '/policy-exemptions/{requestId}', function: 'exemptionsApi' },
+  { method: 'POST', path: '/exemptions/{requestId}/withdrawal', function: 'exemptionsApi' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage', auth: 'approvalLink' },
   { method: 'GET', path: '/', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/sign-in', function: 'signIn', auth: 'session' },
@@ -216,6 +219,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/exemptions/new', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/exemptions/new', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/exemptions/{requestId}', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/exemptions/{requestId}/withdraw', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/exemptions/{requestId}/withdraw', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/governance-report', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/governance-report.csv', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision', auth: 'approvalLink' },

@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Runtime } from '../platform/runtime.ts';
+import { randomId } from '../platform/clock.ts';
+import { StaleState } from '../store/errors.ts';
 import { correlate, count } from '../platform/observability.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../web/errors.ts';
 import { actorOf, ownsService, type Caller } from '../web/identity.ts';
@@ -104,7 +108,20 @@ function planApprovals(runtime: Runtime, requestId: string, exemption: Exemption
 
 /** Asks for an exemption: stored with its approvers, its approval round started, the requester told. */
 export async function submitExemption(runtime: Runtime, caller: Caller, body: unknown): Promise<ExemptionResponse> {
-  const exemption = validateExemption(runtime, body);
+  return askOnce(runtime, caller, validateExemption(runtime, body));
+}
+
+/** The exemption id an Idempotency-Key stands for, for this caller: a later try can only find it, never make another. */
+export function exemptionIdForKey(subject: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${subject}\u0000${idempotencyKey}`, 'utf8').digest();
+  return randomId('EXM', 10, (n) => digest.subarray(0, n));
+}
+
+/**
+ * Asks for a validated exemption. With an Idempotency-Key its id is the key's, so a try after one
+ * that died once it had stored the exemption finds it (functions/domain/exemption-idempotency.ts).
+ */
+export async function askOnce(runtime: Runtime, caller: Caller, exemption: ExemptionRequest, idempotencyKey?: string): Promise<ExemptionResponse> {
   let service: ExemptionRecord['service'];
   if (exemption.serviceId) {
     const entry = await getRegisterEntry(runtime, exemption.serviceId);
@@ -118,7 +135,8 @@ export async function submitExemption(runtime: Runtime, caller: Caller, body: un
   }
   const now = runtime.clock();
   const at = now.toISOString();
-  const requestId = runtime.ids.exemptionId();
+  // With a key, the id is the key's: a try after one that died once it had stored the exemption finds it.
+  const requestId = idempotencyKey ? exemptionIdForKey(caller.sub, idempotencyKey) : runtime.ids.exemptionId();
   const planned = planApprovals(runtime, requestId, exemption, now);
   const submittedBy: Actor = actorOf(caller);
   const record: ExemptionRecord = {
@@ -144,7 +162,12 @@ export async function submitExemption(runtime: Runtime, caller: Caller, body: un
     round: 1,
     details: { requiredApprovers: planned.approvers.map(publicApprover), lateNotice: false, respondBy: planned.timeline.respondBy },
   };
-  await runtime.store.createExemption(record, planned.approvals, [submitted]);
+  try {
+    await runtime.store.createExemption(record, planned.approvals, [submitted]);
+  } catch (error) {
+    if (!(error instanceof StaleState) || !idempotencyKey) throw error;
+    return earlierTry(runtime, caller, exemption, requestId);
+  }
   correlate(requestId);
   count('ExemptionRequested');
   await startRound(runtime, record, planned);
@@ -170,6 +193,30 @@ export async function submitExemption(runtime: Runtime, caller: Caller, body: un
   };
 }
 
+/**
+ * An earlier try of this key stored the exemption, then died before it answered (its idempotency
+ * record then goes): the answer is the earlier exemption's. The same key with another exemption is
+ * refused, as Powertools refuses it. Its round, started with the exemption, is monitoring's to
+ * reconcile (an exemption waiting without an execution is marked in error and reported).
+ */
+async function earlierTry(runtime: Runtime, caller: Caller, exemption: ExemptionRequest, requestId: string): Promise<ExemptionResponse> {
+  const view = await runtime.store.getCaseView(requestId);
+  if (!view || !isExemptionView(view) || view.request.submittedBy.sub !== caller.sub || !isDeepStrictEqual(view.request.exemption, exemption)) {
+    throw Object.assign(new Error(`Idempotency-Key already used for exemption ${requestId}, with a different body`), {
+      name: 'IdempotencyValidationError',
+    });
+  }
+  const first = view.approvals.find((a) => a.round === 1);
+  return {
+    requestId,
+    kind: 'EXEMPTION',
+    status: SUBMITTED_STATUS,
+    requiredApprovers: view.request.requiredApprovers.map(publicApprover),
+    respondBy: first?.respondBy ?? '',
+    endDate: view.request.exemption.endDate,
+  };
+}
+
 export const exemptionPageLink = (publicBaseUrl: string, requestId: string) => `${publicBaseUrl}/exemptions/${encodeURIComponent(requestId)}`;
 
 /** An exemption's id (EXM-…) tells it from an offshoring request's (OFF-…) with nothing read. */
@@ -189,6 +236,45 @@ const askedBy = (record: Pick<ExemptionRecord, 'submittedBy'>, caller: Caller) =
 export async function listExemptions(runtime: Runtime, caller: Caller): Promise<ExemptionRecord[]> {
   if (caller.securityTeam) return runtime.store.listExemptions();
   return (await runtime.store.listExemptions(caller.email)).filter((record) => askedBy(record, caller));
+}
+
+/** The standings an integration filters the security team's list by (`?status=`): in force, waiting, ended. */
+export const LISTED_STANDINGS = ['ACTIVE', 'PENDING_APPROVAL', 'EXPIRED'] as const;
+
+/** The caller's exemptions (the security team's: all), optionally only those of one standing, as the API answers them. */
+export async function listExemptionsForApi(runtime: Runtime, caller: Caller, status: string | undefined) {
+  if (status !== undefined && !(LISTED_STANDINGS as readonly string[]).includes(status)) {
+    throw new ValidationFailed([{ path: 'status', message: `must be one of ${LISTED_STANDINGS.join(', ')} (in force, waiting, ended)` }]);
+  }
+  const today = runtime.clock().toISOString().slice(0, 10);
+  const records = await listExemptions(runtime, caller);
+  return records
+    .filter((record) => status === undefined || exemptionStanding(record, today) === status)
+    .map((record) => exemptionSummary(record, today));
+}
+
+const exemptionSummary = (record: ExemptionRecord, today: string) => ({
+  requestId: record.requestId,
+  kind: 'EXEMPTION' as const,
+  status: record.status,
+  standing: exemptionStanding(record, today),
+  ...record.exemption,
+  ...(record.service ? { service: record.service } : {}),
+  requester: record.requester,
+  submittedAt: record.submittedAt,
+  ...(record.approvedAt ? { approvedAt: record.approvedAt } : {}),
+});
+
+/**
+ * One exemption for an integration: 404 when there is none, 403 when it is someone else's (an id
+ * is 50 bits of randomness shown only to its requester, its approvers and the security team).
+ */
+export async function exemptionForApi(runtime: Runtime, caller: Caller, requestId: string) {
+  const view = await runtime.store.getCaseView(requestId);
+  if (!view || !isExemptionView(view)) throw new NotFound(`No exemption ${requestId}`, { requestId });
+  if (!caller.securityTeam && !askedBy(view.request, caller))
+    throw new Forbidden(`Only the person who asked for ${requestId} (or the security team) may read it`, { requestId });
+  return exemptionBody(view, runtime.clock().toISOString().slice(0, 10));
 }
 
 /** One exemption with its approvals and trail, for whoever asked for it or the security team (404 for anyone else: it reveals nothing). */

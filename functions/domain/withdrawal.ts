@@ -3,10 +3,11 @@ import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { logger } from '#platform/observability';
 import { requireStateMachineArn, type Runtime } from '#platform/runtime';
 import { actorOf, assertOwner, type Caller } from '#web/identity';
-import { Conflict, NotFound } from '#web/errors';
+import { Conflict, Forbidden, NotFound } from '#web/errors';
 import type { Actor } from '#store/records';
-import type { RequestView } from '#store/requests';
+import { isExemptionView, type CaseView } from '#store/exemptions';
 import { roundClosedEmail } from '#email/templates';
+import { exemptionClosedEmail } from '#email/exemption-templates';
 import { sendRecordedEmail } from '#email/send';
 import { tellApproversWhoDecided } from './round-conclusion.ts';
 import { listAsNonCompliant } from './existing-contracts.ts';
@@ -27,11 +28,26 @@ export type Withdrawal = z.infer<typeof WithdrawalSchema>;
  */
 export function withdrawOffshoringRequest(runtime: Runtime) {
   const { store, clock, ids } = runtime;
-  return async (caller: Caller, requestId: string, withdrawal: Withdrawal) => {
-    const view = await store.getRequestView(requestId);
-    if (!view) throw new NotFound(`No offshoring request ${requestId}`, { requestId });
+  /**
+   * `kind` is what the route names: an exemption (Offshoring Policy, Compliance) is withdrawn the
+   * same way, by the person who asked for it (known by their subject), while its approvals wait.
+   */
+  return async (caller: Caller, requestId: string, withdrawal: Withdrawal, kind: 'REQUEST' | 'EXEMPTION' = 'REQUEST') => {
+    const found: CaseView | undefined = kind === 'EXEMPTION' ? await store.getCaseView(requestId) : await store.getRequestView(requestId);
+    const view = found && (kind === 'EXEMPTION') === isExemptionView(found) ? found : undefined;
+    if (!view) throw new NotFound(kind === 'EXEMPTION' ? `No exemption ${requestId}` : `No offshoring request ${requestId}`, { requestId });
     const { request } = view;
-    await assertOwner(runtime, caller, request);
+    if (isExemptionView(view)) {
+      if (view.request.submittedBy.sub !== caller.sub)
+        throw new Forbidden(`Only the person who asked for ${requestId} may withdraw it`, { requestId });
+      // An exemption has no rejection routes: once decided, its outcome is the record the governance report keeps.
+      if (view.request.status !== 'PENDING_APPROVAL') {
+        throw new Conflict(`Exemption ${requestId} is no longer waiting for its approvals, so it can no longer be withdrawn`, {
+          requestId,
+          status: view.request.status,
+        });
+      }
+    } else await assertOwner(runtime, caller, view.request);
     const decided = decisionTakingEffect(view);
     if (decided)
       throw new Conflict(`Request ${requestId} can no longer be withdrawn: ${decided}`, { requestId, status: request.status, round: request.round });
@@ -60,7 +76,7 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
 
     // A query is read-committed: read while the round's own transaction was being written, it may have
     // shown only some of the round's approvals. Those it missed are closed now (the round is withdrawn).
-    const missed = ((await store.getRequestView(requestId))?.approvals ?? []).filter(
+    const missed = ((await store.getCaseView(requestId))?.approvals ?? []).filter(
       (a) => a.round === request.round && a.status === 'PENDING' && !waiting.some((w) => w.approvalId === a.approvalId),
     );
     const closedLate = (await store.closeWaitingApprovals(missed, at)).map((key) => missed.find((a) => a.approvalId === key.approvalId)!);
@@ -68,9 +84,10 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
 
     // A withdrawn existing contract is still live: it stays in the register, non-compliant. The
     // withdrawal stands whatever happens here; monitoring's register shows what was listed.
-    await listAsNonCompliant(runtime, view, 'withdrawn').catch((error: Error) =>
-      logger.error('Could not list the withdrawn existing contract as non-compliant', { requestId, error }),
-    );
+    if (!isExemptionView(view))
+      await listAsNonCompliant(runtime, view, 'withdrawn').catch((error: Error) =>
+        logger.error('Could not list the withdrawn existing contract as non-compliant', { requestId, error }),
+      );
 
     if (request.status === 'PENDING_APPROVAL') {
       const arn = executionArn(requireStateMachineArn(runtime), executionName(requestId, request.round));
@@ -83,12 +100,18 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
         logger.warn('Could not stop the approval execution', { requestId, error: error as Error });
       }
     }
-    const why = `The service owner withdrew the offshoring request ${requestId} for ${request.request.serviceName}.`;
     for (const approval of told) {
-      await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, roundClosedEmail(request, approval, why));
+      const email = isExemptionView(view)
+        ? exemptionClosedEmail(view.request, approval, `The person who asked for the exemption ${requestId} withdrew it.`)
+        : roundClosedEmail(
+            view.request,
+            approval,
+            `The service owner withdrew the offshoring request ${requestId} for ${view.request.request.serviceName}.`,
+          );
+      await sendRecordedEmail(runtime, requestId, request.round, `WITHDRAWN:${approval.approvalId}`, email);
     }
     // Those who already decided in the round hear that it was withdrawn.
-    const after = await store.getRequestView(requestId);
+    const after = await store.getCaseView(requestId);
     if (after) await tellApproversWhoDecided(runtime, after, request.round, 'WITHDRAWN');
     return {
       requestId,
@@ -105,7 +128,7 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
  * Head's decision on the escalation recorded (the new round or the closure is being made). The
  * decision came first, so it wins and the withdrawal is refused. Undefined when nothing was decided.
  */
-export function decisionTakingEffect({ request, approvals }: RequestView): string | undefined {
+export function decisionTakingEffect({ request, approvals }: CaseView): string | undefined {
   const round = approvals.filter((a) => a.round === request.round);
   if (request.status === 'PENDING_APPROVAL') {
     const asked = round.filter((a) => a.kind === 'APPROVAL');

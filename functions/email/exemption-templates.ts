@@ -147,9 +147,13 @@ export function exemptionRejectedEmail(
 }
 
 /** To an approver still waiting when the round ended without them. */
-export function exemptionClosedEmail(record: ExemptionRecord, approval: ApprovalRecord): EmailMessage {
+export function exemptionClosedEmail(
+  record: ExemptionRecord,
+  approval: ApprovalRecord,
+  why = `The exemption ${record.requestId} was rejected by another approver.`,
+): EmailMessage {
   const subject = `No action needed: exemption ${title(record)}`;
-  const line = `The exemption ${record.requestId} was rejected by another approver. You no longer need to decide on it, and the link we sent you no longer works.`;
+  const line = `${why} You no longer need to decide on it, and the link we sent you no longer works.`;
   return {
     to: [{ name: approval.name, email: approval.email }],
     subject,

@@ -2,9 +2,12 @@ import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
 import { dateFromParts, errorsForPage } from './forms.ts';
 import { pathParameter, type HttpEvent, type HttpResult } from './http.ts';
-import { UnsupportedMediaType, ValidationFailed } from './errors.ts';
+import { Conflict, Forbidden, UnsupportedMediaType, ValidationFailed } from './errors.ts';
 import { ownsService } from './identity.ts';
-import { exemptionStanding, listExemptions, readExemption, submitExemption, type ExemptionStanding } from '../domain/exemptions.ts';
+import { exemptionIdForKey, exemptionStanding, listExemptions, readExemption, type ExemptionStanding } from '../domain/exemptions.ts';
+import { WithdrawalSchema, withdrawOffshoringRequest } from '../domain/withdrawal.ts';
+import { submitExemptionOnce } from '../domain/exemption-idempotency.ts';
+import { toFieldErrors } from '../domain/request.ts';
 import { governanceKindInWords, governanceReport, governanceReportCsv, reportYear } from '../domain/governance-report.ts';
 import { exemptionFacts } from '../email/exemption-templates.ts';
 import { APPROVAL_STATUS_WORDS, roleInWords, ukDate, ukTime } from '../domain/words.ts';
@@ -69,6 +72,8 @@ async function askForm({ runtime, caller, view }: SignedInRequest, values: Recor
         ...Object.entries(runtime.directory.businessAreas).map(([code, area]) => ({ value: code, text: area.name, selected: chosenArea === code })),
       ],
       values: { ...values, endDate: values.endDate ?? {} },
+      // Made when the form is first shown and kept through its corrections: the ask's idempotency key, so a double click asks once.
+      formId: typeof values.formId === 'string' && FORM_ID.test(values.formId) ? values.formId : runtime.ids.eventId(),
       errorList,
       fieldErrors,
     },
@@ -76,9 +81,12 @@ async function askForm({ runtime, caller, view }: SignedInRequest, values: Recor
   );
 }
 
+const FORM_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
 async function sendAsk(request: SignedInRequest) {
   assertFormPost(request.event);
-  const { _csrf, ...fields } = request.form;
+  const { _csrf, formId, ...fields } = request.form;
+  const key = typeof formId === 'string' && FORM_ID.test(formId) ? `page-form:${formId}` : undefined;
   const { variation } = fields;
   // "Not a variation" is the blank choice; anything else goes to the schema as sent.
   const notAVariation =
@@ -92,10 +100,13 @@ async function sendAsk(request: SignedInRequest) {
     ...(notAVariation ? {} : { variation }),
   };
   try {
-    const created = await submitExemption(request.runtime, request.caller, body);
+    const created = await submitExemptionOnce(request.runtime, request.caller, body, key, request.context);
     return redirect(`${pagePath(created.requestId)}?asked=yes`);
   } catch (error) {
-    if (error instanceof ValidationFailed) return askForm(request, fields, error.errors);
+    if (error instanceof ValidationFailed) return askForm(request, { ...fields, formId }, error.errors);
+    // The same form's first click is still asking: its page shows it once it is stored.
+    if (key && (error as Error).name === 'IdempotencyAlreadyInProgressError')
+      return redirect(`${pagePath(exemptionIdForKey(request.caller.sub, key))}?asked=yes`);
     throw error;
   }
 }
@@ -117,6 +128,7 @@ async function exemptionPage(request: SignedInRequest) {
     backLink: '/exemptions',
     requestId: record.requestId,
     asked: asked && standing === 'PENDING_APPROVAL',
+    withdraw: standing === 'PENDING_APPROVAL' && record.submittedBy.sub === caller.sub,
     respondBy: approvals[0] ? ukTime(approvals[0].respondBy) : '',
     approvers: approvals.map((a) => `${roleWords(a.role)}: ${a.name} (${a.email})`),
     standing: { text: STANDING_WORDS[standing].text, classes: `govuk-tag--${STANDING_WORDS[standing].colour}` },
@@ -209,11 +221,51 @@ async function reportCsv({ runtime, event }: SignedInRequest): Promise<HttpResul
   };
 }
 
+// Withdrawal while its approvals wait, by the person who asked for it, with their reason: the API lets a
+// client leave it out, but a person withdrawing says why, and the trail keeps it.
+async function withdrawalPage(request: SignedInRequest, values: Record<string, unknown> = {}, errors: FieldError[] = []) {
+  const { runtime, caller, view, event } = request;
+  const exemption = await readExemption(runtime, caller, pathParameter(event, 'requestId'));
+  if (exemption.request.submittedBy.sub !== caller.sub) throw new Forbidden('Only the person who asked for this exemption can withdraw it.');
+  if (exemption.request.status !== 'PENDING_APPROVAL')
+    throw new Conflict('This exemption is no longer waiting for its approvals, so it can no longer be withdrawn.');
+  const { errorList, fieldErrors } = errorsForPage(errors, { reason: 'Why:', '': 'The form:' }, {});
+  return renderPage(
+    'exemptions/withdraw.njk',
+    {
+      ...view,
+      section: 'exemptions',
+      pageTitle: 'Withdraw your exemption',
+      backLink: pagePath(exemption.request.requestId),
+      record: exemption.request,
+      values,
+      errorList,
+      fieldErrors,
+    },
+    { statusCode: errors.length ? 400 : 200 },
+  );
+}
+
+async function sendWithdrawal(request: SignedInRequest) {
+  assertFormPost(request.event);
+  const requestId = pathParameter(request.event, 'requestId');
+  const values = { reason: request.form.reason };
+  const parsed = WithdrawalSchema.safeParse(values);
+  if (!parsed.success) return withdrawalPage(request, values, toFieldErrors(parsed.error));
+  if (!parsed.data.reason) return withdrawalPage(request, values, [{ path: 'reason', message: 'must not be empty' }]);
+  // Read as the exemption page reads it first: someone else's is 404 here as there.
+  await readExemption(request.runtime, request.caller, requestId);
+  await withdrawOffshoringRequest(request.runtime)(request.caller, requestId, parsed.data, 'EXEMPTION');
+  return redirect(pagePath(requestId));
+}
+
 export const exemptionPages: Readonly<Record<string, PageRoute>> = {
   'GET /exemptions/new': { access: 'signedIn', page: (request) => askForm(request) },
   'POST /exemptions/new': { access: 'signedIn', page: sendAsk },
   'GET /exemptions': { access: 'signedIn', page: exemptionsList },
   'GET /exemptions/{requestId}': { access: 'signedIn', page: exemptionPage },
+  'GET /exemptions/{requestId}/withdraw': { access: 'signedIn', page: (request) => withdrawalPage(request) },
+  'POST /exemptions/{requestId}/withdraw': { access: 'signedIn', page: sendWithdrawal },
   'GET /governance-report': { access: 'securityTeam', page: reportPage },
   'GET /governance-report.csv': { access: 'securityTeam', page: reportCsv },
 };

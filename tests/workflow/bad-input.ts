@@ -36,6 +36,8 @@ export interface Targets {
   approval: { approvalId: string; token: string };
   /** A reported incident: the security team's updates' target. */
   incidentId: string;
+  /** An exemption waiting for its approvals: its withdrawal's target. */
+  pendingExemptionId: string;
 }
 
 /** API callers send a bearer token; page callers ('…Session') a session cookie, and the session's CSRF token in every form. */
@@ -699,6 +701,25 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     objects: { '': ['policyClause', 'justification', 'serviceId', 'endDate', 'variation'], variation: ['businessArea'] },
     caller: 'owner',
   },
+  'POST /exemptions/{requestId}/withdrawal': {
+    kind: 'json',
+    valid: () => ({ reason: 'No longer needed' }),
+    required: [],
+    invalid: { reason: badText(2000, { blankAllowed: true }) },
+    objects: { '': ['reason'] },
+    target: (t) => ({ requestId: t.pendingExemptionId }),
+    caller: 'owner',
+  },
+  'POST /exemptions/{requestId}/withdraw': {
+    kind: 'form',
+    valid: () => ({ reason: 'No longer needed' }),
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string>>({}, { reason: '' }, { reason: ' \r\n ' }),
+      typedTextWrong(2000).map((reason) => ({ reason })),
+    ),
+    target: (t) => ({ requestId: t.pendingExemptionId }),
+    caller: 'ownerSession',
+  },
   'POST /exemptions/new': {
     kind: 'form',
     valid: () => exemptionForm(),
@@ -1216,7 +1237,18 @@ export async function prepareTargets(h: Harness): Promise<Targets> {
     owner,
   );
   if (incident.status !== 201) throw new Error(`Setting up: the incident report answered ${incident.status}`);
+  const exemption = await h.api(
+    '/exemptions',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ policyClause: 'Process 1(c)', justification: 'A framework contract', endDate: '2027-06-30' }),
+    },
+    owner,
+  );
+  if (exemption.status !== 201) throw new Error(`Setting up: the exemption answered ${exemption.status}`);
   return {
+    pendingExemptionId: exemption.body.requestId as string,
     owner,
     approvedRequestId: approved.requestId,
     serviceId,

@@ -32,6 +32,8 @@ interface Targets {
   approvedRequestId: string;
   /** A breach the owner reported. */
   incidentId: string;
+  /** An exemption the owner asked for, waiting for its approvals. */
+  exemptionId: string;
 }
 let targets: Targets;
 let before: Map<string, string>;
@@ -61,7 +63,23 @@ beforeAll(async () => {
     OWNER,
   );
   expect(incident.status).toBe(201);
+  const exemption = await h.api(
+    '/exemptions',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ policyClause: 'Process 1(c)', justification: 'A framework contract', endDate: '2027-06-30' }),
+    },
+    OWNER,
+  );
+  expect(exemption.status).toBe(201);
+  // Its round settled (both approvers asked) before the table is snapshotted.
+  await h.eventually(
+    async () => (await h.emails(`(${exemption.body.requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed')).length === 2,
+    'the exemption approvers asked',
+  );
   targets = {
+    exemptionId: exemption.body.requestId,
     pending,
     rejected,
     onBehalf: onBehalf.body.requestId,
@@ -166,6 +184,17 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
       path: '/exemptions',
       method: 'POST',
       body: { policyClause: 'Process 1(c)', justification: 'Not mine to ask', serviceId: t.serviceId, endDate: '2027-06-30' },
+    },
+  ],
+  // Anyone signed in lists the exemptions they asked for (the security team: all); one is read or withdrawn by who asked for it.
+  'GET /policy-exemptions': () => [],
+  'GET /policy-exemptions/{requestId}': (t) => [{ what: "the owner's exemption", path: `/policy-exemptions/${t.exemptionId}`, method: 'GET' }],
+  'POST /exemptions/{requestId}/withdrawal': (t) => [
+    {
+      what: "withdrawing the owner's exemption",
+      path: `/exemptions/${t.exemptionId}/withdrawal`,
+      method: 'POST',
+      body: { reason: 'Not mine to keep' },
     },
   ],
   'POST /incidents/{incidentId}/updates': (t) => [
