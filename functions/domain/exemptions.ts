@@ -13,7 +13,7 @@ import { ExemptionRequestSchema, type ExemptionRequest } from './exemption-reque
 import { toFieldErrors, type FieldError } from './request.ts';
 import { approvalTimeline, exemptionApprovers, exemptionInForce, type ApprovalTimeline } from './offshoring-policy.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
-import { publicApprover, startRound } from './rounds.ts';
+import { publicApprover, resumeFirstRound, startRound } from './rounds.ts';
 import { getRegisterEntry } from './register.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { requestPageLinks } from './links.ts';
@@ -195,9 +195,9 @@ export async function askOnce(runtime: Runtime, caller: Caller, exemption: Exemp
 
 /**
  * An earlier try of this key stored the exemption, then died before it answered (its idempotency
- * record then goes): the answer is the earlier exemption's. The same key with another exemption is
- * refused, as Powertools refuses it. Its round, started with the exemption, is monitoring's to
- * reconcile (an exemption waiting without an execution is marked in error and reported).
+ * record then goes): the answer is the earlier exemption's, its round started if that try never got
+ * so far, and its receipt sent unless that try sent it. The same key with another exemption is
+ * refused, as Powertools refuses it.
  */
 async function earlierTry(runtime: Runtime, caller: Caller, exemption: ExemptionRequest, requestId: string): Promise<ExemptionResponse> {
   const view = await runtime.store.getCaseView(requestId);
@@ -206,7 +206,24 @@ async function earlierTry(runtime: Runtime, caller: Caller, exemption: Exemption
       name: 'IdempotencyValidationError',
     });
   }
-  const first = view.approvals.find((a) => a.round === 1);
+  const approvals = view.approvals.filter((a) => a.round === 1);
+  const first = approvals[0];
+  if (view.request.status === SUBMITTED_STATUS && view.request.round === 1) {
+    await resumeFirstRound(runtime, requestId, approvals);
+    try {
+      await sendRecordedEmail(
+        runtime,
+        requestId,
+        1,
+        'ROUND_STARTED:1',
+        exemptionReceivedEmail(view.request, approvals, first?.respondBy ?? '', exemptionPageLink(runtime.publicBaseUrl, requestId)),
+        view.audit,
+      );
+    } catch (error) {
+      logger.error('The requester could not be told the exemption was received', { requestId, error: error as Error });
+    }
+  }
+  correlate(requestId);
   return {
     requestId,
     kind: 'EXEMPTION',

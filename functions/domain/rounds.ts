@@ -62,6 +62,31 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
 }
 
 /**
+ * A first round whose earlier try stored it and then died, perhaps before starting its execution:
+ * started now if it was not, each stage ending when it would have ended had the first try started
+ * it (the stored approvals keep those times). An execution the earlier try did start is left as it is.
+ */
+export async function resumeFirstRound(runtime: Runtime, requestId: string, approvals: readonly ApprovalRecord[]): Promise<void> {
+  const first = approvals[0];
+  if (!first) return;
+  const now = runtime.clock().getTime();
+  const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
+  const toReminder = secondsUntil(first.reminderAt, 0);
+  const toChase = secondsUntil(first.chaseAt, toReminder);
+  const toLapse = secondsUntil(first.respondBy, toChase);
+  try {
+    await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
+      requestId,
+      round: 1,
+      approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
+      waits: { requestSeconds: toReminder, reminderSeconds: toChase - toReminder, chaseSeconds: toLapse - toChase },
+    });
+  } catch (error) {
+    if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+  }
+}
+
+/**
  * Starts the round's execution. If Step Functions refuses, the stored request is marked ERROR with
  * the cause (never left looking pending with nothing running) and the caller gets a 503.
  */

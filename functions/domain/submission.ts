@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
-import { requireStateMachineArn, type Runtime } from '#platform/runtime';
+import type { Runtime } from '#platform/runtime';
 import { randomId } from '#platform/clock';
 import { StaleState } from '#store/errors';
 import { correlate, count } from '#platform/observability';
@@ -13,8 +13,7 @@ import type { AuditEvent } from '#store/audit';
 import { idempotencyRecords } from '#store/idempotency';
 import type { OffshoringRequest } from './request.ts';
 import { checkServiceReference } from './request-checks.ts';
-import { confirmRoundStarted, planRound, publicApprover, roundRecord, startRound } from './rounds.ts';
-import { startApprovalRound } from './workflow.ts';
+import { confirmRoundStarted, planRound, publicApprover, resumeFirstRound, roundRecord, startRound } from './rounds.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
 import { listingAtSubmission } from './existing-contracts.ts';
 
@@ -131,23 +130,7 @@ export function submitOffshoringRequest(runtime: Runtime) {
     const approvals = view.approvals.filter((a) => a.round === 1 && a.kind === 'APPROVAL');
     const first = approvals[0]!;
     if (record.status === SUBMITTED_STATUS && record.round === 1) {
-      // Each stage ends when it would have ended had the first try started the round.
-      const now = clock().getTime();
-      const secondsUntil = (iso: string | undefined, floor: number) => Math.max(floor + 1, Math.ceil(((iso ? Date.parse(iso) : now) - now) / 1000));
-      const toReminder = secondsUntil(first.reminderAt, 0);
-      const toChase = secondsUntil(first.chaseAt, toReminder);
-      const toLapse = secondsUntil(first.respondBy, toChase);
-      try {
-        await startApprovalRound(runtime.clients.stepFunctions, requireStateMachineArn(runtime), {
-          requestId,
-          round: 1,
-          approvals: approvals.map(({ approvalId, role }) => ({ approvalId, role })),
-          waits: { requestSeconds: toReminder, reminderSeconds: toChase - toReminder, chaseSeconds: toLapse - toChase },
-        });
-      } catch (error) {
-        // Started by the earlier try: nothing to do.
-        if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
-      }
+      await resumeFirstRound(runtime, requestId, approvals);
       // Unless the earlier try confirmed the request to its owner, this one does.
       await confirmRoundStarted(runtime, record, approvals, first.respondBy, 'SUBMITTED', view.audit);
     }

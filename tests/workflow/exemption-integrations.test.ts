@@ -85,6 +85,51 @@ describe('POST /exemptions with an Idempotency-Key', () => {
     expect(await storedWithClause('Overlapping retries')).toEqual([...created]);
   });
 
+  it('finishes what a try that died straight after storing it began: one exemption, its round started, each approver and the requester told once', async () => {
+    const key = { 'Idempotency-Key': 'exemption-retry-0005' };
+    const body = exemption({ policyClause: 'Died after storing' });
+    // The function dies straight after the exemption's transaction, before its round starts or it answers.
+    let armed = true;
+    const crash = 'crashAfterStoringExemption';
+    h.stack.runtime.clients.dynamoDb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (armed && context.commandName === 'TransactWriteItemsCommand') {
+          armed = false;
+          throw Object.assign(new Error('Injected: the function crashed straight after storing the exemption'), { name: 'Sandbox.Timedout' });
+        }
+        return result;
+      },
+      { step: 'finalizeRequest', priority: 'low', name: crash },
+    );
+    try {
+      expect((await ask(body, OWNER, key)).status).toBe(500);
+    } finally {
+      h.stack.runtime.clients.dynamoDb.middlewareStack.remove(crash);
+    }
+    const [stored] = await storedWithClause('Died after storing');
+    const { executions: before } = await h.stack.stepFunctions.listExecutions({ stateMachineArn: h.stack.stateMachineArn });
+    expect(before.filter((e) => e.name.startsWith(stored!))).toHaveLength(0);
+
+    const retried = await ask(body, OWNER, key);
+    expect(retried.status, retried.text).toBe(201);
+    expect(retried.body.requestId).toBe(stored);
+    expect(await storedWithClause('Died after storing')).toEqual([stored]);
+    const { executions } = await h.stack.stepFunctions.listExecutions({ stateMachineArn: h.stack.stateMachineArn });
+    expect(executions.filter((e) => e.name.startsWith(stored!))).toHaveLength(1);
+    expect(await approverEmails(stored!)).toHaveLength(2);
+    const received = await h.eventually(async () => {
+      const mine = (await h.emails(`(${stored})`)).filter((e) => !e.subject.startsWith('Exemption approval needed'));
+      return mine.length > 0 && mine;
+    }, 'the requester’s receipt');
+    expect(received.map((e) => e.destination.to.map(address))).toEqual([[OWNER]]);
+    // A third try changes nothing: no second round, no second receipt.
+    expect((await ask(body, OWNER, key)).body.requestId).toBe(stored);
+    const { executions: after } = await h.stack.stepFunctions.listExecutions({ stateMachineArn: h.stack.stateMachineArn });
+    expect(after.filter((e) => e.name.startsWith(stored!))).toHaveLength(1);
+    expect((await h.emails(`(${stored})`)).filter((e) => !e.subject.startsWith('Exemption approval needed'))).toHaveLength(1);
+  });
+
   it('asks once for a double click on the page form, which carries its form id through a correction', async () => {
     const owner = await signedIn(h.stack, { email: OWNER, name: 'Priya Shah' });
     const form = await owner.get('/exemptions/new');
