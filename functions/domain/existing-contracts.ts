@@ -6,9 +6,8 @@ import type { AuditEvent } from '../store/audit.ts';
 import type { RequestView } from '../store/requests.ts';
 import { SYSTEM, type ComplianceStatus, type RegisterEntry, type RequestRecord } from '../store/records.ts';
 import type { TransactItem } from '../store/table.ts';
-import { ownerSubjectOf } from '../web/identity.ts';
 import { reviewDue } from './offshoring-policy.ts';
-import { complianceOf, getRegisterEntry, serviceIdFor } from './register.ts';
+import { complianceOf, getRegisterEntry, serviceFacts, serviceIdFor } from './register.ts';
 
 /**
  * Offshoring Policy, Process: "For existing contracts, consider how to work with what is already in
@@ -27,21 +26,12 @@ import { complianceOf, getRegisterEntry, serviceIdFor } from './register.ts';
 function listedEntry(record: RequestRecord, compliance: ComplianceStatus, at: string, version: number): RegisterEntry | undefined {
   const r = record.request;
   if (r.changeType !== 'EXISTING' || !r.existingContract) return undefined;
-  const ownerSubject = ownerSubjectOf(record);
   return {
     serviceId: serviceIdFor({ request: record }),
     version,
     requestId: record.requestId,
     round: record.round,
-    serviceName: r.serviceName,
-    supplierName: r.supplierName,
-    changeType: r.changeType,
-    businessAreas: r.businessAreas,
-    offshoreLocations: r.offshoreLocations,
-    dataClassification: r.dataClassification,
-    dataCategories: r.dataCategories,
-    serviceOwner: r.serviceOwner,
-    ...(ownerSubject ? { serviceOwnerSubject: ownerSubject } : {}),
+    ...serviceFacts(record),
     approvals: [],
     // Monitored from now: its reviews fall due as an approved service's would.
     reviewDue: reviewDue(r, new Date(at)),

@@ -14,6 +14,23 @@ import { orConflict } from './races.ts';
  * Each approval or review writes a version; the entry holds the current one.
  */
 
+/** What a register entry says of the service, from the request that lists it (approved, or an existing contract). */
+export function serviceFacts(record: RequestView['request']) {
+  const r = record.request;
+  const ownerSubject = ownerSubjectOf(record);
+  return {
+    serviceName: r.serviceName,
+    supplierName: r.supplierName,
+    changeType: r.changeType,
+    businessAreas: r.businessAreas,
+    offshoreLocations: r.offshoreLocations,
+    dataClassification: r.dataClassification,
+    dataCategories: r.dataCategories,
+    serviceOwner: r.serviceOwner,
+    ...(ownerSubject ? { serviceOwnerSubject: ownerSubject } : {}),
+  } satisfies Partial<RegisterEntry>;
+}
+
 /** The service id a request's approval registers under: its named service for a CHANGE, else derived from the request. */
 export function serviceIdFor(view: Pick<RequestView, 'request'>): string {
   return view.request.request.serviceId ?? `SVC-${view.request.requestId.replace(/^OFF-/, '')}`;
@@ -29,7 +46,6 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
   const previous = await getRegisterEntry(runtime, serviceId);
   const approvedAt = runtime.clock();
   const r = request.request;
-  const ownerSubject = ownerSubjectOf(request);
   const round = view.approvals.filter((a) => a.round === request.round && a.kind === 'APPROVAL');
   const roundStartedAt = round.map((a) => a.createdAt).sort()[0] ?? request.updatedAt;
   // A breach's flag stays, and its approval is still due, unless this is the new round it called for.
@@ -39,15 +55,7 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
     version: (previous?.version ?? 0) + 1,
     requestId: request.requestId,
     round: request.round,
-    serviceName: r.serviceName,
-    supplierName: r.supplierName,
-    changeType: r.changeType,
-    businessAreas: r.businessAreas,
-    offshoreLocations: r.offshoreLocations,
-    dataClassification: r.dataClassification,
-    dataCategories: r.dataCategories,
-    serviceOwner: r.serviceOwner,
-    ...(ownerSubject ? { serviceOwnerSubject: ownerSubject } : {}),
+    ...serviceFacts(request),
     approvals: round.map(({ role, name, email, decidedAt }) => ({ role, name, email, ...(decidedAt ? { decidedAt } : {}) })),
     approvedAt: approvedAt.toISOString(),
     reviewDue: reviewDue(r, approvedAt),
