@@ -65,6 +65,18 @@ export class IncidentStore {
     return items.map((item) => IncidentRecordSchema.parse(item));
   }
 
+  /** The incidents reported in `year` (gsi1, by when reported): never every incident. */
+  async reportedIn(year: number): Promise<{ incidents: IncidentRecord[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi1',
+      key: {
+        expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+        values: { ':pk': keys.incidentList('', '').gsi1pk, ':from': `${year}`, ':to': `${year}~` },
+      },
+    });
+    return { incidents: items.map((item) => IncidentRecordSchema.parse(item)), itemsRead };
+  }
+
   /** The incidents one person reported, newest first (gsi2). */
   async listReportedBy(email: string): Promise<IncidentRecord[]> {
     const { items } = await queryAll(this.#table, {

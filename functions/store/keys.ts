@@ -27,6 +27,13 @@ export const keys = {
   reviewDue: (date: string, serviceId: string) => ({ gsi3pk: 'REVIEW_DUE', gsi3sk: `${date}#${serviceId}` }),
   /** gsi2 (sparse): an existing contract listed as non-compliant, by its action plan date (continual monitoring). */
   actionPlanDue: (date: string, serviceId: string) => ({ gsi2pk: 'ACTION_PLAN_DUE', gsi2sk: `${date}#${serviceId}` }),
+  /**
+   * gsi2 (sparse): a register entry by the year it was approved in (the yearly governance report);
+   * an entry on the action plan index is not here.
+   */
+  approvedIn: (approvedAt: string, serviceId: string) => ({ gsi2pk: `APPROVED_IN#${approvedAt.slice(0, 4)}`, gsi2sk: `${approvedAt}#${serviceId}` }),
+  /** Written once every register entry approved before the approval-year key existed carries it. */
+  registerApprovalYearsKeyed: () => ({ pk: 'REGISTER', sk: 'APPROVAL_YEARS_KEYED' }),
   /** gsi1: the register, by service name. */
   serviceList: (serviceName: string, serviceId: string) => ({ gsi1pk: 'SERVICE', gsi1sk: `${serviceName.toLowerCase()}#${serviceId}` }),
   service: (serviceId: string) => ({ pk: `SERVICE#${serviceId}`, sk: 'SERVICE' }),

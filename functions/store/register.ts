@@ -3,25 +3,32 @@ import { queryAll } from './paging.ts';
 import { auditPut } from './requests.ts';
 import { RegisterEntrySchema, RegisterVersionSchema, type RegisterEntry, type RegisterVersion } from './records.ts';
 import type { AuditEvent } from './audit.ts';
-import { isNew, type Condition, type Table, type TransactItem } from './table.ts';
+import { StaleState } from './errors.ts';
+import { isNew, type Condition, type Item, type Table, type TransactItem } from './table.ts';
 
 /**
  * The offshore service register (Offshoring Policy, Process 4): one entry per service, holding its
  * current version, with every version beside it as the entry's history.
  */
 
+/** gsi2's key for an entry: its action plan date while a non-compliant existing contract, else the year it was approved in. */
+function registerGsi2Keys(entry: Pick<RegisterEntry, 'serviceId' | 'compliance' | 'existingContract' | 'approvedAt'>) {
+  if (entry.compliance === 'NON_COMPLIANT' && entry.existingContract)
+    return keys.actionPlanDue(entry.existingContract.actionPlanDate, entry.serviceId);
+  return entry.approvedAt ? keys.approvedIn(entry.approvedAt, entry.serviceId) : {};
+}
+
 /**
  * The register entry as a table item, with its list (gsi1) and review-due (gsi3) index keys, and
- * while it is a non-compliant existing contract, its action plan date (gsi2).
+ * on gsi2 its action plan date while it is a non-compliant existing contract, else the year it
+ * was approved in.
  */
 export function registerEntryItem(entry: RegisterEntry) {
   return {
     ...keys.service(entry.serviceId),
     ...keys.serviceList(entry.serviceName, entry.serviceId),
     ...keys.reviewDue(entry.reviewDue, entry.serviceId),
-    ...(entry.compliance === 'NON_COMPLIANT' && entry.existingContract
-      ? keys.actionPlanDue(entry.existingContract.actionPlanDate, entry.serviceId)
-      : {}),
+    ...registerGsi2Keys(entry),
     entity: 'SERVICE',
     ...entry,
   };
@@ -78,6 +85,62 @@ export class RegisterStore {
       key: { expression: 'gsi2pk = :pk AND gsi2sk < :date', values: { ':pk': keys.actionPlanDue('', '').gsi2pk, ':date': date } },
     });
     return { entries: items.map((item) => RegisterEntrySchema.parse(item)), itemsRead };
+  }
+
+  /**
+   * The entries approved in `year` (gsi2, by approval year), and the non-compliant existing
+   * contracts approved in it, which gsi2 holds by action plan date instead: never the whole
+   * register. Entries stored before they carried the approval-year key are given it first, once.
+   */
+  async approvedIn(year: number): Promise<{ entries: RegisterEntry[]; itemsRead: number }> {
+    const keyed = await this.keyApprovalYears();
+    const pk = keys.approvedIn(`${year}`, '').gsi2pk;
+    const [approved, onActionPlan] = await Promise.all([
+      queryAll(this.#table, { index: 'gsi2', key: { expression: 'gsi2pk = :pk', values: { ':pk': pk } } }),
+      queryAll(this.#table, { index: 'gsi2', key: { expression: 'gsi2pk = :pk', values: { ':pk': keys.actionPlanDue('', '').gsi2pk } } }),
+    ]);
+    const entries = [
+      ...approved.items.map((item) => RegisterEntrySchema.parse(item)),
+      ...onActionPlan.items.map((item) => RegisterEntrySchema.parse(item)).filter((e) => e.approvedAt?.slice(0, 4) === String(year)),
+    ];
+    return { entries, itemsRead: keyed.itemsRead + approved.itemsRead + onActionPlan.itemsRead };
+  }
+
+  /** The entries with these ids that exist, one strongly consistent GetItem each. */
+  async entries(serviceIds: readonly string[]): Promise<{ entries: RegisterEntry[]; itemsRead: number }> {
+    const found = await Promise.all([...new Set(serviceIds)].map((id) => this.getEntry(id)));
+    const entries = found.filter((e): e is RegisterEntry => e !== undefined);
+    return { entries, itemsRead: entries.length };
+  }
+
+  /**
+   * Gives every entry approved before entries carried gsi2's approval-year key that key, then notes
+   * it is done, so the whole register is read for it once only. An entry written meanwhile carries
+   * the key already, so one that changed since it was read is left as it is.
+   */
+  async keyApprovalYears(): Promise<{ updated: number; itemsRead: number }> {
+    if (await this.#table.get(keys.registerApprovalYearsKeyed())) return { updated: 0, itemsRead: 1 };
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi1',
+      key: { expression: 'gsi1pk = :pk', values: { ':pk': keys.serviceList('', '').gsi1pk } },
+    });
+    const unkeyed = items.filter((item: Item) => item.gsi2pk === undefined && typeof item.approvedAt === 'string');
+    let updated = 0;
+    for (const item of unkeyed) {
+      const entry = RegisterEntrySchema.parse(item);
+      try {
+        await this.#table.update(keys.service(entry.serviceId), { set: registerGsi2Keys(entry) }, stillAtVersion(entry.version));
+        updated += 1;
+      } catch (error) {
+        if (!(error instanceof StaleState)) throw error;
+      }
+    }
+    try {
+      await this.#table.put({ ...keys.registerApprovalYearsKeyed(), entity: 'REGISTER_KEYED', updated }, isNew);
+    } catch (error) {
+      if (!(error instanceof StaleState)) throw error;
+    }
+    return { updated, itemsRead: 1 + itemsRead };
   }
 
   /** A new entry's first version, for a transaction elsewhere (a submission listing an existing contract): only if new. */

@@ -224,6 +224,28 @@ export class RequestStore {
   }
 
   /**
+   * The exemptions that can belong to `year`: those asked for in it (gsi1, by when asked) and the
+   * approved ones ending in it or later (gsi3, by end date), each once. Never every exemption.
+   */
+  async exemptionsForYear(year: number): Promise<{ exemptions: ExemptionRecord[]; itemsRead: number }> {
+    const [asked, inForce] = await Promise.all([
+      queryAll(this.#table, {
+        index: 'gsi1',
+        key: {
+          expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          values: { ':pk': keys.exemptionList('', '').gsi1pk, ':from': `${year}`, ':to': `${year}~` },
+        },
+      }),
+      queryAll(this.#table, {
+        index: 'gsi3',
+        key: { expression: 'gsi3pk = :pk AND gsi3sk >= :from', values: { ':pk': keys.exemptionEnds('', '').gsi3pk, ':from': `${year}-01-01` } },
+      }),
+    ]);
+    const byId = new Map([...asked.items, ...inForce.items].map((item) => [item.requestId as string, item]));
+    return { exemptions: [...byId.values()].map((item) => ExemptionRecordSchema.parse(item)), itemsRead: asked.itemsRead + inForce.itemsRead };
+  }
+
+  /**
    * An approved exemption is in force until its end date: it enters the index monitoring reads by
    * end date. Only an approved one, once (a retried conclusion finds it there and changes nothing).
    */

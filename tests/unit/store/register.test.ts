@@ -11,6 +11,8 @@ const entryItem = (entry = registerEntry()) => ({
   gsi1sk: `${entry.serviceName.toLowerCase()}#${entry.serviceId}`,
   gsi3pk: 'REVIEW_DUE',
   gsi3sk: `${entry.reviewDue}#${entry.serviceId}`,
+  // An approved entry is listed by the year it was approved in (the governance report).
+  ...(entry.approvedAt ? { gsi2pk: `APPROVED_IN#${entry.approvedAt.slice(0, 4)}`, gsi2sk: `${entry.approvedAt}#${entry.serviceId}` } : {}),
   entity: 'SERVICE',
   ...entry,
 });
