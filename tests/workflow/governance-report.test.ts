@@ -55,7 +55,7 @@ beforeAll(async () => {
   for (let n = 10; n < 13; n++) await put(registerEntryItem(entry(n, `2026-03-1${n - 10}T10:00:00.000Z`)));
   await put(registerEntryItem(entry(13, undefined)));
   // Approved in 2026 but stored as entries were before they carried the approval-year key.
-  const { gsi2pk, gsi2sk, ...older } = registerEntryItem(entry(14, '2026-07-01T10:00:00.000Z'));
+  const { gsi2pk, gsi2sk, ...older }: Record<string, unknown> = registerEntryItem(entry(14, '2026-07-01T10:00:00.000Z'));
   expect([gsi2pk, gsi2sk]).toEqual(['APPROVED_IN#2026', '2026-07-01T10:00:00.000Z#SVC-GOV14']);
   await put(older);
   // 2026's incident names a service approved in 2025; 2025's are not the year's.
