@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SECURITY_TEAM_GROUP } from '../functions/platform/config.ts';
 import type { Construct } from 'constructs';
-import { parseApproverDirectory } from '../functions/platform/directory.ts';
+import { encodeApproverDirectory, parseApproverDirectory, type ApproverDirectory } from '../functions/platform/directory.ts';
 import { fromRepoRoot } from './paths.ts';
 
 /**
@@ -61,8 +61,11 @@ export const DEFAULT_EMAIL_FROM = 'offshore-approvals@example.gov.uk';
 /** The directory bundled into every function when offshore:approverDirectory is unset. */
 export const BUNDLED_APPROVER_DIRECTORY = 'config/approver-directory.json';
 
-/** Lambda caps all environment variables of a function at 4 KB together; leave room for the others. */
-const MAX_APPROVER_DIRECTORY_BYTES = 3_000;
+/**
+ * Lambda caps all environment variables of a function at 4 KB together; leave room for the others.
+ * The cap is on APPROVER_DIRECTORY as set: encoded (encodeApproverDirectory).
+ */
+export const MAX_APPROVER_DIRECTORY_BYTES = 3_000;
 
 export interface DeploymentSettings {
   readonly emailFrom: string;
@@ -72,8 +75,8 @@ export interface DeploymentSettings {
   readonly publicBaseUrl?: string;
   readonly securityTeamEmail?: string;
   readonly alarmEmail?: string;
-  /** Minified, already validated against the directory schema. */
-  readonly approverDirectoryJson?: string;
+  /** APPROVER_DIRECTORY: the context's directory, validated against the directory schema, encoded (encodeApproverDirectory). */
+  readonly approverDirectoryEnvironment?: string;
   /**
    * Addresses on placeholder domains: the sender's, and the directory's (the bundled one when
    * offshore:approverDirectory is unset). Only ever non-empty when nothing will be deployed.
@@ -235,7 +238,7 @@ function region(scope: Construct, key: string): string | undefined {
   return value;
 }
 
-function approverDirectory(scope: Construct, key: string): string | undefined {
+function approverDirectory(scope: Construct, key: string): { directory: ApproverDirectory; environment: string } | undefined {
   const raw: unknown = scope.node.tryGetContext(key);
   if (raw === undefined || raw === null || raw === '') return undefined;
   let parsed: unknown;
@@ -245,15 +248,17 @@ function approverDirectory(scope: Construct, key: string): string | undefined {
     throw new Error(`Context ${key} is not valid JSON: ${(error as Error).message}`);
   }
   // Fail the synth, not the first cold start, on a directory the handlers would refuse.
-  const json = JSON.stringify(parseApproverDirectory(parsed));
-  const bytes = Buffer.byteLength(json, 'utf8');
+  const directory = parseApproverDirectory(parsed);
+  const environment = encodeApproverDirectory(directory);
+  const bytes = Buffer.byteLength(environment, 'utf8');
   if (bytes > MAX_APPROVER_DIRECTORY_BYTES) {
     throw new Error(
-      `Context ${key} is ${bytes} bytes minified; Lambda allows 4 KB of environment variables in all, so keep it under ` +
-        `${MAX_APPROVER_DIRECTORY_BYTES} bytes (or edit config/approver-directory.json, which is bundled instead).`,
+      `Context ${key} is ${bytes} bytes encoded (gzipped, in base64; ${Buffer.byteLength(JSON.stringify(directory), 'utf8')} bytes minified); ` +
+        `Lambda allows 4 KB of environment variables in all, so keep it at most ${MAX_APPROVER_DIRECTORY_BYTES} bytes encoded ` +
+        `(or edit config/approver-directory.json, which is bundled instead).`,
     );
   }
-  return json;
+  return { directory, environment };
 }
 
 export interface ReadSettingsOptions {
@@ -276,8 +281,10 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
   const allowExample = flag(scope, CONTEXT_KEYS.allowExampleIdentityProvider);
   const emailFrom = email(scope, CONTEXT_KEYS.emailFrom) ?? DEFAULT_EMAIL_FROM;
   const sendingDomain = emailDomain(scope, emailFrom);
-  const approverDirectoryJson = approverDirectory(scope, CONTEXT_KEYS.approverDirectory);
-  const directoryAddresses = addressesIn(JSON.parse(approverDirectoryJson ?? readFileSync(fromRepoRoot(BUNDLED_APPROVER_DIRECTORY), 'utf8')));
+  const configuredDirectory = approverDirectory(scope, CONTEXT_KEYS.approverDirectory);
+  const directoryAddresses = addressesIn(
+    configuredDirectory?.directory ?? JSON.parse(readFileSync(fromRepoRoot(BUNDLED_APPROVER_DIRECTORY), 'utf8')),
+  );
   const placeholderAddresses = { sender: isPlaceholderAddress(emailFrom), directory: [...new Set(directoryAddresses.filter(isPlaceholderAddress))] };
 
   // A deployment must name the department's identity provider, a sender SES can verify and approvers
@@ -301,14 +308,14 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
       );
     }
     if (placeholderAddresses.directory.length > 0) {
-      const source = approverDirectoryJson
+      const source = configuredDirectory
         ? `Context ${CONTEXT_KEYS.approverDirectory}`
         : `The bundled approver directory (${BUNDLED_APPROVER_DIRECTORY})`;
       problems.push(
         `${source} names addresses on placeholder domains (${placeholderAddresses.directory.slice(0, 3).join(', ')}` +
           `${placeholderAddresses.directory.length > 3 ? `, and ${placeholderAddresses.directory.length - 3} more` : ''}): every approval email would bounce and every round end in ERROR. ` +
           `Set ${CONTEXT_KEYS.approverDirectory} to the department's directory (JSON, the schema of ${BUNDLED_APPROVER_DIRECTORY})` +
-          `${approverDirectoryJson ? '' : ', or put the real addresses in that file'}.`,
+          `${configuredDirectory ? '' : ', or put the real addresses in that file'}.`,
       );
     }
     if (problems.length > 0) throw new Error(`This synth is for an AWS account (cdk deploy), and:\n  - ${problems.join('\n  - ')}`);
@@ -322,7 +329,7 @@ export function readSettings(scope: Construct, options: ReadSettingsOptions = {}
     publicBaseUrl: baseUrl(scope, CONTEXT_KEYS.publicBaseUrl),
     securityTeamEmail: email(scope, CONTEXT_KEYS.securityTeamEmail),
     alarmEmail: email(scope, CONTEXT_KEYS.alarmEmail),
-    approverDirectoryJson,
+    approverDirectoryEnvironment: configuredDirectory?.environment,
     placeholderAddresses,
     oidcIssuer,
     oidcAudience,

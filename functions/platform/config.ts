@@ -5,7 +5,7 @@
 export const ENV = {
   tableName: 'TABLE_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
-  /** Approver directory as JSON; when unset the bundled config/approver-directory.json is used. */
+  /** Approver directory as JSON, or gzipped JSON in base64 (as the synth sets it); when unset the bundled config/approver-directory.json is used. */
   approverDirectory: 'APPROVER_DIRECTORY',
   /** The sender's address (on AWS, the SES identity's). */
   emailFrom: 'EMAIL_FROM',

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { PersonSchema, text } from '../domain/request.ts';
 import bundledDirectory from '../../config/approver-directory.json' with { type: 'json' };
@@ -8,7 +9,8 @@ import { ENV, optionalEnv } from './config.ts';
  * The approver directory: who holds each approving role, whom to chase when they are silent, and
  * each business area's Departmental Head. Data the security team maintains in the service
  * (functions/domain/directory.ts, versions in the table); the bundled config/approver-directory.json,
- * or APPROVER_DIRECTORY in its place, is what the table is seeded with on first use.
+ * or APPROVER_DIRECTORY in its place (JSON, or gzipped JSON in base64), is what the table is seeded
+ * with on first use.
  */
 
 const ApproverSchema = PersonSchema.extend({
@@ -65,13 +67,54 @@ export interface DirectoryInForce {
  */
 export const directoryInForce = new AsyncLocalStorage<DirectoryInForce>();
 
+/**
+ * APPROVER_DIRECTORY as the synth writes it: the minified JSON, gzipped and in base64. Lambda allows
+ * 4 KB of environment variables per function in all, and a department's directory (every area's
+ * SIRO, Departmental Head and Accounting Officer, with whom to chase) outgrows that as plain JSON.
+ * The same directory gives the same value on any machine: gzip's mtime is zero, and its OS byte,
+ * which zlib takes from the platform it was built for, is set to "unknown" (RFC 1952).
+ */
+export function encodeApproverDirectory(directory: ApproverDirectory): string {
+  const gzip = gzipSync(JSON.stringify(directory), { level: constants.Z_BEST_COMPRESSION });
+  gzip[9] = 0xff;
+  return gzip.toString('base64');
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * The directory an APPROVER_DIRECTORY value holds, validated against the schema: plain JSON (local
+ * mode, and a value set by hand) or encodeApproverDirectory's encoding (what the synth sets).
+ */
+export function decodeApproverDirectory(value: string): ApproverDirectory {
+  const trimmed = value.trim();
+  let json: string;
+  if (trimmed.startsWith('{')) {
+    json = trimmed;
+  } else {
+    if (!BASE64.test(trimmed)) throw new Error(`${ENV.approverDirectory} is neither JSON nor gzipped JSON in base64`);
+    try {
+      json = gunzipSync(Buffer.from(trimmed, 'base64')).toString('utf8');
+    } catch (error) {
+      throw new Error(`${ENV.approverDirectory} is neither JSON nor gzipped JSON in base64: ${(error as Error).message}`);
+    }
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`${ENV.approverDirectory} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseApproverDirectory(raw);
+}
+
 let cached: ApproverDirectory | undefined;
 
-/** The seed: APPROVER_DIRECTORY (JSON) if set, else the bundled default. */
+/** The seed: APPROVER_DIRECTORY (decodeApproverDirectory) if set, else the bundled default. */
 export function loadApproverDirectory(): ApproverDirectory {
   if (!cached) {
     const override = optionalEnv(ENV.approverDirectory);
-    cached = parseApproverDirectory(override ? JSON.parse(override) : bundledDirectory);
+    cached = override ? decodeApproverDirectory(override) : parseApproverDirectory(bundledDirectory);
   }
   return cached;
 }

@@ -124,7 +124,7 @@ export class StatelessStack extends Stack {
       // Every handler's runtime reads these (links in responses and emails; the approver directory).
       f.setEnvironment(ENV.publicBaseUrl, publicBaseUrl);
       f.setEnvironment(ENV.securityTeamGroup, props.settings.securityTeamGroup);
-      if (props.settings.approverDirectoryJson) f.setEnvironment(ENV.approverDirectory, props.settings.approverDirectoryJson);
+      if (props.settings.approverDirectoryEnvironment) f.setEnvironment(ENV.approverDirectory, props.settings.approverDirectoryEnvironment);
     }
 
     this.alarms = new OperationalAlarms(this, 'Alarms', {

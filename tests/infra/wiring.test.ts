@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,9 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../functions/platform/config.ts';
+import { decodeApproverDirectory, encodeApproverDirectory, parseApproverDirectory } from '../../functions/platform/directory.ts';
 import { checkSubstitutions, readDefinition } from '../../infra/asl.ts';
 import { buildApp, type BuiltApp } from '../../infra/app-builder.ts';
 import { fromRepoRoot } from '../../infra/paths.ts';
+import { MAX_APPROVER_DIRECTORY_BYTES } from '../../infra/settings.ts';
 import { authorizerOf, checkCatalogue, projectCatalogue, type ServiceCatalogue } from '../../infra/service-catalogue.ts';
 import { rawNagFindings } from './nag-helpers.ts';
 import { actionsOf, dependencyCycle, deploymentContext, logicalIdOf, realLookingDirectory, roleStatements, written } from './template-helpers.ts';
@@ -151,7 +154,7 @@ describe('a catalogue that grows', () => {
       },
     };
   });
-  const directory = JSON.parse(readFileSync(fromRepoRoot('config/approver-directory.json'), 'utf8'));
+  const directory = departmentSizedDirectory();
   let built: BuiltApp;
   let template: Template;
 
@@ -249,12 +252,37 @@ describe('a catalogue that grows', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'service-ops@example.gov.uk' });
   });
 
-  it('passes an approver directory from context to every function, minified', () => {
+  it('passes a department’s directory from context, larger than the environment holds as JSON, to every function, which reads it back', () => {
+    expect(Buffer.byteLength(JSON.stringify(directory))).toBeGreaterThan(MAX_APPROVER_DIRECTORY_BYTES);
     for (const key of Object.keys(grown.functions)) {
-      expect(variables(key)[ENV.approverDirectory]).toBe(JSON.stringify(directory));
+      const value = variables(key)[ENV.approverDirectory] as string;
+      expect(value.length).toBeLessThanOrEqual(MAX_APPROVER_DIRECTORY_BYTES);
+      expect(decodeApproverDirectory(value)).toEqual(directory);
     }
   });
 });
+
+/**
+ * The bundled directory as a department would fill it in: every approver, escalation contact and
+ * Departmental Head a named person at a justice.gov.uk address, their title after their name.
+ */
+function departmentSizedDirectory(): unknown {
+  const first = ['Alexandra', 'Oluwaseun', 'Christopher', 'Siobhan', 'Bartholomew', 'Priyanka', 'Maximilian'];
+  const last = ['Worthington-Smythe', 'Abernethy', 'Castellanos', 'Fitzgerald-Okafor', 'Montgomery', 'Rasmussen'];
+  let i = 0;
+  const named = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value).map(([key, v]) => [key, named(v)] as const);
+    const person = Object.fromEntries(entries) as Record<string, unknown>;
+    if (typeof person.name === 'string' && typeof person.email === 'string' && !('businessAreas' in person)) {
+      const [given, family] = [first[i % first.length]!, last[i++ % last.length]!];
+      const domain = person.email.split('@')[1]!;
+      return { ...person, name: `${given} ${family}, ${person.name}`, email: `${given}.${family}@${domain}`.toLowerCase() };
+    }
+    return person;
+  };
+  return named(realLookingDirectory());
+}
 
 describe('deployment settings', () => {
   const ACCOUNT = { account: '111122223333' };
@@ -387,5 +415,21 @@ describe('deployment settings', () => {
     ['offshore:approverDirectory', '{not json', /not valid JSON/],
   ])('refuses %s = %s', (key, value, message) => {
     expect(() => buildApp({ ...SKIP_BUNDLING, [key]: value }, OFFLINE)).toThrow(message);
+  });
+
+  it('refuses an approver directory too big for the environment even encoded, with its encoded size and the limit', () => {
+    // Business areas named by digests: text gzip cannot shrink much.
+    const big = structuredClone(realLookingDirectory()) as { businessAreas: Record<string, { name: string }> };
+    const template = big.businessAreas.LAA!;
+    for (let n = 0; n < 40; n++) {
+      const digest = createHash('sha256').update(String(n)).digest('hex');
+      big.businessAreas[`AREA_${n}`] = { ...structuredClone(template), name: `${digest} ${digest.slice(0, 32)}` };
+    }
+    const encoded = encodeApproverDirectory(parseApproverDirectory(big)).length;
+    expect(encoded).toBeGreaterThan(MAX_APPROVER_DIRECTORY_BYTES);
+    expect(() => buildApp({ ...SKIP_BUNDLING, 'offshore:approverDirectory': JSON.stringify(big) }, OFFLINE)).toThrow(
+      `Context offshore:approverDirectory is ${encoded} bytes encoded (gzipped, in base64; ${JSON.stringify(big).length} bytes minified); ` +
+        `Lambda allows 4 KB of environment variables in all, so keep it at most ${MAX_APPROVER_DIRECTORY_BYTES} bytes encoded`,
+    );
   });
 });
