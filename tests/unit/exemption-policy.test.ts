@@ -29,19 +29,38 @@ describe('exemptionApprovers (Offshoring Policy, Compliance; Corporate Security 
     );
   });
 
+  it('asks the Accounting Officer the bundled directory names for each area, chased through their own escalation contact', () => {
+    for (const area of AREAS) {
+      const named = directory.businessAreas[area]!.accountingOfficer;
+      expect(named, area).toBeDefined();
+      expect(named!.email).not.toBe(directory.businessAreas[area]!.departmentalHead.email);
+      const { name, email, escalationContact } = named!;
+      expect(exemptionApprovers({ variation: { businessArea: area } }, directory)[2]).toEqual({
+        role: 'ACCOUNTING_OFFICER',
+        businessArea: area,
+        name,
+        email,
+        escalationContact,
+      });
+    }
+    // The department's Principal Accounting Officer agrees MoJ HQ's variations.
+    expect(directory.businessAreas.MOJ_HQ!.accountingOfficer!.name).toMatch(/Permanent Secretary/);
+  });
+
   it('takes the Accounting Officer the directory names, else the area’s Departmental Head, chased through the security team', () => {
-    expect(accountingOfficerOf(directory, 'LAA')).toEqual({
+    const unnamed = structuredClone(directory);
+    delete unnamed.businessAreas.LAA!.accountingOfficer;
+    expect(accountingOfficerOf(unnamed, 'LAA')).toEqual({
       ...directory.businessAreas.LAA!.departmentalHead,
       escalationContact: directory.securityTeam,
     });
-    const named = structuredClone(directory);
-    const officer = {
-      name: 'LAA Chief Executive',
-      email: 'ceo@laa.justice.gov.uk',
-      escalationContact: { name: 'LAA Finance Director', email: 'fd@laa.justice.gov.uk' },
-    };
-    named.businessAreas.LAA!.accountingOfficer = officer;
-    expect(exemptionApprovers({ variation: { businessArea: 'LAA' } }, named)[2]).toMatchObject({ role: 'ACCOUNTING_OFFICER', ...officer });
+    expect(exemptionApprovers({ variation: { businessArea: 'LAA' } }, unnamed)[2]).toMatchObject({
+      role: 'ACCOUNTING_OFFICER',
+      businessArea: 'LAA',
+      email: directory.businessAreas.LAA!.departmentalHead.email,
+    });
+    // Another area keeps its own.
+    expect(accountingOfficerOf(unnamed, 'HMCTS')).toEqual(directory.businessAreas.HMCTS!.accountingOfficer);
     expect(() => exemptionApprovers({ variation: { businessArea: 'toString' } }, directory)).toThrow(/not in the approver directory/);
     expect(accountingOfficerOf(directory, 'NOWHERE')).toBeUndefined();
   });
@@ -64,6 +83,9 @@ describe('the exemption’s schema', () => {
 describe('the approver directory’s Accounting Officers', () => {
   it('validates a directory naming an area’s Accounting Officer, and one naming none', () => {
     expect(DirectorySchema.safeParse(directory).success).toBe(true);
+    const unnamed = structuredClone(directory);
+    delete unnamed.businessAreas.HMCTS!.accountingOfficer;
+    expect(DirectorySchema.safeParse(unnamed).success).toBe(true);
     const named = structuredClone(directory);
     named.businessAreas.HMCTS!.accountingOfficer = {
       name: 'A',
@@ -92,7 +114,10 @@ describe('the approver directory’s Accounting Officers', () => {
     // Renamed later without a contact: the one named before stays.
     const renamed = withEntryHolder(next, entry, { name: 'Newer Officer', email: 'newer@justice.gov.uk' });
     expect(renamed.businessAreas.HMCTS!.accountingOfficer!.escalationContact).toEqual(contact);
-    expect(() => withEntryHolder(directory, entry, { name: 'No Contact', email: 'x@justice.gov.uk' })).toThrow();
+    // The first one an area is given needs one.
+    const unnamed = structuredClone(directory);
+    delete unnamed.businessAreas.HMCTS!.accountingOfficer;
+    expect(() => withEntryHolder(unnamed, entry, { name: 'No Contact', email: 'x@justice.gov.uk' })).toThrow();
     expect(directoryEntry('accountingOfficer.NOWHERE', directory)).toBeUndefined();
   });
 });

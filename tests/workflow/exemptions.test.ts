@@ -26,8 +26,8 @@ let h: Harness;
 const directory = loadApproverDirectory();
 const SSA = directory.roles.SSA.email;
 const CISO = directory.roles.CISO.email;
-// HMCTS's Accounting Officer: the directory names none, so its Departmental Head.
-const HMCTS_AO = accountingOfficerOf(directory, 'HMCTS')!.email;
+// HMCTS's Accounting Officer, as the bundled directory names them.
+const HMCTS_AO = directory.businessAreas.HMCTS!.accountingOfficer!.email;
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const ask = (body: Record<string, unknown>, as: string = OWNER) => h.api('/exemptions', json(body), as);
@@ -145,8 +145,12 @@ describe('a variation agreed by the Accounting Officer', () => {
     expect(res.status, res.text).toBe(201);
     expect(res.body.requiredApprovers.map((a: { role: string }) => a.role)).toEqual(['SSA', 'CISO', 'ACCOUNTING_OFFICER']);
     const emails = await approverEmails(res.body.requestId, 3);
+    expect(accountingOfficerOf(directory, 'HMCTS')!.email).toBe(HMCTS_AO);
+    expect(res.body.requiredApprovers[2]).toMatchObject({ role: 'ACCOUNTING_OFFICER', email: HMCTS_AO });
     const officer = emails.find((e) => recipients(e).includes(HMCTS_AO))!;
     expect(officer).toBeDefined();
+    // Not the Departmental Head, who stands in only where the directory names no Accounting Officer.
+    expect(emails.flatMap(recipients)).not.toContain(directory.businessAreas.HMCTS!.departmentalHead.email);
     expect(officer.body.text).toContain('variation for HMCTS');
     expect(officer.body.text).toContain('agreed by the relevant Accounting Officer');
   });
