@@ -4,7 +4,7 @@
  */
 import type { ApproverDirectory } from '../platform/directory.ts';
 import type { OffshoringRequest, Person } from './request.ts';
-import { canHappen } from './lifecycle.ts';
+import { canHappen, isOpen } from './lifecycle.ts';
 
 export const APPROVER_ROLES = ['BUSINESS_AREA_SIRO', 'MOJ_SIRO', 'SSA', 'CISO', 'DPO', 'COMMERCIAL', 'LEGAL', 'ACCOUNTING_OFFICER'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
@@ -315,14 +315,16 @@ function daysBetween(from: string, to: string): number {
 }
 
 /**
- * Policy, Approval: a late-notice request is accepted "as soon as possible"; once its planned start
- * has passed without approval the offshoring may be happening unapproved, which monitoring reports.
+ * Policy, Approval: written approval is got before offshoring starts ("well in advance (4 weeks)"),
+ * and Process 2 continues only once approvals are obtained. A request still open (waiting, rejected
+ * or escalated) whose planned start has passed may be offshoring unapproved, whatever notice it gave,
+ * so monitoring reports it. An existing contract's offshoring already runs: its own check follows it.
  */
 export function lateStartWithoutApproval(
-  request: { lateNotice: boolean; status: string; request: Pick<OffshoringRequest, 'plannedStartDate'> },
+  request: { status: string; request: Pick<OffshoringRequest, 'plannedStartDate' | 'changeType'> },
   today: string,
 ): boolean {
-  return request.lateNotice && request.status !== 'APPROVED' && request.request.plannedStartDate < today;
+  return request.request.changeType !== 'EXISTING' && isOpen(request.status) && request.request.plannedStartDate < today;
 }
 
 /** What a person reports: a suspected personal-data breach, an information security incident, or one that is both. */

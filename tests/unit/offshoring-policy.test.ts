@@ -192,20 +192,25 @@ describe('reviewDue (Offshoring Policy, Process 4)', () => {
 
 describe('monitoring rules (Offshoring Policy, Process 4)', () => {
   it('classifies a review as overdue, due within 30 days, or fine', async () => {
-    const { reviewStatus, dueSoonHorizon, lateStartWithoutApproval } = await import('../../functions/domain/offshoring-policy.ts');
+    const { reviewStatus, dueSoonHorizon } = await import('../../functions/domain/offshoring-policy.ts');
     expect(reviewStatus('2027-01-01', '2027-01-02')).toBe('OVERDUE');
     expect(reviewStatus('2027-01-31', '2027-01-01')).toBe('DUE_SOON');
     expect(reviewStatus('2027-02-01', '2027-01-01')).toBe('OK');
     expect(dueSoonHorizon('2027-01-01')).toBe('2027-01-31');
-    expect(
-      lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02'),
-    ).toBe(true);
-    expect(lateStartWithoutApproval({ lateNotice: true, status: 'APPROVED', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02')).toBe(false);
-    expect(
-      lateStartWithoutApproval({ lateNotice: false, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-01' } }, '2027-01-02'),
-    ).toBe(false);
-    expect(
-      lateStartWithoutApproval({ lateNotice: true, status: 'PENDING_APPROVAL', request: { plannedStartDate: '2027-01-02' } }, '2027-01-02'),
-    ).toBe(false);
+  });
+
+  it('reports a start passed without approval for every open request, whatever its notice, but not an existing contract', async () => {
+    const { lateStartWithoutApproval } = await import('../../functions/domain/offshoring-policy.ts');
+    const request = (status: string, plannedStartDate: string, changeType: 'NEW' | 'CHANGE' | 'EXISTING' = 'NEW') => ({
+      status,
+      request: { plannedStartDate, changeType },
+    });
+    for (const status of ['PENDING_APPROVAL', 'REJECTED', 'ESCALATED'])
+      expect(lateStartWithoutApproval(request(status, '2027-01-01'), '2027-01-02')).toBe(true);
+    expect(lateStartWithoutApproval(request('REJECTED', '2027-01-01', 'CHANGE'), '2027-01-02')).toBe(true);
+    for (const status of ['APPROVED', 'CLOSED', 'WITHDRAWN'])
+      expect(lateStartWithoutApproval(request(status, '2027-01-01'), '2027-01-02')).toBe(false);
+    expect(lateStartWithoutApproval(request('PENDING_APPROVAL', '2027-01-02'), '2027-01-02')).toBe(false);
+    expect(lateStartWithoutApproval(request('PENDING_APPROVAL', '2027-01-01', 'EXISTING'), '2027-01-02')).toBe(false);
   });
 });

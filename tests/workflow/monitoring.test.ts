@@ -42,6 +42,7 @@ const findings = (run: MonitoringRun, check: string) => run.checks!.find((c) => 
 
 describe('continual monitoring', () => {
   let overdue: string, dueSoon: string, healthy: string, stuckRequest: string, healthyRequest: string, lateRequest: string, orphan: string;
+  let rejectedWithNotice: { requestId: string; lateNotice: boolean };
   let run: MonitoringRun & { repeated: boolean };
   const runDate = T0 + 190 * DAY;
 
@@ -56,6 +57,17 @@ describe('continual monitoring', () => {
     healthyRequest = (await h.submit({ ...singleAreaRequest(), serviceName: 'Healthy request', plannedStartDate: '2027-09-01' })).body.requestId;
     lateRequest = (await h.submit({ ...singleAreaRequest(), serviceName: 'Late request', plannedStartDate: '2026-12-20' })).body.requestId;
     orphan = (await h.submit({ ...singleAreaRequest(), serviceName: 'Orphan execution', plannedStartDate: '2027-09-01' })).body.requestId;
+    // 40 days' notice (not late), then rejected and left so past its planned start.
+    rejectedWithNotice = (await h.submit({ ...singleAreaRequest(), serviceName: 'Rejected with notice', plannedStartDate: '2027-01-22' })).body;
+    const asked = await h.eventually(
+      async () => (await h.emails(rejectedWithNotice.requestId)).find((e) => e.subject.includes('Offshoring approval needed')),
+      'an approver email',
+    );
+    const rejection = linkIn(asked);
+    expect(
+      (await h.api(`/approvals/${rejection.approvalId}`, form({ token: rejection.token, decision: 'REJECT', reason: 'Not this supplier' }))).status,
+    ).toBe(200);
+    await h.eventually(async () => (await h.status(rejectedWithNotice.requestId)).status === 'REJECTED', 'rejection');
     await h.eventually(async () => (await h.emails(orphan)).length >= 5 && true, 'orphan emails');
     // The stuck request's execution dies without the table knowing (a failure outside the workflow).
     await h.stack.stepFunctions.stopExecution({ executionArn: executionArn(h.stack.stateMachineArn, stuckRequest) });
@@ -123,7 +135,21 @@ describe('continual monitoring', () => {
   });
 
   it('reports late-notice requests whose planned start passed without approval', () => {
-    expect(findings(run, 'lateStarts').items.map((i) => i.id)).toEqual([lateRequest]);
+    const late = findings(run, 'lateStarts');
+    expect(late.title).toBe('Requests whose planned start passed without approval');
+    expect(late.items.map((i) => i.id)).toContain(lateRequest);
+    // Requests whose planned start is still to come are not reported.
+    for (const id of [healthyRequest, stuckRequest]) expect(late.items.map((i) => i.id)).not.toContain(id);
+  });
+
+  it("reports a request with 40 days' notice, rejected, once its planned start has passed", () => {
+    expect(rejectedWithNotice.lateNotice).toBe(false);
+    const late = findings(run, 'lateStarts').items;
+    expect(late.map((i) => i.id).sort()).toEqual([lateRequest, rejectedWithNotice.requestId].sort());
+    expect(late.find((i) => i.id === rejectedWithNotice.requestId)).toMatchObject({
+      kind: 'LATE_START',
+      details: { plannedStartDate: '2027-01-22', status: 'REJECTED', lateNotice: false },
+    });
   });
 
   it('runs the incidents check, which finds nothing when nothing was reported (tests/workflow/incidents.test.ts has the rest)', () => {
