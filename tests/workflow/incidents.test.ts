@@ -39,6 +39,11 @@ afterAll(() => h?.close());
 async function approved(body: Record<string, unknown>) {
   const { status, body: created } = await h.submit(body);
   expect(status, JSON.stringify(created)).toBe(201);
+  return approveAll(created);
+}
+
+/** Approves every approver of a submitted request; answers the service id it registered under. */
+async function approveAll(created: { requestId: string; requiredApprovers: unknown[] }) {
   const emails = await h.eventually(async () => {
     const mine = (await h.emails(created.requestId)).filter((e) => e.subject.includes('Offshoring approval needed'));
     return mine.length === created.requiredApprovers.length && mine;
@@ -65,10 +70,20 @@ const breachOf = (serviceId?: string) => ({
 describe('reporting breaches and incidents', () => {
   let breached: string, incidentService: string;
   let breach: any, incident: any, both: any;
+  /** A CHANGE of the breached service whose round began before the breach was reported. */
+  let changeBegunBefore: any;
 
   beforeAll(async () => {
     breached = await approved({ ...singleAreaRequest(), serviceName: 'Breached service', plannedStartDate: '2027-09-01' });
     incidentService = await approved({ ...singleAreaRequest(), serviceName: 'Incident service', plannedStartDate: '2027-09-01' });
+    changeBegunBefore = await h.submit({
+      ...singleAreaRequest(),
+      serviceName: 'Breached service',
+      changeType: 'CHANGE',
+      serviceId: breached,
+      plannedStartDate: '2027-09-01',
+    });
+    expect(changeBegunBefore.status, JSON.stringify(changeBegunBefore.body)).toBe(201);
     now = T0 + 10 * DAY;
     breach = await report(breachOf(breached));
     incident = await report({
@@ -170,6 +185,24 @@ describe('reporting breaches and incidents', () => {
     expect(contained.status, contained.text).toBe(201);
     expect(contained.body.status).toBe('CONTAINED');
     expect(contained.body.updates).toMatchObject([{ status: 'CONTAINED', note: 'Accounts reset.', actor: { kind: 'SECURITY_TEAM' } }]);
+  });
+
+  it('keeps the breach flag, and monitoring reports it, when a CHANGE begun before the breach or a NEW of another service is approved', async () => {
+    now = T0 + 10 * DAY + 3_600_000;
+    // The CHANGE's approvers were asked before the breach was reported: they assessed it without knowing of it.
+    expect(await approveAll(changeBegunBefore.body)).toBe(breached);
+    const afterChange = (await h.api(`/services/${breached}`)).body;
+    expect(afterChange.version).toBeGreaterThan(1);
+    expect(afterChange.versions.at(-1).reason).toContain(changeBegunBefore.body.requestId);
+    expect(afterChange.approvalAfterBreach).toMatchObject({ incidentIds: [breach.body.incidentId] });
+    // A NEW request for another service, begun after the breach, is not this service's approval round.
+    const another = await approved({ ...singleAreaRequest(), serviceName: 'Another service', plannedStartDate: '2027-09-01' });
+    expect(another).not.toBe(breached);
+    expect((await h.api(`/services/${another}`)).body.approvalAfterBreach).toBeUndefined();
+    expect((await h.api(`/services/${breached}`)).body.approvalAfterBreach).toMatchObject({ incidentIds: [breach.body.incidentId] });
+    const run = findings(await runMonitoring(h.stack.runtime));
+    expect(run.items.filter((i) => i.kind === 'APPROVAL_NEEDED_AFTER_BREACH').map((i) => i.id)).toEqual([breached]);
+    expect((await h.api(`/incidents/${breach.body.incidentId}`)).body.approvalAfterBreach).toMatchObject({ status: 'NEEDED' });
   });
 
   it('reports open incidents and the service needing approval after its breach, until a CHANGE begun after it is approved', async () => {
