@@ -10,7 +10,12 @@ import { ISO_3166_ALPHA2 } from './countries.ts';
 export const CHANGE_TYPES = ['NEW', 'CHANGE', 'EXISTING'] as const;
 export const DATA_CLASSIFICATIONS = ['OFFICIAL', 'OFFICIAL-SENSITIVE'] as const;
 export const DATA_CATEGORIES = ['PERSONAL', 'FINANCIAL', 'LEGAL', 'OTHER'] as const;
-export const OFFSHORE_ACTIVITIES = ['HOSTING', 'SUPPORT', 'DEVELOPMENT', 'PROCESSING', 'ACCESS'] as const;
+/**
+ * What happens to the service or its data in a country. Offshoring Policy, Introduction: "Offshoring
+ * services includes collecting, transferring, storing and processing MoJ ... data"; its Definition adds
+ * where the people who support, develop or access it are.
+ */
+export const OFFSHORE_ACTIVITIES = ['HOSTING', 'SUPPORT', 'DEVELOPMENT', 'PROCESSING', 'ACCESS', 'COLLECTION', 'TRANSFER'] as const;
 
 // Control characters other than tab and line breaks, which no one types (NUL, escape, C1 controls...).
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;

@@ -78,6 +78,8 @@ export const ACTIVITY_WORDS: Record<OffshoreActivity, string> = {
   DEVELOPMENT: 'Development',
   PROCESSING: 'Processing',
   ACCESS: 'Access to the data',
+  COLLECTION: 'Collecting the data',
+  TRANSFER: 'Transferring the data',
 };
 
 export const CHANGE_TYPE_WORDS = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateOffshoringRequest } from '../../functions/domain/request-checks.ts';
 import { ValidationFailed } from '../../functions/web/errors.ts';
+import { locationInWords } from '../../functions/domain/words.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 
@@ -120,6 +121,15 @@ describe('the offshoring request', () => {
         .map((p) => p.path)
         .sort(),
     ).toEqual(['businessAreas', 'dataCategories', 'offshoreLocations', 'offshoreLocations.0.activities']);
+  });
+
+  it('accepts collection and transfer as offshore activities (Introduction: "collecting, transferring, storing and processing")', () => {
+    const body = { ...singleAreaRequest(), offshoreLocations: [{ country: 'PH', activities: ['COLLECTION', 'TRANSFER'] }] };
+    expect(problems(body)).toEqual([]);
+    expect(validateOffshoringRequest(body, directory).offshoreLocations).toEqual([{ country: 'PH', activities: ['COLLECTION', 'TRANSFER'] }]);
+    expect(locationInWords({ country: 'PH', activities: ['COLLECTION', 'TRANSFER'] })).toBe(
+      'Philippines: Collecting the data, Transferring the data',
+    );
   });
 
   it('refuses a body that is not an object', () => {

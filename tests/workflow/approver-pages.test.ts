@@ -29,9 +29,27 @@ const words = ($: cheerio.CheerioAPI) => $('main').text().replace(/\s+/g, ' ');
 const ISO_DATE = /\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}/;
 /** Codes of the service's enums that must never reach a person (abbreviations such as "(CISO)" are the policy's words). */
 const CODES =
-  /\b(PENDING_APPROVAL|PENDING|APPROVED|REJECTED|LAPSED|CLOSED|ESCALATED|WITHDRAWN|HOSTING|SUPPORT|DEVELOPMENT|PROCESSING|ACCESS|PERSONAL|FINANCIAL|OTHER|NEW|CHANGE|EXISTING|BUSINESS_AREA_SIRO|MOJ_SIRO|DEPARTMENTAL_HEAD|APPROVE|REJECT)\b/;
+  /\b(PENDING_APPROVAL|PENDING|APPROVED|REJECTED|LAPSED|CLOSED|ESCALATED|WITHDRAWN|HOSTING|SUPPORT|DEVELOPMENT|PROCESSING|ACCESS|COLLECTION|TRANSFER|PERSONAL|FINANCIAL|OTHER|NEW|CHANGE|EXISTING|BUSINESS_AREA_SIRO|MOJ_SIRO|DEPARTMENTAL_HEAD|APPROVE|REJECT)\b/;
 
 describe("the approver's page", () => {
+  it('shows collection and transfer offshore in words, on the page and in the email', async () => {
+    const requestId = await submit(h, {
+      offshoreLocations: [
+        { country: 'PH', activities: ['COLLECTION'] },
+        { country: 'IN', activities: ['TRANSFER', 'PROCESSING'] },
+      ],
+    });
+    const where = 'Philippines: Collecting the data; India: Transferring the data, Processing';
+    const [email] = await emailsOf(h, requestId, 'Offshoring approval needed', 1);
+    expect(email!.body.text).toContain('Philippines: Collecting the data');
+    expect(email!.body.text).toContain('India: Transferring the data, Processing');
+    const [link] = await approverLinks(h, requestId);
+    const { $ } = await open(link!);
+    const row = $('.govuk-summary-list__row').filter((_, r) => $(r).find('dt').text().trim() === 'Where and what happens offshore');
+    expect(row.find('dd').text().trim()).toBe(where);
+    expect(words($)).not.toMatch(CODES);
+  });
+
   it('shows the request in words, who else is asked, and the policy clause that makes them an approver', async () => {
     const requestId = await submit(h);
     const links = await approverLinks(h, requestId);
