@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { hashLinkToken } from '../../functions/domain/links.ts';
 import { endorsementExecutionName, executionArn } from '../../functions/domain/workflow.ts';
 
 /**
@@ -257,6 +259,26 @@ describe('the approval link', () => {
       expect((await h.api(`/approvals/${approvalId}`, form({ token: bad, decision: 'APPROVE' }))).status).toBe(403);
     }
     expect((await h.api(`/approvals/${approvalId}`)).status).toBe(403);
+  });
+
+  it('stores no emailed token in clear: each link is kept under its hash, and no item holds the token', async () => {
+    const links = emails.map(linkIn);
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await h.stack.runtime.clients.documents.send(new ScanCommand({ TableName: h.stack.tableName, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    // The scan saw the request's items and each emailed link's item, found by the hash of its token.
+    expect(items.some((item) => item.pk === `REQUEST#${requestId}`)).toBe(true);
+    for (const { approvalId, token } of links) {
+      expect(items.filter((item) => item.pk === `LINK#${hashLinkToken(token)}`).map((item) => item.approvalId)).toEqual([approvalId]);
+    }
+    for (const item of items) {
+      const stored = JSON.stringify(item);
+      for (const { token } of links) expect(stored.includes(token), `an item (${item.pk} ${item.sk}) holds an emailed token`).toBe(false);
+    }
   });
 
   it("refuses another approver's token with 403", async () => {
