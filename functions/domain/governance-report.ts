@@ -133,7 +133,13 @@ export function buildGovernanceReport(
     areas: codes.map((code) => {
       const mine = items
         .filter((i) => i.businessArea === code)
-        .sort((a, b) => GOVERNANCE_KINDS.indexOf(a.kind) - GOVERNANCE_KINDS.indexOf(b.kind) || a.date.localeCompare(b.date));
+        // By reference within a day: the report is the same whatever order the table returned its sources in.
+        .sort(
+          (a, b) =>
+            GOVERNANCE_KINDS.indexOf(a.kind) - GOVERNANCE_KINDS.indexOf(b.kind) ||
+            a.date.localeCompare(b.date) ||
+            a.reference.localeCompare(b.reference),
+        );
       const counts = Object.fromEntries(GOVERNANCE_KINDS.map((k) => [k, mine.filter((i) => i.kind === k).length])) as Record<GovernanceKind, number>;
       return {
         businessArea: code,
