@@ -116,7 +116,7 @@ export const lambdaFunctions = {
   exemptionsApi: {
     entry: 'functions/exemptions-api.ts',
     description:
-      'Exemptions from the Offshoring Policy and business areas’ variations: asked for (once per Idempotency-Key), their approval round started (SSA and CISO; the Accounting Officer for a variation), read, and withdrawn while waiting',
+      'Exemptions from the Offshoring Policy and variations: asked for (once per Idempotency-Key) of the SSA and CISO (and the Accounting Officer for a variation), read, withdrawn while waiting, asked for again once rejected',
     needs: { table: 'readWrite', idempotency: true, startExecution: true, stopExecution: true, sendEmail: true },
   },
   pages: {
@@ -182,6 +182,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/policy-exemptions', function: 'exemptionsApi' },
   { method: 'GET', path: '/policy-exemptions/{requestId}', function: 'exemptionsApi' },
   { method: 'POST', path: '/exemptions/{requestId}/withdrawal', function: 'exemptionsApi' },
+  { method: 'POST', path: '/exemptions/{requestId}/resubmissions', function: 'exemptionsApi' },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'approvalPage', auth: 'approvalLink' },
   { method: 'GET', path: '/', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/sign-in', function: 'signIn', auth: 'session' },
@@ -221,6 +222,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/exemptions/{requestId}', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/exemptions/{requestId}/withdraw', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/exemptions/{requestId}/withdraw', function: 'pages', auth: 'session' },
+  { method: 'GET', path: '/exemptions/{requestId}/ask-again', function: 'pages', auth: 'session' },
+  { method: 'POST', path: '/exemptions/{requestId}/ask-again', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/governance-report', function: 'pages', auth: 'session' },
   { method: 'GET', path: '/governance-report.csv', function: 'pages', auth: 'session' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'recordDecision', auth: 'approvalLink' },

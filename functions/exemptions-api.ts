@@ -10,6 +10,7 @@ import { toFieldErrors } from '#domain/request';
 import { exemptionForApi, listExemptionsForApi } from '#domain/exemptions';
 import { submitExemptionOnce } from '#domain/exemption-idempotency';
 import { WithdrawalSchema, withdrawOffshoringRequest } from '#domain/withdrawal';
+import { askExemptionAgain } from '#domain/exemption-ask-again';
 
 /**
  * POST /exemptions: anyone signed in asks for an exemption from the Offshoring Policy or a change to
@@ -18,6 +19,8 @@ import { WithdrawalSchema, withdrawOffshoringRequest } from '#domain/withdrawal'
  * GET /policy-exemptions (the pages hold GET /exemptions): one's own, or for the security team all,
  * by `?status=`; GET /policy-exemptions/{requestId}: one, for who asked for it or the security team.
  * POST /exemptions/{requestId}/withdrawal: withdrawn while its approvals wait, as a request is.
+ * POST /exemptions/{requestId}/resubmissions: a rejected one asked for again, revised; its approvers
+ * are asked again in a new round.
  */
 export function exemptionsApi(runtime: Runtime) {
   const withdraw = withdrawOffshoringRequest(runtime);
@@ -41,6 +44,10 @@ export function exemptionsApi(runtime: Runtime) {
       const parsed = WithdrawalSchema.safeParse(noBody ? {} : event.body);
       if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
       return json(200, await withdraw(caller, requestId, parsed.data, 'EXEMPTION'));
+    },
+    'POST /exemptions/{requestId}/resubmissions': async (event) => {
+      const asked = await askExemptionAgain(runtime, callerOf(event, runtime), pathParameter(event, 'requestId'), event.body);
+      return json(201, asked, { Location: `/policy-exemptions/${asked.requestId}` });
     },
   });
 }

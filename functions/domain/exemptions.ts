@@ -9,6 +9,7 @@ import { actorOf, ownsService, type Caller } from '../web/identity.ts';
 import type { AuditEvent } from '../store/audit.ts';
 import type { Actor, ApprovalRecord } from '../store/records.ts';
 import { isExemptionView, type ExemptionRecord, type ExemptionView } from '../store/exemptions.ts';
+import { exemptionRoundOf, exemptionRounds } from './exemption-rounds.ts';
 import { ExemptionRequestSchema, type ExemptionRequest } from './exemption-request.ts';
 import { toFieldErrors, type FieldError } from './request.ts';
 import { approvalTimeline, exemptionApprovers, exemptionInForce, type ApprovalTimeline } from './offshoring-policy.ts';
@@ -78,7 +79,8 @@ export function validateExemption(runtime: Runtime, body: unknown): ExemptionReq
   return parsed.data;
 }
 
-function planApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date) {
+/** A round's approvals: the SSA and the CISO (and a variation's Accounting Officer), each with the full window. */
+export function planExemptionApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date, round = 1) {
   const approvers = exemptionApprovers(exemption, runtime.directory);
   // No planned start date: an exemption's approvers get the full window.
   const timeline: ApprovalTimeline = approvalTimeline({ changeType: 'EXISTING', plannedStartDate: exemption.endDate }, now, runtime.approvalWaits);
@@ -88,7 +90,7 @@ function planApprovals(runtime: Runtime, requestId: string, exemption: Exemption
     kind: 'APPROVAL',
     approvalId: runtime.ids.approvalId(),
     requestId,
-    round: 1,
+    round,
     status: 'PENDING',
     respondBy: timeline.respondBy,
     reminderAt: after(timeline.waits.requestSeconds),
@@ -97,7 +99,7 @@ function planApprovals(runtime: Runtime, requestId: string, exemption: Exemption
   }));
   const directoryVersion = runtime.directoryVersion;
   return {
-    round: 1,
+    round,
     approvers,
     approvals,
     timeline,
@@ -137,7 +139,7 @@ export async function askOnce(runtime: Runtime, caller: Caller, exemption: Exemp
   const at = now.toISOString();
   // With a key, the id is the key's: a try after one that died once it had stored the exemption finds it.
   const requestId = idempotencyKey ? exemptionIdForKey(caller.sub, idempotencyKey) : runtime.ids.exemptionId();
-  const planned = planApprovals(runtime, requestId, exemption, now);
+  const planned = planExemptionApprovals(runtime, requestId, exemption, now);
   const submittedBy: Actor = actorOf(caller);
   const record: ExemptionRecord = {
     kind: 'EXEMPTION',
@@ -163,7 +165,7 @@ export async function askOnce(runtime: Runtime, caller: Caller, exemption: Exemp
     details: { requiredApprovers: planned.approvers.map(publicApprover), lateNotice: false, respondBy: planned.timeline.respondBy },
   };
   try {
-    await runtime.store.createExemption(record, planned.approvals, [submitted]);
+    await runtime.store.createExemption(record, planned.approvals, [submitted], exemptionRoundOf(record, 'SUBMITTED', at, submittedBy));
   } catch (error) {
     if (!(error instanceof StaleState) || !idempotencyKey) throw error;
     return earlierTry(runtime, caller, exemption, requestId);
@@ -247,7 +249,7 @@ export const casePageLink = (publicBaseUrl: string, requestId: string) =>
  * Who asked for it is known by the identity provider's subject, never by the email claim alone (a
  * later holder of the address is someone else): the same rule as a request's owner.
  */
-const askedBy = (record: Pick<ExemptionRecord, 'submittedBy'>, caller: Caller) => record.submittedBy.sub === caller.sub;
+export const askedBy = (record: Pick<ExemptionRecord, 'submittedBy'>, caller: Caller) => record.submittedBy.sub === caller.sub;
 
 /** The security team sees every exemption; anyone else those they asked for. */
 export async function listExemptions(runtime: Runtime, caller: Caller): Promise<ExemptionRecord[]> {
@@ -301,7 +303,17 @@ export async function readExemption(runtime: Runtime, caller: Caller, requestId:
   return view;
 }
 
-/** An exemption as the API answers it: its content, standing, approvers and decisions. */
+const decisionBody = ({ approvalId, role, name, email, status, decidedAt, reason }: ApprovalRecord) => ({
+  approvalId,
+  role,
+  name,
+  email,
+  status,
+  ...(decidedAt ? { decidedAt } : {}),
+  ...(reason ? { reason } : {}),
+});
+
+/** An exemption as the API answers it: its content, standing, approvers and decisions, and every round's. */
 export function exemptionBody(view: ExemptionView, today: string) {
   const { request } = view;
   return {
@@ -316,15 +328,9 @@ export function exemptionBody(view: ExemptionView, today: string) {
     ...(request.approvedAt ? { approvedAt: request.approvedAt } : {}),
     requiredApprovers: request.requiredApprovers.map(publicApprover),
     directoryVersion: request.directoryVersion ?? null,
-    approvals: view.approvals.map(({ approvalId, role, name, email, status, decidedAt, reason }) => ({
-      approvalId,
-      role,
-      name,
-      email,
-      status,
-      ...(decidedAt ? { decidedAt } : {}),
-      ...(reason ? { reason } : {}),
-    })),
+    round: request.round,
+    approvals: view.approvals.filter((a) => a.round === request.round).map(decisionBody),
     ...(request.rejectionReasons ? { rejectionReasons: request.rejectionReasons } : {}),
+    rounds: exemptionRounds(view).map(({ approvals, ...round }) => ({ ...round, approvals: approvals.map(decisionBody) })),
   };
 }

@@ -14,7 +14,8 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const SUBMITTED_STATUS = 'PENDING_APPROVAL' satisfies RequestStatus;
 
 /** Who (or what) makes the event happen. */
-export type Party = 'APPROVERS' | 'DEPARTMENTAL_HEAD' | 'SERVICE_OWNER' | 'SERVICE';
+/** REQUESTER: whoever asked for an exemption from the policy (anyone signed in, not only a service owner). */
+export type Party = 'APPROVERS' | 'DEPARTMENTAL_HEAD' | 'SERVICE_OWNER' | 'REQUESTER' | 'SERVICE';
 
 export interface Transition {
   from: RequestStatus;
@@ -54,6 +55,14 @@ export const LIFECYCLE = [
     to: 'PENDING_APPROVAL',
     by: 'SERVICE_OWNER',
     clause: 'Offshoring Policy, Process 3(a): the service owner adjusts plans so that approval is granted; every required approver is asked again',
+  },
+  {
+    from: 'REJECTED',
+    event: 'ASK_AGAIN',
+    to: 'PENDING_APPROVAL',
+    by: 'REQUESTER',
+    clause:
+      "Offshoring Policy, Compliance: a rejected exemption or change to the policy is sent again for formal review, its justification revised; the Senior Security Adviser and the CISO (and a variation's Accounting Officer) are asked again",
   },
   {
     from: 'REJECTED',
@@ -124,6 +133,7 @@ const DONE: Record<LifecycleEvent, string> = {
   APPROVAL_NOT_OBTAINED: 'rejected',
   ROUND_FAILED: 'marked in error',
   ADJUST_PLANS: 'resubmitted',
+  ASK_AGAIN: 'asked for again',
   ESCALATE_TO_DEPARTMENTAL_HEAD: 'escalated to a Departmental Head',
   PROVIDE_MITIGATIONS: 'given new mitigations',
   ENDORSE: 'endorsed',

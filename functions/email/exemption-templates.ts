@@ -70,7 +70,10 @@ const whyAsked = (approval: Pick<ApprovalRecord, 'role'>) =>
 /** To one approver: decide on the exemption, through their own single-use link. */
 export function exemptionApprovalEmail(record: ExemptionRecord, approval: ApprovalRecord, link: string, stage: ApprovalEmailStage): EmailMessage {
   const subject = `${stage === 'REMINDER' ? 'Reminder: ' : ''}Exemption approval needed: ${title(record)}`;
-  const ask = `${record.requester.name} asks for your formal review and approval, as ${roleWords(approval.role)}, of an ${exemptionWhat(record)}.`;
+  const ask =
+    approval.round > 1
+      ? `${record.requester.name} asks again for your formal review and approval, as ${roleWords(approval.role)}, of an ${exemptionWhat(record)} that was rejected and has been revised. The decisions and reasons of its earlier rounds are on the review page.`
+      : `${record.requester.name} asks for your formal review and approval, as ${roleWords(approval.role)}, of an ${exemptionWhat(record)}.`;
   const reminder = stage === 'REMINDER' ? 'We have not yet had your decision. ' : '';
   const deadline = `Please decide by ${ukDeadline(approval.respondBy)}.`;
   const why = whyAsked(approval);
@@ -104,9 +107,12 @@ export function exemptionReceivedEmail(
   respondBy: string,
   pageLink: string,
 ): EmailMessage {
-  const subject = `Exemption received: ${title(record)}`;
+  const again = record.round > 1;
+  const subject = `${again ? 'Exemption asked for again' : 'Exemption received'}: ${title(record)}`;
   const who = approvals.map((a) => `${roleWords(a.role)}: ${a.name}`);
-  const opening = `We have received your ${exemptionWhat(record)} and asked these people to review and approve it by ${ukDeadline(respondBy)}:`;
+  const opening = again
+    ? `We have asked these people again to review and approve your ${exemptionWhat(record)}, as you revised it, by ${ukDeadline(respondBy)}:`
+    : `We have received your ${exemptionWhat(record)} and asked these people to review and approve it by ${ukDeadline(respondBy)}:`;
   const text = [dear(record.requester), '', opening, ...who.map((w) => `  - ${w}`), '', factsText(record), '', 'Follow it here:', pageLink].join(
     '\n',
   );
@@ -133,16 +139,30 @@ export function exemptionRejectedEmail(
   record: ExemptionRecord,
   reasons: NonNullable<ExemptionRecord['rejectionReasons']>,
   pageLink: string,
+  askAgainLink = `${pageLink}/ask-again`,
 ): EmailMessage {
   const subject = `Exemption rejected: ${title(record)}`;
   const opening = `Your ${exemptionWhat(record)} has been rejected: not every approval the policy requires was obtained, so the policy applies in full.`;
   const lines = reasons.map(
     (r) => `${r.name}, ${roleWords(r.role)}, ${r.status === 'LAPSED' ? 'did not decide in time' : 'rejected it'}: ${r.reason}`,
   );
-  const next = 'You may ask for a new exemption with a fuller justification, once the concerns are addressed.';
-  const text = [dear(record.requester), '', opening, '', 'Reasons:', ...lines.map((l) => `  - ${l}`), '', next, '', pageLink].join('\n');
+  const next =
+    'Once the concerns are addressed, you may ask for it again with its clause, justification or end date revised: the same approvers are asked again, and see these reasons.';
+  const text = [
+    dear(record.requester),
+    '',
+    opening,
+    '',
+    'Reasons:',
+    ...lines.map((l) => `  - ${l}`),
+    '',
+    next,
+    `Ask for it again: ${askAgainLink}`,
+    '',
+    pageLink,
+  ].join('\n');
   const body = html`<p>${dear(record.requester)}</p><p>${opening}</p><h3>Reasons</h3><ul>${lines.map((l) => html`<li>${l}</li>`)}</ul>
-<p>${next}</p><p>${emailLink(pageLink, 'See your exemption')}</p>`;
+<p>${next}</p><p>${emailLink(askAgainLink, 'Ask for it again')}</p><p>${emailLink(pageLink, 'See your exemption')}</p>`;
   return { to: [record.requester], subject, text, html: page(subject, body) };
 }
 

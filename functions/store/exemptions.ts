@@ -18,7 +18,7 @@ export const ExemptionRecordSchema = z.object({
   requestId: z.string(),
   status: RequestStatusSchema,
   statusReason: z.string().optional(),
-  /** An exemption has one approval round: a rejected one is asked for again as a new exemption. */
+  /** Its approval round: 1 when asked for, one more each time a rejected exemption is asked for again. */
   round: z.number().int().positive(),
   exemption: ExemptionRequestSchema,
   /** The register entry it is for, as it was named when asked. */
@@ -38,12 +38,30 @@ export const ExemptionRecordSchema = z.object({
 });
 export type ExemptionRecord = z.infer<typeof ExemptionRecordSchema>;
 
-/** An exemption with its approvals and audit trail; `rounds` is always empty (its content never changes). */
+/**
+ * One approval round's evidence: the exemption as that round's approvers were asked to approve it.
+ * Written in the transaction that starts the round and never updated, so asking again cannot
+ * overwrite what an earlier round decided on. An exemption asked for before rounds were kept has
+ * none for round 1 until it is asked for again (its record then still holds round 1's content).
+ */
+export const ExemptionRoundSchema = z.object({
+  requestId: z.string(),
+  round: z.number().int().positive(),
+  start: z.enum(['SUBMITTED', 'ASKED_AGAIN']),
+  startedAt: z.string(),
+  startedBy: ActorSchema,
+  exemption: ExemptionRequestSchema,
+  requiredApprovers: z.array(RequiredApproverRecordSchema),
+  directoryVersion: z.number().int().positive().optional(),
+});
+export type ExemptionRound = z.infer<typeof ExemptionRoundSchema>;
+
+/** An exemption with its approvals (every round), audit trail and each round's content, oldest first. */
 export interface ExemptionView {
   request: ExemptionRecord;
   approvals: ApprovalRecord[];
   audit: AuditEvent[];
-  rounds: [];
+  rounds: ExemptionRound[];
 }
 
 /** Either kind of request: what the approval workflow's steps read. */

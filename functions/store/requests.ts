@@ -10,7 +10,15 @@ import {
   type RoundRecord,
 } from './records.ts';
 import { AuditEventSchema, type AuditEvent } from './audit.ts';
-import { ExemptionRecordSchema, isExemptionItem, type CaseRecord, type CaseView, type ExemptionRecord } from './exemptions.ts';
+import {
+  ExemptionRecordSchema,
+  ExemptionRoundSchema,
+  isExemptionItem,
+  type CaseRecord,
+  type CaseView,
+  type ExemptionRecord,
+  type ExemptionRound,
+} from './exemptions.ts';
 import { isOpen, transitionFor, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { StaleState } from './errors.ts';
 import { allOf, exists, isNew, type Change, type Condition, type Item, type Table, type TransactItem } from './table.ts';
@@ -181,7 +189,10 @@ export class RequestStore {
     const withPrefix = (prefix: string) => (item: Item) => String(item.sk).startsWith(prefix);
     const approvals = items.filter(withPrefix(SK_PREFIX.approval)).map((item) => ApprovalRecordSchema.parse(item));
     const audit = items.filter(withPrefix(SK_PREFIX.audit)).map((item) => AuditEventSchema.parse(item));
-    if (isExemptionItem(requestItem)) return { request: ExemptionRecordSchema.parse(requestItem), approvals, audit, rounds: [] };
+    if (isExemptionItem(requestItem)) {
+      const rounds = items.filter(withPrefix(SK_PREFIX.round)).map((item) => ExemptionRoundSchema.parse(item));
+      return { request: ExemptionRecordSchema.parse(requestItem), approvals, audit, rounds };
+    }
     return {
       request: RequestRecordSchema.parse(requestItem),
       approvals: items.filter(withPrefix(SK_PREFIX.approval)).map((item) => ApprovalRecordSchema.parse(item)),
@@ -192,8 +203,18 @@ export class RequestStore {
 
   // Exemptions (Offshoring Policy, Compliance): requests of their own kind, in their own indexes.
 
-  /** Stores a new exemption with its approvals and first audit event, all or nothing. */
-  async createExemption(record: ExemptionRecord, approvals: readonly ApprovalRecord[], events: readonly AuditEvent[]): Promise<void> {
+  /** An exemption round's content. Append-only, as a request's round is. */
+  #exemptionRoundPut(round: ExemptionRound): TransactItem {
+    return this.#table.putItem({ ...keys.round(round.requestId, round.round), entity: 'ROUND', ...round }, isNew);
+  }
+
+  /** Stores a new exemption with its first round's content, its approvals and first audit event, all or nothing. */
+  async createExemption(
+    record: ExemptionRecord,
+    approvals: readonly ApprovalRecord[],
+    events: readonly AuditEvent[],
+    round: ExemptionRound,
+  ): Promise<void> {
     await this.#table.transact([
       this.#table.putItem(
         {
@@ -209,7 +230,47 @@ export class RequestStore {
       ),
       ...approvals.map((approval) => this.#approvalPut(approval)),
       ...events.map((event) => this.#auditPut(record.requestId, event)),
+      this.#exemptionRoundPut(round),
     ]);
+  }
+
+  /**
+   * A rejected exemption asked for again (the lifecycle's ASK_AGAIN): its revised content, the new
+   * round's approvals and content, and the audit event, all or nothing; back in the open-exemption
+   * index. `rounds` may also hold an earlier round's content that was never written as its own item.
+   */
+  async askExemptionAgain(
+    current: Pick<ExemptionRecord, 'requestId' | 'status' | 'version' | 'submittedAt'>,
+    next: Pick<ExemptionRecord, 'round' | 'exemption' | 'requiredApprovers' | 'directoryVersion'> & { at: string; reason: string },
+    audit: AuditEvent,
+    approvals: readonly ApprovalRecord[],
+    rounds: readonly ExemptionRound[],
+  ): Promise<Pick<ExemptionRecord, 'requestId' | 'status' | 'version'>> {
+    const { to } = transitionFor(current, 'ASK_AGAIN');
+    await this.#table.transact([
+      this.#table.updateItem(
+        keys.request(current.requestId),
+        {
+          set: {
+            status: to,
+            statusReason: next.reason,
+            updatedAt: next.at,
+            round: next.round,
+            exemption: next.exemption,
+            requiredApprovers: next.requiredApprovers,
+            directoryVersion: next.directoryVersion,
+            rejectionReasons: undefined,
+            ...keys.openExemption(current.submittedAt, current.requestId),
+          },
+          add: { version: 1 },
+        },
+        unchangedSince(current),
+      ),
+      this.#auditPut(current.requestId, audit),
+      ...approvals.map((approval) => this.#approvalPut(approval)),
+      ...rounds.map((round) => this.#exemptionRoundPut(round)),
+    ]);
+    return { requestId: current.requestId, status: to, version: current.version + 1 };
   }
 
   /** Every exemption, newest first (gsi1); or those one person asked for (gsi2). */
@@ -266,8 +327,8 @@ export class RequestStore {
   }
 
   /**
-   * A rejected exemption is finished (it has no rejection routes: a new one is asked for instead),
-   * so it leaves the open-exemption index. Only a rejected one; a retry changes nothing.
+   * A rejected exemption waits for nothing (asking for it again puts it back), so it leaves the
+   * open-exemption index. Only a rejected one; a retry changes nothing.
    */
   async recordExemptionRejected(requestId: string): Promise<void> {
     try {

@@ -21,7 +21,8 @@ import {
 } from '#domain/words';
 import { securityHeaders, type HttpResult } from './http.ts';
 import { renderPage } from './render.ts';
-import { isExemption, type ExemptionRecord } from '#store/exemptions';
+import { isExemption, isExemptionView, type ExemptionRecord } from '#store/exemptions';
+import { exemptionRounds } from '#domain/exemption-rounds';
 import { exemptionFacts, exemptionWhat } from '#email/exemption-templates';
 
 /**
@@ -270,8 +271,19 @@ async function exemptionDecisionPage(
   statusCode: number,
 ): Promise<HttpResult> {
   const { approval, request } = opened;
-  const approvals = (await runtime.store.getCaseView(request.requestId))?.approvals ?? [approval];
+  const view = await runtime.store.getCaseView(request.requestId);
+  const exemptionView = view && isExemptionView(view) ? view : undefined;
+  const approvals = view?.approvals ?? [approval];
   const { errorList, fieldErrors } = decisionErrors(state.errors ?? [], false);
+  // Asked again after a rejection: what was revised since the round before, and what earlier rounds' approvers decided.
+  const rounds = exemptionView ? exemptionRounds(exemptionView) : [];
+  const before = rounds.find((r) => r.round === request.round - 1)?.exemption;
+  const facts = (exemption: ExemptionRecord['exemption']) => new Map(exemptionFacts({ ...request, exemption }));
+  const changes = before
+    ? ['Policy clause', 'Justification', 'End date']
+        .map((what) => ({ what, before: facts(before).get(what) ?? '', after: facts(request.exemption).get(what) ?? '' }))
+        .filter((c) => c.before !== c.after)
+    : [];
   return approverPage(
     runtime,
     'approver/decide-exemption.njk',
@@ -294,6 +306,11 @@ async function exemptionDecisionPage(
       requestId: request.requestId,
       rows: exemptionFacts(request).map(([key, text]) => row(key, text)),
       others: approvals.filter((a) => a.round === request.round && a.approvalId !== approval.approvalId).map(decisionInWords),
+      askedAgain: before ? { sinceRound: request.round - 1, changes } : undefined,
+      earlierDecisions: approvals
+        .filter((a) => a.round < request.round && (a.status === 'APPROVED' || a.status === 'REJECTED' || a.status === 'LAPSED'))
+        .sort((a, b) => a.round - b.round)
+        .map(decisionInWords),
     },
     statusCode,
   );

@@ -9,9 +9,12 @@ import { WithdrawalSchema, withdrawOffshoringRequest } from '../domain/withdrawa
 import { submitExemptionOnce } from '../domain/exemption-idempotency.ts';
 import { toFieldErrors } from '../domain/request.ts';
 import { governanceKindInWords, governanceReport, governanceReportCsv, reportYear } from '../domain/governance-report.ts';
-import { exemptionFacts } from '../email/exemption-templates.ts';
+import { exemptionFacts, exemptionScope } from '../email/exemption-templates.ts';
+import { exemptionRounds } from '../domain/exemption-rounds.ts';
+import { askExemptionAgain, canAskAgain, loadRejectedExemption } from '../domain/exemption-ask-again.ts';
 import { APPROVAL_STATUS_WORDS, roleInWords, ukDate, ukTime } from '../domain/words.ts';
 import type { ExemptionRecord } from '../store/exemptions.ts';
+import type { ApprovalRecord } from '../store/records.ts';
 import type { FieldError } from '../domain/request.ts';
 
 /**
@@ -121,6 +124,7 @@ async function exemptionPage(request: SignedInRequest) {
   // In the order the policy names them: the SSA, the CISO, then any Accounting Officer.
   const order = (role: string) => record.requiredApprovers.findIndex((r) => r.role === role);
   const approvals = exemption.approvals.filter((a) => a.round === record.round).sort((a, b) => order(a.role) - order(b.role));
+  const mine = record.submittedBy.sub === caller.sub;
   return renderPage('exemptions/exemption.njk', {
     ...view,
     section: 'exemptions',
@@ -128,7 +132,23 @@ async function exemptionPage(request: SignedInRequest) {
     backLink: '/exemptions',
     requestId: record.requestId,
     asked: asked && standing === 'PENDING_APPROVAL',
-    withdraw: standing === 'PENDING_APPROVAL' && record.submittedBy.sub === caller.sub,
+    withdraw: standing === 'PENDING_APPROVAL' && mine,
+    askAgain: mine && canAskAgain(record),
+    round: record.round,
+    reasons: reasonRows(record),
+    // Each earlier round as its approvers saw it, with what they decided: the evidence a later round does not replace.
+    earlierRounds: exemptionRounds(exemption)
+      .filter((r) => r.round < record.round)
+      .reverse()
+      .map((r) => ({
+        round: r.round,
+        rows: r.exemption
+          ? exemptionFacts({ ...record, exemption: r.exemption })
+              .filter(([key]) => ROUND_FACTS.includes(key))
+              .map(([key, text]) => row(key, text))
+          : [],
+        decisions: r.approvals.map(decisionCells),
+      })),
     respondBy: approvals[0] ? ukTime(approvals[0].respondBy) : '',
     approvers: approvals.map((a) => `${roleWords(a.role)}: ${a.name} (${a.email})`),
     standing: { text: STANDING_WORDS[standing].text, classes: `govuk-tag--${STANDING_WORDS[standing].colour}` },
@@ -137,13 +157,82 @@ async function exemptionPage(request: SignedInRequest) {
       row('Asked for', `${ukTime(record.submittedAt)} (UK time)`),
       ...(record.approvedAt ? [row('In force since', `${ukTime(record.approvedAt)} (UK time)`)] : []),
     ],
-    approvals: approvals.map((a) => [
-      { html: `${escapeHtml(roleWords(a.role))}<br><span class="govuk-body-s">${escapeHtml(a.name)}</span>` },
-      { text: APPROVAL_STATUS_WORDS[a.status].text },
-      { text: a.decidedAt ? `${ukTime(a.decidedAt)} (UK time)` : '' },
-      { text: a.reason ?? '' },
-    ]),
+    approvals: approvals.map(decisionCells),
   });
+}
+
+/** What asking again may change, shown for each earlier round. */
+const ROUND_FACTS = ['Policy clause', 'Justification', 'End date'];
+
+const decisionCells = (a: ApprovalRecord) => [
+  { html: `${escapeHtml(roleWords(a.role))}<br><span class="govuk-body-s">${escapeHtml(a.name)}</span>` },
+  { text: APPROVAL_STATUS_WORDS[a.status].text },
+  { text: a.decidedAt ? `${ukTime(a.decidedAt)} (UK time)` : '' },
+  { text: a.reason ?? '' },
+];
+
+/** Why it was rejected: each approver who did not approve, and their reason. */
+const reasonRows = (record: ExemptionRecord) =>
+  (record.rejectionReasons ?? []).map((r) => ({
+    key: { text: `${r.name}, ${roleWords(r.role)}` },
+    value: { text: `${r.status === 'LAPSED' ? 'Did not decide in time' : 'Rejected it'}: ${r.reason}` },
+  }));
+
+const inWords = (parts: string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`);
+
+/** Its clause, justification and end date as a form's values (the date in its three boxes). */
+function formValues(exemption: ExemptionRecord['exemption']) {
+  const [year, month, day] = exemption.endDate.split('-');
+  return { policyClause: exemption.policyClause, justification: exemption.justification, endDate: { day, month, year } };
+}
+
+// A rejected exemption asked for again, revised, by the person who asked for it: its service and any
+// variation stay (another is a new exemption); the reasons it was rejected are beside the form.
+async function askAgainForm(request: SignedInRequest, values?: Record<string, unknown>, errors: FieldError[] = []) {
+  const { runtime, caller, view, event } = request;
+  const exemption = await loadRejectedExemption(runtime, caller, pathParameter(event, 'requestId'));
+  const record = exemption.request;
+  const { errorList, fieldErrors } = errorsForPage(errors, LABELS, ANCHORS);
+  const row = (key: string, text: string) => ({ key: { text: key }, value: { text } });
+  return renderPage(
+    'exemptions/ask-again.njk',
+    {
+      ...view,
+      section: 'exemptions',
+      pageTitle: 'Ask for this exemption again',
+      backLink: pagePath(record.requestId),
+      requestId: record.requestId,
+      round: record.round,
+      approverWords: inWords(record.requiredApprovers.map((a) => `the ${roleWords(a.role)}`)),
+      reasons: reasonRows(record),
+      fixed: [
+        row('Scope', exemptionScope(record)),
+        row('Variation', record.exemption.variation ? `Agreed by the Accounting Officer of ${record.exemption.variation.businessArea}` : 'No'),
+      ],
+      values: values ?? formValues(record.exemption),
+      errorList,
+      fieldErrors,
+    },
+    { statusCode: errors.length ? 400 : 200 },
+  );
+}
+
+async function sendAskAgain(request: SignedInRequest) {
+  assertFormPost(request.event);
+  const { policyClause, justification, endDate } = request.form;
+  const values = { policyClause, justification, endDate: endDate ?? {} };
+  const requestId = pathParameter(request.event, 'requestId');
+  try {
+    await askExemptionAgain(request.runtime, request.caller, requestId, {
+      policyClause: policyClause ?? '',
+      justification: justification ?? '',
+      endDate: dateFromParts(endDate) ?? '',
+    });
+    return redirect(`${pagePath(requestId)}?asked=yes`);
+  } catch (error) {
+    if (error instanceof ValidationFailed) return askAgainForm(request, values, error.errors);
+    throw error;
+  }
 }
 
 function listRow(e: ExemptionRecord, today: string) {
@@ -266,6 +355,8 @@ export const exemptionPages: Readonly<Record<string, PageRoute>> = {
   'GET /exemptions/{requestId}': { access: 'signedIn', page: exemptionPage },
   'GET /exemptions/{requestId}/withdraw': { access: 'signedIn', page: (request) => withdrawalPage(request) },
   'POST /exemptions/{requestId}/withdraw': { access: 'signedIn', page: sendWithdrawal },
+  'GET /exemptions/{requestId}/ask-again': { access: 'signedIn', page: (request) => askAgainForm(request) },
+  'POST /exemptions/{requestId}/ask-again': { access: 'signedIn', page: sendAskAgain },
   'GET /governance-report': { access: 'securityTeam', page: reportPage },
   'GET /governance-report.csv': { access: 'securityTeam', page: reportCsv },
 };

@@ -38,6 +38,8 @@ export interface Targets {
   incidentId: string;
   /** An exemption waiting for its approvals: its withdrawal's target. */
   pendingExemptionId: string;
+  /** A rejected exemption (not a variation): asking for it again is its target. */
+  rejectedExemptionId: string;
 }
 
 /** API callers send a bearer token; page callers ('…Session') a session cookie, and the session's CSRF token in every form. */
@@ -248,6 +250,7 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
       'serviceOwner.email',
       'offshoreLocations.0.country',
       'offshoreLocations.0.activities',
+      'mitigations',
     ],
     invalid: {
       serviceName: badText(200),
@@ -272,6 +275,7 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
       'contractManager.email': badEmail,
       mitigations: fc.oneof(
         notAString.filter((v) => !Array.isArray(v)),
+        fc.constant([]),
         badText(2000).map((m) => [m]),
         fc.constant(Array.from({ length: 51 }, (_, i) => `Mitigation ${i}`)),
       ),
@@ -337,6 +341,7 @@ const OWNER_FORM_FIELDS = [
   'plannedStartDate[day]',
   'serviceOwner[name]',
   'serviceOwner[email]',
+  'mitigations',
 ] as const;
 /** One value a field (what `valid` gives): a form sending one box of each group. */
 const singleValued = (fields: Record<string, string | string[]>): Record<string, string> =>
@@ -709,6 +714,58 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     objects: { '': ['reason'] },
     target: (t) => ({ requestId: t.pendingExemptionId }),
     caller: 'owner',
+  },
+  // A rejected exemption asked for again: the exemption revised, its scope (service, variation) unchanged.
+  'POST /exemptions/{requestId}/resubmissions': {
+    kind: 'json',
+    valid: () => ({
+      policyClause: 'Process 1(c)',
+      justification: 'A framework contract, with Legal’s advice attached',
+      endDate: '2027-06-30',
+    }),
+    required: ['policyClause', 'justification', 'endDate'],
+    invalid: {
+      policyClause: badText(2000),
+      justification: badText(5000),
+      // The rejected exemption is from the whole policy: naming any service is another exemption.
+      serviceId: fc.oneof(notAString, fc.constantFrom('', 'SVC-NOSUCH', 'svc-1', 'SVC-', 'OFF-1')),
+      endDate: fc.oneof(notAString, fc.constantFrom('', 'next year', '2027-02-29', '30/06/2027', '2026-11-23', '2020-01-01')),
+      // Not a variation: naming one, of any area, is another exemption.
+      variation: fc.oneof(
+        notAString,
+        fc.constantFrom({}, { businessArea: '' }, { businessArea: 'HMCTS' }, { businessArea: 'NOWHERE' }, { businessArea: 7 }),
+      ),
+    },
+    // Not a variation, so the valid body has no `variation` to add unknown keys to.
+    objects: { '': ['policyClause', 'justification', 'serviceId', 'endDate', 'variation'] },
+    target: (t) => ({ requestId: t.rejectedExemptionId }),
+    caller: 'owner',
+  },
+  'POST /exemptions/{requestId}/ask-again': {
+    kind: 'form',
+    valid: () => {
+      const { serviceId: _, 'variation[businessArea]': __, ...revised } = exemptionForm();
+      return revised;
+    },
+    invalid: fc.oneof(
+      fc.constantFrom<Record<string, string | string[]>>(
+        {},
+        { policyClause: '', justification: 'Revised', 'endDate[day]': '30', 'endDate[month]': '6', 'endDate[year]': '2027' },
+        { policyClause: 'Process 1(c)', justification: ' \r\n\t', 'endDate[day]': '30', 'endDate[month]': '6', 'endDate[year]': '2027' },
+        { policyClause: 'Process 1(c)', justification: 'Revised', 'endDate[day]': '31', 'endDate[month]': '2', 'endDate[year]': '2027' },
+        { policyClause: 'Process 1(c)', justification: 'Revised', 'endDate[day]': '23', 'endDate[month]': '11', 'endDate[year]': '2026' },
+        { policyClause: 'Process 1(c)', justification: 'Revised', 'endDate[day]': '', 'endDate[month]': '', 'endDate[year]': '' },
+      ),
+      typedTextWrong(5000).map((justification) => ({
+        policyClause: 'Process 1(c)',
+        justification,
+        'endDate[day]': '30',
+        'endDate[month]': '6',
+        'endDate[year]': '2027',
+      })),
+    ),
+    target: (t) => ({ requestId: t.rejectedExemptionId }),
+    caller: 'ownerSession',
   },
   'POST /exemptions/{requestId}/withdraw': {
     kind: 'form',
@@ -1247,7 +1304,37 @@ export async function prepareTargets(h: Harness): Promise<Targets> {
     owner,
   );
   if (exemption.status !== 201) throw new Error(`Setting up: the exemption answered ${exemption.status}`);
+  const toReject = await h.api(
+    '/exemptions',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ policyClause: 'Process 1(b)', justification: 'One agency only', endDate: '2027-06-30' }),
+    },
+    owner,
+  );
+  if (toReject.status !== 201) throw new Error(`Setting up: the exemption to reject answered ${toReject.status}`);
+  const rejectedExemptionId = toReject.body.requestId as string;
+  const [asked] = await h.eventually(
+    async () => {
+      const mine = (await h.emails(rejectedExemptionId)).filter((e) => e.subject.includes('Exemption approval needed'));
+      return mine.length > 0 && mine;
+    },
+    `an approver email for ${rejectedExemptionId}`,
+    30_000,
+  );
+  const rejection = await h.api(
+    `/approvals/${linkIn(asked!).approvalId}`,
+    form({ token: linkIn(asked!).token, decision: 'REJECT', reason: 'Not justified' }),
+  );
+  if (rejection.status !== 200) throw new Error(`Setting up: the exemption's rejection answered ${rejection.status}`);
+  await h.eventually(
+    async () => (await h.stack.runtime.store.getCase(rejectedExemptionId))?.status === 'REJECTED',
+    `${rejectedExemptionId} to be REJECTED`,
+    30_000,
+  );
   return {
+    rejectedExemptionId,
     pendingExemptionId: exemption.body.requestId as string,
     owner,
     approvedRequestId: approved.requestId,

@@ -134,7 +134,7 @@ describe('a rejected exemption', () => {
     expect(recipients(closed)).toEqual(recipients(second!));
     const late = await decide(second!, 'APPROVE');
     expect(late.status).toBe(410);
-    // Finished: it has no rejection routes, so monitoring no longer looks at it.
+    // Rejected, it waits for nothing until it is asked for again, so monitoring no longer looks at it.
     expect((await h.stack.runtime.store.openExemptions()).exemptions.map((e) => e.requestId)).not.toContain(requestId);
   });
 });
