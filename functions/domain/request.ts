@@ -82,68 +82,89 @@ const EXISTING_CONTRACT_FIELDS = Object.keys(ExistingContractSchema.shape);
 /** Interested parties a request may name besides its contract manager: enough for a team, few enough to read. */
 export const MAX_INTERESTED_PARTIES = 20;
 
-export const OffshoringRequestSchema = z
-  .strictObject({
-    serviceName: text(200),
-    supplierName: text(200),
-    description: text(5000),
-    changeType: z.enum(CHANGE_TYPES),
-    /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
-    // A blank entry would be no area at all, and would turn a single-area request into a wider MoJ one (Process 1).
-    businessAreas: uniqueList(z.string().trim().min(1, 'must name a business area, not be blank').toUpperCase(), 'business area'),
-    dataClassification: z.enum(DATA_CLASSIFICATIONS),
-    dataCategories: uniqueList(z.enum(DATA_CATEGORIES), 'data category'),
-    offshoreLocations: z
-      .array(OffshoreLocationSchema)
-      .min(1, 'must list at least one offshore location')
-      .max(50)
-      .refine((locations) => new Set(locations.map((l) => l.country)).size === locations.length, {
-        message: 'must list each country once (put all its activities together)',
-      }),
-    plannedStartDate: IsoDateSchema,
-    /** For CHANGE: the register entry (from GET /services) this request changes. */
-    serviceId: z
-      .string()
-      .regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…')
-      .optional(),
-    serviceOwner: PersonSchema,
-    /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
-    contractManager: PersonSchema.optional(),
-    /** Offshoring Policy, Approval: other interested parties in the MoJ, told at submission and of the outcome; never approvers. */
-    interestedParties: z
-      .array(PersonSchema)
-      .max(MAX_INTERESTED_PARTIES, `must list at most ${MAX_INTERESTED_PARTIES} interested parties`)
-      .refine((people) => new Set(people.map((p) => p.email.toLowerCase())).size === people.length, {
-        message: 'must list each interested party once (each email address once)',
-      })
-      .optional(),
-    /** For EXISTING only: the contract already in place (Offshoring Policy, Process: "For existing contracts ..."). */
-    existingContract: ExistingContractSchema.optional(),
-    mitigations: z.array(text(2000)).max(50).default([]),
-  })
-  .superRefine(
-    (value, ctx) => {
-      const { changeType, existingContract } = value as { changeType?: unknown; existingContract?: unknown };
-      if (changeType === 'EXISTING' && existingContract === undefined) {
-        for (const field of EXISTING_CONTRACT_FIELDS) {
-          ctx.addIssue({ code: 'custom', path: ['existingContract', field], message: 'must be given for an existing contract' });
-        }
-      } else if (changeType !== 'EXISTING' && CHANGE_TYPES.includes(changeType as never) && existingContract !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['existingContract'],
-          message: 'describes an existing contract: give it only when the type of change is EXISTING',
-        });
+/**
+ * Offshoring Policy, Introduction: "appropriate controls put in place to reduce or mitigate any
+ * weaknesses"; Corporate Security Policy: control requirements "understood and complied with by any
+ * contractor or third party". Every request names the controls its supplier works under.
+ */
+export const CONTROLS_REQUIRED = 'must name at least one control or mitigation the supplier works under';
+
+const requestShape = {
+  serviceName: text(200),
+  supplierName: text(200),
+  description: text(5000),
+  changeType: z.enum(CHANGE_TYPES),
+  /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
+  // A blank entry would be no area at all, and would turn a single-area request into a wider MoJ one (Process 1).
+  businessAreas: uniqueList(z.string().trim().min(1, 'must name a business area, not be blank').toUpperCase(), 'business area'),
+  dataClassification: z.enum(DATA_CLASSIFICATIONS),
+  dataCategories: uniqueList(z.enum(DATA_CATEGORIES), 'data category'),
+  offshoreLocations: z
+    .array(OffshoreLocationSchema)
+    .min(1, 'must list at least one offshore location')
+    .max(50)
+    .refine((locations) => new Set(locations.map((l) => l.country)).size === locations.length, {
+      message: 'must list each country once (put all its activities together)',
+    }),
+  plannedStartDate: IsoDateSchema,
+  /** For CHANGE: the register entry (from GET /services) this request changes. */
+  serviceId: z
+    .string()
+    .regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…')
+    .optional(),
+  serviceOwner: PersonSchema,
+  /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
+  contractManager: PersonSchema.optional(),
+  /** Offshoring Policy, Approval: other interested parties in the MoJ, told at submission and of the outcome; never approvers. */
+  interestedParties: z
+    .array(PersonSchema)
+    .max(MAX_INTERESTED_PARTIES, `must list at most ${MAX_INTERESTED_PARTIES} interested parties`)
+    .refine((people) => new Set(people.map((p) => p.email.toLowerCase())).size === people.length, {
+      message: 'must list each interested party once (each email address once)',
+    })
+    .optional(),
+  /** For EXISTING only: the contract already in place (Offshoring Policy, Process: "For existing contracts ..."). */
+  existingContract: ExistingContractSchema.optional(),
+  mitigations: z
+    .array(text(2000), { error: (issue) => (issue.input === undefined ? CONTROLS_REQUIRED : undefined) })
+    .min(1, CONTROLS_REQUIRED)
+    .max(50),
+};
+
+/** What a request submitted or resubmitted must hold (validateOffshoringRequest adds the directory's checks). */
+export const OffshoringRequestSchema = z.strictObject(requestShape).superRefine(
+  (value, ctx) => {
+    const { changeType, existingContract } = value as { changeType?: unknown; existingContract?: unknown };
+    if (changeType === 'EXISTING' && existingContract === undefined) {
+      for (const field of EXISTING_CONTRACT_FIELDS) {
+        ctx.addIssue({ code: 'custom', path: ['existingContract', field], message: 'must be given for an existing contract' });
       }
-    },
-    // Run beside the fields' own checks, so a body hears of every problem at once.
-    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
-  );
+    } else if (changeType !== 'EXISTING' && CHANGE_TYPES.includes(changeType as never) && existingContract !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingContract'],
+        message: 'describes an existing contract: give it only when the type of change is EXISTING',
+      });
+    }
+  },
+  // Run beside the fields' own checks, so a body hears of every problem at once.
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+);
+
+/**
+ * A request as the table holds it. The table keeps every request ever submitted, some under looser
+ * rules than intake's (no controls named), so reading one checks its shape, never intake's rules:
+ * an old request still reads, and what reads it copes with what such a request may lack.
+ */
+export const StoredOffshoringRequestSchema = z.strictObject({
+  ...requestShape,
+  mitigations: z.array(text(2000)).max(50).default([]),
+});
 
 /** The request as submitted (before defaults), e.g. a JSON body. */
 export type OffshoringRequestInput = z.input<typeof OffshoringRequestSchema>;
-/** The request after validation. */
-export type OffshoringRequest = z.infer<typeof OffshoringRequestSchema>;
+/** A request the service holds: one just validated, or one read from the table. */
+export type OffshoringRequest = z.infer<typeof StoredOffshoringRequestSchema>;
 
 export interface FieldError {
   /** Dotted path into the body, e.g. `offshoreLocations.0.country`; empty for the body itself. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ActorSchema, COMPLIANCE_STATUSES } from './records.ts';
-import { OffshoringRequestSchema } from '../domain/request.ts';
+import { StoredOffshoringRequestSchema } from '../domain/request.ts';
 
 /**
  * The audit trail is the written evidence of what happened to a request (Offshoring Policy,
@@ -34,7 +34,10 @@ export const AuditEventSchema = z.discriminatedUnion('type', [
   event('REQUEST_SUBMITTED', z.object({ ...RoundPlan, lateNoticeReason: z.string().optional() })),
   // Rounds keep their own request content (ROUND items); some stored resubmissions also carry the
   // request the previous round saw, read for a round that has no ROUND item.
-  event('REQUEST_RESUBMITTED', z.object({ ...RoundPlan, previousRound: z.number().int(), previousRequest: OffshoringRequestSchema.optional() })),
+  event(
+    'REQUEST_RESUBMITTED',
+    z.object({ ...RoundPlan, previousRound: z.number().int(), previousRequest: StoredOffshoringRequestSchema.optional() }),
+  ),
   event(
     'MITIGATIONS_PROVIDED',
     z.object({ ...RoundPlan, previousRound: z.number().int(), mitigations: z.array(z.string()), replaceExisting: z.boolean() }),

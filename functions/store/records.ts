@@ -1,5 +1,12 @@
 import * as z from 'zod';
-import { DATA_CATEGORIES, ExistingContractSchema, OffshoreLocationSchema, OffshoringRequestSchema, PersonSchema } from '../domain/request.ts';
+import {
+  DATA_CATEGORIES,
+  ExistingContractSchema,
+  OffshoreLocationSchema,
+  OffshoringRequestSchema,
+  PersonSchema,
+  StoredOffshoringRequestSchema,
+} from '../domain/request.ts';
 import { APPROVER_ROLES, INCIDENT_KINDS, INCIDENT_RECIPIENTS } from '../domain/offshoring-policy.ts';
 import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
@@ -56,7 +63,7 @@ export const RequestRecordSchema = z.object({
   statusReason: z.string().optional(),
   /** Approval round: 1 for the first submission, +1 for each resubmission, mitigation or endorsement. */
   round: z.number().int().positive(),
-  request: OffshoringRequestSchema,
+  request: StoredOffshoringRequestSchema,
   requiredApprovers: z.array(RequiredApproverRecordSchema),
   lateNotice: z.boolean(),
   noticeDays: z.number().int(),
@@ -110,7 +117,7 @@ export const RoundRecordSchema = z.object({
   start: z.enum(ROUND_STARTS),
   startedAt: z.string(),
   startedBy: ActorSchema,
-  request: OffshoringRequestSchema,
+  request: StoredOffshoringRequestSchema,
   serviceBeforeChange: ServiceBeforeChangeSchema.optional(),
   lateNotice: z.boolean(),
   noticeDays: z.number().int(),

@@ -250,7 +250,7 @@ export const REQUEST_FIELD_LABELS: Readonly<Record<string, string>> = {
   'existingContract.variationCost': 'The cost of those variations',
   'existingContract.actionPlanDate': 'Action plan date',
   existingContract: 'Existing contract',
-  mitigations: 'Mitigations',
+  mitigations: 'Controls and mitigations',
 };
 
 /** Where an error's summary link goes when the field's id is not its path's: the first radio, box or input of a group. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateOffshoringRequest } from '../../functions/domain/request-checks.ts';
 import { ValidationFailed } from '../../functions/web/errors.ts';
 import { locationInWords } from '../../functions/domain/words.ts';
+import { StoredOffshoringRequestSchema } from '../../functions/domain/request.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 
@@ -95,9 +96,32 @@ describe('the offshoring request', () => {
       'offshoreLocations',
       'plannedStartDate',
       'serviceOwner',
+      'mitigations',
     ]) {
       expect(paths).toContain(field);
     }
+  });
+
+  it('refuses a request without controls, on `mitigations`, whatever its type of change', () => {
+    const existingContract = {
+      criticality: 'HIGH',
+      endOrBreakDate: '2028-03-31',
+      variationsRequired: 'None',
+      variationCost: 'None',
+      actionPlanDate: '2027-09-30',
+    };
+    const message = 'must name at least one control or mitigation the supplier works under';
+    for (const change of [{ changeType: 'NEW' }, { changeType: 'CHANGE', serviceId: 'SVC-1' }, { changeType: 'EXISTING', existingContract }]) {
+      const { mitigations: _, ...withoutControls } = { ...singleAreaRequest(), ...change };
+      expect(problems(withoutControls)).toEqual([{ path: 'mitigations', message }]);
+      expect(problems({ ...withoutControls, mitigations: [] })).toEqual([{ path: 'mitigations', message }]);
+      expect(problems({ ...withoutControls, mitigations: ['Staff work on MoJ-managed devices'] })).toEqual([]);
+    }
+  });
+
+  it('still reads a request the table holds without controls', () => {
+    const { mitigations: _, ...stored } = singleAreaRequest();
+    expect(StoredOffshoringRequestSchema.parse(stored).mitigations).toEqual([]);
   });
 
   it('enforces the length limits on service name and description', () => {

@@ -194,7 +194,7 @@ describe('on the pages', () => {
       variationCost: 'None',
       actionPlanDate: { day: '30', month: '9', year: '2027' },
     },
-    mitigations: '',
+    mitigations: 'Supplier staff work on MoJ-managed devices',
     ...change,
   });
 

@@ -93,6 +93,7 @@ describe('asking for approval', () => {
       '#plannedStartDate-day',
       '#serviceOwner-name',
       '#serviceOwner-email',
+      '#mitigations',
     ]);
     for (const { href, text } of errors) {
       // The link's target exists, and the field shows the same message inline.

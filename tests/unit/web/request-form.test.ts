@@ -121,6 +121,7 @@ describe('the checks as the error summary', () => {
       '#plannedStartDate-day',
       '#serviceOwner-name',
       '#serviceOwner-email',
+      '#mitigations',
     ]);
     expect(errorList[0]!.text).toBe('Service name must not be empty');
     expect(fieldErrors.changeType).toBe('Type of change must be chosen from the options given');
@@ -129,7 +130,17 @@ describe('the checks as the error summary', () => {
 
   it('says which line of the mitigations is wrong, linked to the mitigations box', () => {
     const { errorList } = errorsOf({ ...filledForm, mitigations: `fine\n${'x'.repeat(2001)}` });
-    expect(errorList).toEqual([{ text: 'Mitigations line 2 must be at most 2000 characters', href: '#mitigations' }]);
+    expect(errorList).toEqual([{ text: 'Controls and mitigations line 2 must be at most 2000 characters', href: '#mitigations' }]);
+  });
+
+  it('refuses a form naming no control or mitigation, on the controls box', () => {
+    for (const mitigations of ['', ' \r\n\t\n']) {
+      const { errorList, fieldErrors } = errorsOf({ ...filledForm, mitigations });
+      expect(errorList).toEqual([
+        { text: 'Controls and mitigations must name at least one control or mitigation the supplier works under', href: '#mitigations' },
+      ]);
+      expect(fieldErrors.mitigations).toBe(errorList[0]!.text);
+    }
   });
 });
 
