@@ -27,6 +27,8 @@ const EXEMPTIONS = Number(process.env.BENCH_EXEMPTIONS ?? 500);
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1_000);
 const YEARS = Number(process.env.BENCH_YEARS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Approved entries stored as before entries carried their approval-year key: the first report keys them, once. */
+const UNKEYED = Number(process.env.BENCH_UNKEYED ?? 0);
 const MAX_READ_FACTOR = 2;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -152,7 +154,11 @@ try {
     }
     await Promise.all(batches);
   };
-  await write(Array.from({ length: SERVICES }, (_, i) => registerEntryItem(entry(i))));
+  const withoutApprovalYear = ({ gsi2pk, gsi2sk, ...item }: Record<string, unknown>) =>
+    String(gsi2pk).startsWith(keys.approvedIn('', '').gsi2pk) ? item : { gsi2pk, gsi2sk, ...item };
+  await write(
+    Array.from({ length: SERVICES }, (_, i) => (i < UNKEYED ? withoutApprovalYear(registerEntryItem(entry(i))) : registerEntryItem(entry(i)))),
+  );
   await write(Array.from({ length: INCIDENTS }, (_, i) => incidentItem(incident(i))));
   const exemptions = Array.from({ length: EXEMPTIONS }, (_, i) => exemption(i));
   await write(exemptions.map(exemptionItem));
@@ -161,9 +167,11 @@ try {
     const approvedAt = new Date(Date.parse(e.submittedAt) + 7 * 86_400_000).toISOString();
     await store.recordExemptionInForce(e, approvedAt);
   }
-  // The register carries the approval-year key from its first write: the one-off pass over older entries finds none to key.
-  const keyed = await store.register.keyApprovalYears();
   const loadMs = performance.now() - loadStart;
+  // The one-off pass the first report makes: it keys the UNKEYED entries stored without their approval year.
+  const keyingStart = performance.now();
+  const keyed = { ...(await store.register.keyApprovalYears()), ms: 0 };
+  keyed.ms = Math.round(performance.now() - keyingStart);
 
   const times: number[] = [];
   let last: Awaited<ReturnType<typeof governanceReportRead>> | undefined;
@@ -218,7 +226,7 @@ try {
     csvBytes: Buffer.byteLength(csv),
     csvMs: Math.round(csvMs),
     fromEverything: { itemsRead: everything.reduce((n, list) => n + list.length, 0), ms: Math.round(everythingMs), sameReport },
-    oneOffKeyingPass: keyed,
+    oneOffKeyingPass: { unkeyed: UNKEYED, ...keyed },
     loadMs: Math.round(loadMs),
   };
   console.log(JSON.stringify(result, null, 2));

@@ -1,7 +1,16 @@
+import * as z from 'zod';
 import { keys, SK_PREFIX } from './keys.ts';
 import { queryAll } from './paging.ts';
 import { auditPut } from './requests.ts';
-import { RegisterEntrySchema, RegisterVersionSchema, type RegisterEntry, type RegisterVersion } from './records.ts';
+import {
+  RegisterEntrySchema,
+  RegisterVersionSchema,
+  ReviewActionSchema,
+  type RecordedReview,
+  type RegisterEntry,
+  type RegisterVersion,
+  type ReviewAction,
+} from './records.ts';
 import type { AuditEvent } from './audit.ts';
 import { StaleState } from './errors.ts';
 import { isNew, type Condition, type Item, type Table, type TransactItem } from './table.ts';
@@ -33,6 +42,28 @@ export function registerEntryItem(entry: RegisterEntry) {
     ...entry,
   };
 }
+
+/**
+ * The item that puts a service's open review actions in the due index (gsi3), keyed by the earliest
+ * date one is due by; with none open it carries no index keys, so it leaves the index.
+ */
+function reviewActionsItem(entry: Pick<RegisterEntry, 'serviceId' | 'serviceName' | 'reviewActions'>) {
+  const actions = entry.reviewActions ?? [];
+  const earliest = actions.map((a) => a.dueBy).sort()[0];
+  return {
+    ...keys.reviewActions(entry.serviceId),
+    ...(earliest ? keys.reviewActionDue(earliest, entry.serviceId) : {}),
+    entity: 'REVIEW_ACTIONS',
+    serviceId: entry.serviceId,
+    serviceName: entry.serviceName,
+    actions,
+  };
+}
+
+const ReviewActionsItemSchema = z.object({ serviceId: z.string(), serviceName: z.string(), actions: z.array(ReviewActionSchema) });
+
+/** How many older entries are given their approval-year key at once. */
+const KEYING_BATCH = 25;
 
 const stillAtVersion = (version: number): Condition => ({
   expression: '#version = :seenVersion',
@@ -87,6 +118,17 @@ export class RegisterStore {
     return { entries: items.map((item) => RegisterEntrySchema.parse(item)), itemsRead };
   }
 
+  /** Services with a review action due before `date` (gsi3, by the earliest one's date): never the whole register. */
+  async reviewActionsDueBefore(
+    date: string,
+  ): Promise<{ services: { serviceId: string; serviceName: string; actions: ReviewAction[] }[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi3',
+      key: { expression: 'gsi3pk = :pk AND gsi3sk < :date', values: { ':pk': keys.reviewActionDue('', '').gsi3pk, ':date': date } },
+    });
+    return { services: items.map((item) => ReviewActionsItemSchema.parse(item)), itemsRead };
+  }
+
   /**
    * The entries approved in `year` (gsi2, by approval year), and the non-compliant existing
    * contracts approved in it, which gsi2 holds by action plan date instead: never the whole
@@ -126,14 +168,21 @@ export class RegisterStore {
     });
     const unkeyed = items.filter((item: Item) => item.gsi2pk === undefined && typeof item.approvedAt === 'string');
     let updated = 0;
-    for (const item of unkeyed) {
-      const entry = RegisterEntrySchema.parse(item);
-      try {
-        await this.#table.update(keys.service(entry.serviceId), { set: registerGsi2Keys(entry) }, stillAtVersion(entry.version));
-        updated += 1;
-      } catch (error) {
-        if (!(error instanceof StaleState)) throw error;
-      }
+    // A few at a time: a large register is keyed within one page's request, without a burst of writes.
+    for (let i = 0; i < unkeyed.length; i += KEYING_BATCH) {
+      const written = await Promise.all(
+        unkeyed.slice(i, i + KEYING_BATCH).map(async (item) => {
+          const entry = RegisterEntrySchema.parse(item);
+          try {
+            await this.#table.update(keys.service(entry.serviceId), { set: registerGsi2Keys(entry) }, stillAtVersion(entry.version));
+            return 1;
+          } catch (error) {
+            if (error instanceof StaleState) return 0;
+            throw error;
+          }
+        }),
+      );
+      updated += written.reduce((n: number, w) => n + w, 0);
     }
     try {
       await this.#table.put({ ...keys.registerApprovalYearsKeyed(), entity: 'REGISTER_KEYED', updated }, isNew);
@@ -159,14 +208,23 @@ export class RegisterStore {
    */
   async putRegisterVersion(
     entry: RegisterEntry,
-    version: { reason: string; replaces?: number; audit?: { requestId: string; event: AuditEvent } },
+    version: { reason: string; replaces?: number; audit?: { requestId: string; event: AuditEvent }; review?: RecordedReview },
   ): Promise<void> {
+    // The open review actions' index item follows the entry: written while it has any, and by every review (one closing them takes it out of the index).
+    const actions = entry.reviewActions?.length || version.review ? [this.#table.putItem(reviewActionsItem(entry))] : [];
     await this.#table.transact([
       this.#table.putItem(
-        { ...keys.serviceVersion(entry.serviceId, entry.version), entity: 'SERVICE_VERSION', reason: version.reason, ...entry },
+        {
+          ...keys.serviceVersion(entry.serviceId, entry.version),
+          entity: 'SERVICE_VERSION',
+          reason: version.reason,
+          ...(version.review ? { review: version.review } : {}),
+          ...entry,
+        },
         isNew,
       ),
       this.#table.putItem(registerEntryItem(entry), version.replaces === undefined ? undefined : stillAtVersion(version.replaces)),
+      ...actions,
       ...(version.audit ? [auditPut(this.#table, version.audit.requestId, version.audit.event)] : []),
     ]);
   }

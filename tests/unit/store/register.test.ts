@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StaleState } from '../../../functions/store/errors.ts';
 import { AT, TABLE, auditEvent, cancelled, conditionFailed, mockedStore, registerEntry, transactItems } from './mock-table.ts';
 
@@ -135,5 +135,38 @@ describe('Method: recordReviewReminder', () => {
   it('says StaleState when the entry changed', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     await expect(store.register.recordReviewReminder(registerEntry())).rejects.toBeInstanceOf(StaleState);
+  });
+});
+
+describe('Method: keyApprovalYears', () => {
+  it('gives each approved entry stored without it its approval-year key, leaves one that changed meanwhile, and notes it is done', async () => {
+    const older = (id: string, approvedAt?: string) => {
+      const { gsi2pk: _pk, gsi2sk: _sk, ...item } = { gsi2pk: undefined, gsi2sk: undefined, ...entryItem(registerEntry({ serviceId: id })) };
+      return { ...item, pk: `SERVICE#${id}`, serviceId: id, approvedAt };
+    };
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [older('SVC-1', '2024-05-01T10:00:00.000Z'), older('SVC-2', '2025-02-01T10:00:00.000Z'), older('SVC-3'), entryItem()],
+      ScannedCount: 4,
+    });
+    ddb.on(UpdateCommand, { Key: { pk: 'SERVICE#SVC-2', sk: 'SERVICE' } }).rejects(conditionFailed());
+    ddb.on(PutCommand).resolves({});
+    expect(await store.register.keyApprovalYears()).toEqual({ updated: 1, itemsRead: 5 });
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates.map((u) => u.Key!.pk)).toEqual(['SERVICE#SVC-1', 'SERVICE#SVC-2']);
+    expect(updates[0]).toMatchObject({
+      ConditionExpression: '#version = :seenVersion',
+      ExpressionAttributeValues: { ':gsi2pk': 'APPROVED_IN#2024', ':gsi2sk': '2024-05-01T10:00:00.000Z#SVC-1', ':seenVersion': 2 },
+    });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'REGISTER', sk: 'APPROVAL_YEARS_KEYED' }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('reads nothing more once it is done', async () => {
+    ddb.on(GetCommand).resolves({ Item: { pk: 'REGISTER', sk: 'APPROVAL_YEARS_KEYED' } });
+    expect(await store.register.keyApprovalYears()).toEqual({ updated: 0, itemsRead: 1 });
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
   });
 });
