@@ -26,8 +26,9 @@ import { correlate, count, logger } from '../platform/observability.ts';
 export const canAskAgain = (record: Pick<ExemptionRecord, 'status'>) => canHappen(record.status, 'ASK_AGAIN');
 
 /**
- * An exemption asked for again is the same exemption: its service and any variation's business area
- * stay as they were (left out, they are kept; another is a new exemption, asked for on its own).
+ * An exemption asked for again is the same exemption: what it asks (an exemption or a change to the
+ * policy), its service and any variation's business area stay as they were (left out, they are kept;
+ * another is a new one, asked for on its own).
  */
 function sameScope(current: ExemptionRecord, body: unknown): { body: unknown; errors: FieldError[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { body, errors: [] };
@@ -43,6 +44,13 @@ function sameScope(current: ExemptionRecord, body: unknown): { body: unknown; er
         : 'stays unset (the whole policy) when an exemption is asked for again: ask for a new exemption for one service',
     });
   }
+  const requestType = sent.requestType === undefined ? was.requestType : sent.requestType;
+  if (requestType !== was.requestType) {
+    errors.push({
+      path: 'requestType',
+      message: `stays ${was.requestType} when it is asked for again: ask for a new ${was.requestType === 'EXEMPTION' ? 'change to the policy' : 'exemption'} instead`,
+    });
+  }
   const variation = sent.variation === undefined ? was.variation : sent.variation;
   const area = typeof variation === 'object' && variation !== null ? (variation as Record<string, unknown>).businessArea : variation;
   const areaSent = typeof area === 'string' ? area.trim().toUpperCase() : area;
@@ -55,7 +63,7 @@ function sameScope(current: ExemptionRecord, body: unknown): { body: unknown; er
     });
   }
   return {
-    body: { ...sent, ...(serviceId === undefined ? {} : { serviceId }), ...(variation === undefined ? {} : { variation }) },
+    body: { ...sent, requestType, ...(serviceId === undefined ? {} : { serviceId }), ...(variation === undefined ? {} : { variation }) },
     errors,
   };
 }
@@ -114,7 +122,7 @@ export interface AskedAgain {
   round: number;
   requiredApprovers: { role: string; name: string; email: string }[];
   respondBy: string;
-  endDate: string;
+  endDate?: string;
 }
 
 /** Asks for a rejected exemption again: a new round with its approvers asked at once, the requester told. */
@@ -195,6 +203,6 @@ export async function askExemptionAgain(runtime: Runtime, caller: Caller, reques
     round,
     requiredApprovers: planned.approvers.map(publicApprover),
     respondBy: planned.timeline.respondBy,
-    endDate: exemption.endDate,
+    ...(exemption.endDate === undefined ? {} : { endDate: exemption.endDate }),
   };
 }

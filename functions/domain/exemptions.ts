@@ -34,16 +34,16 @@ export interface ExemptionResponse {
   status: typeof SUBMITTED_STATUS;
   requiredApprovers: { role: string; name: string; email: string }[];
   respondBy: string;
-  endDate: string;
+  endDate?: string;
 }
 
-/** Where an exemption stands: asked (waiting), rejected, in force, or ended. */
-export type ExemptionStanding = 'PENDING_APPROVAL' | 'REJECTED' | 'ACTIVE' | 'EXPIRED' | 'WITHDRAWN' | 'ERROR';
+/** Where an exemption stands: asked (waiting), rejected, in force, or ended; a change to the policy, once approved, is agreed. */
+export type ExemptionStanding = 'PENDING_APPROVAL' | 'REJECTED' | 'ACTIVE' | 'EXPIRED' | 'AGREED' | 'WITHDRAWN' | 'ERROR';
 
 export function exemptionStanding(record: Pick<ExemptionRecord, 'status' | 'exemption'>, today: string): ExemptionStanding {
   switch (record.status) {
     case 'APPROVED':
-      return exemptionInForce(record.exemption.endDate, today);
+      return record.exemption.endDate === undefined ? 'AGREED' : exemptionInForce(record.exemption.endDate, today);
     case 'PENDING_APPROVAL':
     case 'REJECTED':
     case 'WITHDRAWN':
@@ -52,6 +52,24 @@ export function exemptionStanding(record: Pick<ExemptionRecord, 'status' | 'exem
     default:
       return 'ERROR';
   }
+}
+
+/**
+ * An exemption is for a time, so it has an end date; a change to the policy is to the whole policy
+ * and does not end, so it names no end date, no service and no variation (a business area's
+ * exemption). Each problem on its field.
+ */
+function requestTypeProblems(requestType: ExemptionRequest['requestType'] | undefined, raw: Record<string, unknown>): FieldError[] {
+  if (requestType === 'EXEMPTION') {
+    return raw.endDate === undefined ? [{ path: 'endDate', message: 'is required: an exemption ends on a date (YYYY-MM-DD)' }] : [];
+  }
+  if (requestType !== 'POLICY_CHANGE') return [];
+  const leaveOut = (path: string, why: string) => (raw[path] === undefined ? [] : [{ path, message: `must be left out: ${why}` }]);
+  return [
+    ...leaveOut('endDate', 'a change to the policy does not end (ask for an exemption for a time)'),
+    ...leaveOut('serviceId', 'a change to the policy is to the whole policy (ask for an exemption for one service)'),
+    ...leaveOut('variation', 'a variation is a business area’s exemption, not a change to the policy'),
+  ];
 }
 
 /** The body checked against the schema, the clock (an end date still to come) and the directory (a variation's area and its Accounting Officer), every problem at once. */
@@ -64,7 +82,10 @@ export function validateExemption(runtime: Runtime, body: unknown): ExemptionReq
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const endDate = fields.endDate.safeParse(raw.endDate);
   const today = runtime.clock().toISOString().slice(0, 10);
-  if (endDate.success && endDate.data <= today) errors.push({ path: 'endDate', message: 'must be after today: an exemption ends in the future' });
+  if (endDate.success && endDate.data !== undefined && endDate.data <= today)
+    errors.push({ path: 'endDate', message: 'must be after today: an exemption ends in the future' });
+  const requestType = fields.requestType.safeParse(raw.requestType).data;
+  errors.push(...requestTypeProblems(requestType, raw));
   const area = fields.variation.safeParse(raw.variation).data?.businessArea;
   if (area !== undefined) {
     const { businessAreas } = runtime.directory;
@@ -83,7 +104,11 @@ export function validateExemption(runtime: Runtime, body: unknown): ExemptionReq
 export function planExemptionApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date, round = 1) {
   const approvers = exemptionApprovers(exemption, runtime.directory);
   // No planned start date: an exemption's approvers get the full window.
-  const timeline: ApprovalTimeline = approvalTimeline({ changeType: 'EXISTING', plannedStartDate: exemption.endDate }, now, runtime.approvalWaits);
+  const timeline: ApprovalTimeline = approvalTimeline(
+    { changeType: 'EXISTING', plannedStartDate: now.toISOString().slice(0, 10) },
+    now,
+    runtime.approvalWaits,
+  );
   const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
   const approvals: ApprovalRecord[] = approvers.map((approver) => ({
     ...approver,
@@ -258,12 +283,14 @@ export async function listExemptions(runtime: Runtime, caller: Caller): Promise<
 }
 
 /** The standings an integration filters the security team's list by (`?status=`): in force, waiting, ended. */
-export const LISTED_STANDINGS = ['ACTIVE', 'PENDING_APPROVAL', 'EXPIRED'] as const;
+export const LISTED_STANDINGS = ['ACTIVE', 'PENDING_APPROVAL', 'EXPIRED', 'AGREED'] as const;
 
 /** The caller's exemptions (the security team's: all), optionally only those of one standing, as the API answers them. */
 export async function listExemptionsForApi(runtime: Runtime, caller: Caller, status: string | undefined) {
   if (status !== undefined && !(LISTED_STANDINGS as readonly string[]).includes(status)) {
-    throw new ValidationFailed([{ path: 'status', message: `must be one of ${LISTED_STANDINGS.join(', ')} (in force, waiting, ended)` }]);
+    throw new ValidationFailed([
+      { path: 'status', message: `must be one of ${LISTED_STANDINGS.join(', ')} (in force, waiting, ended, an agreed change to the policy)` },
+    ]);
   }
   const today = runtime.clock().toISOString().slice(0, 10);
   const records = await listExemptions(runtime, caller);

@@ -58,7 +58,12 @@ const inYear = (iso: string | undefined, year: number) => iso !== undefined && i
 /** An exemption belongs to a year it was asked for in, or was in force for part of. */
 function exemptionInYear(e: ExemptionRecord, year: number): boolean {
   if (inYear(e.submittedAt, year)) return true;
-  return e.status === 'APPROVED' && !!e.approvedAt && e.approvedAt.slice(0, 10) <= `${year}-12-31` && e.exemption.endDate >= `${year}-01-01`;
+  return (
+    e.status === 'APPROVED' &&
+    !!e.approvedAt &&
+    e.approvedAt.slice(0, 10) <= `${year}-12-31` &&
+    (e.exemption.endDate ?? `${year}-12-31`) >= `${year}-01-01`
+  );
 }
 
 const STANDING_WORDS = {
@@ -66,6 +71,7 @@ const STANDING_WORDS = {
   REJECTED: 'Rejected',
   ACTIVE: 'In force',
   EXPIRED: 'Ended',
+  AGREED: 'Agreed change to the policy',
   WITHDRAWN: 'Withdrawn',
   ERROR: 'In error',
 };
@@ -87,7 +93,7 @@ export function buildGovernanceReport(
     const common = {
       reference: e.requestId,
       date: e.submittedAt.slice(0, 10),
-      status: `${STANDING_WORDS[exemptionStanding(e, sources.today)]} (ends ${e.exemption.endDate})`,
+      status: `${STANDING_WORDS[exemptionStanding(e, sources.today)]}${e.exemption.endDate ? ` (ends ${e.exemption.endDate})` : ''}`,
     };
     const scope = e.service ? `${e.service.serviceName} (${e.service.serviceId})` : 'the whole Offshoring Policy';
     if (e.exemption.variation) {
@@ -99,7 +105,10 @@ export function buildGovernanceReport(
       });
     } else {
       const areas = e.service?.businessAreas.length ? e.service.businessAreas : [MOJ_WIDE];
-      for (const area of areas) items.push({ ...common, businessArea: area, kind: 'EXEMPTION', summary: `${e.exemption.policyClause} — ${scope}` });
+      // A change to the policy is reported with the exemptions it is asked for beside (Compliance names them together).
+      const summary =
+        e.exemption.requestType === 'POLICY_CHANGE' ? `Change to the policy: ${e.exemption.policyClause}` : `${e.exemption.policyClause} — ${scope}`;
+      for (const area of areas) items.push({ ...common, businessArea: area, kind: 'EXEMPTION', summary });
     }
   }
   for (const i of sources.incidents.filter((x) => inYear(x.reportedAt, year))) {

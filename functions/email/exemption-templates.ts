@@ -20,9 +20,29 @@ function page(title: string, body: Html): string {
 const roleWords = (role: string) => roleInWords(role as Parameters<typeof roleInWords>[0]) ?? role;
 const dear = (person: Person) => `Dear ${person.name},`;
 
-/** What it is: an exemption, or a business area's variation. */
+/** What it is: an exemption, a business area's variation, or a request to change the policy. */
 export const exemptionWhat = (record: Pick<ExemptionRecord, 'exemption'>) =>
-  record.exemption.variation ? `variation for ${record.exemption.variation.businessArea}` : 'exemption';
+  record.exemption.requestType === 'POLICY_CHANGE'
+    ? 'request to change the Offshoring Policy'
+    : record.exemption.variation
+      ? `variation for ${record.exemption.variation.businessArea}`
+      : 'exemption';
+
+/** The same with its article: "an exemption", "a variation for LAA", "a request to change the Offshoring Policy". */
+export const anExemptionWhat = (record: Pick<ExemptionRecord, 'exemption'>) => {
+  const what = exemptionWhat(record);
+  return `${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`;
+};
+
+/** When it ends, in words: a change to the policy does not. */
+const endsOn = (record: Pick<ExemptionRecord, 'exemption'>) =>
+  record.exemption.endDate === undefined ? 'None: a change to the policy does not end' : ukDate(record.exemption.endDate);
+
+/** What approval does to it: in force until its end date, or the change agreed. */
+const approvedMeans = (record: Pick<ExemptionRecord, 'exemption'>) =>
+  record.exemption.endDate === undefined
+    ? 'The change to the policy is agreed; it does not end.'
+    : `It is in force until ${ukDate(record.exemption.endDate)}; after that the policy applies in full again.`;
 
 /** Its scope: one registered service, or the whole policy. */
 export const exemptionScope = (record: Pick<ExemptionRecord, 'exemption' | 'service'>) =>
@@ -40,14 +60,16 @@ export function exemptionFacts(record: ExemptionRecord): [string, string][] {
     ['Reference', record.requestId],
     [
       'What',
-      record.exemption.variation
-        ? `A variation agreed by the Accounting Officer of ${record.exemption.variation.businessArea}`
-        : 'An exemption from the Offshoring Policy',
+      record.exemption.requestType === 'POLICY_CHANGE'
+        ? 'A change to the Offshoring Policy'
+        : record.exemption.variation
+          ? `A variation agreed by the Accounting Officer of ${record.exemption.variation.businessArea}`
+          : 'An exemption from the Offshoring Policy',
     ],
     ['Policy clause', record.exemption.policyClause],
     ['Justification', record.exemption.justification],
     ['Scope', exemptionScope(record)],
-    ['End date', ukDate(record.exemption.endDate)],
+    ['End date', endsOn(record)],
     ['Asked for by', `${record.requester.name} <${record.requester.email}>`],
   ];
 }
@@ -72,8 +94,8 @@ export function exemptionApprovalEmail(record: ExemptionRecord, approval: Approv
   const subject = `${stage === 'REMINDER' ? 'Reminder: ' : ''}Exemption approval needed: ${title(record)}`;
   const ask =
     approval.round > 1
-      ? `${record.requester.name} asks again for your formal review and approval, as ${roleWords(approval.role)}, of an ${exemptionWhat(record)} that was rejected and has been revised. The decisions and reasons of its earlier rounds are on the review page.`
-      : `${record.requester.name} asks for your formal review and approval, as ${roleWords(approval.role)}, of an ${exemptionWhat(record)}.`;
+      ? `${record.requester.name} asks again for your formal review and approval, as ${roleWords(approval.role)}, of ${anExemptionWhat(record)} that was rejected and has been revised. The decisions and reasons of its earlier rounds are on the review page.`
+      : `${record.requester.name} asks for your formal review and approval, as ${roleWords(approval.role)}, of ${anExemptionWhat(record)}.`;
   const reminder = stage === 'REMINDER' ? 'We have not yet had your decision. ' : '';
   const deadline = `Please decide by ${ukDeadline(approval.respondBy)}.`;
   const why = whyAsked(approval);
@@ -124,7 +146,7 @@ ${factsHtml(record)}<p>${emailLink(pageLink, 'Follow your exemption')}</p>`;
 /** To the requester: every approver approved; in force until its end date. */
 export function exemptionApprovedEmail(record: ExemptionRecord, approvals: readonly ApprovalRecord[], pageLink: string): EmailMessage {
   const subject = `Exemption approved: ${title(record)}`;
-  const opening = `Your ${exemptionWhat(record)} has been approved by everyone the policy requires. It is in force until ${ukDate(record.exemption.endDate)}; after that the policy applies in full again.`;
+  const opening = `Your ${exemptionWhat(record)} has been approved by everyone the policy requires. ${approvedMeans(record)}`;
   const who = approvals.map((a) => `${roleWords(a.role)}: ${a.name}${a.reason ? ` ("${a.reason}")` : ''}`);
   const text = [dear(record.requester), '', opening, '', 'Approved by:', ...who.map((w) => `  - ${w}`), '', factsText(record), '', pageLink].join(
     '\n',
@@ -188,7 +210,7 @@ export function exemptionOutcomeEmail(record: ExemptionRecord, approval: Approva
   const subject = `Outcome: exemption ${title(record)} was ${words}`;
   const lines = [
     outcome === 'APPROVED'
-      ? `Every required approver approved the ${exemptionWhat(record)} ${record.requestId}: it is in force until ${ukDate(record.exemption.endDate)}.`
+      ? `Every required approver approved the ${exemptionWhat(record)} ${record.requestId}. ${approvedMeans(record)}`
       : `The ${exemptionWhat(record)} ${record.requestId} was ${words}.`,
     `You ${approval.status === 'APPROVED' ? 'approved' : 'rejected'} it as ${roleWords(approval.role)}.`,
     'There is nothing more for you to do.',

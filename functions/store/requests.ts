@@ -314,7 +314,13 @@ export class RequestStore {
     try {
       await this.#table.update(
         keys.request(exemption.requestId),
-        { set: { approvedAt, ...keys.exemptionEnds(exemption.exemption.endDate, exemption.requestId) } },
+        // A change to the policy does not end: it never enters the end-date index.
+        {
+          set: {
+            approvedAt,
+            ...(exemption.exemption.endDate === undefined ? {} : keys.exemptionEnds(exemption.exemption.endDate, exemption.requestId)),
+          },
+        },
         allOf(exists, {
           expression: '#status = :approved AND attribute_not_exists(approvedAt)',
           names: { '#status': 'status' },

@@ -23,7 +23,7 @@ import { securityHeaders, type HttpResult } from './http.ts';
 import { renderPage } from './render.ts';
 import { isExemption, isExemptionView, type ExemptionRecord } from '#store/exemptions';
 import { exemptionRounds } from '#domain/exemption-rounds';
-import { exemptionFacts, exemptionWhat } from '#email/exemption-templates';
+import { anExemptionWhat, exemptionFacts, exemptionWhat } from '#email/exemption-templates';
 
 /**
  * The approver's pages, reached by the emailed link alone (no session, no sign-in): the decision
@@ -288,8 +288,8 @@ async function exemptionDecisionPage(
     runtime,
     'approver/decide-exemption.njk',
     {
-      pageTitle: `Approve or reject an ${exemptionWhat(request)}`,
-      what: `an ${exemptionWhat(request)}`,
+      pageTitle: `Approve or reject ${anExemptionWhat(request)}`,
+      what: anExemptionWhat(request),
       errorList,
       fieldErrors,
       values: state.values ?? {},

@@ -31,6 +31,7 @@ const STANDING_WORDS: Record<ExemptionStanding, { text: string; colour: string }
   PENDING_APPROVAL: { text: 'Waiting for approval', colour: 'blue' },
   ACTIVE: { text: 'In force', colour: 'green' },
   EXPIRED: { text: 'Ended', colour: 'grey' },
+  AGREED: { text: 'Agreed', colour: 'green' },
   REJECTED: { text: 'Rejected', colour: 'red' },
   WITHDRAWN: { text: 'Withdrawn', colour: 'grey' },
   ERROR: { text: 'In error', colour: 'red' },
@@ -46,6 +47,7 @@ function assertFormPost(event: HttpEvent): void {
 }
 
 const LABELS: Record<string, string> = {
+  requestType: 'What you ask for:',
   policyClause: 'Which part of the policy:',
   justification: 'Justification:',
   serviceId: 'Service:',
@@ -54,7 +56,7 @@ const LABELS: Record<string, string> = {
   'variation.businessArea': 'Business area:',
   '': 'The form:',
 };
-const ANCHORS = { endDate: 'endDate-day', variation: 'variation-businessArea' };
+const ANCHORS = { endDate: 'endDate-day', variation: 'variation-businessArea', requestType: 'requestType' };
 
 async function askForm({ runtime, caller, view }: SignedInRequest, values: Record<string, unknown> = {}, errors: FieldError[] = []) {
   const services = (await runtime.store.register.listEntries()).filter((s) => caller.securityTeam || ownsService(caller, s));
@@ -95,11 +97,14 @@ async function sendAsk(request: SignedInRequest) {
   const notAVariation =
     variation === undefined || (typeof variation === 'object' && variation !== null && (variation as Record<string, unknown>).businessArea === '');
   const endDate = dateFromParts(fields.endDate);
+  // A change to the policy leaves the exemption's questions blank: blank, they are not sent.
+  const policyChange = fields.requestType === 'POLICY_CHANGE';
   const body = {
+    ...(fields.requestType === undefined ? {} : { requestType: fields.requestType }),
     policyClause: fields.policyClause ?? '',
     justification: fields.justification ?? '',
     ...(typeof fields.serviceId === 'string' && fields.serviceId !== '' ? { serviceId: fields.serviceId } : {}),
-    endDate: endDate ?? '',
+    ...(policyChange && endDate === undefined ? {} : { endDate: endDate ?? '' }),
     ...(notAVariation ? {} : { variation }),
   };
   try {
@@ -128,7 +133,12 @@ async function exemptionPage(request: SignedInRequest) {
   return renderPage('exemptions/exemption.njk', {
     ...view,
     section: 'exemptions',
-    pageTitle: record.exemption.variation ? `Variation for ${record.exemption.variation.businessArea}` : 'Exemption from the Offshoring Policy',
+    pageTitle:
+      record.exemption.requestType === 'POLICY_CHANGE'
+        ? 'Request to change the Offshoring Policy'
+        : record.exemption.variation
+          ? `Variation for ${record.exemption.variation.businessArea}`
+          : 'Exemption from the Offshoring Policy',
     backLink: '/exemptions',
     requestId: record.requestId,
     asked: asked && standing === 'PENDING_APPROVAL',
@@ -182,7 +192,7 @@ const inWords = (parts: string[]) => (parts.length < 2 ? parts.join('') : `${par
 
 /** Its clause, justification and end date as a form's values (the date in its three boxes). */
 function formValues(exemption: ExemptionRecord['exemption']) {
-  const [year, month, day] = exemption.endDate.split('-');
+  const [year, month, day] = exemption.endDate?.split('-') ?? [];
   return { policyClause: exemption.policyClause, justification: exemption.justification, endDate: { day, month, year } };
 }
 
@@ -199,7 +209,8 @@ async function askAgainForm(request: SignedInRequest, values?: Record<string, un
     {
       ...view,
       section: 'exemptions',
-      pageTitle: 'Ask for this exemption again',
+      pageTitle: record.exemption.requestType === 'POLICY_CHANGE' ? 'Ask for this change to the policy again' : 'Ask for this exemption again',
+      policyChange: record.exemption.requestType === 'POLICY_CHANGE',
       backLink: pagePath(record.requestId),
       requestId: record.requestId,
       round: record.round,
@@ -222,11 +233,13 @@ async function sendAskAgain(request: SignedInRequest) {
   const { policyClause, justification, endDate } = request.form;
   const values = { policyClause, justification, endDate: endDate ?? {} };
   const requestId = pathParameter(request.event, 'requestId');
+  const date = dateFromParts(endDate);
   try {
+    // A change to the policy's form has no end date: none is sent (an exemption's blank date is, and refused).
     await askExemptionAgain(request.runtime, request.caller, requestId, {
       policyClause: policyClause ?? '',
       justification: justification ?? '',
-      endDate: dateFromParts(endDate) ?? '',
+      ...(endDate === undefined && date === undefined ? {} : { endDate: date ?? '' }),
     });
     return redirect(`${pagePath(requestId)}?asked=yes`);
   } catch (error) {
@@ -241,7 +254,7 @@ function listRow(e: ExemptionRecord, today: string) {
     { text: e.exemption.policyClause },
     { text: e.service ? `${e.service.serviceName} (${e.service.serviceId})` : 'The whole policy' },
     { text: e.exemption.variation ? e.exemption.variation.businessArea : 'No' },
-    { text: ukDate(e.exemption.endDate) },
+    { text: e.exemption.endDate ? ukDate(e.exemption.endDate) : 'None' },
     { html: tagHtml(exemptionStanding(e, today)) },
   ];
 }
@@ -260,6 +273,7 @@ async function exemptionsList(request: SignedInRequest) {
       { title: 'In force', rows: withStanding('ACTIVE') },
       { title: 'Waiting for approval', rows: withStanding('PENDING_APPROVAL') },
       { title: 'Ended', rows: withStanding('EXPIRED') },
+      { title: 'Agreed changes to the policy', rows: withStanding('AGREED') },
       { title: 'Rejected, withdrawn or in error', rows: withStanding('REJECTED', 'WITHDRAWN', 'ERROR') },
     ],
   });

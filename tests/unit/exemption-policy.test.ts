@@ -137,7 +137,7 @@ const exemptionRecord = (
   approvedAt: '2026-03-02T10:00:00Z',
   version: 2,
   ...over,
-  exemption: { policyClause: 'Process 1(c)', justification: 'Because', endDate: '2027-01-31', ...over.exemption },
+  exemption: { requestType: 'EXEMPTION', policyClause: 'Process 1(c)', justification: 'Because', endDate: '2027-01-31', ...over.exemption },
 });
 
 describe('the governance report', () => {

@@ -692,6 +692,8 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     }),
     required: ['policyClause', 'justification', 'endDate'],
     invalid: {
+      // An exemption (the default) or a change to the policy, nothing else.
+      requestType: fc.oneof(notAString, fc.constantFrom('', 'exemption', 'POLICY', 'AMENDMENT', 'EXEMPTION ')),
       policyClause: badText(2000),
       justification: badText(5000),
       serviceId: fc.oneof(notAString, fc.constantFrom('', 'SVC-NOSUCH', 'svc-1', 'SVC-', 'OFF-1')),
@@ -703,7 +705,7 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
       ),
       'variation.businessArea': fc.oneof(notAString, fc.constantFrom('', ' ', 'NOWHERE', 'HMCTS, LAA')),
     },
-    objects: { '': ['policyClause', 'justification', 'serviceId', 'endDate', 'variation'], variation: ['businessArea'] },
+    objects: { '': ['requestType', 'policyClause', 'justification', 'serviceId', 'endDate', 'variation'], variation: ['businessArea'] },
     caller: 'owner',
   },
   'POST /exemptions/{requestId}/withdrawal': {
@@ -725,6 +727,8 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
     }),
     required: ['policyClause', 'justification', 'endDate'],
     invalid: {
+      // The rejected one is an exemption: asked again, it stays one.
+      requestType: fc.oneof(notAString, fc.constantFrom('', 'POLICY_CHANGE', 'exemption')),
       policyClause: badText(2000),
       justification: badText(5000),
       // The rejected exemption is from the whole policy: naming any service is another exemption.
@@ -737,7 +741,7 @@ export const BODY_CONTRACTS: Record<string, BodyContract> = {
       ),
     },
     // Not a variation, so the valid body has no `variation` to add unknown keys to.
-    objects: { '': ['policyClause', 'justification', 'serviceId', 'endDate', 'variation'] },
+    objects: { '': ['requestType', 'policyClause', 'justification', 'serviceId', 'endDate', 'variation'] },
     target: (t) => ({ requestId: t.rejectedExemptionId }),
     caller: 'owner',
   },

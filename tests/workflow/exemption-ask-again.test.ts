@@ -120,11 +120,11 @@ describe('a rejected exemption asked for again', () => {
       [1, 'SUBMITTED'],
       [2, 'ASKED_AGAIN'],
     ]);
-    expect(res.body.rounds[0].exemption).toEqual({ ...FIRST, serviceId });
+    expect(res.body.rounds[0].exemption).toEqual({ requestType: 'EXEMPTION', ...FIRST, serviceId });
     expect(res.body.rounds[0].approvals).toContainEqual(
       expect.objectContaining({ role: 'CISO', status: 'REJECTED', reason: 'Say how the backups are protected' }),
     );
-    expect(res.body.rounds[1].exemption).toEqual({ ...REVISED, serviceId });
+    expect(res.body.rounds[1].exemption).toEqual({ requestType: 'EXEMPTION', ...REVISED, serviceId });
     expect(res.body.rounds[1].approvals.map((a: { status: string }) => a.status)).toEqual(['PENDING', 'PENDING']);
     expect(res.body.approvals.map((a: { status: string }) => a.status)).toEqual(['PENDING', 'PENDING']);
   });
@@ -210,7 +210,8 @@ describe('who may ask again, and what', () => {
 
   it('lets exactly one of two tries at once start the round; the other is a 409 saying what won', async () => {
     const other = await rejectedExemption();
-    const [a, b] = await together([() => askAgain(other, REVISED), () => askAgain(other, REVISED)]);
+    const answers = await together([() => askAgain(other, REVISED), () => askAgain(other, REVISED)]);
+    const [a, b] = [answers[0]!, answers[1]!];
     expect([a.status, b.status].sort()).toEqual([201, 409]);
     const lost = a.status === 409 ? a : b;
     expect(lost.body).toMatchObject({ error: 'Conflict', requestId: other, status: 'PENDING_APPROVAL' });

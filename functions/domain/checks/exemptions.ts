@@ -21,20 +21,25 @@ export const exemptions: Check = async ({ runtime, date, counted }) => {
   const { exemptions: ending } = counted(
     await runtime.store.exemptionsEndingBetween(shift(date, -EXEMPTION_WATCH_DAYS), shift(date, EXEMPTION_WATCH_DAYS)),
   );
-  return ending.map((e): Finding => {
-    const standing = exemptionInForce(e.exemption.endDate, date);
+  // Only exemptions with an end date are in the index (a change to the policy does not end).
+  return ending.flatMap((e): Finding[] => {
+    const { endDate } = e.exemption;
+    if (endDate === undefined) return [];
+    const standing = exemptionInForce(endDate, date);
     const what = e.exemption.variation ? `Variation for ${e.exemption.variation.businessArea}` : 'Exemption';
     const scope = e.service ? `${e.service.serviceName} (${e.service.serviceId})` : 'the whole policy';
-    return {
-      kind: standing === 'EXPIRED' ? 'EXEMPTION_EXPIRED' : 'EXEMPTION_EXPIRING',
-      id: e.requestId,
-      summary: `${what} ${e.requestId} for ${scope} ${standing === 'EXPIRED' ? 'ended' : 'ends'} on ${ukDate(e.exemption.endDate)}: ${e.exemption.policyClause}`,
-      link: exemptionPageLink(runtime.publicBaseUrl, e.requestId),
-      details: {
-        endDate: e.exemption.endDate,
-        requester: e.requester.email,
-        ...(e.exemption.variation ? { businessArea: e.exemption.variation.businessArea } : {}),
+    return [
+      {
+        kind: standing === 'EXPIRED' ? 'EXEMPTION_EXPIRED' : 'EXEMPTION_EXPIRING',
+        id: e.requestId,
+        summary: `${what} ${e.requestId} for ${scope} ${standing === 'EXPIRED' ? 'ended' : 'ends'} on ${ukDate(endDate)}: ${e.exemption.policyClause}`,
+        link: exemptionPageLink(runtime.publicBaseUrl, e.requestId),
+        details: {
+          endDate,
+          requester: e.requester.email,
+          ...(e.exemption.variation ? { businessArea: e.exemption.variation.businessArea } : {}),
+        },
       },
-    };
+    ];
   });
 };
