@@ -41,7 +41,7 @@ export function servicesApi(runtime: Runtime) {
       assertSecurityTeam(caller);
       const review = ReviewSchema.safeParse(event.body);
       if (!review.success) throw new ValidationFailed(toFieldErrors(review.error));
-      return json(201, await recordReview(runtime, entry, { notes: review.data.notes, actor: actorOf(caller) }));
+      return json(201, await recordReview(runtime, entry, { review: review.data, actor: actorOf(caller) }));
     },
   });
 }

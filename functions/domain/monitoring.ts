@@ -14,6 +14,7 @@ import * as escalations from './checks/escalations.ts';
 import * as lateStarts from './checks/late-starts.ts';
 import * as incidents from './checks/incidents.ts';
 import * as existingContracts from './checks/existing-contracts.ts';
+import * as reviewActions from './checks/review-actions.ts';
 import * as exemptions from './checks/exemptions.ts';
 import { casePageLink } from './exemptions.ts';
 
@@ -32,6 +33,7 @@ const CHECK_RUNS = {
   lateStarts: { title: lateStarts.title, run: lateStarts.lateStarts },
   incidents: { title: incidents.title, run: incidents.incidents },
   existingContracts: { title: existingContracts.title, run: existingContracts.existingContracts },
+  reviewActions: { title: reviewActions.title, run: reviewActions.reviewActions },
   exemptions: { title: exemptions.title, run: exemptions.exemptions },
 } as const satisfies Record<string, { title: string; run: Check }>;
 export type CheckName = keyof typeof CHECK_RUNS;

@@ -327,6 +327,20 @@ export function lateStartWithoutApproval(
   return request.request.changeType !== 'EXISTING' && isOpen(request.status) && request.request.plannedStartDate < today;
 }
 
+/**
+ * Process 4: "Perform continual monitoring and improvement of services". A review finds the service
+ * satisfactory, or names the improvements it needs, each by a date; monitoring follows those dates,
+ * and a later satisfactory review closes them.
+ */
+export const REVIEW_OUTCOMES = ['SATISFACTORY', 'ACTIONS_NEEDED'] as const;
+export type ReviewOutcome = (typeof REVIEW_OUTCOMES)[number];
+export const MAX_REVIEW_ACTIONS = 20;
+
+/** A review's action past the date it was due by (a date, YYYY-MM-DD): due by today is not yet overdue. */
+export function reviewActionOverdue(action: { dueBy: string }, today: string): boolean {
+  return action.dueBy < today;
+}
+
 /** What a person reports: a suspected personal-data breach, an information security incident, or one that is both. */
 export const INCIDENT_KINDS = ['PERSONAL_DATA_BREACH', 'SECURITY_INCIDENT', 'BOTH'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];

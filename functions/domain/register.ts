@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { approvalRoundAfterBreach, reviewDue, reviewStatus } from './offshoring-policy.ts';
-import { typedText } from './request.ts';
+import { MAX_REVIEW_ACTIONS, REVIEW_OUTCOMES, approvalRoundAfterBreach, reviewDue, reviewStatus } from './offshoring-policy.ts';
+import { IsoDateSchema, text, typedText } from './request.ts';
 import type { Runtime } from '../platform/runtime.ts';
 import type { RequestView } from '../store/requests.ts';
 import { COMPLIANCE_STATUSES, SYSTEM, type Actor, type ComplianceStatus, type RegisterEntry } from '../store/records.ts';
 import { ownerSubjectOf } from '../web/identity.ts';
-import { Conflict } from '../web/errors.ts';
+import { Conflict, ValidationFailed } from '../web/errors.ts';
 import { orConflict } from './races.ts';
 
 /**
@@ -60,6 +60,8 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
     approvedAt: approvedAt.toISOString(),
     reviewDue: reviewDue(r, approvedAt),
     ...(previous?.incidents ? { incidents: previous.incidents } : {}),
+    // A review's open actions are about the service, not the request: an approval leaves them open.
+    ...(previous?.reviewActions?.length ? { reviewActions: previous.reviewActions } : {}),
     ...(afterBreach && !approvalRoundAfterBreach(afterBreach, { changeType: r.changeType, roundStartedAt })
       ? { approvalAfterBreach: afterBreach }
       : {}),
@@ -82,16 +84,28 @@ export async function registerApprovedService(runtime: Runtime, view: RequestVie
   return entry;
 }
 
-/** Records a review (Process 4: continual monitoring and improvement): the next review falls due from today. */
-export async function recordReview(runtime: Runtime, entry: RegisterEntry, review: { notes: string; actor: Actor }): Promise<RegisterEntry> {
+/**
+ * Records a review (Process 4: continual monitoring and improvement): the next review falls due from
+ * today. A review needing actions makes its actions the service's open ones (it says what is still
+ * needed); a satisfactory review closes any still open.
+ */
+export async function recordReview(runtime: Runtime, entry: RegisterEntry, review: { review: Review; actor: Actor }): Promise<RegisterEntry> {
   const now = runtime.clock();
+  const { outcome, notes, actions } = review.review;
+  const past = (actions ?? []).flatMap((a, i) =>
+    a.dueBy < now.toISOString().slice(0, 10) ? [{ path: `actions.${i}.dueBy`, message: 'must be today or later' }] : [],
+  );
+  if (past.length) throw new ValidationFailed(past);
+  const { reviewActions: _closed, ...rest } = entry;
   const next: RegisterEntry = {
-    ...entry,
+    ...rest,
     version: entry.version + 1,
     lastReviewedAt: now.toISOString(),
     reviewDue: reviewDue(entry, now),
     dueSoonNotifiedFor: undefined,
+    ...(outcome === 'ACTIONS_NEEDED' && actions?.length ? { reviewActions: actions } : {}),
   };
+  const reviewedBy = review.actor.email ?? review.actor.name ?? 'unknown';
   const reviewedFirst = async () => {
     const now = await getRegisterEntry(runtime, entry.serviceId);
     return new Conflict(`Another review of ${entry.serviceId} was recorded first (version ${now?.version}, next review due ${now?.reviewDue})`, {
@@ -104,8 +118,9 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
   await orConflict(
     () =>
       runtime.store.register.putRegisterVersion(next, {
-        reason: `Reviewed by ${review.actor.email ?? review.actor.name}: ${review.notes}`,
+        reason: `Reviewed by ${reviewedBy}: ${notes}`,
         replaces: entry.version,
+        review: { outcome, notes, ...(actions?.length ? { actions } : {}), reviewedBy, reviewedAt: now.toISOString() },
       }),
     reviewedFirst,
   );
@@ -124,10 +139,33 @@ export const ServiceFilterSchema = z.strictObject({
 export const complianceOf = (entry: Pick<RegisterEntry, 'compliance'>): ComplianceStatus => entry.compliance ?? 'COMPLIANT';
 export type ServiceFilter = z.infer<typeof ServiceFilterSchema>;
 
-/** A review as the security team records it (Process 4), through the API or the service's page. */
-export const ReviewSchema = z.strictObject({
-  notes: typedText(z.string().trim().min(1, 'say what the review found').max(5000, 'must be at most 5000 characters')),
+/** An improvement a review asks for, and the date it is due by (today or later). */
+export const ReviewActionInputSchema = z.strictObject({
+  what: text(1000),
+  dueBy: IsoDateSchema,
 });
+
+/**
+ * A review as the security team records it (Process 4), through the API or the service's page: what
+ * it found, its outcome, and for ACTIONS_NEEDED the actions (1 to 20), each due by a date.
+ */
+export const ReviewSchema = z
+  .strictObject({
+    outcome: z.enum(REVIEW_OUTCOMES, 'choose whether the service is satisfactory or needs actions'),
+    notes: typedText(z.string().trim().min(1, 'say what the review found').max(5000, 'must be at most 5000 characters')),
+    actions: z
+      .array(ReviewActionInputSchema, 'must be a list of actions')
+      .min(1, 'name at least one action')
+      .max(MAX_REVIEW_ACTIONS, `must be at most ${MAX_REVIEW_ACTIONS} actions`)
+      .optional(),
+  })
+  .superRefine((review, ctx) => {
+    if (review.outcome === 'ACTIONS_NEEDED' && !review.actions)
+      ctx.addIssue({ code: 'custom', path: ['actions'], message: 'name at least one action, with the date it is due by' });
+    if (review.outcome === 'SATISFACTORY' && review.actions)
+      ctx.addIssue({ code: 'custom', path: ['actions'], message: 'are only for a review that needs actions' });
+  });
+export type Review = z.infer<typeof ReviewSchema>;
 
 /** GET /services: the register by name, filtered. Reads the register index page by page. */
 export async function listRegister(runtime: Runtime, filter: ServiceFilter) {

@@ -89,6 +89,9 @@ export const MAX_INTERESTED_PARTIES = 20;
  */
 export const CONTROLS_REQUIRED = 'must name at least one control or mitigation the supplier works under';
 
+/** Offshoring Policy, Approval: "Notifying other interested parties in the MoJ, including the contract manager of the supplier". */
+export const CONTRACT_MANAGER_REQUIRED = "is required: the supplier's contract manager is told of the request and its outcome";
+
 const requestShape = {
   serviceName: text(200),
   supplierName: text(200),
@@ -113,8 +116,10 @@ const requestShape = {
     .regex(/^SVC-[0-9A-Z]+$/, 'must be a service id from the register, e.g. SVC-…')
     .optional(),
   serviceOwner: PersonSchema,
-  /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager". */
-  contractManager: PersonSchema.optional(),
+  /** Offshoring Policy, Approval: "Notifying other interested parties ... including the contract manager of the supplier". */
+  contractManager: z.strictObject(PersonSchema.shape, {
+    error: (issue) => (issue.input === undefined ? CONTRACT_MANAGER_REQUIRED : undefined),
+  }),
   /** Offshoring Policy, Approval: other interested parties in the MoJ, told at submission and of the outcome; never approvers. */
   interestedParties: z
     .array(PersonSchema)
@@ -153,11 +158,12 @@ export const OffshoringRequestSchema = z.strictObject(requestShape).superRefine(
 
 /**
  * A request as the table holds it. The table keeps every request ever submitted, some under looser
- * rules than intake's (no controls named), so reading one checks its shape, never intake's rules:
+ * rules than intake's (no controls, no contract manager named), so reading one checks its shape, never intake's rules:
  * an old request still reads, and what reads it copes with what such a request may lack.
  */
 export const StoredOffshoringRequestSchema = z.strictObject({
   ...requestShape,
+  contractManager: PersonSchema.optional(),
   mitigations: z.array(text(2000)).max(50).default([]),
 });
 

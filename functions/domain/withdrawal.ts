@@ -6,13 +6,14 @@ import { actorOf, assertOwner, type Caller } from '#web/identity';
 import { Conflict, Forbidden, NotFound } from '#web/errors';
 import type { Actor } from '#store/records';
 import { isExemptionView, type CaseView } from '#store/exemptions';
-import { roundClosedEmail } from '#email/templates';
+import { requestWithdrawnEmail, roundClosedEmail } from '#email/templates';
 import { exemptionClosedEmail } from '#email/exemption-templates';
 import { sendRecordedEmail } from '#email/send';
 import { tellApproversWhoDecided } from './round-conclusion.ts';
 import { listAsNonCompliant } from './existing-contracts.ts';
 import { typedText } from './request.ts';
 import { executionArn, executionName } from './workflow.ts';
+import { requestPageLinks } from './links.ts';
 import { orConflict, requestChangedFirst } from './races.ts';
 
 /** Withdrawal: a service owner ends a request that is still open (functions/domain/lifecycle.ts, WITHDRAW). */
@@ -113,6 +114,18 @@ export function withdrawOffshoringRequest(runtime: Runtime) {
     // Those who already decided in the round hear that it was withdrawn.
     const after = await store.getCaseView(requestId);
     if (after) await tellApproversWhoDecided(runtime, after, request.round, 'WITHDRAWN');
+    // Those told of the request at its submission (its contract manager and other interested parties) hear of its end.
+    if (after && !isExemptionView(after)) {
+      const links = requestPageLinks(runtime.publicBaseUrl, requestId);
+      await sendRecordedEmail(
+        runtime,
+        requestId,
+        request.round,
+        `WITHDRAWN:${request.round}`,
+        requestWithdrawnEmail(after.request, withdrawal.reason, links),
+        after.audit,
+      );
+    }
     return {
       requestId,
       status: withdrawn.status,

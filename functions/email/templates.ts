@@ -320,6 +320,28 @@ ${link.html}`;
   return { to: [record.request.serviceOwner], cc: interestedParties(record), subject, text, html: page(subject, body) };
 }
 
+/**
+ * The service owner withdrew the request: they are told it is withdrawn, with the contract manager and
+ * the other interested parties copied, as on its submission and outcome (Offshoring Policy, Approval:
+ * "Notifying other interested parties in the MoJ, including the contract manager of the supplier").
+ */
+export function requestWithdrawnEmail(record: RequestRecord, reason: string | undefined, links: Pick<RequestPageLinks, 'page'>): EmailMessage {
+  const service = record.request.serviceName;
+  const subject = `Withdrawn: ${service} (${record.requestId})`;
+  const opening = `The service owner, ${record.request.serviceOwner.name}, withdrew the offshoring request ${record.requestId} for ${service}. It will not go ahead as asked, and no approver needs to decide on it.`;
+  const why = reason ? `The reason given: "${reason}"` : '';
+  const link = pageLinkParts(links.page, 'See the request');
+  const text = [dear(record.request.serviceOwner), '', opening];
+  if (why) text.push('', why);
+  text.push('', ...link.text);
+  const body = html`<p>${dear(record.request.serviceOwner)}</p>
+<p>${opening}</p>
+${why ? html`<p>${why}</p>` : ''}
+${link.html}`;
+  const cc = interestedParties(record);
+  return { to: [record.request.serviceOwner], ...(cc.length ? { cc } : {}), subject, text: text.join('\n'), html: page(subject, body) };
+}
+
 /** To approvers still waiting when the round ends without them: no action needed, the link is dead. */
 export function roundClosedEmail(record: RequestRecord, approval: ApprovalRecord, why: string): EmailMessage {
   const subject = `No action needed: ${record.request.serviceName} (${record.requestId})`;

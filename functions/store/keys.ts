@@ -25,6 +25,10 @@ export const keys = {
   chaseDue: (at: string, approvalId: string) => ({ gsi3pk: 'CHASE_DUE', gsi3sk: `${at}#${approvalId}` }),
   /** gsi3 (sparse): when a registered service's review is due. */
   reviewDue: (date: string, serviceId: string) => ({ gsi3pk: 'REVIEW_DUE', gsi3sk: `${date}#${serviceId}` }),
+  /** A service's open review actions, beside its entry: the item that puts them in the due index. */
+  reviewActions: (serviceId: string) => ({ pk: `SERVICE#${serviceId}`, sk: 'REVIEW_ACTIONS' }),
+  /** gsi3 (sparse): a service's open review actions, by the earliest date one is due by (continual monitoring). */
+  reviewActionDue: (dueBy: string, serviceId: string) => ({ gsi3pk: 'REVIEW_ACTION_DUE', gsi3sk: `${dueBy}#${serviceId}` }),
   /** gsi2 (sparse): an existing contract listed as non-compliant, by its action plan date (continual monitoring). */
   actionPlanDue: (date: string, serviceId: string) => ({ gsi2pk: 'ACTION_PLAN_DUE', gsi2sk: `${date}#${serviceId}` }),
   /**

@@ -7,7 +7,7 @@ import {
   PersonSchema,
   StoredOffshoringRequestSchema,
 } from '../domain/request.ts';
-import { APPROVER_ROLES, INCIDENT_KINDS, INCIDENT_RECIPIENTS } from '../domain/offshoring-policy.ts';
+import { APPROVER_ROLES, INCIDENT_KINDS, INCIDENT_RECIPIENTS, REVIEW_OUTCOMES } from '../domain/offshoring-policy.ts';
 import { REQUEST_STATUSES } from '../domain/lifecycle.ts';
 
 /**
@@ -208,6 +208,20 @@ export type ComplianceStatus = (typeof COMPLIANCE_STATUSES)[number];
  * serviceId, updates) an entry, which continual monitoring reviews (Offshoring Policy, Process 4).
  * Each approval or review writes a version; the entry holds the current one.
  */
+/** An improvement a review asked for (Process 4), and the date it is due by. */
+export const ReviewActionSchema = z.object({ what: z.string(), dueBy: z.string() });
+export type ReviewAction = z.infer<typeof ReviewActionSchema>;
+
+/** A review as recorded on the register version it wrote; versions written before reviews had outcomes hold only their reason. */
+export const RecordedReviewSchema = z.object({
+  outcome: z.enum(REVIEW_OUTCOMES),
+  notes: z.string(),
+  actions: z.array(ReviewActionSchema).optional(),
+  reviewedBy: z.string(),
+  reviewedAt: z.string(),
+});
+export type RecordedReview = z.infer<typeof RecordedReviewSchema>;
+
 export const RegisterEntrySchema = z.object({
   serviceId: z.string(),
   version: z.number().int().positive(),
@@ -245,11 +259,13 @@ export const RegisterEntrySchema = z.object({
    * after it, is approved.
    */
   approvalAfterBreach: z.object({ incidentIds: z.array(z.string()), since: z.string() }).optional(),
+  /** Process 4: the actions the latest review asked for, still open until a satisfactory review closes them. */
+  reviewActions: z.array(ReviewActionSchema).optional(),
 });
 export type RegisterEntry = z.infer<typeof RegisterEntrySchema>;
 
-/** One version of a register entry, with why it was written (the approval, or a review and its notes). */
-export const RegisterVersionSchema = RegisterEntrySchema.extend({ reason: z.string().default('') });
+/** One version of a register entry, with why it was written (the approval, or a review and its notes) and, for a review, what it found. */
+export const RegisterVersionSchema = RegisterEntrySchema.extend({ reason: z.string().default(''), review: RecordedReviewSchema.optional() });
 export type RegisterVersion = z.infer<typeof RegisterVersionSchema>;
 
 /** A continual-monitoring finding: what needs someone's attention, with a link to it. */

@@ -1,7 +1,16 @@
+import * as z from 'zod';
 import { keys, SK_PREFIX } from './keys.ts';
 import { queryAll } from './paging.ts';
 import { auditPut } from './requests.ts';
-import { RegisterEntrySchema, RegisterVersionSchema, type RegisterEntry, type RegisterVersion } from './records.ts';
+import {
+  RegisterEntrySchema,
+  RegisterVersionSchema,
+  ReviewActionSchema,
+  type RecordedReview,
+  type RegisterEntry,
+  type RegisterVersion,
+  type ReviewAction,
+} from './records.ts';
 import type { AuditEvent } from './audit.ts';
 import { StaleState } from './errors.ts';
 import { isNew, type Condition, type Item, type Table, type TransactItem } from './table.ts';
@@ -33,6 +42,25 @@ export function registerEntryItem(entry: RegisterEntry) {
     ...entry,
   };
 }
+
+/**
+ * The item that puts a service's open review actions in the due index (gsi3), keyed by the earliest
+ * date one is due by; with none open it carries no index keys, so it leaves the index.
+ */
+function reviewActionsItem(entry: Pick<RegisterEntry, 'serviceId' | 'serviceName' | 'reviewActions'>) {
+  const actions = entry.reviewActions ?? [];
+  const earliest = actions.map((a) => a.dueBy).sort()[0];
+  return {
+    ...keys.reviewActions(entry.serviceId),
+    ...(earliest ? keys.reviewActionDue(earliest, entry.serviceId) : {}),
+    entity: 'REVIEW_ACTIONS',
+    serviceId: entry.serviceId,
+    serviceName: entry.serviceName,
+    actions,
+  };
+}
+
+const ReviewActionsItemSchema = z.object({ serviceId: z.string(), serviceName: z.string(), actions: z.array(ReviewActionSchema) });
 
 /** How many older entries are given their approval-year key at once. */
 const KEYING_BATCH = 25;
@@ -88,6 +116,17 @@ export class RegisterStore {
       key: { expression: 'gsi2pk = :pk AND gsi2sk < :date', values: { ':pk': keys.actionPlanDue('', '').gsi2pk, ':date': date } },
     });
     return { entries: items.map((item) => RegisterEntrySchema.parse(item)), itemsRead };
+  }
+
+  /** Services with a review action due before `date` (gsi3, by the earliest one's date): never the whole register. */
+  async reviewActionsDueBefore(
+    date: string,
+  ): Promise<{ services: { serviceId: string; serviceName: string; actions: ReviewAction[] }[]; itemsRead: number }> {
+    const { items, itemsRead } = await queryAll(this.#table, {
+      index: 'gsi3',
+      key: { expression: 'gsi3pk = :pk AND gsi3sk < :date', values: { ':pk': keys.reviewActionDue('', '').gsi3pk, ':date': date } },
+    });
+    return { services: items.map((item) => ReviewActionsItemSchema.parse(item)), itemsRead };
   }
 
   /**
@@ -169,14 +208,23 @@ export class RegisterStore {
    */
   async putRegisterVersion(
     entry: RegisterEntry,
-    version: { reason: string; replaces?: number; audit?: { requestId: string; event: AuditEvent } },
+    version: { reason: string; replaces?: number; audit?: { requestId: string; event: AuditEvent }; review?: RecordedReview },
   ): Promise<void> {
+    // The open review actions' index item follows the entry: written while it has any, and by every review (one closing them takes it out of the index).
+    const actions = entry.reviewActions?.length || version.review ? [this.#table.putItem(reviewActionsItem(entry))] : [];
     await this.#table.transact([
       this.#table.putItem(
-        { ...keys.serviceVersion(entry.serviceId, entry.version), entity: 'SERVICE_VERSION', reason: version.reason, ...entry },
+        {
+          ...keys.serviceVersion(entry.serviceId, entry.version),
+          entity: 'SERVICE_VERSION',
+          reason: version.reason,
+          ...(version.review ? { review: version.review } : {}),
+          ...entry,
+        },
         isNew,
       ),
       this.#table.putItem(registerEntryItem(entry), version.replaces === undefined ? undefined : stillAtVersion(version.replaces)),
+      ...actions,
       ...(version.audit ? [auditPut(this.#table, version.audit.requestId, version.audit.event)] : []),
     ]);
   }

@@ -179,8 +179,9 @@ export const mitigationLines = (text: string) =>
  * The form as the API's body. Locations left wholly blank (an added one never filled in) are not
  * locations, unless none is filled in, when the first stays for the checks to say what it lacks. A
  * service id is sent only for a change (the field is hidden for other types), and the existing
- * contract's answers only for an existing contract. A contract manager is optional: sent only when
- * either field is filled in; so is each interested party (rows left blank are dropped).
+ * contract's answers only for an existing contract. The contract manager is sent only when either
+ * field is filled in, so one left blank is refused as missing, on the contract manager; each interested
+ * party likewise (rows left blank are dropped).
  */
 export function requestBody(values: RequestFormValues): OffshoringRequestInput {
   const filled = values.offshoreLocations.filter((l) => l.country.trim() !== '' || l.activities.length > 0);
@@ -239,6 +240,7 @@ export const REQUEST_FIELD_LABELS: Readonly<Record<string, string>> = {
   plannedStartDate: 'Planned start date',
   'serviceOwner.name': "Service owner's name",
   'serviceOwner.email': "Service owner's email address",
+  contractManager: 'Contract manager',
   'contractManager.name': "Contract manager's name",
   'contractManager.email': "Contract manager's email address",
   interestedParties: 'Interested parties',

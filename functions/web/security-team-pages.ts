@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
-import { errorsForPage } from './forms.ts';
+import { dateFromParts, errorsForPage } from './forms.ts';
 import { pathParameter, type HttpEvent } from './http.ts';
 import { Forbidden, NotFound, UnsupportedMediaType, ValidationFailed } from './errors.ts';
 import { actorOf, ownsService } from './identity.ts';
-import { toFieldErrors } from '../domain/request.ts';
+import { toFieldErrors, type FieldError } from '../domain/request.ts';
 import { countryName } from '../domain/countries.ts';
 import { OPEN_STATUSES } from '../domain/lifecycle.ts';
 import { requestsInProgress } from '../domain/in-progress.ts';
@@ -19,7 +19,14 @@ import {
   registerHistory,
 } from '../domain/register.ts';
 import { listRuns, runMonitoring } from '../domain/monitoring.ts';
-import { ROLE_TITLES, reviewStatus, type ReviewStatus } from '../domain/offshoring-policy.ts';
+import {
+  MAX_REVIEW_ACTIONS,
+  ROLE_TITLES,
+  reviewActionOverdue,
+  reviewStatus,
+  type ReviewOutcome,
+  type ReviewStatus,
+} from '../domain/offshoring-policy.ts';
 import {
   APPROVAL_STATUS_WORDS,
   CHANGE_TYPE_WORDS,
@@ -33,7 +40,14 @@ import {
   ukDate,
   ukTime,
 } from '../domain/words.ts';
-import { COMPLIANCE_STATUSES, type Finding, type MonitoringRun, type RegisterEntry } from '../store/records.ts';
+import {
+  COMPLIANCE_STATUSES,
+  type Finding,
+  type MonitoringRun,
+  type RegisterEntry,
+  type RegisterVersion,
+  type ReviewAction,
+} from '../store/records.ts';
 
 /**
  * The security team's pages: requests in progress, the offshore service register with each
@@ -51,6 +65,16 @@ export const REVIEW_STATUS_WORDS: Record<ReviewStatus, { text: string; colour: s
   DUE_SOON: { text: 'Review due within 30 days', colour: 'yellow' },
   OK: { text: 'Review not due', colour: 'green' },
 };
+
+/** A review's outcome in words (Process 4). */
+export const REVIEW_OUTCOME_WORDS: Record<ReviewOutcome, { text: string; colour: string }> = {
+  SATISFACTORY: { text: 'Satisfactory', colour: 'green' },
+  ACTIONS_NEEDED: { text: 'Actions needed', colour: 'orange' },
+};
+
+/** An action a review asked for, in words, saying if its date has passed. */
+const actionInWords = (action: ReviewAction, today: string) =>
+  `${action.what}: due by ${ukDate(action.dueBy)}${reviewActionOverdue(action, today) ? ' (overdue)' : ''}`;
 
 /** A filter's query, one value per parameter (the forms send one; a repeated parameter keeps its first). */
 function query(event: HttpEvent): Record<string, string> {
@@ -184,7 +208,7 @@ async function registerPage({ event, runtime, view }: SignedInRequest) {
 }
 
 /** The service as the security team reads it: every fact in words. */
-function serviceRows(entry: RegisterEntry, status: ReviewStatus) {
+function serviceRows(entry: RegisterEntry, status: ReviewStatus, today: string) {
   const row = (key: string, text: string) => ({ key: { text: key }, value: { text } });
   return [
     row('Service', entry.serviceName),
@@ -214,6 +238,7 @@ function serviceRows(entry: RegisterEntry, status: ReviewStatus) {
       : []),
     row('Last reviewed', entry.lastReviewedAt ? `${ukTime(entry.lastReviewedAt)} (UK time)` : 'Not reviewed yet'),
     row('Next review due', `${ukDate(entry.reviewDue)} (${REVIEW_STATUS_WORDS[status].text.toLowerCase()})`),
+    row('Open actions from reviews', entry.reviewActions?.length ? entry.reviewActions.map((a) => actionInWords(a, today)).join('; ') : 'None'),
     row('Register version', String(entry.version)),
     // Offshoring Policy: breaches and incidents reported against the service, and the approval a breach makes due.
     row(
@@ -242,10 +267,40 @@ const versionWritten = (v: RegisterEntry) =>
     .sort()
     .at(-1) ?? '';
 
+/** A review form's action rows as typed: what, and the due date's three fields. */
+interface ActionRow {
+  what: string;
+  dueBy: { day: string; month: string; year: string };
+}
+
 interface ServicePageState {
   errors?: ReturnType<typeof errorsForPage>;
   notes?: string;
+  outcome?: string;
+  actionRows?: ActionRow[];
   statusCode?: number;
+}
+
+/** Blank rows for the review form: the open actions first (a review needing actions restates what is still needed), then room for more. */
+function actionRowsFor(entry: RegisterEntry): ActionRow[] {
+  const open = (entry.reviewActions ?? []).map((a) => {
+    const [year = '', month = '', day = ''] = a.dueBy.split('-');
+    return { what: a.what, dueBy: { day: String(Number(day)), month: String(Number(month)), year } };
+  });
+  const blank = { what: '', dueBy: { day: '', month: '', year: '' } };
+  return [...open, ...Array.from({ length: Math.max(3, open.length + 2) - open.length }, () => blank)].slice(0, MAX_REVIEW_ACTIONS);
+}
+
+/** A review in the service's history: its outcome and actions, or (a review recorded before reviews had outcomes) its notes alone. */
+function reviewInHistory(v: RegisterVersion) {
+  const at = `${ukTime(versionWritten(v))} (UK time)`;
+  if (!v.review) return { at, outcome: undefined, text: v.reason, actions: [] };
+  return {
+    at,
+    outcome: tag(REVIEW_OUTCOME_WORDS[v.review.outcome]),
+    text: `Reviewed by ${v.review.reviewedBy}: ${v.review.notes}`,
+    actions: (v.review.actions ?? []).map((a) => `${a.what}: due by ${ukDate(a.dueBy)}`),
+  };
 }
 
 async function servicePage({ event, runtime, view, caller }: SignedInRequest, state: ServicePageState = {}) {
@@ -268,7 +323,7 @@ async function servicePage({ event, runtime, view, caller }: SignedInRequest, st
       serviceName: entry.serviceName,
       reviewStatus: tag(REVIEW_STATUS_WORDS[status]),
       compliance: tag(COMPLIANCE_WORDS[complianceOf(entry)]),
-      rows: serviceRows(entry, status),
+      rows: serviceRows(entry, status, today(runtime.clock)),
       approvals: entry.approvals.map((a) => [
         { text: roleWords(a.role) },
         { text: a.name },
@@ -278,18 +333,56 @@ async function servicePage({ event, runtime, view, caller }: SignedInRequest, st
         .sort((a, b) => b.version - a.version)
         .map((v) => [{ text: String(v.version) }, { text: `${ukTime(versionWritten(v))} (UK time)` }, { text: v.reason || 'Not recorded' }]),
       reviews: versions
-        .filter((v) => v.reason.startsWith('Reviewed by'))
+        .filter((v) => v.review || v.reason.startsWith('Reviewed by'))
         .sort((a, b) => b.version - a.version)
-        .map((v) => ({ at: `${ukTime(versionWritten(v))} (UK time)`, text: v.reason })),
+        .map(reviewInHistory),
       success: reviewed && !state.errors ? `Review recorded. The next review is due by ${ukDate(entry.reviewDue)}.` : undefined,
       action: `/register/${encodeURIComponent(serviceId)}/reviews`,
       notes: state.notes ?? '',
+      outcome: state.outcome ?? '',
+      actionRows: state.actionRows ?? actionRowsFor(entry),
       errorList: state.errors?.errorList ?? [],
       fieldErrors: state.errors?.fieldErrors ?? {},
     },
     { statusCode: state.statusCode ?? 200 },
   );
 }
+
+/** The review form's action rows as typed (anything that is not a row is left for the schema to refuse). */
+function typedActionRows(value: unknown): ActionRow[] | undefined {
+  const rows = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : undefined;
+  if (!rows?.every((row) => row && typeof row === 'object' && !Array.isArray(row))) return undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return rows.map((row: Record<string, unknown>) => {
+    const date = (row.dueBy && typeof row.dueBy === 'object' ? row.dueBy : {}) as Record<string, unknown>;
+    return { what: str(row.what), dueBy: { day: str(date.day), month: str(date.month), year: str(date.year) } };
+  });
+}
+
+/** The review form as the API's body: blank action rows dropped; answers each action's form row, for the error links. */
+function reviewFromForm(fields: Record<string, unknown>): { body: Record<string, unknown>; formRow: number[]; rows?: ActionRow[] } {
+  const { actions, ...rest } = fields;
+  if (actions === undefined) return { body: rest, formRow: [] };
+  const rows = typedActionRows(actions);
+  if (!rows) return { body: { ...rest, actions }, formRow: [] };
+  const formRow: number[] = [];
+  const listed = rows.flatMap((row, i) => {
+    const dueBy = dateFromParts(row.dueBy);
+    if (!row.what.trim() && dueBy === undefined) return [];
+    formRow.push(i);
+    return [{ what: row.what, ...(dueBy === undefined ? {} : { dueBy }) }];
+  });
+  return { body: listed.length ? { ...rest, actions: listed } : rest, formRow, rows };
+}
+
+const REVIEW_LABELS = {
+  outcome: 'Outcome:',
+  notes: 'Review notes:',
+  actions: 'Actions:',
+  'actions.*.what': 'Action:',
+  'actions.*.dueBy': 'Action due by:',
+  '': 'The form:',
+};
 
 async function recordReviewPage(request: SignedInRequest) {
   const { event, runtime, caller, form } = request;
@@ -298,12 +391,26 @@ async function recordReviewPage(request: SignedInRequest) {
   const entry = await getRegisterEntry(runtime, serviceId);
   if (!entry) throw new NotFound(`There is no service ${serviceId} in the offshore service register.`, { serviceId });
   const { _csrf, ...fields } = form;
-  const review = ReviewSchema.safeParse(fields);
-  if (!review.success) {
-    const errors = errorsForPage(toFieldErrors(review.error), { notes: 'Review notes:', '': 'The form:' });
-    return servicePage(request, { errors, notes: typeof fields.notes === 'string' ? fields.notes : '', statusCode: 400 });
+  const { body, formRow, rows } = reviewFromForm(fields);
+  const shownAgain = (errors: readonly FieldError[]) => {
+    // An action's error names its row on the form, where blank rows were left out of the review.
+    const onForm = errors.map((e) => ({ ...e, path: e.path.replace(/^actions\.(\d+)/, (_, i) => `actions.${formRow[Number(i)] ?? i}`) }));
+    return servicePage(request, {
+      errors: errorsForPage(onForm, REVIEW_LABELS),
+      notes: typeof fields.notes === 'string' ? fields.notes : '',
+      outcome: typeof fields.outcome === 'string' ? fields.outcome : '',
+      ...(rows ? { actionRows: rows } : {}),
+      statusCode: 400,
+    });
+  };
+  const review = ReviewSchema.safeParse(body);
+  if (!review.success) return shownAgain(toFieldErrors(review.error));
+  try {
+    await recordReview(runtime, entry, { review: review.data, actor: actorOf(caller) });
+  } catch (error) {
+    if (error instanceof ValidationFailed) return shownAgain(error.errors);
+    throw error;
   }
-  await recordReview(runtime, entry, { notes: review.data.notes, actor: actorOf(caller) });
   return redirect(`/register/${encodeURIComponent(serviceId)}?reviewed=yes`);
 }
 

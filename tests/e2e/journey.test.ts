@@ -111,6 +111,8 @@ describe('the service in a browser', () => {
       await owner.locator('#plannedStartDate-day').fill('1');
       await owner.locator('#plannedStartDate-month').fill('3');
       await owner.locator('#plannedStartDate-year').fill('2027');
+      await owner.locator('#contractManager-name').fill('Tom Evans');
+      await owner.locator('#contractManager-email').fill('tom.evans@justice.gov.uk');
       await owner.locator('#mitigations').fill('Virtual desktops only');
       await owner.getByRole('button', { name: 'Continue' }).last().click();
       await owner.waitForLoadState();
@@ -193,6 +195,7 @@ describe('the service in a browser', () => {
       await serviceLink.first().click();
       await security.waitForLoadState();
       await visited(security, 'service');
+      await security.getByLabel('Satisfactory').check();
       await security.locator('#notes').fill('Supplier controls checked with the owner');
       await click(security, 'Record review');
       expect(await security.locator('.govuk-notification-banner--success').textContent()).toContain('Review recorded');

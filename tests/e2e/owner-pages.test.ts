@@ -55,6 +55,8 @@ describe('a service owner in a browser, 320px wide', () => {
     await page.locator('#plannedStartDate-day').fill('1');
     await page.locator('#plannedStartDate-month').fill('3');
     await page.locator('#plannedStartDate-year').fill('2027');
+    await page.locator('#contractManager-name').fill('Tom Evans');
+    await page.locator('#contractManager-email').fill('tom.evans@justice.gov.uk');
     await page.locator('#mitigations').fill('Virtual desktops only\nBPSS clearance');
     await page.getByRole('button', { name: 'Continue' }).last().click();
     await page.waitForLoadState();

@@ -58,6 +58,7 @@ describe('the security team in a browser, 320px wide', () => {
     await page.waitForLoadState();
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('say what the review found');
     await checkNarrowPage(page, 'the review form with its error');
+    await page.getByLabel('Satisfactory').check();
     await page.locator('#notes').fill('Supplier controls checked with the owner');
     await page.getByRole('button', { name: 'Record review' }).click();
     await page.waitForLoadState();

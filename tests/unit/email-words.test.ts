@@ -13,6 +13,7 @@ import {
   roundClosedEmail,
   roundOutcomeEmail,
   roundStartedEmail,
+  requestWithdrawnEmail,
   type EmailMessage,
 } from '../../functions/email/templates.ts';
 import { requestPageLinks } from '../../functions/domain/links.ts';
@@ -288,6 +289,7 @@ describe('who each email is addressed to, exactly', () => {
     ['endorsed: the owner, interested parties copied', endorsementOutcomeEmail(told, true, head, links, RESPOND_BY), { to: [owner], cc: [cam, ivy] }],
     ['escalation declined: the owner, interested parties copied', endorsementOutcomeEmail(told, false, head, links), { to: [owner], cc: [cam, ivy] }],
     ['escalation lapsed: the owner alone', escalationLapsedEmail(told, head, links), { to: [owner], cc: [] }],
+    ['withdrawn: the owner, interested parties copied', requestWithdrawnEmail(told, 'Supplier changed', links), { to: [owner], cc: [cam, ivy] }],
     ["owner's chase: the owner alone", ownerChaseEmail(told, [dpo], RESPOND_BY, links), { to: [owner], cc: [] }],
     ['round closed: the waiting approver alone', roundClosedEmail(told, dpo, 'Rejected.'), { to: [dpoPerson], cc: [] }],
     [
@@ -313,10 +315,11 @@ describe('who each email is addressed to, exactly', () => {
     expect({ to: email.to, cc: email.cc ?? [] }).toEqual(expected);
   });
 
-  it('without a contract manager or other parties, the outcome copies no one', () => {
+  it('a request stored without a contract manager or other parties: its outcome copies no one', () => {
     const { contractManager: _, ...alone } = request;
     const bare = { ...record, request: alone } as RequestRecord;
     expect(requestRejectedEmail(bare, reasons, links).cc ?? []).toEqual([]);
     expect(roundStartedEmail(bare, [dpo], RESPOND_BY, 'SUBMITTED', links).cc ?? []).toEqual([]);
+    expect(requestWithdrawnEmail(bare, undefined, links).cc ?? []).toEqual([]);
   });
 });

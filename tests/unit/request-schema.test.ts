@@ -96,6 +96,7 @@ describe('the offshoring request', () => {
       'offshoreLocations',
       'plannedStartDate',
       'serviceOwner',
+      'contractManager',
       'mitigations',
     ]) {
       expect(paths).toContain(field);
@@ -119,9 +120,32 @@ describe('the offshoring request', () => {
     }
   });
 
-  it('still reads a request the table holds without controls', () => {
-    const { mitigations: _, ...stored } = singleAreaRequest();
-    expect(StoredOffshoringRequestSchema.parse(stored).mitigations).toEqual([]);
+  it('refuses a request without a contract manager, on `contractManager`, whatever its type of change', () => {
+    const message = "is required: the supplier's contract manager is told of the request and its outcome";
+    for (const request of [singleAreaRequest(), multiAreaRequest()]) {
+      const { contractManager: _, ...withoutManager } = request;
+      expect(problems(withoutManager)).toEqual([{ path: 'contractManager', message }]);
+      expect(problems({ ...withoutManager, contractManager: { name: 'Tom Evans' } }).map((p) => p.path)).toEqual(['contractManager.email']);
+    }
+    const { contractManager: _, ...existing } = {
+      ...singleAreaRequest(),
+      changeType: 'EXISTING',
+      existingContract: {
+        criticality: 'LOW',
+        endOrBreakDate: '2028-03-31',
+        variationsRequired: 'None',
+        variationCost: 'None',
+        actionPlanDate: '2027-09-30',
+      },
+    };
+    expect(problems(existing)).toEqual([{ path: 'contractManager', message }]);
+  });
+
+  it('still reads a request the table holds without controls or a contract manager', () => {
+    const { mitigations: _, contractManager: __, ...stored } = singleAreaRequest();
+    const read = StoredOffshoringRequestSchema.parse(stored);
+    expect(read.mitigations).toEqual([]);
+    expect(read.contractManager).toBeUndefined();
   });
 
   it('enforces the length limits on service name and description', () => {

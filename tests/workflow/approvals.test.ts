@@ -93,7 +93,11 @@ describe('parallel approvals by email', () => {
     const { requestId, created } = await submitAndCollect(multiAreaRequest(), 6);
     const [received, ...more] = await h.emails(`Request received: Shared payments and refunds platform (${requestId})`);
     expect(more).toEqual([]);
-    expect(received!.destination).toEqual({ to: ['"Alex Morgan" <alex.morgan@justice.gov.uk>'], cc: [], bcc: [] });
+    expect(received!.destination).toEqual({
+      to: ['"Alex Morgan" <alex.morgan@justice.gov.uk>'],
+      cc: ['"Jordan Reid" <jordan.reid@justice.gov.uk>'],
+      bcc: [],
+    });
     const page = `${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`;
     expect(received!.body.text).toContain(`reference is ${requestId}`);
     expect(received!.body.text).toContain(page);
@@ -159,7 +163,11 @@ describe('parallel approvals by email', () => {
     await h.eventually(async () => (await h.emails(`No action needed`)).some((e) => e.subject.includes(requestId)), 'round-closed email');
 
     const ownerEmail = await h.eventually(async () => (await h.emails(`Rejected: `)).find((e) => e.subject.includes(requestId)), 'rejection email');
-    expect(ownerEmail.destination).toEqual({ to: ['"Alex Morgan" <alex.morgan@justice.gov.uk>'], cc: [], bcc: [] });
+    expect(ownerEmail.destination).toEqual({
+      to: ['"Alex Morgan" <alex.morgan@justice.gov.uk>'],
+      cc: ['"Jordan Reid" <jordan.reid@justice.gov.uk>'],
+      bcc: [],
+    });
     expect(ownerEmail.body.text).toContain('Support access from Poland needs a DPIA first');
     // The three routes of Process 3 are pages of the service, each a link; never an API call.
     const page = `${h.stack.runtime.publicBaseUrl}/offshoring-requests/${requestId}`;

@@ -250,6 +250,9 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
       'serviceOwner.email',
       'offshoreLocations.0.country',
       'offshoreLocations.0.activities',
+      'contractManager',
+      'contractManager.name',
+      'contractManager.email',
       'mitigations',
     ],
     invalid: {
@@ -325,6 +328,8 @@ function ownerRequestForm(): Record<string, string | string[]> {
     'plannedStartDate[year]': '2027',
     'serviceOwner[name]': r.serviceOwner.name,
     'serviceOwner[email]': r.serviceOwner.email,
+    'contractManager[name]': r.contractManager.name,
+    'contractManager[email]': r.contractManager.email,
     mitigations: (r.mitigations ?? []).join('\n'),
   };
 }
@@ -341,6 +346,8 @@ const OWNER_FORM_FIELDS = [
   'plannedStartDate[day]',
   'serviceOwner[name]',
   'serviceOwner[email]',
+  'contractManager[name]',
+  'contractManager[email]',
   'mitigations',
 ] as const;
 /** One value a field (what `valid` gives): a form sending one box of each group. */

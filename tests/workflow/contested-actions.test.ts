@@ -150,7 +150,7 @@ describe('concurrent actions on one record', () => {
       h.api(`/services/${serviceId}/reviews`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ notes: 'Annual review' }),
+        body: JSON.stringify({ outcome: 'SATISFACTORY', notes: 'Annual review' }),
       }),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);

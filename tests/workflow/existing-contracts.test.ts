@@ -187,6 +187,7 @@ describe('on the pages', () => {
     offshoreLocations: fixture.offshoreLocations,
     plannedStartDate: { day: '1', month: '3', year: '2027' },
     serviceOwner: fixture.serviceOwner,
+    contractManager: fixture.contractManager,
     existingContract: {
       criticality: 'MEDIUM',
       endOrBreakDate: { day: '31', month: '3', year: '2028' },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Email, type Harness } from './harness.ts';
 import { signedIn, type PageResponse, type PageVisitor } from './pages.ts';
-import { OWNER, approverLinks, decide, emailsOf, untilStatus } from './journeys.ts';
+import { OWNER, approverLinks, decide, emailsOf, postJson, untilStatus } from './journeys.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
 /**
@@ -80,12 +80,24 @@ describe('interested parties, the contract manager among them', () => {
     await expectNoApprovalLinkTo(requestId);
   });
 
-  it('without a contract manager or other parties, the owner alone hears of the submission', async () => {
+  it('are told when the request is withdrawn, with the reason, and never asked to decide', async () => {
+    const requestId = await submitWithParties();
+    await approverLinks(h, requestId);
+    const withdrawn = await postJson(h, `/requests/${requestId}/withdrawal`, { reason: 'The supplier went into administration' });
+    expect(withdrawn.status).toBe(200);
+    const [email, ...more] = await emailsOf(h, requestId, 'Withdrawn:', 1);
+    expect(email!.destination).toEqual(OWNER_WITH_PARTIES_COPIED);
+    expect(email!.body.text).toContain(`withdrew the offshoring request ${requestId}`);
+    expect(email!.body.text).toContain('The supplier went into administration');
+    expect(more).toEqual([]);
+    await expectNoApprovalLinkTo(requestId);
+  });
+
+  it('refuses a request without a contract manager, naming the field', async () => {
     const { contractManager: _, ...request } = singleAreaRequest();
     const res = await h.submit(request);
-    expect(res.status).toBe(201);
-    const [received] = await emailsOf(h, res.body.requestId, 'Request received', 1);
-    expect(received!.destination).toEqual({ to: [`"Priya Shah" <${OWNER}>`], cc: [], bcc: [] });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'contractManager', message: expect.stringMatching(/contract manager is told/) }]);
   });
 
   it('refuses the same party twice, and more than 20, naming the field', async () => {

@@ -4,6 +4,7 @@ import { multiAreaRequest, singleAreaRequest } from '../fixtures/index.ts';
 import { runMonitoring } from '../../functions/domain/monitoring.ts';
 import type { MonitoringRun } from '../../functions/store/records.ts';
 import { executionArn } from '../../functions/domain/workflow.ts';
+import { signedIn } from './pages.ts';
 
 /**
  * Continual monitoring on the local stack: a register with due, overdue and healthy services, stuck and healthy
@@ -216,6 +217,7 @@ describe('continual monitoring', () => {
       'lateStarts',
       'incidents',
       'existingContracts',
+      'reviewActions',
       'exemptions',
     ]);
   });
@@ -254,7 +256,7 @@ describe('continual monitoring', () => {
     const res = await h.api(`/services/${overdue}/reviews`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ notes: 'Controls re-tested; supplier ISO 27001 certificate renewed' }),
+      body: JSON.stringify({ outcome: 'SATISFACTORY', notes: 'Controls re-tested; supplier ISO 27001 certificate renewed' }),
     });
     expect(res.status).toBe(201);
     const history = (await h.api(`/services/${overdue}`)).body.versions;
@@ -304,5 +306,127 @@ describe('continual monitoring', () => {
     expect(view.status).toBe('ESCALATED');
     expect(view.audit.map((e: { type: string }) => e.type)).not.toContain('ESCALATION_LAPSED');
     expect((await h.emails('Escalation not answered')).some((e) => e.subject.includes(body.requestId))).toBe(false);
+  });
+});
+
+describe('improvement of services: reviews with an outcome and actions (Process 4)', () => {
+  const post = (serviceId: string, body: unknown) =>
+    h.api(`/services/${serviceId}/reviews`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  let serviceId: string;
+  let start: number;
+
+  beforeAll(async () => {
+    start = T0 + 400 * DAY;
+    serviceId = await approvedService({ ...singleAreaRequest(), serviceName: 'Improving service', plannedStartDate: '2028-09-01' }, start);
+  });
+
+  it('keeps the actions a review needs on the entry, reports those past their date, and a later satisfactory review closes them', async () => {
+    const actions = [
+      { what: 'Complete the quarterly access review', dueBy: day(start + 10 * DAY) },
+      { what: 'Renew the ISO 27001 certificate', dueBy: day(start + 40 * DAY) },
+    ];
+    const res = await post(serviceId, { outcome: 'ACTIONS_NEEDED', notes: 'Access reviews are late', actions });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.reviewActions).toEqual(actions);
+    const entry = (await h.api(`/services/${serviceId}`)).body;
+    expect(entry.reviewActions).toEqual(actions);
+    expect(entry.versions.at(-1).review).toEqual({
+      outcome: 'ACTIONS_NEEDED',
+      notes: 'Access reviews are late',
+      actions,
+      reviewedBy: 'sam.security@justice.gov.uk',
+      reviewedAt: new Date(start).toISOString(),
+    });
+
+    // Due by its date is not yet overdue; the day after, it is, and only it.
+    now = start + 10 * DAY;
+    expect(findings(await runMonitoring(h.stack.runtime), 'reviewActions')).toMatchObject({ status: 'OK', count: 0 });
+    now = start + 11 * DAY;
+    const overdue = await runMonitoring(h.stack.runtime);
+    expect(findings(overdue, 'reviewActions').title).toBe('Actions from reviews past the date they were due by');
+    expect(findings(overdue, 'reviewActions').items).toEqual([
+      {
+        kind: 'REVIEW_ACTION_OVERDUE',
+        id: serviceId,
+        summary: expect.stringContaining('"Complete the quarterly access review" was due by'),
+        link: `${h.stack.runtime.publicBaseUrl}/register/${serviceId}`,
+        details: actions[0],
+      },
+    ]);
+
+    // An approved CHANGE of the service leaves its review's actions open.
+    await approvedService(
+      { ...singleAreaRequest(), changeType: 'CHANGE', serviceName: 'Improving service', serviceId, plannedStartDate: '2028-09-01' },
+      start + 12 * DAY,
+    );
+    expect((await h.api(`/services/${serviceId}`)).body.reviewActions).toEqual(actions);
+    now = start + 41 * DAY;
+    expect(findings(await runMonitoring(h.stack.runtime), 'reviewActions').items.map((i) => i.details?.what)).toEqual(actions.map((a) => a.what));
+
+    const satisfactory = await post(serviceId, { outcome: 'SATISFACTORY', notes: 'Both done' });
+    expect(satisfactory.status, satisfactory.text).toBe(201);
+    expect(satisfactory.body.reviewActions).toBeUndefined();
+    const closed = (await h.api(`/services/${serviceId}`)).body;
+    expect(closed.reviewActions).toBeUndefined();
+    expect(closed.versions.at(-1).review).toMatchObject({ outcome: 'SATISFACTORY', notes: 'Both done' });
+    now = start + 42 * DAY;
+    expect(findings(await runMonitoring(h.stack.runtime), 'reviewActions')).toMatchObject({ status: 'OK', count: 0, items: [] });
+  });
+
+  it('reads a review stored with notes alone, before reviews had an outcome', async () => {
+    const entry = (await h.api(`/services/${serviceId}`)).body;
+    const { versions: _, compliance: __, reviewStatus: ___, ...stored } = entry;
+    // What a review wrote before it had an outcome: the version's reason, nothing else.
+    await h.stack.runtime.store.register.putRegisterVersion(
+      { ...stored, version: entry.version + 1, lastReviewedAt: new Date(now).toISOString() },
+      { reason: 'Reviewed by sam.security@justice.gov.uk: Controls re-tested', replaces: entry.version },
+    );
+    const read = await h.api(`/services/${serviceId}`);
+    expect(read.status).toBe(200);
+    expect(read.body.versions.at(-1)).toMatchObject({ reason: 'Reviewed by sam.security@justice.gov.uk: Controls re-tested' });
+    expect(read.body.versions.at(-1).review).toBeUndefined();
+    const team = await signedIn(h.stack, { email: 'sam.security@justice.gov.uk', securityTeam: true });
+    const page = await team.get(`/register/${serviceId}`);
+    expect(page.status).toBe(200);
+    const newest = page.$('#reviews li.app-review').first();
+    expect(newest.text()).toContain('Reviewed by sam.security@justice.gov.uk: Controls re-tested');
+    expect(newest.find('.govuk-tag')).toHaveLength(0);
+  });
+
+  it('refuses a review with a missing or wrong outcome or actions: 400 naming each field, and nothing recorded', async () => {
+    const version = (await h.api(`/services/${serviceId}`)).body.version;
+    const later = day(now + 30 * DAY);
+    const paths = async (body: unknown) => {
+      const res = await post(serviceId, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      return res.body.errors.map((e: { path: string }) => e.path).sort();
+    };
+    expect(await paths({ notes: 'Fine' })).toEqual(['outcome']);
+    expect(await paths({ outcome: 'GOOD', notes: 'Fine' })).toEqual(['outcome']);
+    expect(await paths({ outcome: 'ACTIONS_NEEDED', notes: 'Not fine' })).toEqual(['actions']);
+    expect(await paths({ outcome: 'ACTIONS_NEEDED', notes: 'Not fine', actions: [] })).toEqual(['actions']);
+    expect(await paths({ outcome: 'SATISFACTORY', notes: 'Fine', actions: [{ what: 'Renew', dueBy: later }] })).toEqual(['actions']);
+    expect(await paths({ outcome: 'ACTIONS_NEEDED', notes: 'Not fine', actions: [{ what: ' ', dueBy: '2027-02-30' }] })).toEqual([
+      'actions.0.dueBy',
+      'actions.0.what',
+    ]);
+    expect(await paths({ outcome: 'ACTIONS_NEEDED', notes: 'Not fine', actions: [{ what: 'Renew', dueBy: later, by: later }] })).toEqual([
+      'actions.0',
+    ]);
+    expect(
+      await paths({ outcome: 'ACTIONS_NEEDED', notes: 'Not fine', actions: Array.from({ length: 21 }, () => ({ what: 'Renew', dueBy: later })) }),
+    ).toEqual(['actions']);
+    expect(
+      await paths({
+        outcome: 'ACTIONS_NEEDED',
+        notes: 'Not fine',
+        actions: [
+          { what: 'Renew', dueBy: later },
+          { what: 'Re-test', dueBy: '2020-01-01' },
+        ],
+      }),
+    ).toEqual(['actions.1.dueBy']);
+    expect((await h.api(`/services/${serviceId}`)).body.version).toBe(version);
   });
 });

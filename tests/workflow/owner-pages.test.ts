@@ -93,6 +93,7 @@ describe('asking for approval', () => {
       '#plannedStartDate-day',
       '#serviceOwner-name',
       '#serviceOwner-email',
+      '#contractManager-name',
       '#mitigations',
     ]);
     for (const { href, text } of errors) {

@@ -160,7 +160,7 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
   'GET /services': () => [{ what: 'the register', path: '/services', method: 'GET' }],
   'GET /services/{serviceId}': (t) => [{ what: "the owner's service", path: `/services/${t.serviceId}`, method: 'GET' }],
   'POST /services/{serviceId}/reviews': (t) => [
-    { what: 'a review', path: `/services/${t.serviceId}/reviews`, method: 'POST', body: { notes: 'Reviewed, all fine' } },
+    { what: 'a review', path: `/services/${t.serviceId}/reviews`, method: 'POST', body: { outcome: 'SATISFACTORY', notes: 'Reviewed, all fine' } },
   ],
   'GET /monitoring/runs': () => [{ what: 'monitoring runs', path: '/monitoring/runs', method: 'GET' }],
   'POST /monitoring/runs': () => [{ what: 'a monitoring run', path: '/monitoring/runs', method: 'POST' }],

@@ -288,7 +288,7 @@ describe('conflicting actions fired together', () => {
               h.api(`/services/${serviceId}/reviews`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ notes: `Annual review ${j}` }),
+                body: JSON.stringify({ outcome: 'SATISFACTORY', notes: `Annual review ${j}` }),
               }),
             ),
         ),

@@ -50,7 +50,7 @@ describe('only the security team', () => {
     expect(own.status).toBe(200);
     expect(own.$('form textarea#notes').length).toBe(0);
     for (const path of ['/requests-in-progress', '/register', '/monitoring']) expect((await owner.get(path)).status, path).toBe(403);
-    expect((await owner.post(`/register/${service.serviceId}/reviews`, { notes: 'Looks fine to me' })).status).toBe(403);
+    expect((await owner.post(`/register/${service.serviceId}/reviews`, { outcome: 'SATISFACTORY', notes: 'Looks fine to me' })).status).toBe(403);
     expect((await owner.post('/monitoring', { run: 'now' })).status).toBe(403);
     expect((await h.api(`/services/${service.serviceId}`)).body.version).toBe(1);
     expect((await h.api('/monitoring/runs')).body.runs).toEqual([]);
@@ -139,12 +139,15 @@ describe('the offshore service register', () => {
 
     const empty = await security.post(`${path}/reviews`, { notes: '  ' });
     expect(empty.status).toBe(400);
-    expect(errorSummary(empty.$)).toEqual([{ text: 'Review notes: say what the review found', href: '#notes' }]);
+    expect(errorSummary(empty.$)).toEqual([
+      { text: 'Outcome: choose whether the service is satisfactory or needs actions', href: '#outcome' },
+      { text: 'Review notes: say what the review found', href: '#notes' },
+    ]);
     expect(empty.$('#notes').is('textarea')).toBe(true);
     expect((await h.api(`/services/${service.serviceId}`)).body.version).toBe(1);
 
     const notes = 'Supplier controls checked; access logs reviewed';
-    const recorded = await security.post(`${path}/reviews`, { notes });
+    const recorded = await security.post(`${path}/reviews`, { outcome: 'SATISFACTORY', notes });
     expect(recorded.status).toBe(303);
     expect(recorded.location).toBe(`${path}?reviewed=yes`);
     const after = await security.get(recorded.location!);
@@ -153,6 +156,87 @@ describe('the offshore service register', () => {
     expect(after.$('.govuk-notification-banner--success').text()).toContain(`Review recorded. The next review is due by ${ukDate(api.reviewDue)}.`);
     expect(after.$('#reviews').text()).toContain(notes);
     expect(after.$('table:contains("Version") tbody tr')).toHaveLength(2);
+  });
+
+  it('records a review needing actions through the form, shows the history with outcomes and actions, and a later satisfactory review closes them', async () => {
+    const path = `/register/${service.serviceId}`;
+    const next = String(h.stack.runtime.clock().getUTCFullYear() + 1);
+    const blank = { what: '', dueBy: { day: '', month: '', year: '' } };
+    const notes = 'Supplier access reviews are late';
+    const version = async () => (await h.api(`/services/${service.serviceId}`)).body.version;
+    const was = await version();
+
+    // An action due by a date already past is refused on its own row; what was typed is kept.
+    const past = await security.post(`${path}/reviews`, {
+      outcome: 'ACTIONS_NEEDED',
+      notes,
+      actions: [blank, { what: 'Renew the ISO 27001 certificate', dueBy: { day: '1', month: '1', year: '2020' } }],
+    });
+    expect(past.status).toBe(400);
+    expect(errorSummary(past.$)).toEqual([{ text: 'Action due by: must be today or later', href: '#actions-1-dueBy' }]);
+    expect(past.$('#actions-1-what').val()).toBe('Renew the ISO 27001 certificate');
+    expect(past.$('input[name=outcome][value=ACTIONS_NEEDED]').attr('checked')).toBeDefined();
+    // Actions needed, and none named.
+    const none = await security.post(`${path}/reviews`, { outcome: 'ACTIONS_NEEDED', notes, actions: [blank, blank, blank] });
+    expect(none.status).toBe(400);
+    expect(errorSummary(none.$)).toEqual([{ text: 'Actions: name at least one action, with the date it is due by', href: '#actions' }]);
+    expect(await version()).toBe(was);
+
+    const recorded = await security.post(`${path}/reviews`, {
+      outcome: 'ACTIONS_NEEDED',
+      notes,
+      actions: [
+        { what: 'Complete the quarterly access review', dueBy: { day: '31', month: '1', year: next } },
+        blank,
+        { what: 'Renew the ISO 27001 certificate', dueBy: { day: '1', month: '3', year: next } },
+      ],
+    });
+    expect(recorded.status).toBe(303);
+    const open = [
+      { what: 'Complete the quarterly access review', dueBy: `${next}-01-31` },
+      { what: 'Renew the ISO 27001 certificate', dueBy: `${next}-03-01` },
+    ];
+    expect((await h.api(`/services/${service.serviceId}`)).body.reviewActions).toEqual(open);
+    const withActions = await security.get(recorded.location!);
+    expect(words(withActions.$)).not.toMatch(ISO_DATE);
+    const row = (page: typeof withActions, key: string) =>
+      page
+        .$('.govuk-summary-list__row')
+        .filter((_, r) => page.$(r).find('dt').text().trim() === key)
+        .find('dd')
+        .text()
+        .replace(/\s+/g, ' ')
+        .trim();
+    expect(row(withActions, 'Open actions from reviews')).toBe(
+      `Complete the quarterly access review: due by 31 January ${next}; Renew the ISO 27001 certificate: due by 1 March ${next}`,
+    );
+    const newest = withActions.$('#reviews li.app-review').first();
+    expect(newest.find('.govuk-tag').text().trim()).toBe('Actions needed');
+    expect(newest.text()).toContain(notes);
+    expect(
+      newest
+        .find('.app-review-actions li')
+        .map((_, li) => withActions.$(li).text().trim())
+        .get(),
+    ).toEqual([`Complete the quarterly access review: due by 31 January ${next}`, `Renew the ISO 27001 certificate: due by 1 March ${next}`]);
+    // The form starts from the open actions: a review needing actions restates what is still needed.
+    expect(withActions.$('#actions-0-what').val()).toBe('Complete the quarterly access review');
+
+    const closed = await security.post(`${path}/reviews`, {
+      outcome: 'SATISFACTORY',
+      notes: 'Access review done; certificate renewed',
+      actions: [blank, blank],
+    });
+    expect(closed.status).toBe(303);
+    expect((await h.api(`/services/${service.serviceId}`)).body.reviewActions).toBeUndefined();
+    const after = await security.get(closed.location!);
+    expect(row(after, 'Open actions from reviews')).toBe('None');
+    expect(
+      after
+        .$('#reviews li.app-review .govuk-tag')
+        .map((_, t) => after.$(t).text().trim())
+        .get(),
+    ).toEqual(['Satisfactory', 'Actions needed', 'Satisfactory']);
   });
 });
 

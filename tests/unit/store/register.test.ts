@@ -66,6 +66,22 @@ describe('Method: dueForReview', () => {
   });
 });
 
+describe('Method: reviewActionsDueBefore', () => {
+  it('reads only the services with a review action due before the date, from the sparse index', async () => {
+    const services = [{ serviceId: 'SVC-1', serviceName: 'Court hearing transcription', actions: [{ what: 'Access review', dueBy: '2027-01-31' }] }];
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [{ pk: 'SERVICE#SVC-1', sk: 'REVIEW_ACTIONS', entity: 'REVIEW_ACTIONS', ...services[0] }], ScannedCount: 1 });
+    expect(await store.register.reviewActionsDueBefore('2027-02-01')).toEqual({ services, itemsRead: 1 });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
+      TableName: TABLE,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :date',
+      ExpressionAttributeValues: { ':pk': 'REVIEW_ACTION_DUE', ':date': '2027-02-01' },
+    });
+  });
+});
+
 describe('Method: putRegisterVersion', () => {
   const versionPut = (entry = registerEntry(), reason = 'Approved request OFF-1 round 1') => ({
     Put: {
@@ -110,6 +126,48 @@ describe('Method: putRegisterVersion', () => {
         },
       },
     ]);
+  });
+
+  it("puts a review's open actions in the due index by the earliest date, and takes them out when a review closes them", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const actions = [
+      { what: 'Renew the certificate', dueBy: '2027-03-01' },
+      { what: 'Access review', dueBy: '2027-01-31' },
+    ];
+    const review = { outcome: 'ACTIONS_NEEDED' as const, notes: 'Late', actions, reviewedBy: 'sam@justice.gov.uk', reviewedAt: AT };
+    const next = registerEntry({ version: 3, reviewActions: actions });
+    await store.register.putRegisterVersion(next, { reason: 'Reviewed', replaces: 2, review });
+    const [version, , marker] = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input) as {
+      Put: { Item: Record<string, unknown> };
+    }[];
+    expect(version!.Put.Item).toMatchObject({ sk: 'VERSION#0003', review });
+    expect(marker!.Put.Item).toEqual({
+      pk: 'SERVICE#SVC-1',
+      sk: 'REVIEW_ACTIONS',
+      gsi3pk: 'REVIEW_ACTION_DUE',
+      gsi3sk: '2027-01-31#SVC-1',
+      entity: 'REVIEW_ACTIONS',
+      serviceId: 'SVC-1',
+      serviceName: next.serviceName,
+      actions,
+    });
+
+    ddb.resetHistory();
+    const closed = registerEntry({ version: 4 });
+    await store.register.putRegisterVersion(closed, {
+      reason: 'Reviewed',
+      replaces: 3,
+      review: { ...review, outcome: 'SATISFACTORY', actions: undefined },
+    });
+    const [, , emptied] = transactItems(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input) as { Put: { Item: Record<string, unknown> } }[];
+    expect(emptied!.Put.Item).toEqual({
+      pk: 'SERVICE#SVC-1',
+      sk: 'REVIEW_ACTIONS',
+      entity: 'REVIEW_ACTIONS',
+      serviceId: 'SVC-1',
+      serviceName: next.serviceName,
+      actions: [],
+    });
   });
 
   it('says StaleState when the version exists or another review moved the entry first', async () => {

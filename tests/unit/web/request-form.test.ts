@@ -53,7 +53,7 @@ describe('the request form as the API body', () => {
     expect(() => validateOffshoringRequest(formToRequestBody(posted(filledForm)), loadApproverDirectory())).not.toThrow();
   });
 
-  it('reads one ticked box as a list of one, and leaves out an optional contract manager left blank', () => {
+  it('reads one ticked box as a list of one, and leaves out a contract manager left blank, for the checks to refuse', () => {
     const body = formToRequestBody(posted({ ...filledForm, dataCategories: 'PERSONAL', contractManager: { name: ' ', email: '' } }));
     expect(body.dataCategories).toEqual(['PERSONAL']);
     expect(body).not.toHaveProperty('contractManager');
@@ -121,6 +121,7 @@ describe('the checks as the error summary', () => {
       '#plannedStartDate-day',
       '#serviceOwner-name',
       '#serviceOwner-email',
+      '#contractManager-name',
       '#mitigations',
     ]);
     expect(errorList[0]!.text).toBe('Service name must not be empty');
@@ -131,6 +132,14 @@ describe('the checks as the error summary', () => {
   it('says which line of the mitigations is wrong, linked to the mitigations box', () => {
     const { errorList } = errorsOf({ ...filledForm, mitigations: `fine\n${'x'.repeat(2001)}` });
     expect(errorList).toEqual([{ text: 'Controls and mitigations line 2 must be at most 2000 characters', href: '#mitigations' }]);
+  });
+
+  it('refuses a form without a contract manager, on the contract manager’s name', () => {
+    const { errorList, fieldErrors } = errorsOf({ ...filledForm, contractManager: { name: '', email: ' ' } });
+    expect(errorList).toEqual([
+      { text: "Contract manager is required: the supplier's contract manager is told of the request and its outcome", href: '#contractManager-name' },
+    ]);
+    expect(fieldErrors.contractManager).toBe(errorList[0]!.text);
   });
 
   it('refuses a form naming no control or mitigation, on the controls box', () => {
