@@ -32,6 +32,15 @@ export const DirectorySchema = ApproverDirectorySchema.superRefine((directory, c
       message: `must be the MoJ SIRO (${directory.roles.MOJ_SIRO.email}): MoJ HQ is the department, and its SIRO is the MoJ SIRO`,
     });
   }
+  // Offshoring Policy, Compliance: exemptions and changes to the policy need two approvals, the SSA's
+  // and the CISO's; one person in both roles would give both (separation of duties).
+  if (directory.roles.SSA.email.toLowerCase() === directory.roles.CISO.email.toLowerCase()) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['roles', 'CISO', 'email'],
+      message: `must not be the Senior Security Advisor's (${directory.roles.SSA.email}): the SSA and the CISO approve exemptions separately, so they are two people`,
+    });
+  }
 });
 
 /** `PUT /directory/versions`-style body: a whole new version, the version it edits, and why. */

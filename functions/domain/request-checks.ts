@@ -3,7 +3,7 @@ import type { ApproverDirectory } from '#platform/directory';
 import { Forbidden, ValidationFailed } from '#web/errors';
 import { ownsService, type Caller } from '#web/identity';
 import { OffshoringRequestSchema, toFieldErrors, type FieldError, type OffshoringRequest } from './request.ts';
-import { unknownBusinessAreas } from './offshoring-policy.ts';
+import { ROLE_TITLES, requiredApprovers, unknownBusinessAreas, type RequiredApprover } from './offshoring-policy.ts';
 import { getRegisterEntry } from './register.ts';
 import { snapshotForChange } from './service-change.ts';
 import type { ServiceBeforeChange } from '#store/records';
@@ -36,7 +36,26 @@ export function validateOffshoringRequest(body: unknown, directory: ApproverDire
     errors.push({ path: 'serviceId', message: 'is required for a change: name the register entry it changes' });
   }
   if (errors.length > 0 || !parsed.success) throw new ValidationFailed(errors);
+  const own = ownApproval(parsed.data, directory);
+  if (own) {
+    const role = `${ROLE_TITLES[own.role]}${own.businessArea ? ` for ${own.businessArea}` : ''}`;
+    throw new ValidationFailed([
+      {
+        path: 'serviceOwner.email',
+        message: `must not be one of the request's approvers: ${own.email} is its ${role}, and no one approves their own request (separation of duties)`,
+      },
+    ]);
+  }
   return parsed.data;
+}
+
+/**
+ * The required approver who is the service owner, if any. Approval is a check by someone other than
+ * who asks: a service owner asking one of their own roles to approve would approve their own request.
+ */
+function ownApproval(request: OffshoringRequest, directory: ApproverDirectory): RequiredApprover | undefined {
+  const owner = request.serviceOwner.email.toLowerCase();
+  return requiredApprovers(request, directory).find((approver) => approver.email.toLowerCase() === owner);
 }
 
 /**

@@ -75,6 +75,15 @@ describe('DirectorySchema: what the security team may save', () => {
     expect(problems(separate)).toEqual(['businessAreas.MOJ_HQ.siro.email']);
   });
 
+  it('refuses one person as both the SSA and the CISO, who approve exemptions separately (separation of duties)', () => {
+    const same = structuredClone(seed);
+    same.roles.CISO = { ...seed.roles.CISO, email: seed.roles.SSA.email.toUpperCase() };
+    const result = DirectorySchema.safeParse(same);
+    expect(result.success ? [] : toFieldErrors(result.error)).toEqual([
+      { path: 'roles.CISO.email', message: expect.stringContaining(`must not be the Senior Security Advisor's (${seed.roles.SSA.email})`) },
+    ]);
+  });
+
   it('needs a change note and the version edited', () => {
     const result = DirectoryEditSchema.safeParse({ note: '  ', directory: seed });
     expect(result.success ? [] : toFieldErrors(result.error).map((e) => e.path)).toEqual(['basedOnVersion', 'note']);

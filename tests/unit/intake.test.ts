@@ -124,6 +124,17 @@ describe('POST /requests', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
+  it('answers 400 on serviceOwner.email to a request whose service owner would approve it, and writes nothing', async () => {
+    const ciso = loadApproverDirectory().roles.CISO;
+    const result = await post({ ...singleAreaRequest(), serviceOwner: { name: ciso.name, email: ciso.email } });
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).errors).toEqual([
+      { path: 'serviceOwner.email', message: expect.stringMatching(/is its MoJ Chief Information Security Officer \(CISO\).*separation of duties/) },
+    ]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('answers 415 to a body that is not JSON', async () => {
     expect((await post('serviceName=x', { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(415);
     expect((await post('{"serviceName":', { 'content-type': 'application/json' })).statusCode).toBe(415);

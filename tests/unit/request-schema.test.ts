@@ -141,6 +141,29 @@ describe('the offshoring request', () => {
     expect(problems(existing)).toEqual([{ path: 'contractManager', message }]);
   });
 
+  it('refuses a service owner who is one of the request’s approvers, on `serviceOwner.email`, naming the role', () => {
+    const as = (request: ReturnType<typeof singleAreaRequest>, email: string) => ({ ...request, serviceOwner: { name: 'Same Person', email } });
+    const hmctsSiro = directory.businessAreas.HMCTS!.siro.email;
+    expect(problems(as(singleAreaRequest(), hmctsSiro.toUpperCase()))).toEqual([
+      {
+        path: 'serviceOwner.email',
+        message: `must not be one of the request's approvers: ${hmctsSiro} is its Agency or Departmental Senior Information Risk Officer (SIRO) for HMCTS, and no one approves their own request (separation of duties)`,
+      },
+    ]);
+    for (const [role, words] of [
+      ['CISO', 'MoJ Chief Information Security Officer (CISO)'],
+      ['SSA', 'MoJ Senior Security Advisor (SSA)'],
+      ['DPO', 'MoJ Data Protection Officer (DPO)'],
+    ] as const) {
+      const email = directory.roles[role].email;
+      expect(problems(as(multiAreaRequest(), email))).toEqual([
+        { path: 'serviceOwner.email', message: expect.stringContaining(`${email} is its ${words},`) },
+      ]);
+    }
+    // The SSA approves wider MoJ services only: owning a single-area one is no conflict.
+    expect(problems(as(singleAreaRequest(), directory.roles.SSA.email))).toEqual([]);
+  });
+
   it('still reads a request the table holds without controls or a contract manager', () => {
     const { mitigations: _, contractManager: __, ...stored } = singleAreaRequest();
     const read = StoredOffshoringRequestSchema.parse(stored);
