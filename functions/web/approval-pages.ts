@@ -23,6 +23,7 @@ import { securityHeaders, type HttpResult } from './http.ts';
 import { renderPage } from './render.ts';
 import { isExemption, isExemptionView, type ExemptionRecord } from '#store/exemptions';
 import { exemptionRounds } from '#domain/exemption-rounds';
+import { exemptionsInForceFor, exemptionsInWords } from '#domain/exemptions-in-force';
 import { anExemptionWhat, exemptionFacts, exemptionWhat } from '#email/exemption-templates';
 
 /**
@@ -210,6 +211,10 @@ export async function decisionPage(
   const changes = request.serviceBeforeChange ? serviceChanges(request.serviceBeforeChange, request.request) : undefined;
   const escalated = view.audit.findLast((e) => e.type === 'ESCALATED_TO_DEPARTMENTAL_HEAD');
   const { errorList, fieldErrors } = decisionErrors(state.errors ?? [], endorsement);
+  // What the request may rely on, so an approver weighs it with the exemptions already agreed.
+  const exemptionsInForce = exemptionsInWords(
+    await exemptionsInForceFor(runtime, { serviceId: request.request.serviceId, businessAreas: request.request.businessAreas }),
+  );
   return approverPage(
     runtime,
     'approver/decide.njk',
@@ -231,6 +236,7 @@ export async function decisionPage(
       round: request.round,
       lateNoticeReason: request.lateNotice ? request.lateNoticeReason : undefined,
       rows: requestRows(request),
+      exemptionsInForce,
       serviceChange: changes && {
         serviceId: request.serviceBeforeChange?.serviceId,
         rows: changes.map((c) => [{ text: c.what }, { text: c.before }, { text: c.after }]),

@@ -11,6 +11,7 @@ import { requestInWords } from '../domain/round-changes.ts';
 import { ownsRequest } from './identity.ts';
 import type { PageRoute } from './page-handler.ts';
 import { renderPage } from './render.ts';
+import { exemptionsInForceFor, exemptionsInWords } from '../domain/exemptions-in-force.ts';
 import { doneMessage, readableRequest, requestPage } from './owner-views.ts';
 import { approverRole, businessAreaName, eventInWords, timelineParams } from './request-words.ts';
 
@@ -113,7 +114,10 @@ export const requestPageRoute: PageRoute = {
     const view = await readableRequest(request);
     const done = doneMessage(request.event.queryStringParameters?.done);
     const versions = await routingVersions(request.runtime.store.directory, requestRounds(view));
+    const { serviceId, businessAreas } = view.request.request;
+    const exemptionsInForce = exemptionsInWords(await exemptionsInForceFor(request.runtime, { serviceId, businessAreas }));
     return renderPage('owner/request.njk', {
+      exemptionsInForce,
       ...request.view,
       ...requestPageContext(view, request.runtime.directory, ownsRequest(request.caller, view.request), {
         versions,
