@@ -85,15 +85,13 @@ export function validateAskedAgain(runtime: Runtime, current: ExemptionRecord, b
 }
 
 /**
- * The exemption as the person who asked for it may act on it: 404 to anyone who may not read it,
- * 403 to the security team (who read every exemption, but only its requester asks for it again),
+ * The exemption as the person who asked for it may act on it: 404 when there is none, 403 to anyone
+ * else (the security team too: they read every exemption, but only its requester asks for it again),
  * 409 unless it is rejected.
  */
 export async function loadRejectedExemption(runtime: Runtime, caller: Caller, requestId: string): Promise<ExemptionView> {
   const view = await runtime.store.getCaseView(requestId);
-  if (!view || !isExemptionView(view) || (!caller.securityTeam && !askedBy(view.request, caller))) {
-    throw new NotFound(`No exemption ${requestId}`, { requestId });
-  }
+  if (!view || !isExemptionView(view)) throw new NotFound(`No exemption ${requestId}`, { requestId });
   if (!askedBy(view.request, caller)) throw new Forbidden(`Only the person who asked for ${requestId} may ask for it again`, { requestId });
   if (!canAskAgain(view.request)) {
     throw new Conflict(`Exemption ${requestId} is ${view.request.status}: only a rejected exemption is asked for again`, {

@@ -200,6 +200,8 @@ function formValues(exemption: ExemptionRecord['exemption']) {
 // variation stay (another is a new exemption); the reasons it was rejected are beside the form.
 async function askAgainForm(request: SignedInRequest, values?: Record<string, unknown>, errors: FieldError[] = []) {
   const { runtime, caller, view, event } = request;
+  // Read as the exemption page reads it first: someone else's is 404 here as there.
+  await readExemption(runtime, caller, pathParameter(event, 'requestId'));
   const exemption = await loadRejectedExemption(runtime, caller, pathParameter(event, 'requestId'));
   const record = exemption.request;
   const { errorList, fieldErrors } = errorsForPage(errors, LABELS, ANCHORS);
@@ -233,6 +235,7 @@ async function sendAskAgain(request: SignedInRequest) {
   const { policyClause, justification, endDate } = request.form;
   const values = { policyClause, justification, endDate: endDate ?? {} };
   const requestId = pathParameter(request.event, 'requestId');
+  await readExemption(request.runtime, request.caller, requestId);
   const date = dateFromParts(endDate);
   try {
     // A change to the policy's form has no end date: none is sent (an exemption's blank date is, and refused).

@@ -180,8 +180,8 @@ describe('who may ask again, and what', () => {
     requestId = await rejectedExemption({ variation: { businessArea: 'LAA' } });
   });
 
-  it('is only the person who asked for it: 404 to anyone else, 403 to the security team, 404 for an unknown id', async () => {
-    expect((await askAgain(requestId, REVISED, OTHER_OWNER)).status).toBe(404);
+  it('is only the person who asked for it: 403 to anyone else, the security team too, 404 for an unknown id', async () => {
+    expect((await askAgain(requestId, REVISED, OTHER_OWNER)).status).toBe(403);
     const team = await askAgain(requestId, REVISED, TEAM_TOKEN);
     expect(team.status).toBe(403);
     expect((await askAgain('EXM-NOPE', REVISED)).status).toBe(404);
@@ -233,6 +233,12 @@ describe('the pages', () => {
     const team = await signedIn(h.stack, TEAM);
     expect((await team.get(`/exemptions/${requestId}`)).$(`a[href="/exemptions/${requestId}/ask-again"]`).length).toBe(0);
     expect((await team.get(`/exemptions/${requestId}/ask-again`)).status).toBe(403);
+    // Anyone else finds no such page, as for the exemption's own page.
+    const other = await signedIn(h.stack, { email: OTHER_OWNER });
+    expect((await other.get(`/exemptions/${requestId}/ask-again`)).status).toBe(404);
+    expect((await other.post(`/exemptions/${requestId}/ask-again`, { ...REVISED, endDate: { day: '31', month: '3', year: '2027' } })).status).toBe(
+      404,
+    );
 
     const formPage = await owner.get(`/exemptions/${requestId}/ask-again`);
     expect(formPage.status).toBe(200);

@@ -197,6 +197,15 @@ const CALLS: Record<string, (t: Targets, outsider: LocalIdentity) => Call[]> = {
       body: { reason: 'Not mine to keep' },
     },
   ],
+  // A rejected exemption is asked for again only by who asked for it (a waiting one too: 403 before its status).
+  'POST /exemptions/{requestId}/resubmissions': (t) => [
+    {
+      what: "asking again for the owner's exemption",
+      path: `/exemptions/${t.exemptionId}/resubmissions`,
+      method: 'POST',
+      body: { policyClause: 'Process 1(c)', justification: 'Not mine to ask', endDate: '2027-06-30' },
+    },
+  ],
   'POST /incidents/{incidentId}/updates': (t) => [
     {
       what: 'closing the breach',
