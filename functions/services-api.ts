@@ -1,4 +1,5 @@
 import { byRoute, httpHandler, json, pathParameter, type HttpEvent } from '#web/http';
+import { exemptionsInForceFor } from '#domain/exemptions-in-force';
 import { lambdaEntry, type Runtime } from '#platform/runtime';
 import { dynamoDb } from '#platform/clients/dynamodb';
 import { Forbidden, NotFound, ValidationFailed } from '#web/errors';
@@ -34,6 +35,12 @@ export function servicesApi(runtime: Runtime) {
         compliance: complianceOf(entry),
         reviewStatus: reviewStatus(entry.reviewDue, today),
         versions: await registerHistory(runtime, entry.serviceId),
+        // The exemptions from the Offshoring Policy it may rely on today (Compliance).
+        exemptionsInForce: (await exemptionsInForceFor(runtime, entry)).map(({ requestId, exemption, approvedAt }) => ({
+          requestId,
+          ...exemption,
+          ...(approvedAt ? { approvedAt } : {}),
+        })),
       });
     },
     'POST /services/{serviceId}/reviews': async (event) => {

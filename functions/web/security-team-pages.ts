@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { exemptionsInForceFor, exemptionsInWords } from '../domain/exemptions-in-force.ts';
 import type { PageRoute, SignedInRequest } from './page-handler.ts';
 import { redirect, renderPage } from './render.ts';
 import { dateFromParts, errorsForPage } from './forms.ts';
@@ -312,10 +313,12 @@ async function servicePage({ event, runtime, view, caller }: SignedInRequest, st
   const status = reviewStatus(entry.reviewDue, today(runtime.clock));
   const versions = await registerHistory(runtime, serviceId);
   const reviewed = new URLSearchParams(event.rawQueryString ?? '').get('reviewed') === 'yes';
+  const exemptionsInForce = exemptionsInWords(await exemptionsInForceFor(runtime, entry));
   return renderPage(
     'security/service.njk',
     {
       ...view,
+      exemptionsInForce,
       section: caller.securityTeam ? 'register' : 'owner',
       pageTitle: entry.serviceName,
       backLink: caller.securityTeam ? '/register' : '/your-requests',

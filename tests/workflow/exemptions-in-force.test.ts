@@ -49,22 +49,24 @@ beforeAll(async () => {
   ({ serviceId } = await approvedService(h));
   const area = singleAreaRequest().businessAreas[0]!;
   const otherArea = area === 'LAA' ? 'OPG' : 'LAA';
-  shown.forService = await ask({ policyClause: 'Approval: four weeks’ notice', serviceId });
-  shown.wholePolicy = await ask({ policyClause: 'Process 1(c): MoJ Commercial' });
-  shown.ownArea = await ask({ policyClause: 'SPF: vetting', variation: { businessArea: area } });
-  hidden.otherArea = await ask({ policyClause: 'SPF: vetting elsewhere', variation: { businessArea: otherArea } });
-  hidden.waiting = await ask({ policyClause: 'Still waiting', serviceId });
+  const forService = await ask({ policyClause: 'Approval: four weeks’ notice', serviceId });
+  const wholePolicy = await ask({ policyClause: 'Process 1(c): MoJ Commercial' });
+  const ownArea = await ask({ policyClause: 'SPF: vetting', variation: { businessArea: area } });
+  const otherAreas = await ask({ policyClause: 'SPF: vetting elsewhere', variation: { businessArea: otherArea } });
+  const waiting = await ask({ policyClause: 'Still waiting', serviceId });
   const change = await h.api(
     '/exemptions',
     json({ requestType: 'POLICY_CHANGE', policyClause: 'Six weeks’ notice', justification: 'Legal needs longer' }),
     OWNER,
   );
-  hidden.policyChange = change.body.requestId;
-  await approveAll(shown.forService, 2);
-  await approveAll(shown.wholePolicy, 2);
-  await approveAll(shown.ownArea, 3);
-  await approveAll(hidden.otherArea, 3);
-  await approveAll(hidden.policyChange, 2);
+  const policyChange = change.body.requestId as string;
+  await approveAll(forService, 2);
+  await approveAll(wholePolicy, 2);
+  await approveAll(ownArea, 3);
+  await approveAll(otherAreas, 3);
+  await approveAll(policyChange, 2);
+  Object.assign(shown, { forService, wholePolicy, ownArea });
+  Object.assign(hidden, { otherAreas, waiting, policyChange });
 }, 120_000);
 afterAll(() => h?.close());
 
@@ -86,5 +88,20 @@ describe('exemptions in force', () => {
     expect(requestPage.status).toBe(200);
     expect(exemptionsOn(requestPage)).toEqual(Object.values(shown).sort());
     for (const id of Object.values(hidden)) expect(requestPage.html).not.toContain(id);
+  });
+
+  it('are shown on the service’s register page and in its API entry', async () => {
+    const owner = await signedIn(h.stack, { email: OWNER });
+    const page = await owner.get(`/register/${serviceId}`);
+    expect(page.status).toBe(200);
+    expect(exemptionsOn(page)).toEqual(Object.values(shown).sort());
+    const api = await h.api(`/services/${serviceId}`, undefined, OWNER);
+    expect(api.status).toBe(200);
+    expect(api.body.exemptionsInForce.map((e: { requestId: string }) => e.requestId).sort()).toEqual(Object.values(shown).sort());
+    expect(api.body.exemptionsInForce.find((e: { requestId: string }) => e.requestId === shown.forService)).toMatchObject({
+      serviceId,
+      endDate: '2027-06-30',
+      policyClause: 'Approval: four weeks’ notice',
+    });
   });
 });
