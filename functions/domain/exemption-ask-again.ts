@@ -7,7 +7,7 @@ import type { FieldError } from './request.ts';
 import { canHappen } from './lifecycle.ts';
 import { orConflict } from './races.ts';
 import { publicApprover, startRound } from './rounds.ts';
-import { askedBy, exemptionPageLink, planExemptionApprovals, validateExemption } from './exemptions.ts';
+import { askedBy, assertNotOwnApprover, exemptionPageLink, planExemptionApprovals, validateExemption } from './exemptions.ts';
 import { exemptionRoundOf } from './exemption-rounds.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { exemptionReceivedEmail } from '../email/exemption-templates.ts';
@@ -132,6 +132,7 @@ export async function askExemptionAgain(runtime: Runtime, caller: Caller, reques
   const at = now.toISOString();
   const round = current.round + 1;
   const planned = planExemptionApprovals(runtime, requestId, exemption, now, round);
+  assertNotOwnApprover(caller, planned.approvers);
   const actor = actorOf(caller);
   const next = {
     ...current,

@@ -12,7 +12,7 @@ import { isExemptionView, type ExemptionRecord, type ExemptionView } from '../st
 import { exemptionRoundOf, exemptionRounds } from './exemption-rounds.ts';
 import { ExemptionRequestSchema, type ExemptionRequest } from './exemption-request.ts';
 import { toFieldErrors, type FieldError } from './request.ts';
-import { approvalTimeline, exemptionApprovers, exemptionInForce, type ApprovalTimeline } from './offshoring-policy.ts';
+import { approvalTimeline, exemptionApprovers, exemptionInForce, ROLE_TITLES, type ApprovalTimeline } from './offshoring-policy.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
 import { publicApprover, resumeFirstRound, startRound } from './rounds.ts';
 import { getRegisterEntry } from './register.ts';
@@ -100,6 +100,20 @@ export function validateExemption(runtime: Runtime, body: unknown): ExemptionReq
   return parsed.data;
 }
 
+/**
+ * No one approves what they asked for (separation of duties): an exemption asked for by one of its
+ * own approvers is refused, 403 naming the role, and someone else asks for it.
+ */
+export function assertNotOwnApprover(caller: Caller, approvers: readonly { role: string; email: string }[]): void {
+  const own = approvers.find((a) => a.email.toLowerCase() === caller.email.toLowerCase());
+  if (own) {
+    const role = ROLE_TITLES[own.role as keyof typeof ROLE_TITLES] ?? own.role;
+    throw new Forbidden(`You are its ${role}, one of its approvers, and no one approves what they asked for: someone else must ask for it`, {
+      role: own.role,
+    });
+  }
+}
+
 /** A round's approvals: the SSA and the CISO (and a variation's Accounting Officer), each with the full window. */
 export function planExemptionApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date, round = 1) {
   const approvers = exemptionApprovers(exemption, runtime.directory);
@@ -165,6 +179,7 @@ export async function askOnce(runtime: Runtime, caller: Caller, exemption: Exemp
   // With a key, the id is the key's: a try after one that died once it had stored the exemption finds it.
   const requestId = idempotencyKey ? exemptionIdForKey(caller.sub, idempotencyKey) : runtime.ids.exemptionId();
   const planned = planExemptionApprovals(runtime, requestId, exemption, now);
+  assertNotOwnApprover(caller, planned.approvers);
   const submittedBy: Actor = actorOf(caller);
   const record: ExemptionRecord = {
     kind: 'EXEMPTION',

@@ -108,6 +108,13 @@ describe('what each kind may name', () => {
     expect(unknown.body.errors.map((e: { path: string }) => e.path)).toEqual(['requestType']);
   });
 
+  it('is refused (403, naming the role) to one of its own approvers: no one approves what they asked for', async () => {
+    const res = await h.api('/exemptions', json(CHANGE), { email: CISO.toUpperCase(), name: 'The CISO' });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toContain('Chief Information Security Officer');
+    expect(res.body).toMatchObject({ role: 'CISO' });
+  });
+
   it('asks through the form with the date left blank, and shows it as a request to change the policy', async () => {
     const owner = await signedIn(h.stack, { email: OWNER });
     const sent = await owner.post('/exemptions/new', {
