@@ -6,25 +6,35 @@ import { keys } from '../functions/store/keys.ts';
 import { registerEntryItem } from '../functions/store/register.ts';
 import { incidentItem } from '../functions/store/incidents.ts';
 import { ExemptionRecordSchema, type ExemptionRecord } from '../functions/store/exemptions.ts';
-import type { IncidentRecord, RegisterEntry } from '../functions/store/records.ts';
+import { RequestRecordSchema, type IncidentRecord, type RegisterEntry, type RequestRecord } from '../functions/store/records.ts';
 import { CONTRACT_CRITICALITIES } from '../functions/domain/request.ts';
-import { buildGovernanceReport, governanceReportCsv, governanceReportRead } from '../functions/domain/governance-report.ts';
+import {
+  buildGovernanceReport,
+  calendarYear,
+  financialYear,
+  governanceReportCsv,
+  governanceReportRead,
+  type ReportPeriod,
+} from '../functions/domain/governance-report.ts';
+import { singleAreaRequest } from '../tests/fixtures/index.ts';
 
 /**
  * `npm run bench:governance` (and `npm run bench`): the yearly governance report must read what its
- * year needs, not everything ever stored. Loads SERVICES register entries (approved over YEARS
+ * period needs, not everything ever stored. Loads SERVICES register entries (approved over YEARS
  * years across the six business areas; every 50th a non-compliant existing contract),
- * EXEMPTIONS exemptions and INCIDENTS incidents (both over the same years) into the local table,
- * then builds the last year's report as GET /governance-report does. Reports the items DynamoDB
- * read for it (ScannedCount of every query page, one per GetItem), the time to build it and the
- * CSV's size; and, for comparison, what building it from every exemption, incident and register
- * entry costs, which must give the same report. Exits 1 if it differs, or if the report reads more
- * than MAX_READ_FACTOR × what it needs: the records it lists plus the register entries its
- * incidents name.
+ * EXEMPTIONS exemptions, INCIDENTS incidents and REJECTED offshoring requests rejected or closed
+ * (all over the same years) into the local table, then builds two reports as GET
+ * /governance-report does: the last calendar year's, and the financial year before the current one
+ * (April to March, across two calendar years). Reports, for each, the items DynamoDB read for it
+ * (ScannedCount of every query page, one per GetItem), the time to build it and the CSV's size;
+ * and, for comparison, what building it from every record costs, which must give the same report.
+ * Exits 1 if it differs, or if a report reads more than MAX_READ_FACTOR × what it needs: the
+ * records it lists plus the register entries its incidents name.
  */
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 20_000);
 const EXEMPTIONS = Number(process.env.BENCH_EXEMPTIONS ?? 500);
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1_000);
+const REJECTED = Number(process.env.BENCH_REJECTED ?? 1_000);
 const YEARS = Number(process.env.BENCH_YEARS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 /** Approved entries stored as before entries carried their approval-year key: the first report keys them, once. */
@@ -135,6 +145,32 @@ try {
     };
   };
 
+  // A request rejected (four in five) or closed by its Departmental Head, when it was, in its outcome index as `transition` puts it there.
+  const rejected = (i: number): { request: RequestRecord; at: string } => {
+    const at = spread(i, REJECTED, 11);
+    const request = RequestRecordSchema.parse({
+      requestId: `OFF-REJ${i}`,
+      status: i % 5 === 4 ? 'CLOSED' : 'REJECTED',
+      round: 1,
+      request: { ...singleAreaRequest(), serviceName: `Rejected ${i}`, businessAreas: [AREAS[i % AREAS.length]!] },
+      requiredApprovers: [],
+      lateNotice: false,
+      noticeDays: 60,
+      submittedAt: at,
+      updatedAt: at,
+      submittedBy: { kind: 'SERVICE_OWNER', email: 'priya.shah@justice.gov.uk' },
+      version: 2,
+    });
+    return { request, at };
+  };
+  const requestItem = ({ request, at }: { request: RequestRecord; at: string }) => ({
+    ...keys.request(request.requestId),
+    ...keys.ownerLookup(request.request.serviceOwner.email, request.submittedAt),
+    ...keys.requestOutcome(at, request.requestId),
+    entity: 'REQUEST',
+    ...request,
+  });
+
   // An exemption's item as the request store's createExemption writes it, without its approvals and audit trail.
   const exemptionItem = (record: ExemptionRecord) => ({
     ...keys.request(record.requestId),
@@ -160,6 +196,8 @@ try {
     Array.from({ length: SERVICES }, (_, i) => (i < UNKEYED ? withoutApprovalYear(registerEntryItem(entry(i))) : registerEntryItem(entry(i)))),
   );
   await write(Array.from({ length: INCIDENTS }, (_, i) => incidentItem(incident(i))));
+  const rejections = Array.from({ length: REJECTED }, (_, i) => rejected(i));
+  await write(rejections.map(requestItem));
   const exemptions = Array.from({ length: EXEMPTIONS }, (_, i) => exemption(i));
   await write(exemptions.map(exemptionItem));
   // An approved exemption enters the end-date index as the workflow puts it there, approved a week after it was asked for.
@@ -173,66 +211,84 @@ try {
   const keyed = { ...(await store.register.keyApprovalYears()), ms: 0 };
   keyed.ms = Math.round(performance.now() - keyingStart);
 
-  const times: number[] = [];
-  let last: Awaited<ReturnType<typeof governanceReportRead>> | undefined;
-  for (let run = 0; run < RUNS; run++) {
-    const start = performance.now();
-    last = await governanceReportRead(stack.runtime, LAST_YEAR);
-    times.push(performance.now() - start);
-  }
-  const { report, itemsRead } = last!;
-  const csvStart = performance.now();
-  const csv = governanceReportCsv(report);
-  const csvMs = performance.now() - csvStart;
-
-  // What the report needs: each record it lists once, and each register entry its incidents name that it does not list.
-  const listed = new Set(report.areas.flatMap((a) => a.items.map((i) => `${i.kind}#${i.reference}`)));
-  const approvedServices = new Set(report.areas.flatMap((a) => a.items.filter((i) => i.kind === 'APPROVAL').map((i) => i.reference)));
-  const incidentServices = new Set(
-    Array.from({ length: INCIDENTS }, (_, i) => incident(i))
-      .filter((i) => i.reportedAt.startsWith(String(LAST_YEAR)) && i.serviceId)
-      .map((i) => i.serviceId!),
-  );
-  const consulted = [...incidentServices].filter((id) => !approvedServices.has(`OFF-BENCH${Number(id.slice(9))}`)).length;
-  const needed = listed.size + consulted;
-
-  // The report built as it would be from every exemption, incident and register entry (no filter:
-  // each item read is returned): what it costs, and that the year's reads miss nothing it lists.
+  // The report built from every exemption, incident and register entry, and every rejected or closed
+  // request loaded (no filter: each item read is returned): what it costs, and that the period's reads
+  // miss nothing it lists.
   const everythingStart = performance.now();
   const everything = await Promise.all([store.listExemptions(), store.incidents.list(), store.register.listEntries()]);
-  const fromEverything = buildGovernanceReport(LAST_YEAR, {
-    exemptions: everything[0],
-    incidents: everything[1],
-    services: everything[2],
-    today: today.toISOString().slice(0, 10),
-    areaNames: Object.fromEntries(Object.entries(stack.runtime.directory.businessAreas).map(([code, a]) => [code, a.name])),
-  });
   const everythingMs = performance.now() - everythingStart;
-  const sameReport = governanceReportCsv(fromEverything) === csv;
+  const areaNames = Object.fromEntries(Object.entries(stack.runtime.directory.businessAreas).map(([code, a]) => [code, a.name]));
 
-  const sorted = [...times].sort((a, b) => a - b);
+  const measure = async (period: ReportPeriod) => {
+    const times: number[] = [];
+    let last: Awaited<ReturnType<typeof governanceReportRead>> | undefined;
+    for (let run = 0; run < RUNS; run++) {
+      const start = performance.now();
+      last = await governanceReportRead(stack.runtime, period);
+      times.push(performance.now() - start);
+    }
+    const { report, itemsRead } = last!;
+    const csvStart = performance.now();
+    const csv = governanceReportCsv(report);
+    const csvMs = performance.now() - csvStart;
+
+    // What the report needs: each record it lists once, and each register entry its incidents name that it does not list.
+    const listed = new Set(report.areas.flatMap((a) => a.items.map((i) => `${i.kind}#${i.reference}`)));
+    const listedServices = new Set(
+      report.areas.flatMap((a) =>
+        a.items.flatMap((i) => (i.kind === 'APPROVAL' ? [serviceId(Number(i.reference.slice(9)))] : i.kind === 'NON_COMPLIANT' ? [i.reference] : [])),
+      ),
+    );
+    const inPeriod = (iso: string) => iso.slice(0, 10) >= period.from && iso.slice(0, 10) <= period.to;
+    const incidentServices = new Set(
+      Array.from({ length: INCIDENTS }, (_, i) => incident(i))
+        .filter((i) => inPeriod(i.reportedAt) && i.serviceId)
+        .map((i) => i.serviceId!),
+    );
+    const consulted = [...incidentServices].filter((id) => !listedServices.has(id)).length;
+    const needed = listed.size + consulted;
+
+    const fromEverything = buildGovernanceReport(period, {
+      exemptions: everything[0],
+      incidents: everything[1],
+      services: everything[2],
+      rejectedOrClosed: rejections,
+      today: today.toISOString().slice(0, 10),
+      areaNames,
+    });
+    const sameReport = governanceReportCsv(fromEverything) === csv;
+    const sorted = [...times].sort((a, b) => a - b);
+    return {
+      period: period.id,
+      rowsListed: report.areas.reduce((n, a) => n + a.items.length, 0),
+      recordsListed: listed.size,
+      registerEntriesConsulted: consulted,
+      needed,
+      itemsRead,
+      itemsReadPerNeeded: Number((itemsRead / Math.max(1, needed)).toFixed(2)),
+      reportMsMedian: Math.round(sorted[Math.floor(sorted.length / 2)]!),
+      reportMsMax: Math.round(sorted.at(-1)!),
+      csvBytes: Buffer.byteLength(csv),
+      csvMs: Math.round(csvMs),
+      sameReport,
+    };
+  };
+
+  const reports = [await measure(calendarYear(LAST_YEAR)), await measure(financialYear(LAST_YEAR - 1))];
   const result = {
     machine: `${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    loaded: { services: SERVICES, exemptions: EXEMPTIONS, incidents: INCIDENTS, years: `${FIRST_YEAR}-${LAST_YEAR}` },
-    year: LAST_YEAR,
-    rowsListed: report.areas.reduce((n, a) => n + a.items.length, 0),
-    recordsListed: listed.size,
-    registerEntriesConsulted: consulted,
-    needed,
-    itemsRead,
-    itemsReadPerNeeded: Number((itemsRead / Math.max(1, needed)).toFixed(2)),
-    reportMsMedian: Math.round(sorted[Math.floor(sorted.length / 2)]!),
-    reportMsMax: Math.round(sorted.at(-1)!),
-    csvBytes: Buffer.byteLength(csv),
-    csvMs: Math.round(csvMs),
-    fromEverything: { itemsRead: everything.reduce((n, list) => n + list.length, 0), ms: Math.round(everythingMs), sameReport },
+    loaded: { services: SERVICES, exemptions: EXEMPTIONS, incidents: INCIDENTS, rejectedOrClosed: REJECTED, years: `${FIRST_YEAR}-${LAST_YEAR}` },
+    reports,
+    fromEverything: { itemsRead: everything.reduce((n, list) => n + list.length, 0) + REJECTED, readMs: Math.round(everythingMs) },
     oneOffKeyingPass: { unkeyed: UNKEYED, ...keyed },
     loadMs: Math.round(loadMs),
   };
   console.log(JSON.stringify(result, null, 2));
-  if (!sameReport) throw new Error('The year’s report differs from the one built from every record');
-  if (itemsRead > MAX_READ_FACTOR * needed)
-    throw new Error(`Read ${itemsRead} items for a report needing ${needed}: more than ${MAX_READ_FACTOR}× what it needs`);
+  for (const r of reports) {
+    if (!r.sameReport) throw new Error(`The report for ${r.period} differs from the one built from every record`);
+    if (r.itemsRead > MAX_READ_FACTOR * r.needed)
+      throw new Error(`Read ${r.itemsRead} items for the ${r.period} report needing ${r.needed}: more than ${MAX_READ_FACTOR}× what it needs`);
+  }
 } finally {
   await stack.close();
 }

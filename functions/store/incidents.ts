@@ -65,13 +65,13 @@ export class IncidentStore {
     return items.map((item) => IncidentRecordSchema.parse(item));
   }
 
-  /** The incidents reported in `year` (gsi1, by when reported): never every incident. */
-  async reportedIn(year: number): Promise<{ incidents: IncidentRecord[]; itemsRead: number }> {
+  /** The incidents reported from `from` to `to` (YYYY-MM-DD, inclusive; gsi1, by when reported): never every incident. */
+  async reportedBetween(from: string, to: string): Promise<{ incidents: IncidentRecord[]; itemsRead: number }> {
     const { items, itemsRead } = await queryAll(this.#table, {
       index: 'gsi1',
       key: {
         expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-        values: { ':pk': keys.incidentList('', '').gsi1pk, ':from': `${year}`, ':to': `${year}~` },
+        values: { ':pk': keys.incidentList('', '').gsi1pk, ':from': from, ':to': `${to}~` },
       },
     });
     return { incidents: items.map((item) => IncidentRecordSchema.parse(item)), itemsRead };

@@ -36,6 +36,11 @@ export const keys = {
    * an entry on the action plan index is not here.
    */
   approvedIn: (approvedAt: string, serviceId: string) => ({ gsi2pk: `APPROVED_IN#${approvedAt.slice(0, 4)}`, gsi2sk: `${approvedAt}#${serviceId}` }),
+  /**
+   * gsi1 (sparse): an offshoring request by when it was last rejected or closed (the yearly
+   * governance report); an exemption's gsi1 is its list's, so it is never here.
+   */
+  requestOutcome: (at: string, requestId: string) => ({ gsi1pk: `REQUEST_OUTCOME#${at.slice(0, 4)}`, gsi1sk: `${at}#${requestId}` }),
   /** Written once every register entry approved before the approval-year key existed carries it. */
   registerApprovalYearsKeyed: () => ({ pk: 'REGISTER', sk: 'APPROVAL_YEARS_KEYED' }),
   /** gsi1: the register, by service name. */

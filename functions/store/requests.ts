@@ -71,6 +71,18 @@ const LEAVE_CHASE_INDEX = ['gsi3pk', 'gsi3sk'] as const;
 /** A waiting approval closed: its round ended without it. */
 const closing = (at: string): Change => ({ set: { status: 'CLOSED', decidedAt: at }, remove: ['taskToken', ...LEAVE_CHASE_INDEX] });
 
+/** Outcomes the yearly governance report lists by when they happened (Corporate Security Policy: annual governance). */
+const REPORTED_OUTCOMES: readonly RequestRecord['status'][] = ['REJECTED', 'CLOSED'];
+
+/**
+ * A request rejected or closed enters the outcome index at that moment (a later rejection moves it).
+ * Exemptions are reported from their own list, which holds their gsi1 (ids issued as EXM-, see
+ * isExemptionId in functions/domain/exemptions.ts).
+ */
+function outcomeKeys(requestId: string, to: RequestRecord['status'], at: string) {
+  return REPORTED_OUTCOMES.includes(to) && !requestId.startsWith('EXM-') ? keys.requestOutcome(at, requestId) : {};
+}
+
 function chaseKeysOf(approval: ApprovalRecord) {
   const due = approval.kind === 'ENDORSEMENT' ? approval.respondBy : approval.reminderAt;
   return due ? keys.chaseDue(due, approval.approvalId) : {};
@@ -285,21 +297,22 @@ export class RequestStore {
   }
 
   /**
-   * The exemptions that can belong to `year`: those asked for in it (gsi1, by when asked) and the
-   * approved ones ending in it or later (gsi3, by end date), each once. Never every exemption.
+   * The exemptions that can belong to the days `from` to `to` (YYYY-MM-DD, inclusive): those asked
+   * for in them (gsi1, by when asked) and the approved ones ending on `from` or later (gsi3, by end
+   * date), each once. Never every exemption.
    */
-  async exemptionsForYear(year: number): Promise<{ exemptions: ExemptionRecord[]; itemsRead: number }> {
+  async exemptionsBetween(from: string, to: string): Promise<{ exemptions: ExemptionRecord[]; itemsRead: number }> {
     const [asked, inForce] = await Promise.all([
       queryAll(this.#table, {
         index: 'gsi1',
         key: {
           expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-          values: { ':pk': keys.exemptionList('', '').gsi1pk, ':from': `${year}`, ':to': `${year}~` },
+          values: { ':pk': keys.exemptionList('', '').gsi1pk, ':from': from, ':to': `${to}~` },
         },
       }),
       queryAll(this.#table, {
         index: 'gsi3',
-        key: { expression: 'gsi3pk = :pk AND gsi3sk >= :from', values: { ':pk': keys.exemptionEnds('', '').gsi3pk, ':from': `${year}-01-01` } },
+        key: { expression: 'gsi3pk = :pk AND gsi3sk >= :from', values: { ':pk': keys.exemptionEnds('', '').gsi3pk, ':from': from } },
       }),
     ]);
     const byId = new Map([...asked.items, ...inForce.items].map((item) => [item.requestId as string, item]));
@@ -382,6 +395,32 @@ export class RequestStore {
     };
   }
 
+  /**
+   * The offshoring requests last rejected or closed from `from` to `to` (YYYY-MM-DD, inclusive; gsi1,
+   * one partition per year), each with when: never every request.
+   */
+  async requestsRejectedOrClosedBetween(
+    from: string,
+    to: string,
+  ): Promise<{ requests: { request: RequestRecord; at: string }[]; itemsRead: number }> {
+    const years = Array.from({ length: Number(to.slice(0, 4)) - Number(from.slice(0, 4)) + 1 }, (_, i) => Number(from.slice(0, 4)) + i);
+    const pages = await Promise.all(
+      years.map((year) =>
+        queryAll(this.#table, {
+          index: 'gsi1',
+          key: {
+            expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+            values: { ':pk': keys.requestOutcome(`${year}`, '').gsi1pk, ':from': from, ':to': `${to}~` },
+          },
+        }),
+      ),
+    );
+    const requests = pages.flatMap((page) =>
+      page.items.map((item) => ({ request: RequestRecordSchema.parse(item), at: String(item.gsi1sk).split('#')[0]! })),
+    );
+    return { requests, itemsRead: pages.reduce((n, page) => n + page.itemsRead, 0) };
+  }
+
   /** Requests still open (gsi3, oldest first): what continual monitoring and a local restart look at. */
   async openRequests(): Promise<{ requests: RequestRecord[]; itemsRead: number }> {
     const { items, itemsRead } = await queryAll(this.#table, {
@@ -433,7 +472,7 @@ export class RequestStore {
     alongside: Alongside = {},
   ): Promise<Pick<RequestRecord, 'requestId' | 'status' | 'version'>> {
     const { to } = transitionFor(current, event);
-    const set: Record<string, unknown> = { status: to, updatedAt: change.at, ...change.set };
+    const set: Record<string, unknown> = { status: to, updatedAt: change.at, ...change.set, ...outcomeKeys(current.requestId, to, change.at) };
     if (change.reason !== undefined) set.statusReason = change.reason;
     await this.#table.transact([
       this.#table.updateItem(

@@ -6,6 +6,7 @@ import { RegisterStore } from './register.ts';
 import { MonitoringRunStore } from './monitoring-runs.ts';
 import { DirectoryStore } from './directory.ts';
 import { IncidentStore } from './incidents.ts';
+import { GovernanceReads } from './governance.ts';
 
 /**
  * Everything the service keeps, in one DynamoDB table (docs/table-design.md), by aggregate: a
@@ -24,6 +25,8 @@ export class Store extends RequestStore {
   readonly monitoringRuns: MonitoringRunStore;
   /** Reported breaches and incidents. */
   readonly incidents: IncidentStore;
+  /** The governance report's reads of the register, by day. */
+  readonly governance: GovernanceReads;
 
   constructor(table: Table) {
     super(table);
@@ -32,6 +35,7 @@ export class Store extends RequestStore {
     this.register = new RegisterStore(table);
     this.monitoringRuns = new MonitoringRunStore(table);
     this.incidents = new IncidentStore(table);
+    this.governance = new GovernanceReads(table, this.register);
   }
 }
 

@@ -8,7 +8,18 @@ import { exemptionIdForKey, exemptionStanding, listExemptions, readExemption, ty
 import { WithdrawalSchema, withdrawOffshoringRequest } from '../domain/withdrawal.ts';
 import { submitExemptionOnce } from '../domain/exemption-idempotency.ts';
 import { toFieldErrors } from '../domain/request.ts';
-import { governanceKindInWords, governanceReport, governanceReportCsv, reportYear } from '../domain/governance-report.ts';
+import {
+  GOVERNANCE_KINDS,
+  financialYear,
+  financialYearOf,
+  governanceKindInWords,
+  governanceReaderOf,
+  governanceReport,
+  governanceReportCsv,
+  governanceReportFor,
+  reportPeriod,
+  type GovernanceReport,
+} from '../domain/governance-report.ts';
 import { exemptionFacts, exemptionScope } from '../email/exemption-templates.ts';
 import { exemptionRounds } from '../domain/exemption-rounds.ts';
 import { askExemptionAgain, canAskAgain, loadRejectedExemption } from '../domain/exemption-ask-again.ts';
@@ -21,8 +32,9 @@ import type { FieldError } from '../domain/request.ts';
  * Exemptions from the Offshoring Policy and business areas' variations (Offshoring Policy,
  * Compliance; Corporate Security Policy): the form, each exemption's page (with its confirmation),
  * the lists (anyone: their own; the security team: all, in force and ended), and the yearly
- * governance report as a page and a CSV download for the security team. The same use cases as
- * the JSON API (functions/domain/exemptions.ts).
+ * governance report as a page and a CSV download for the security team (every business area) and
+ * each area's Accounting Officer and Departmental Head (their own). The same use cases as the JSON
+ * API (functions/domain/exemptions.ts).
  */
 
 const pagePath = (requestId: string) => `/exemptions/${encodeURIComponent(requestId)}`;
@@ -282,23 +294,58 @@ async function exemptionsList(request: SignedInRequest) {
   });
 }
 
+/**
+ * The report a signed-in person may read: the security team every business area's, an Accounting
+ * Officer or Departmental Head in the directory in force their own areas' (403 for anyone else).
+ */
+async function readableReport({ runtime, caller, event }: SignedInRequest): Promise<GovernanceReport> {
+  const reader = governanceReaderOf(runtime.directory, caller);
+  if (!reader.all && reader.areas.length === 0) {
+    throw new Forbidden('Only the security team and a business area’s Accounting Officer or Departmental Head can see the governance report.');
+  }
+  const period = reportPeriod(event.queryStringParameters, runtime.clock());
+  return governanceReportFor(await governanceReport(runtime, period), reader);
+}
+
+const KIND_HEADINGS: Record<(typeof GOVERNANCE_KINDS)[number], string> = {
+  VARIATION: 'Variations',
+  EXEMPTION: 'Exemptions',
+  INCIDENT: 'Incidents',
+  APPROVAL: 'Approvals',
+  NON_COMPLIANT: 'Non-compliant contracts',
+  REJECTED_OR_CLOSED: 'Rejected or closed',
+};
+
 async function reportPage(request: SignedInRequest) {
   const { runtime, view, event } = request;
-  const year = reportYear(event.queryStringParameters, runtime.clock());
   if (event.queryStringParameters?.format === 'csv') return reportCsv(request);
-  const report = await governanceReport(runtime, year);
+  const report = await readableReport(request);
+  const { period } = report;
+  const current = financialYearOf(runtime.clock());
+  const start = Number(current.from.slice(0, 4));
+  // The last five financial years and calendar years to choose from, the one shown among them.
+  const periods = [
+    ...Array.from({ length: 5 }, (_, i) => financialYear(start - i)),
+    ...Array.from({ length: 5 }, (_, i) => {
+      const year = Number(runtime.clock().toISOString().slice(0, 4)) - i;
+      return { id: String(year), name: `Calendar year ${year}` };
+    }),
+  ];
+  if (!periods.some((p) => p.id === period.id)) periods.push(period);
   return renderPage('governance/report.njk', {
     ...view,
     section: 'governance',
-    pageTitle: `Governance report ${year}`,
-    year,
-    summary: report.areas.map((a) => [
-      { text: a.name },
-      { text: String(a.counts.VARIATION), format: 'numeric' },
-      { text: String(a.counts.EXEMPTION), format: 'numeric' },
-      { text: String(a.counts.INCIDENT), format: 'numeric' },
-      { text: String(a.counts.APPROVAL), format: 'numeric' },
-    ]),
+    pageTitle: `Governance report: ${period.name}`,
+    period,
+    days: `${ukDate(period.from)} to ${ukDate(period.to)}`,
+    csvHref: `/governance-report.csv?${period.id.startsWith('FY') ? 'period' : 'year'}=${encodeURIComponent(period.id)}`,
+    periodLinks: periods.map((p) => ({
+      text: p.name,
+      href: `/governance-report?${p.id.startsWith('FY') ? 'period' : 'year'}=${encodeURIComponent(p.id)}`,
+      current: p.id === period.id,
+    })),
+    summaryHead: [{ text: 'Business area' }, ...GOVERNANCE_KINDS.map((k) => ({ text: KIND_HEADINGS[k], format: 'numeric' }))],
+    summary: report.areas.map((a) => [{ text: a.name }, ...GOVERNANCE_KINDS.map((k) => ({ text: String(a.counts[k]), format: 'numeric' }))]),
     areas: report.areas.map((a) => ({
       businessArea: a.businessArea,
       name: a.name,
@@ -313,17 +360,16 @@ async function reportPage(request: SignedInRequest) {
   });
 }
 
-async function reportCsv({ runtime, event }: SignedInRequest): Promise<HttpResult> {
-  const year = reportYear(event.queryStringParameters, runtime.clock());
-  const csv = governanceReportCsv(await governanceReport(runtime, year));
+async function reportCsv(request: SignedInRequest): Promise<HttpResult> {
+  const report = await readableReport(request);
   return {
     statusCode: 200,
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="governance-report-${year}.csv"`,
+      'Content-Disposition': `attachment; filename="governance-report-${report.period.id}.csv"`,
       'Cache-Control': 'no-store',
     },
-    body: csv,
+    body: governanceReportCsv(report),
   };
 }
 
@@ -374,6 +420,7 @@ export const exemptionPages: Readonly<Record<string, PageRoute>> = {
   'POST /exemptions/{requestId}/withdraw': { access: 'signedIn', page: sendWithdrawal },
   'GET /exemptions/{requestId}/ask-again': { access: 'signedIn', page: (request) => askAgainForm(request) },
   'POST /exemptions/{requestId}/ask-again': { access: 'signedIn', page: sendAskAgain },
-  'GET /governance-report': { access: 'securityTeam', page: reportPage },
-  'GET /governance-report.csv': { access: 'securityTeam', page: reportCsv },
+  // The security team, and Accounting Officers and Departmental Heads for their own areas (readableReport).
+  'GET /governance-report': { access: 'signedIn', page: reportPage },
+  'GET /governance-report.csv': { access: 'signedIn', page: reportCsv },
 };

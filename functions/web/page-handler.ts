@@ -7,6 +7,7 @@ import { redirect, renderPage } from './render.ts';
 import { SESSION_COOKIE, clearedCookie, cookieKey, csrfMatches, openSession, readCookies, type Session } from './session.ts';
 import type { Caller } from './identity.ts';
 import { logger } from '../platform/observability.ts';
+import { governanceReaderOf } from '../domain/governance-report.ts';
 
 /**
  * The pages of signed-in people: each route says who may see it; the chain reads the session
@@ -26,7 +27,7 @@ export interface PageRequest {
   /** The POSTed form, nested as its field names say (functions/web/forms.ts). */
   form: Record<string, unknown>;
   /** What every page's template gets: the caller for the header, the CSRF token for its forms. */
-  view: { caller?: Caller; csrfToken?: string };
+  view: { caller?: Caller; csrfToken?: string; governanceReader?: boolean };
 }
 
 export interface SignedInRequest extends PageRequest {
@@ -88,6 +89,12 @@ const signInPath = (event: HttpEvent) => {
   return `/sign-in?returnTo=${encodeURIComponent(back)}`;
 };
 
+/** Whether the header offers the governance report: to the security team, and to an area's Accounting Officer or Departmental Head. */
+function isGovernanceReader(runtime: Runtime, caller: Caller): boolean {
+  const reader = governanceReaderOf(runtime.directory, caller);
+  return reader.all || reader.areas.length > 0;
+}
+
 export function pageHandler(runtime: Runtime, webSettings: WebSettingsSource, routes: Readonly<Record<string, PageRoute>>) {
   let settings: Promise<WebSettings> | undefined;
   const key = async () => {
@@ -103,7 +110,7 @@ export function pageHandler(runtime: Runtime, webSettings: WebSettingsSource, ro
     if (!route) throw new Error(`No page for route ${event.routeKey}: the catalogue and the function disagree`);
     const cookies = readCookies(event as { cookies?: string[]; headers?: Record<string, string> });
     const session = await openSession(cookies[SESSION_COOKIE], await key(), runtime.clock());
-    const view = session ? { caller: session.caller, csrfToken: session.csrf } : {};
+    const view = session ? { caller: session.caller, csrfToken: session.csrf, governanceReader: isGovernanceReader(runtime, session.caller) } : {};
     const method = event.requestContext?.http?.method;
     try {
       if (route.access !== 'public' && !session) {

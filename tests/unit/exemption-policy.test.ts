@@ -4,7 +4,7 @@ import { accountingOfficerOf, exemptionApprovers, exemptionInForce } from '../..
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { DirectorySchema, directoryEntry, directoryEntryIds, withEntryHolder } from '../../functions/domain/directory.ts';
 import { ExemptionRequestSchema } from '../../functions/domain/exemption-request.ts';
-import { buildGovernanceReport, governanceReportCsv, MOJ_WIDE } from '../../functions/domain/governance-report.ts';
+import { buildGovernanceReport, calendarYear, governanceReportCsv, MOJ_WIDE } from '../../functions/domain/governance-report.ts';
 import type { ExemptionRecord } from '../../functions/store/exemptions.ts';
 import type { IncidentRecord, RegisterEntry } from '../../functions/store/records.ts';
 
@@ -175,7 +175,7 @@ describe('the governance report', () => {
       exemption: { endDate: '2025-01-01' },
     }),
   ];
-  const report = buildGovernanceReport(2026, {
+  const report = buildGovernanceReport(calendarYear(2026), {
     exemptions,
     incidents,
     services,
@@ -190,7 +190,14 @@ describe('the governance report', () => {
       LAA: ['VARIATION OFF-V'],
       [MOJ_WIDE]: ['EXEMPTION OFF-W', 'INCIDENT INC-2'],
     });
-    expect(report.areas.find((a) => a.businessArea === 'HMCTS')!.counts).toEqual({ VARIATION: 0, EXEMPTION: 1, INCIDENT: 1, APPROVAL: 1 });
+    expect(report.areas.find((a) => a.businessArea === 'HMCTS')!.counts).toEqual({
+      VARIATION: 0,
+      EXEMPTION: 1,
+      INCIDENT: 1,
+      APPROVAL: 1,
+      NON_COMPLIANT: 0,
+      REJECTED_OR_CLOSED: 0,
+    });
   });
 
   it('writes CSV a spreadsheet reads as text: every cell quoted, quotes doubled, no formula', () => {
@@ -198,6 +205,6 @@ describe('the governance report', () => {
     expect(csv.endsWith('\r\n')).toBe(true);
     const line = csv.split('\r\n').find((l) => l.includes('OFF-W'))!;
     expect(line).toContain(`"'=HYPERLINK(""http://x"") — the whole Offshoring Policy"`);
-    expect(csv.split('\r\n')[1]).toMatch(/^"2026","HMCTS","Courts service","Exemption from the Offshoring Policy","OFF-E",/);
+    expect(csv.split('\r\n')[1]).toMatch(/^"Calendar year 2026","HMCTS","Courts service","Exemption from the Offshoring Policy","OFF-E",/);
   });
 });

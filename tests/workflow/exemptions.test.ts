@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
-import { approvedService, OWNER, OTHER_OWNER } from './journeys.ts';
+import { approvedService, approverLinks, decide as decideRequest, OWNER, OTHER_OWNER, rejectedRequest, untilStatus } from './journeys.ts';
+import { singleAreaRequest } from '../fixtures/index.ts';
 import { errorSummary, signedIn } from './pages.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import { runMonitoring } from '../../functions/domain/monitoring.ts';
@@ -258,7 +259,7 @@ describe('the pages', () => {
 });
 
 describe('the governance report', () => {
-  it('lists variations, exemptions and approvals by business area, as a page and as CSV, for the security team alone', async () => {
+  it('lists variations, exemptions and approvals by business area, as a page and as CSV, for the security team', async () => {
     const variation = await ask(exemption({ variation: { businessArea: 'LAA' }, policyClause: 'SPF: vetting of supplier staff' }));
     expect(variation.status, variation.text).toBe(201);
     const team = await signedIn(h.stack, TEAM);
@@ -277,13 +278,13 @@ describe('the governance report', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toContain('governance-report-2026.csv');
     const lines = csv.html.trim().split('\r\n');
-    expect(lines[0]).toBe('"Year","Business area","Business area name","Kind","Reference","Summary","Date","Status"');
+    expect(lines[0]).toBe('"Period","Business area","Business area name","Kind","Reference","Summary","Date","Status"');
     expect(lines).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^"2026","LAA","Legal Aid Agency","Variation agreed by the Accounting Officer","${variation.body.requestId}",`),
+        new RegExp(`^"Calendar year 2026","LAA","Legal Aid Agency","Variation agreed by the Accounting Officer","${variation.body.requestId}",`),
       ),
     );
-    expect(lines.filter((l) => l.startsWith('"2026","HMCTS",') && l.includes('"Offshoring approval"')).length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.startsWith('"Calendar year 2026","HMCTS",') && l.includes('"Offshoring approval"')).length).toBeGreaterThan(0);
     const viaParameter = await team.get('/governance-report?year=2026&format=csv');
     expect(viaParameter.html).toBe(csv.html);
 
@@ -292,6 +293,164 @@ describe('the governance report', () => {
     const owner = await signedIn(h.stack, { email: OWNER });
     expect((await owner.get('/governance-report?year=2026')).status).toBe(403);
     expect((await owner.get('/governance-report.csv?year=2026')).status).toBe(403);
+    expect((await owner.get('/governance-report')).status).toBe(403);
+  });
+
+  it('is for the financial year the clock is in unless a period is asked for, names it in the CSV file and its first column, and offers the others', async () => {
+    const team = await signedIn(h.stack, TEAM);
+    // The clock is 23 November 2026: financial year 2026 to 2027.
+    const page = await team.get('/governance-report');
+    expect(page.status).toBe(200);
+    expect(page.$('h1').text()).toBe('Governance report: Financial year 2026 to 2027');
+    expect(page.$('main').text()).toContain('1 April 2026 to 31 March 2027');
+    expect(page.$('a[download]').attr('href')).toBe('/governance-report.csv?period=FY2026-27');
+    expect(page.$('strong[aria-current="page"]').text()).toBe('Financial year 2026 to 2027');
+    const offered = page
+      .$('ul[aria-label="Periods"] a')
+      .map((_, a) => page.$(a).attr('href'))
+      .get();
+    expect(offered).toEqual(
+      expect.arrayContaining(['/governance-report?period=FY2025-26', '/governance-report?year=2026', '/governance-report?year=2025']),
+    );
+    expect((await team.get('/governance-report?period=FY2026-27')).$('main').html()).toBe(page.$('main').html());
+
+    const csv = await team.get('/governance-report.csv?period=FY2026-27');
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toContain('governance-report-FY2026-27.csv');
+    const rows = csv.html.trim().split('\r\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((l) => l.startsWith('"Financial year 2026 to 2027",'))).toBe(true);
+    // Everything here happened in November 2026: nothing in the financial year before.
+    expect((await team.get('/governance-report.csv?period=FY2025-26')).html.trim().split('\r\n')).toHaveLength(1);
+  });
+
+  it('refuses a period or year it cannot read with 400 naming the field', async () => {
+    const team = await signedIn(h.stack, TEAM);
+    for (const [query, path] of [
+      ['period=FY2026-28', 'period'],
+      ['period=2026', 'period'],
+      ['period=FY1999-00', 'period'],
+      ['period=FY2026-27&year=2026', 'period'],
+      ['year=twenty', 'year'],
+      ['quarter=2', ''],
+    ] as const) {
+      for (const at of ['/governance-report', '/governance-report.csv']) {
+        const res = await team.get(`${at}?${query}`);
+        expect(res.status, `${at}?${query}`).toBe(400);
+        expect(res.$('.govuk-list--bullet li').first().text(), `${at}?${query}`).toMatch(path ? new RegExp(`^${path}: `) : /\S/);
+      }
+    }
+  });
+
+  it('reports each area’s existing contracts listed as non-compliant and its requests rejected, under the area', async () => {
+    const rejected = await rejectedRequest(h);
+    const res = await h.submit({
+      ...singleAreaRequest(),
+      serviceName: 'Legacy transcription contract',
+      changeType: 'EXISTING',
+      existingContract: {
+        criticality: 'HIGH',
+        endOrBreakDate: '2028-03-31',
+        variationsRequired: 'A data processing schedule naming the Indian facility',
+        variationCost: 'About £12,000 in legal fees',
+        actionPlanDate: '2027-09-30',
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const { requestId: existingRequest, register } = res.body;
+    const [first] = await approverLinks(h, existingRequest);
+    expect((await decideRequest(h, first!, 'REJECT', 'The Indian facility has no DPA')).status).toBe(200);
+    await untilStatus(h, existingRequest, 'REJECTED');
+    await h.eventually(async () => (await h.api(`/services/${register.serviceId}`)).body.compliance === 'NON_COMPLIANT', 'listed as non-compliant');
+
+    const team = await signedIn(h.stack, TEAM);
+    const page = await team.get('/governance-report?period=FY2026-27');
+    const hmcts = page.$('#area-HMCTS').next('table');
+    const rowOf = (reference: string, kind: string) =>
+      hmcts
+        .find('tr')
+        .filter((_, tr) => page.$(tr).text().includes(reference) && page.$(tr).text().includes(kind))
+        .map((_, tr) =>
+          page
+            .$(tr)
+            .find('td')
+            .map((__, td) => page.$(td).text().trim())
+            .get()
+            .join(' | '),
+        )
+        .get();
+    expect(rowOf(register.serviceId, 'non-compliant')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Existing contract listed as non-compliant \\| ${register.serviceId} \\| Legacy transcription contract, .* \\| 23 November 2026 \\| Non-compliant: action plan by 2027-09-30$`,
+        ),
+      ),
+    ]);
+    expect(rowOf(rejected, 'rejected')).toEqual([
+      expect.stringMatching(new RegExp(`^Offshoring request rejected or closed \\| ${rejected} \\| .* \\| 23 November 2026 \\| Rejected$`)),
+    ]);
+    expect(rowOf(existingRequest, 'rejected')).toHaveLength(1);
+    const headings = page
+      .$('table')
+      .first()
+      .find('thead th')
+      .map((_, th) => page.$(th).text().trim())
+      .get();
+    expect(headings).toEqual([
+      'Business area',
+      'Variations',
+      'Exemptions',
+      'Incidents',
+      'Approvals',
+      'Non-compliant contracts',
+      'Rejected or closed',
+    ]);
+    const hmctsCounts = page
+      .$('table')
+      .first()
+      .find('tbody tr')
+      .filter((_, tr) => page.$(tr).find('th').text().includes('Courts'))
+      .find('td')
+      .map((_, td) => Number(page.$(td).text()))
+      .get();
+    expect(hmctsCounts.slice(4)).toEqual([1, 2]);
+    const csv = (await team.get('/governance-report.csv?period=FY2026-27')).html;
+    expect(csv).toContain(`"Existing contract listed as non-compliant","${register.serviceId}"`);
+    expect(csv).toContain(`"Offshoring request rejected or closed","${rejected}"`);
+  });
+
+  it('lets an area’s Accounting Officer and Departmental Head read their own area’s report, page and CSV, and offers it to them alone', async () => {
+    const laaOfficer = await signedIn(h.stack, { email: directory.businessAreas.LAA!.accountingOfficer!.email.toUpperCase() });
+    const page = await laaOfficer.get('/governance-report?year=2026');
+    expect(page.status).toBe(200);
+    expect(
+      page
+        .$('h2[id^="area-"]')
+        .map((_, e) => page.$(e).attr('id'))
+        .get(),
+    ).toEqual(['area-LAA']);
+    expect(page.$('.govuk-service-navigation a[href="/governance-report"]')).toHaveLength(1);
+    const csv = await laaOfficer.get('/governance-report.csv?year=2026');
+    expect(csv.status).toBe(200);
+    const rows = csv.html.trim().split('\r\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((l) => l.startsWith('"Calendar year 2026","LAA",'))).toBe(true);
+
+    const hmctsHead = await signedIn(h.stack, { email: directory.businessAreas.HMCTS!.departmentalHead.email });
+    const theirs = await hmctsHead.get('/governance-report');
+    expect(theirs.status).toBe(200);
+    expect(
+      theirs
+        .$('h2[id^="area-"]')
+        .map((_, e) => theirs.$(e).attr('id'))
+        .get(),
+    ).toEqual(['area-HMCTS']);
+    expect(theirs.$('#area-HMCTS').next('table').text()).toContain('Offshoring approval');
+
+    const owner = await signedIn(h.stack, { email: OWNER });
+    const ownPage = await owner.get('/exemptions');
+    expect(ownPage.$('.govuk-service-navigation a[href="/governance-report"]')).toHaveLength(0);
+    expect((await owner.get('/governance-report.csv')).status).toBe(403);
   });
 });
 
