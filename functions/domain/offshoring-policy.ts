@@ -267,22 +267,25 @@ export const ROLE_REASONS: Record<ApproverRole | 'DEPARTMENTAL_HEAD', { clause: 
 export interface ReviewSettings {
   /** Months between reviews of an offshored service. */
   standardMonths: number;
-  /** Sooner for OFFICIAL-SENSITIVE personal data. */
+  /** Sooner for OFFICIAL-SENSITIVE personal data, and for a business-critical (HIGH) service. */
   sensitivePersonalMonths: number;
 }
 export const DEFAULT_REVIEW: ReviewSettings = { standardMonths: 12, sensitivePersonalMonths: 6 };
 
 /**
  * Offshoring Policy, Process 4: "perform continual monitoring and improvement of services". Each
- * service in the register is due a review; OFFICIAL-SENSITIVE personal data sooner.
+ * service in the register is due a review; OFFICIAL-SENSITIVE personal data sooner, and so is a
+ * business-critical service (Purpose: "Key services used by the MoJ are protected and resilient to any
+ * adverse failure").
  */
 export function reviewDue(
-  request: Pick<OffshoringRequest, 'dataClassification' | 'dataCategories'>,
+  request: Pick<OffshoringRequest, 'dataClassification' | 'dataCategories' | 'businessCriticality'>,
   approvedAt: Date,
   settings: ReviewSettings = DEFAULT_REVIEW,
 ): string {
   const sensitivePersonal = request.dataClassification === 'OFFICIAL-SENSITIVE' && request.dataCategories.includes('PERSONAL');
-  const months = sensitivePersonal ? settings.sensitivePersonalMonths : settings.standardMonths;
+  const businessCritical = request.businessCriticality === 'HIGH';
+  const months = sensitivePersonal || businessCritical ? settings.sensitivePersonalMonths : settings.standardMonths;
   const due = new Date(Date.UTC(approvedAt.getUTCFullYear(), approvedAt.getUTCMonth() + months, approvedAt.getUTCDate()));
   // 31 August + 6 months has no 31st: use the last day of the month rather than rolling into the next.
   if (due.getUTCDate() !== approvedAt.getUTCDate()) due.setUTCDate(0);

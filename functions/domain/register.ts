@@ -27,6 +27,7 @@ export function serviceFacts(record: RequestView['request']) {
     dataClassification: r.dataClassification,
     dataCategories: r.dataCategories,
     serviceOwner: r.serviceOwner,
+    ...(r.businessCriticality ? { businessCriticality: r.businessCriticality } : {}),
     ...(ownerSubject ? { serviceOwnerSubject: ownerSubject } : {}),
   } satisfies Partial<RegisterEntry>;
 }
@@ -101,7 +102,8 @@ export async function recordReview(runtime: Runtime, entry: RegisterEntry, revie
     ...rest,
     version: entry.version + 1,
     lastReviewedAt: now.toISOString(),
-    reviewDue: reviewDue(entry, now),
+    // An entry whose request did not say it has its existing contract's, the same answer.
+    reviewDue: reviewDue({ ...entry, businessCriticality: entry.businessCriticality ?? entry.existingContract?.criticality }, now),
     dueSoonNotifiedFor: undefined,
     ...(outcome === 'ACTIONS_NEEDED' && actions?.length ? { reviewActions: actions } : {}),
   };

@@ -61,6 +61,13 @@ export type OffshoreLocation = z.infer<typeof OffshoreLocationSchema>;
 
 /** How critical an existing contract is to the MoJ (Offshoring Policy, Process: "reflecting its criticality to the MoJ"). */
 export const CONTRACT_CRITICALITIES = ['LOW', 'MEDIUM', 'HIGH'] as const;
+/**
+ * How critical the service is to the MoJ, on the same scale. Offshoring Policy, Purpose: "Key services
+ * used by the MoJ are protected and resilient to any adverse failure"; Corporate Security Policy:
+ * "business critical information". Every request says it, so approvers weigh it and reviews come sooner.
+ */
+export const BUSINESS_CRITICALITIES = CONTRACT_CRITICALITIES;
+export type BusinessCriticality = (typeof BUSINESS_CRITICALITIES)[number];
 
 /**
  * Offshoring Policy, Process: "For existing contracts, consider how to work with what is already in
@@ -77,7 +84,12 @@ export const ExistingContractSchema = z.strictObject({
   actionPlanDate: IsoDateSchema,
 });
 export type ExistingContract = z.infer<typeof ExistingContractSchema>;
-const EXISTING_CONTRACT_FIELDS = Object.keys(ExistingContractSchema.shape);
+/**
+ * An existing contract as a request gives it: its criticality is the service's own
+ * (`businessCriticality`), so it may be left out, and when given must say the same.
+ */
+const ExistingContractInputSchema = ExistingContractSchema.extend({ criticality: ExistingContractSchema.shape.criticality.optional() });
+const EXISTING_CONTRACT_FIELDS = Object.keys(ExistingContractSchema.shape).filter((field) => field !== 'criticality');
 
 /** Interested parties a request may name besides its contract manager: enough for a team, few enough to read. */
 export const MAX_INTERESTED_PARTIES = 20;
@@ -97,6 +109,7 @@ const requestShape = {
   supplierName: text(200),
   description: text(5000),
   changeType: z.enum(CHANGE_TYPES),
+  businessCriticality: z.enum(BUSINESS_CRITICALITIES),
   /** Codes from the approver directory: one area is an agency or departmental service, two or more a wider MoJ service. */
   // A blank entry would be no area at all, and would turn a single-area request into a wider MoJ one (Process 1).
   businessAreas: uniqueList(z.string().trim().min(1, 'must name a business area, not be blank').toUpperCase(), 'business area'),
@@ -137,35 +150,69 @@ const requestShape = {
 };
 
 /** What a request submitted or resubmitted must hold (validateOffshoringRequest adds the directory's checks). */
-export const OffshoringRequestSchema = z.strictObject(requestShape).superRefine(
-  (value, ctx) => {
-    const { changeType, existingContract } = value as { changeType?: unknown; existingContract?: unknown };
-    if (changeType === 'EXISTING' && existingContract === undefined) {
-      for (const field of EXISTING_CONTRACT_FIELDS) {
-        ctx.addIssue({ code: 'custom', path: ['existingContract', field], message: 'must be given for an existing contract' });
+export const OffshoringRequestSchema = z
+  .strictObject({ ...requestShape, existingContract: ExistingContractInputSchema.optional() })
+  .superRefine(
+    (value, ctx) => {
+      const { changeType, existingContract, businessCriticality } = value as {
+        changeType?: unknown;
+        existingContract?: { criticality?: unknown };
+        businessCriticality?: unknown;
+      };
+      if (changeType === 'EXISTING' && existingContract === undefined) {
+        for (const field of EXISTING_CONTRACT_FIELDS) {
+          ctx.addIssue({ code: 'custom', path: ['existingContract', field], message: 'must be given for an existing contract' });
+        }
+      } else if (
+        changeType === 'EXISTING' &&
+        typeof existingContract === 'object' &&
+        existingContract !== null &&
+        BUSINESS_CRITICALITIES.includes(existingContract.criticality as never) &&
+        BUSINESS_CRITICALITIES.includes(businessCriticality as never) &&
+        existingContract.criticality !== businessCriticality
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['existingContract', 'criticality'],
+          message: `must be the service's businessCriticality (${String(businessCriticality)}), or be left out`,
+        });
+      } else if (changeType !== 'EXISTING' && CHANGE_TYPES.includes(changeType as never) && existingContract !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['existingContract'],
+          message: 'describes an existing contract: give it only when the type of change is EXISTING',
+        });
       }
-    } else if (changeType !== 'EXISTING' && CHANGE_TYPES.includes(changeType as never) && existingContract !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['existingContract'],
-        message: 'describes an existing contract: give it only when the type of change is EXISTING',
-      });
-    }
-  },
-  // Run beside the fields' own checks, so a body hears of every problem at once.
-  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
-);
+    },
+    // Run beside the fields' own checks, so a body hears of every problem at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
+  // An existing contract's criticality is the service's: one answer, held in both places.
+  .transform(({ existingContract, ...request }) => ({
+    ...request,
+    ...(existingContract
+      ? { existingContract: { ...existingContract, criticality: existingContract.criticality ?? request.businessCriticality } }
+      : {}),
+  }));
 
 /**
  * A request as the table holds it. The table keeps every request ever submitted, some under looser
- * rules than intake's (no controls, no contract manager named), so reading one checks its shape, never intake's rules:
+ * rules than intake's (no controls, no contract manager or business criticality named), so reading one checks its shape, never intake's rules:
  * an old request still reads, and what reads it copes with what such a request may lack.
  */
-export const StoredOffshoringRequestSchema = z.strictObject({
-  ...requestShape,
-  contractManager: PersonSchema.optional(),
-  mitigations: z.array(text(2000)).max(50).default([]),
-});
+export const StoredOffshoringRequestSchema = z
+  .strictObject({
+    ...requestShape,
+    contractManager: PersonSchema.optional(),
+    businessCriticality: requestShape.businessCriticality.optional(),
+    mitigations: z.array(text(2000)).max(50).default([]),
+  })
+  // An existing contract always said how critical it is, and that is the service's criticality.
+  .transform((request) =>
+    request.businessCriticality === undefined && request.existingContract
+      ? { ...request, businessCriticality: request.existingContract.criticality }
+      : request,
+  );
 
 /** The request as submitted (before defaults), e.g. a JSON body. */
 export type OffshoringRequestInput = z.input<typeof OffshoringRequestSchema>;

@@ -95,6 +95,9 @@ export const CONTRACT_CRITICALITY_WORDS = {
   HIGH: 'High: MoJ services depend on it',
 } as const;
 
+/** How critical the service is to the MoJ: the same scale and words as an existing contract's. */
+export const BUSINESS_CRITICALITY_WORDS = CONTRACT_CRITICALITY_WORDS;
+
 /**
  * An existing contract's answers as approvers read them (Offshoring Policy, Process: "reflecting its
  * criticality to the MoJ ... variations ... the cost or other implications").

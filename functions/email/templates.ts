@@ -5,6 +5,7 @@ import type { RequestPageLinks } from '../domain/links.ts';
 import type { ApprovalRecord, RequestRecord } from '../store/records.ts';
 import { serviceChanges } from '../domain/service-change.ts';
 import {
+  BUSINESS_CRITICALITY_WORDS,
   CHANGE_TYPE_WORDS,
   DATA_CATEGORY_WORDS,
   existingContractInWords,
@@ -58,6 +59,7 @@ export function requestFacts(record: RequestRecord): [string, string][] {
     ['Data', `${r.dataClassification}; ${r.dataCategories.map((c) => DATA_CATEGORY_WORDS[c]).join(', ')}`],
     ['Offshore', r.offshoreLocations.map(locationInWords).join('; ')],
     ['Planned start', ukDate(r.plannedStartDate)],
+    ...(r.businessCriticality ? [['Business criticality', BUSINESS_CRITICALITY_WORDS[r.businessCriticality]] as [string, string]] : []),
     ['Service owner', `${r.serviceOwner.name} <${r.serviceOwner.email}>`],
     ...(r.existingContract ? existingContractInWords(r.existingContract) : []),
   ];

@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import {
+  BUSINESS_CRITICALITIES,
+  CHANGE_TYPES,
   DATA_CATEGORIES,
+  DATA_CLASSIFICATIONS,
   ExistingContractSchema,
   OffshoreLocationSchema,
-  OffshoringRequestSchema,
   PersonSchema,
   StoredOffshoringRequestSchema,
 } from '../domain/request.ts';
@@ -52,7 +54,7 @@ export const ServiceBeforeChangeSchema = z.object({
   supplierName: z.string(),
   businessAreas: z.array(z.string()),
   offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
-  dataClassification: OffshoringRequestSchema.shape.dataClassification,
+  dataClassification: z.enum(DATA_CLASSIFICATIONS),
   dataCategories: z.array(z.enum(DATA_CATEGORIES)),
 });
 export type ServiceBeforeChange = z.infer<typeof ServiceBeforeChangeSchema>;
@@ -230,12 +232,14 @@ export const RegisterEntrySchema = z.object({
   serviceName: z.string(),
   supplierName: z.string(),
   // The request's own enums: the register holds what an approved request said, in the same words.
-  changeType: OffshoringRequestSchema.shape.changeType,
+  changeType: z.enum(CHANGE_TYPES),
   businessAreas: z.array(z.string()),
   offshoreLocations: z.array(z.object(OffshoreLocationSchema.shape)),
-  dataClassification: OffshoringRequestSchema.shape.dataClassification,
+  dataClassification: z.enum(DATA_CLASSIFICATIONS),
   dataCategories: z.array(z.enum(DATA_CATEGORIES)),
   serviceOwner: StoredPerson,
+  /** How critical the service is to the MoJ, as its request said (optional: the table holds entries whose requests did not say it). */
+  businessCriticality: z.enum(BUSINESS_CRITICALITIES).optional(),
   /** The owner's identity-provider subject, from the approved request (functions/web/identity.ts). */
   serviceOwnerSubject: z.string().optional(),
   approvals: z.array(z.object({ role: z.string(), name: z.string(), email: z.string(), decidedAt: z.string().optional() })),

@@ -10,6 +10,7 @@ import { changesInRound, requestRounds, type RoundEvidence } from '#domain/round
 import { serviceChanges } from '#domain/service-change';
 import {
   APPROVAL_STATUS_WORDS,
+  BUSINESS_CRITICALITY_WORDS,
   CHANGE_TYPE_WORDS,
   DATA_CATEGORY_WORDS,
   REQUEST_STATUS_WORDS,
@@ -88,6 +89,7 @@ function requestRows(record: RequestRecord): Row[] {
     row('Supplier', r.supplierName),
     row('Type of change', CHANGE_TYPE_WORDS[r.changeType]),
   ];
+  if (r.businessCriticality) rows.push(row('Business criticality', BUSINESS_CRITICALITY_WORDS[r.businessCriticality]));
   if (record.serviceBeforeChange) {
     const s = record.serviceBeforeChange;
     rows.push(row('Registered service', `${s.serviceId}: ${s.serviceName} (register version ${s.version})`));

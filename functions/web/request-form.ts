@@ -21,9 +21,8 @@ export interface PersonValues {
 
 type DateValues = { day: string; month: string; year: string };
 
-/** For an existing contract (Offshoring Policy, Process: "For existing contracts ..."). */
+/** For an existing contract (Offshoring Policy, Process: "For existing contracts ..."); its criticality is the service's. */
 export interface ExistingContractValues {
-  criticality: string;
   endOrBreakDate: DateValues;
   variationsRequired: string;
   variationCost: string;
@@ -37,6 +36,7 @@ export interface RequestFormValues {
   description: string;
   changeType: string;
   serviceId: string;
+  businessCriticality: string;
   businessAreas: string[];
   dataClassification: string;
   dataCategories: string[];
@@ -59,7 +59,6 @@ const blankLocation = (): LocationValues => ({ country: '', activities: [] });
 const blankPerson = (): PersonValues => ({ name: '', email: '' });
 const blankDate = (): DateValues => ({ day: '', month: '', year: '' });
 const blankContract = (): ExistingContractValues => ({
-  criticality: '',
   endOrBreakDate: blankDate(),
   variationsRequired: '',
   variationCost: '',
@@ -86,6 +85,7 @@ export function blankForm(owner: { name?: string; email: string }): RequestFormV
     description: '',
     changeType: '',
     serviceId: '',
+    businessCriticality: '',
     businessAreas: [],
     dataClassification: '',
     dataCategories: [],
@@ -112,6 +112,7 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
     description: str(form.description),
     changeType: str(form.changeType),
     serviceId: str(form.serviceId),
+    businessCriticality: str(form.businessCriticality),
     businessAreas: checked(form.businessAreas),
     dataClassification: str(form.dataClassification),
     dataCategories: checked(form.dataCategories),
@@ -121,7 +122,6 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
     contractManager: { name: str(manager.name), email: str(manager.email) },
     interestedParties: atLeastOne(people(form.interestedParties), blankPerson),
     existingContract: {
-      criticality: str(contract.criticality),
       endOrBreakDate: dateParts(contract.endOrBreakDate),
       variationsRequired: str(contract.variationsRequired),
       variationCost: str(contract.variationCost),
@@ -149,6 +149,8 @@ export function requestFormValues(request: unknown): RequestFormValues {
     description: str(r.description),
     changeType: str(r.changeType),
     serviceId: str(r.serviceId),
+    // A stored request may not say it; an existing contract's criticality is the same answer.
+    businessCriticality: str(r.businessCriticality) || str(contract.criticality),
     businessAreas: strings(r.businessAreas),
     dataClassification: str(r.dataClassification),
     dataCategories: strings(r.dataCategories),
@@ -158,7 +160,6 @@ export function requestFormValues(request: unknown): RequestFormValues {
     contractManager: { name: str(manager.name), email: str(manager.email) },
     interestedParties: atLeastOne(people(r.interestedParties), blankPerson),
     existingContract: {
-      criticality: str(contract.criticality),
       endOrBreakDate: isoDateParts(contract.endOrBreakDate),
       variationsRequired: str(contract.variationsRequired),
       variationCost: str(contract.variationCost),
@@ -181,7 +182,8 @@ export const mitigationLines = (text: string) =>
  * service id is sent only for a change (the field is hidden for other types), and the existing
  * contract's answers only for an existing contract. The contract manager is sent only when either
  * field is filled in, so one left blank is refused as missing, on the contract manager; each interested
- * party likewise (rows left blank are dropped).
+ * party likewise (rows left blank are dropped). An existing contract's criticality is the
+ * service's, so it is not asked twice.
  */
 export function requestBody(values: RequestFormValues): OffshoringRequestInput {
   const filled = values.offshoreLocations.filter((l) => l.country.trim() !== '' || l.activities.length > 0);
@@ -196,6 +198,7 @@ export function requestBody(values: RequestFormValues): OffshoringRequestInput {
     supplierName: values.supplierName,
     description: values.description,
     ...(values.changeType ? { changeType: values.changeType } : {}),
+    ...(values.businessCriticality ? { businessCriticality: values.businessCriticality } : {}),
     businessAreas: values.businessAreas,
     ...(values.dataClassification ? { dataClassification: values.dataClassification } : {}),
     dataCategories: values.dataCategories,
@@ -208,7 +211,6 @@ export function requestBody(values: RequestFormValues): OffshoringRequestInput {
     ...(values.changeType === 'EXISTING'
       ? {
           existingContract: {
-            ...(contract.criticality ? { criticality: contract.criticality } : {}),
             endOrBreakDate: dateFromParts(contract.endOrBreakDate) ?? '',
             variationsRequired: contract.variationsRequired,
             variationCost: contract.variationCost,
@@ -231,6 +233,7 @@ export const REQUEST_FIELD_LABELS: Readonly<Record<string, string>> = {
   description: 'Description',
   changeType: 'Type of change',
   serviceId: 'Service being changed',
+  businessCriticality: 'How critical the service is to the MoJ',
   businessAreas: 'Business areas',
   dataClassification: 'Data classification',
   dataCategories: 'Kinds of data',
@@ -246,7 +249,6 @@ export const REQUEST_FIELD_LABELS: Readonly<Record<string, string>> = {
   interestedParties: 'Interested parties',
   'interestedParties.*.name': "Interested party's name",
   'interestedParties.*.email': "Interested party's email address",
-  'existingContract.criticality': 'How critical the contract is to the MoJ',
   'existingContract.endOrBreakDate': "The contract's end or break date",
   'existingContract.variationsRequired': 'Variations the contract would need',
   'existingContract.variationCost': 'The cost of those variations',
@@ -262,8 +264,8 @@ const ANCHORS: Readonly<Record<string, string>> = {
   serviceOwner: 'serviceOwner-name',
   contractManager: 'contractManager-name',
   interestedParties: 'interestedParties-0-name',
-  existingContract: 'existingContract-criticality',
-  'existingContract.criticality': 'existingContract-criticality',
+  businessCriticality: 'businessCriticality',
+  existingContract: 'existingContract-endOrBreakDate-day',
   'existingContract.endOrBreakDate': 'existingContract-endOrBreakDate-day',
   'existingContract.actionPlanDate': 'existingContract-actionPlanDate-day',
 };

@@ -103,6 +103,7 @@ describe('the service in a browser', () => {
       await owner.locator('#supplierName').fill('Veritext Transcription Services Ltd');
       await owner.locator('#description').fill('Hearing recordings transcribed by a team in India');
       await owner.getByLabel('New offshore service').check();
+      await owner.getByLabel('High: MoJ services depend on it').check();
       await owner.getByLabel('HM Courts & Tribunals Service').check();
       await owner.getByLabel('OFFICIAL-SENSITIVE').check();
       await owner.getByLabel('Personal data').check();
@@ -118,6 +119,7 @@ describe('the service in a browser', () => {
       await owner.waitForLoadState();
       expect(await owner.locator('h1').textContent()).toContain('Check your answers');
       expect(await owner.locator('main').textContent()).toContain(OWNER);
+      expect(await owner.locator('main').textContent()).toContain('High: MoJ services depend on it');
       await visited(owner, 'check-answers');
       await click(owner, 'Ask for approval');
       await owner.waitForURL(/\/confirmation$/);

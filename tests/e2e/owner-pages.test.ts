@@ -43,6 +43,7 @@ describe('a service owner in a browser, 320px wide', () => {
     await page.locator('#supplierName').fill('Veritext Transcription Services Ltd');
     await page.locator('#description').fill('Transcribed in India');
     await page.getByLabel('New offshore service').check();
+    await page.getByLabel('Medium: its loss would disrupt MoJ services').check();
     await page.getByLabel('HM Courts & Tribunals Service').check();
     await page.getByLabel('OFFICIAL-SENSITIVE').check();
     await page.getByLabel('Personal data').check();
@@ -73,6 +74,7 @@ describe('a service owner in a browser, 320px wide', () => {
       { country: 'IN', activities: ['HOSTING'] },
       { country: 'FR', activities: ['SUPPORT'] },
     ]);
+    expect(stored.request).toMatchObject({ businessCriticality: 'MEDIUM' });
 
     await page.goto(`${h.stack.apiUrl}/offshoring-requests/${requestId}`);
     await checkNarrowPage(page, 'the request page');

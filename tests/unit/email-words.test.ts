@@ -235,6 +235,19 @@ describe('approvers who decided', () => {
   });
 });
 
+describe("what approvers read of the service's criticality", () => {
+  const asked = (r: RequestRecord) => approvalRequestEmail(r, dpo, `${BASE}/approvals/APR-DPO?token=t`, 'REQUEST');
+
+  it('says how critical the service is to the MoJ, in words, in the text and the HTML', () => {
+    const email = asked(record);
+    expect(email.text).toContain('Business criticality: High: MoJ services depend on it');
+    expect(email.html).toContain('<th align="left" valign="top">Business criticality</th><td>High: MoJ services depend on it</td>');
+    const medium = asked({ ...record, request: { ...request, businessCriticality: 'MEDIUM' } } as RequestRecord);
+    expect(medium.text).toContain('Business criticality: Medium: its loss would disrupt MoJ services');
+    expect(email.text).not.toMatch(/\bHIGH\b/);
+  });
+});
+
 describe('who each email is addressed to, exactly', () => {
   // A request naming its contract manager, another interested party, and its owner again (told once, as the owner).
   const cam = { name: 'Cam Manager', email: 'cam@justice.gov.uk' };

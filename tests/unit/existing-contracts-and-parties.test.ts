@@ -42,17 +42,24 @@ describe('an existing contract', () => {
 
   it('must give each of them, each refused by its own field path', () => {
     expect(paths({ ...singleAreaRequest(), changeType: 'EXISTING' })).toEqual([
-      'existingContract.criticality',
       'existingContract.endOrBreakDate',
       'existingContract.variationsRequired',
       'existingContract.variationCost',
       'existingContract.actionPlanDate',
     ]);
-    const { criticality: _, ...withoutCriticality } = existingContract();
-    expect(paths(existing(withoutCriticality))).toEqual(['existingContract.criticality']);
     expect(paths(existing({ ...existingContract(), criticality: 'VITAL' }))).toEqual(['existingContract.criticality']);
     expect(paths(existing({ ...existingContract(), endOrBreakDate: '2028-02-30' }))).toEqual(['existingContract.endOrBreakDate']);
     expect(paths(existing({ ...existingContract(), variationCost: '  ' }))).toEqual(['existingContract.variationCost']);
+  });
+
+  it("takes its criticality from the service's business criticality, and refuses one that says otherwise", () => {
+    const { criticality: _, ...withoutCriticality } = existingContract();
+    expect(problems(existing(withoutCriticality))).toEqual([]);
+    const medium = { ...existing(withoutCriticality), businessCriticality: 'MEDIUM' };
+    expect(validateOffshoringRequest(medium, directory).existingContract?.criticality).toBe('MEDIUM');
+    expect(problems({ ...existing(), businessCriticality: 'LOW' })).toEqual([
+      { path: 'existingContract.criticality', message: "must be the service's businessCriticality (LOW), or be left out" },
+    ]);
   });
 
   it('is refused on a request that is not for an existing contract', () => {
@@ -64,7 +71,6 @@ describe('an existing contract', () => {
   it('is reported beside the other fields’ problems, all at once', () => {
     expect(paths({ ...singleAreaRequest(), serviceName: '', changeType: 'EXISTING' })).toEqual([
       'serviceName',
-      'existingContract.criticality',
       'existingContract.endOrBreakDate',
       'existingContract.variationsRequired',
       'existingContract.variationCost',

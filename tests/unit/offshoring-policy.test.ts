@@ -183,6 +183,13 @@ describe('reviewDue (Offshoring Policy, Process 4)', () => {
       '2027-05-23',
     );
   });
+  it('is sooner for a business-critical service (6 months for HIGH), whatever its data', () => {
+    const at = new Date('2026-11-23T12:00:00Z');
+    expect(reviewDue({ dataClassification: 'OFFICIAL', dataCategories: ['FINANCIAL'], businessCriticality: 'HIGH' }, at)).toBe('2027-05-23');
+    for (const businessCriticality of ['LOW', 'MEDIUM', undefined] as const) {
+      expect(reviewDue({ dataClassification: 'OFFICIAL', dataCategories: ['FINANCIAL'], businessCriticality }, at)).toBe('2027-11-23');
+    }
+  });
   it('lands on the last day of a shorter month', () => {
     expect(reviewDue({ dataClassification: 'OFFICIAL-SENSITIVE', dataCategories: ['PERSONAL'] }, new Date('2026-08-31T12:00:00Z'))).toBe(
       '2027-02-28',

@@ -90,6 +90,7 @@ describe('the offshoring request', () => {
       'supplierName',
       'description',
       'changeType',
+      'businessCriticality',
       'businessAreas',
       'dataClassification',
       'dataCategories',
@@ -130,6 +131,7 @@ describe('the offshoring request', () => {
     const { contractManager: _, ...existing } = {
       ...singleAreaRequest(),
       changeType: 'EXISTING',
+      businessCriticality: 'LOW',
       existingContract: {
         criticality: 'LOW',
         endOrBreakDate: '2028-03-31',
@@ -162,6 +164,34 @@ describe('the offshoring request', () => {
     }
     // The SSA approves wider MoJ services only: owning a single-area one is no conflict.
     expect(problems(as(singleAreaRequest(), directory.roles.SSA.email))).toEqual([]);
+  });
+
+  it('requires how critical the service is to the MoJ, on `businessCriticality`, whatever its type of change', () => {
+    for (const businessCriticality of ['LOW', 'MEDIUM', 'HIGH']) {
+      expect(validateOffshoringRequest({ ...multiAreaRequest(), businessCriticality }, directory).businessCriticality).toBe(businessCriticality);
+    }
+    const { businessCriticality: _, ...without } = multiAreaRequest();
+    expect(problems(without).map((p) => p.path)).toEqual(['businessCriticality']);
+    for (const wrong of ['VITAL', 'high', '', 3, null]) {
+      expect(problems({ ...without, businessCriticality: wrong }).map((p) => p.path)).toEqual(['businessCriticality']);
+    }
+  });
+
+  it('still reads a request the table holds without its business criticality, an existing contract having its own', () => {
+    const { businessCriticality: _, ...stored } = multiAreaRequest();
+    expect(StoredOffshoringRequestSchema.parse(stored).businessCriticality).toBeUndefined();
+    const existing = {
+      ...stored,
+      changeType: 'EXISTING',
+      existingContract: {
+        criticality: 'MEDIUM',
+        endOrBreakDate: '2028-03-31',
+        variationsRequired: 'None',
+        variationCost: 'None',
+        actionPlanDate: '2027-09-30',
+      },
+    };
+    expect(StoredOffshoringRequestSchema.parse(existing).businessCriticality).toBe('MEDIUM');
   });
 
   it('still reads a request the table holds without controls or a contract manager', () => {

@@ -89,6 +89,27 @@ describe("the approver's page", () => {
     expect(reasons.filter((r) => r.includes('Offshoring Policy, Process 1(c)') && r.includes('All projects additionally require'))).toHaveLength(4);
   });
 
+  it('shows every approver how critical the service is, in words', async () => {
+    const factsOf = ($: cheerio.CheerioAPI) =>
+      Object.fromEntries(
+        $('.govuk-summary-list__row')
+          .map((_, r) => [[$(r).find('dt').text().trim(), $(r).find('dd').text().trim()]])
+          .get(),
+      ) as Record<string, string>;
+    const plain = await submit(h, { businessCriticality: 'MEDIUM' });
+    for (const link of await approverLinks(h, plain)) {
+      const { $ } = await open(link);
+      expect(factsOf($)['Business criticality']).toBe('Medium: its loss would disrupt MoJ services');
+      expect(words($)).not.toMatch(/\bMEDIUM\b/);
+    }
+    const links = await approverLinks(h, await submit(h, { businessCriticality: 'HIGH' }));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      const { $ } = await open(link);
+      expect(factsOf($)['Business criticality']).toBe('High: MoJ services depend on it');
+    }
+  });
+
   it('refuses a rejection without a reason: 400, the error summary links to the reason, the choice is kept, nothing is recorded', async () => {
     const requestId = await submit(h);
     const [link] = await approverLinks(h, requestId);

@@ -49,22 +49,26 @@ const listed = async (compliance: string) =>
   ((await h.api(`/services?compliance=${compliance}`)).body.services as { serviceId: string }[]).map((s) => s.serviceId);
 
 describe('an existing contract’s answers', () => {
-  it('are required for an existing contract: without its criticality, 400 naming the field', async () => {
-    const { criticality: _, ...withoutCriticality } = contract();
-    const res = await h.submit({ ...existing('No criticality'), existingContract: withoutCriticality });
-    expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ path: 'existingContract.criticality', message: expect.any(String) }]);
-
+  it('are required for an existing contract, 400 naming each field; its criticality is the service’s, and must not say otherwise', async () => {
     const none = await h.submit({ ...singleAreaRequest(), changeType: 'EXISTING' });
     expect(none.status).toBe(400);
     expect(none.body.errors.map((e: { path: string }) => e.path)).toEqual([
-      'existingContract.criticality',
       'existingContract.endOrBreakDate',
       'existingContract.variationsRequired',
       'existingContract.variationCost',
       'existingContract.actionPlanDate',
     ]);
-    expect((await h.api('/services')).body.services.map((s: { serviceName: string }) => s.serviceName)).not.toContain('No criticality');
+
+    const otherwise = await h.submit({ ...existing('Criticality twice'), businessCriticality: 'LOW' });
+    expect(otherwise.status).toBe(400);
+    expect(otherwise.body.errors).toEqual([{ path: 'existingContract.criticality', message: expect.stringMatching(/businessCriticality \(LOW\)/) }]);
+    expect((await h.api('/services')).body.services.map((s: { serviceName: string }) => s.serviceName)).not.toContain('Criticality twice');
+
+    const { criticality: _, ...withoutCriticality } = contract();
+    const res = await h.submit({ ...existing('Criticality once'), businessCriticality: 'MEDIUM', existingContract: withoutCriticality });
+    expect(res.status).toBe(201);
+    expect((await h.status(res.body.requestId)).request.existingContract.criticality).toBe('MEDIUM');
+    expect((await service(res.body.register.serviceId)).businessCriticality).toBe('MEDIUM');
   });
 
   it('are refused for any other request', async () => {
@@ -181,6 +185,7 @@ describe('on the pages', () => {
     supplierName: fixture.supplierName,
     description: fixture.description,
     changeType: 'EXISTING',
+    businessCriticality: 'MEDIUM',
     businessAreas: fixture.businessAreas,
     dataClassification: fixture.dataClassification,
     dataCategories: fixture.dataCategories,
@@ -189,7 +194,6 @@ describe('on the pages', () => {
     serviceOwner: fixture.serviceOwner,
     contractManager: fixture.contractManager,
     existingContract: {
-      criticality: 'MEDIUM',
       endOrBreakDate: { day: '31', month: '3', year: '2028' },
       variationsRequired: 'None',
       variationCost: 'None',
@@ -204,12 +208,14 @@ describe('on the pages', () => {
     const form = await owner.get('/offshoring-requests/new');
     // Asked after the type, never revealed by it (no conditional reveal on the radios).
     const html = form.html;
-    expect(html.indexOf('name="changeType"')).toBeLessThan(html.indexOf('name="existingContract[criticality]"'));
+    expect(html.indexOf('name="changeType"')).toBeLessThan(html.indexOf('name="existingContract[endOrBreakDate][day]"'));
+    // Its criticality is the service's, asked once for every request.
+    expect(form.$('input[name="existingContract[criticality]"]').length).toBe(0);
     expect(form.$('[data-aria-controls]').length).toBe(0);
     const formId = form.$('input[name="formId"]').attr('value')!;
 
     const refused = await owner.post('/offshoring-requests/new', {
-      ...filledForm({ existingContract: { ...filledForm().existingContract, criticality: '' } }),
+      ...filledForm({ businessCriticality: '' }),
       formId,
     });
     expect(refused.status).toBe(400);
@@ -218,7 +224,7 @@ describe('on the pages', () => {
         .$('.govuk-error-summary a')
         .map((_, a) => refused.$(a).attr('href'))
         .get(),
-    ).toEqual(['#existingContract-criticality']);
+    ).toEqual(['#businessCriticality']);
 
     const check = await owner.post('/offshoring-requests/new', { ...filledForm(), formId });
     expect(check.status).toBe(200);

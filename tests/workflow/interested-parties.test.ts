@@ -118,6 +118,7 @@ describe('on the pages', () => {
     supplierName: fixture.supplierName,
     description: fixture.description,
     changeType: fixture.changeType,
+    businessCriticality: fixture.businessCriticality,
     businessAreas: fixture.businessAreas,
     dataClassification: fixture.dataClassification,
     dataCategories: fixture.dataCategories,

@@ -25,6 +25,7 @@ const filledForm = (change: Record<string, unknown> = {}) => ({
   supplierName: fixture.supplierName,
   description: fixture.description,
   changeType: fixture.changeType,
+  businessCriticality: fixture.businessCriticality,
   businessAreas: fixture.businessAreas,
   dataClassification: fixture.dataClassification,
   dataCategories: fixture.dataCategories,
@@ -85,6 +86,7 @@ describe('asking for approval', () => {
       '#supplierName',
       '#description',
       '#changeType',
+      '#businessCriticality',
       '#businessAreas',
       '#dataClassification',
       '#dataCategories',
@@ -159,6 +161,45 @@ describe('asking for approval', () => {
     expect(stored.status).toBe('PENDING_APPROVAL');
     const mine = await h.api('/requests', {}, OWNER);
     expect(mine.body.requests.filter((r: { requestId: string }) => r.requestId === requestId)).toHaveLength(1);
+  });
+
+  it('asks how critical the service is, shows it to check, and stores it', async () => {
+    const form = await owner.get('/offshoring-requests/new');
+    expect(
+      form
+        .$('input[type=radio][name="businessCriticality"]')
+        .map((_, r) => form.$(r).attr('value'))
+        .get(),
+    ).toEqual(['LOW', 'MEDIUM', 'HIGH']);
+
+    const plain = await owner.post('/offshoring-requests/new', { ...filledForm(), formId: hidden(form, 'formId') });
+    const row = (page: PageResponse, key: string) =>
+      page
+        .$('.govuk-summary-list__row')
+        .filter((_, el) => page.$(el).find('dt').text().trim() === key)
+        .find('dd')
+        .text()
+        .trim();
+    expect(row(plain, 'How critical the service is to the MoJ')).toBe('High: MoJ services depend on it');
+
+    const check = await owner.post('/offshoring-requests/new', {
+      ...filledForm({ businessCriticality: 'LOW', serviceName: 'Owned risk' }),
+      formId: hidden(form, 'formId'),
+    });
+    expect(row(check, 'How critical the service is to the MoJ')).toBe('Low: the MoJ could do without it for a while');
+    const change = await owner.post('/offshoring-requests/new', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
+    expect(change.$('input[name="businessCriticality"][value=LOW]').is(':checked')).toBe(true);
+    const sent = await owner.post('/offshoring-requests/new/check', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
+    expect(sent.status).toBe(303);
+    const requestId = /\/offshoring-requests\/([^/]+)\/confirmation/.exec(sent.location!)![1]!;
+    expect((await h.status(requestId)).request).toMatchObject({ businessCriticality: 'LOW' });
+    const page = await owner.get(`/offshoring-requests/${requestId}`);
+    expect(row(page, 'How critical the service is to the MoJ')).toBe('Low: the MoJ could do without it for a while');
+
+    const refused = await owner.post('/offshoring-requests/new', filledForm({ businessCriticality: 'VITAL' }));
+    expect(errorSummary(refused.$)).toEqual([
+      { text: 'How critical the service is to the MoJ must be chosen from the options given', href: '#businessCriticality' },
+    ]);
   });
 
   it('offers the owner’s own registered services for a change, and shows what the change alters', async () => {

@@ -21,6 +21,7 @@ const filledForm = {
   supplierName: 'Veritext Transcription Services Ltd',
   description: 'Transcribed in India',
   changeType: 'NEW',
+  businessCriticality: 'HIGH',
   businessAreas: ['HMCTS'],
   dataClassification: 'OFFICIAL-SENSITIVE',
   dataCategories: ['PERSONAL', 'LEGAL'],
@@ -38,6 +39,7 @@ describe('the request form as the API body', () => {
       supplierName: 'Veritext Transcription Services Ltd',
       description: 'Transcribed in India',
       changeType: 'NEW',
+      businessCriticality: 'HIGH',
       businessAreas: ['HMCTS'],
       dataClassification: 'OFFICIAL-SENSITIVE',
       dataCategories: ['PERSONAL', 'LEGAL'],
@@ -96,6 +98,22 @@ describe('the request form as the API body', () => {
   });
 });
 
+describe('business criticality on the form', () => {
+  it('sends how critical the service is, and links a form without it to its radios', () => {
+    expect(formToRequestBody(posted(filledForm)).businessCriticality).toBe('HIGH');
+    const { businessCriticality: _, ...without } = filledForm;
+    try {
+      validateOffshoringRequest(formToRequestBody(posted(without)), loadApproverDirectory());
+      throw new Error('expected a refusal');
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      expect(requestFormErrors(error.errors).errorList).toEqual([
+        { text: 'How critical the service is to the MoJ must be chosen from the options given', href: '#businessCriticality' },
+      ]);
+    }
+  });
+});
+
 describe('the checks as the error summary', () => {
   const errorsOf = (form: Record<string, unknown>) => {
     try {
@@ -113,6 +131,7 @@ describe('the checks as the error summary', () => {
       '#supplierName',
       '#description',
       '#changeType',
+      '#businessCriticality',
       '#businessAreas',
       '#dataClassification',
       '#dataCategories',
@@ -155,7 +174,6 @@ describe('the checks as the error summary', () => {
 
 describe('interested parties and an existing contract on the form', () => {
   const contract = {
-    criticality: 'HIGH',
     endOrBreakDate: { day: '31', month: '3', year: '2028' },
     variationsRequired: 'A processing schedule',
     variationCost: '£12,000',
@@ -177,7 +195,6 @@ describe('interested parties and an existing contract on the form', () => {
     expect(formToRequestBody(posted({ ...filledForm, existingContract: contract }))).not.toHaveProperty('existingContract');
     const body = formToRequestBody(posted({ ...filledForm, changeType: 'EXISTING', existingContract: contract }));
     expect(body.existingContract).toEqual({
-      criticality: 'HIGH',
       endOrBreakDate: '2028-03-31',
       variationsRequired: 'A processing schedule',
       variationCost: '£12,000',
@@ -187,17 +204,11 @@ describe('interested parties and an existing contract on the form', () => {
     expect(validateOffshoringRequest(requestBody(requestFormValues(request)), loadApproverDirectory())).toEqual(request);
   });
 
-  it('links an existing contract without its criticality to the criticality radios', () => {
-    const form = { ...filledForm, changeType: 'EXISTING', existingContract: { ...contract, criticality: '' } };
-    try {
-      validateOffshoringRequest(formToRequestBody(posted(form)), loadApproverDirectory());
-      throw new Error('expected a refusal');
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      expect(requestFormErrors(error.errors).errorList).toEqual([
-        { text: 'How critical the contract is to the MoJ must be chosen from the options given', href: '#existingContract-criticality' },
-      ]);
-    }
+  it("asks an existing contract's criticality once, as the service's: the request holds it in both places", () => {
+    const form = { ...filledForm, changeType: 'EXISTING', businessCriticality: 'MEDIUM', existingContract: contract };
+    const request = validateOffshoringRequest(formToRequestBody(posted(form)), loadApproverDirectory());
+    expect(request.businessCriticality).toBe('MEDIUM');
+    expect(request.existingContract?.criticality).toBe('MEDIUM');
   });
 
   it('adds an interested party for "Add another interested party", and removes the one asked for', () => {
