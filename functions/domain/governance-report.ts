@@ -5,8 +5,8 @@ import { toFieldErrors } from './request.ts';
 import { exemptionStanding } from './exemptions.ts';
 import type { ExemptionRecord } from '../store/exemptions.ts';
 import type { IncidentRecord, RegisterEntry, RequestRecord } from '../store/records.ts';
-import type { ApproverDirectory } from '../platform/directory.ts';
 import { CHANGE_TYPE_WORDS } from './words.ts';
+import { governanceReaderOf } from './offshoring-policy.ts';
 
 /**
  * The yearly governance report (Corporate Security Policy: a business area's variation "should be
@@ -252,26 +252,6 @@ export function buildGovernanceReport(
       };
     }),
   };
-}
-
-/**
- * The business areas whose report a person may read: the security team every one; an Accounting
- * Officer or Departmental Head in the directory in force, their own areas (the Accounting Officer
- * agrees the area's variations and answers for its Governance Statement); anyone else none.
- */
-export function governanceReaderOf(
-  directory: ApproverDirectory,
-  caller: { email: string; securityTeam: boolean } | undefined,
-): { all: true } | { all: false; areas: string[] } {
-  if (caller?.securityTeam) return { all: true };
-  const email = caller?.email.toLowerCase();
-  const areas = Object.entries(directory.businessAreas)
-    .filter(
-      ([, a]) => email !== undefined && (a.accountingOfficer?.email.toLowerCase() === email || a.departmentalHead.email.toLowerCase() === email),
-    )
-    .map(([code]) => code)
-    .sort();
-  return { all: false, areas };
 }
 
 /** The report restricted to some business areas (what their Accounting Officer or Departmental Head reads). */

@@ -395,3 +395,24 @@ export function approvalNeededAfterBreach(incident: { kind: IncidentKind; servic
 export function approvalRoundAfterBreach(needed: { since: string }, approved: { changeType: string; roundStartedAt: string }): boolean {
   return approved.changeType === 'CHANGE' && approved.roundStartedAt >= needed.since;
 }
+
+/**
+ * Corporate Security Policy: variations are "reported in annual governance processes". The business
+ * areas whose governance report a person may read: the security team every one; an Accounting
+ * Officer or Departmental Head in the directory in force, their own areas (the Accounting Officer
+ * agrees the area's variations and answers for its Governance Statement); anyone else none.
+ */
+export function governanceReaderOf(
+  directory: ApproverDirectory,
+  caller: { email: string; securityTeam: boolean } | undefined,
+): { all: true } | { all: false; areas: string[] } {
+  if (caller?.securityTeam) return { all: true };
+  const email = caller?.email.toLowerCase();
+  const areas = Object.entries(directory.businessAreas)
+    .filter(
+      ([, a]) => email !== undefined && (a.accountingOfficer?.email.toLowerCase() === email || a.departmentalHead.email.toLowerCase() === email),
+    )
+    .map(([code]) => code)
+    .sort();
+  return { all: false, areas };
+}

@@ -13,13 +13,13 @@ import {
   financialYear,
   financialYearOf,
   governanceKindInWords,
-  governanceReaderOf,
   governanceReport,
   governanceReportCsv,
   governanceReportFor,
   reportPeriod,
   type GovernanceReport,
 } from '../domain/governance-report.ts';
+import { governanceReaderOf } from '../domain/offshoring-policy.ts';
 import { exemptionFacts, exemptionScope } from '../email/exemption-templates.ts';
 import { exemptionRounds } from '../domain/exemption-rounds.ts';
 import { askExemptionAgain, canAskAgain, loadRejectedExemption } from '../domain/exemption-ask-again.ts';

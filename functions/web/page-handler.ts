@@ -7,7 +7,7 @@ import { redirect, renderPage } from './render.ts';
 import { SESSION_COOKIE, clearedCookie, cookieKey, csrfMatches, openSession, readCookies, type Session } from './session.ts';
 import type { Caller } from './identity.ts';
 import { logger } from '../platform/observability.ts';
-import { governanceReaderOf } from '../domain/governance-report.ts';
+import { governanceReaderOf } from '../domain/offshoring-policy.ts';
 
 /**
  * The pages of signed-in people: each route says who may see it; the chain reads the session

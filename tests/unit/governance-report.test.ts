@@ -4,12 +4,12 @@ import {
   buildGovernanceReport,
   calendarYear,
   financialYear,
-  governanceReaderOf,
   governanceReportCsv,
   governanceReportFor,
   MOJ_WIDE,
   reportPeriod,
 } from '../../functions/domain/governance-report.ts';
+import { governanceReaderOf } from '../../functions/domain/offshoring-policy.ts';
 import { ValidationFailed } from '../../functions/web/errors.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 import type { IncidentRecord, RegisterEntry, RequestRecord } from '../../functions/store/records.ts';
