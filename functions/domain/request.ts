@@ -141,6 +141,12 @@ const requestShape = {
       message: 'must list each interested party once (each email address once)',
     })
     .optional(),
+  /**
+   * Corporate Security Policy: "the ownership of information risks by Information Asset Owners within the
+   * business". Absent, the service owner is the Information Asset Owner; named, they are told as an
+   * interested party is, and never asked to approve.
+   */
+  informationAssetOwner: PersonSchema.optional(),
   /** For EXISTING only: the contract already in place (Offshoring Policy, Process: "For existing contracts ..."). */
   existingContract: ExistingContractSchema.optional(),
   mitigations: z

@@ -98,6 +98,9 @@ export const CONTRACT_CRITICALITY_WORDS = {
 /** How critical the service is to the MoJ: the same scale and words as an existing contract's. */
 export const BUSINESS_CRITICALITY_WORDS = CONTRACT_CRITICALITY_WORDS;
 
+/** Said to approvers when a request names no Information Asset Owner (Corporate Security Policy). */
+export const SERVICE_OWNER_IS_IAO = 'the service owner';
+
 /**
  * An existing contract's answers as approvers read them (Offshoring Policy, Process: "reflecting its
  * criticality to the MoJ ... variations ... the cost or other implications").

@@ -7,6 +7,7 @@ import { serviceChanges } from '../domain/service-change.ts';
 import {
   BUSINESS_CRITICALITY_WORDS,
   CHANGE_TYPE_WORDS,
+  SERVICE_OWNER_IS_IAO,
   DATA_CATEGORY_WORDS,
   existingContractInWords,
   locationInWords,
@@ -61,6 +62,11 @@ export function requestFacts(record: RequestRecord): [string, string][] {
     ['Planned start', ukDate(r.plannedStartDate)],
     ...(r.businessCriticality ? [['Business criticality', BUSINESS_CRITICALITY_WORDS[r.businessCriticality]] as [string, string]] : []),
     ['Service owner', `${r.serviceOwner.name} <${r.serviceOwner.email}>`],
+    // Corporate Security Policy: information risks are owned by Information Asset Owners; by default the service owner.
+    [
+      'Information Asset Owner',
+      r.informationAssetOwner ? `${r.informationAssetOwner.name} <${r.informationAssetOwner.email}>` : SERVICE_OWNER_IS_IAO,
+    ],
     ...(r.existingContract ? existingContractInWords(r.existingContract) : []),
   ];
   if (record.lateNotice) facts.push(['LATE NOTICE', record.lateNoticeReason ?? 'Less than 4 weeks notice']);
@@ -184,11 +190,13 @@ ${factsHtml(record)}
  * Offshoring Policy, Approval: "Notifying other interested parties in the MoJ, including the
  * contract manager of the supplier": copied on the submission and the outcome, each address once
  * and never the owner's own. They are told, never asked: no email to them carries an approval link.
+ * A named Information Asset Owner is told likewise (Corporate Security Policy: "the ownership of
+ * information risks by Information Asset Owners within the business").
  */
 export function interestedParties(record: Pick<RequestRecord, 'request'>): Person[] {
-  const { serviceOwner, contractManager, interestedParties: others = [] } = record.request;
+  const { serviceOwner, contractManager, informationAssetOwner, interestedParties: others = [] } = record.request;
   const seen = new Set([serviceOwner.email.toLowerCase()]);
-  return [...(contractManager ? [contractManager] : []), ...others].filter((person) => {
+  return [...(contractManager ? [contractManager] : []), ...(informationAssetOwner ? [informationAssetOwner] : []), ...others].filter((person) => {
     const email = person.email.toLowerCase();
     if (seen.has(email)) return false;
     seen.add(email);

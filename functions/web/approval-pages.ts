@@ -12,6 +12,7 @@ import {
   APPROVAL_STATUS_WORDS,
   BUSINESS_CRITICALITY_WORDS,
   CHANGE_TYPE_WORDS,
+  SERVICE_OWNER_IS_IAO,
   DATA_CATEGORY_WORDS,
   REQUEST_STATUS_WORDS,
   existingContractInWords,
@@ -101,6 +102,11 @@ function requestRows(record: RequestRecord): Row[] {
     row('Where and what happens offshore', r.offshoreLocations.map(locationInWords).join('; ')),
     row('Planned start date', ukDate(r.plannedStartDate)),
     row('Service owner', `${r.serviceOwner.name} (${r.serviceOwner.email})`),
+    // Corporate Security Policy: information risks are owned by Information Asset Owners; by default the service owner.
+    row(
+      'Information Asset Owner',
+      r.informationAssetOwner ? `${r.informationAssetOwner.name} (${r.informationAssetOwner.email})` : SERVICE_OWNER_IS_IAO,
+    ),
   );
   if (r.contractManager) rows.push(row('Contract manager', `${r.contractManager.name} (${r.contractManager.email})`));
   if (r.existingContract) rows.push(...existingContractInWords(r.existingContract).map(([key, value]) => row(key, value)));

@@ -44,6 +44,8 @@ export interface RequestFormValues {
   plannedStartDate: { day: string; month: string; year: string };
   serviceOwner: { name: string; email: string };
   contractManager: { name: string; email: string };
+  /** Optional: left blank, the service owner is the Information Asset Owner. */
+  informationAssetOwner: PersonValues;
   /** Other interested parties, told and never asked: at least one row, so MoJ add-another has one to copy. */
   interestedParties: PersonValues[];
   existingContract: ExistingContractValues;
@@ -93,6 +95,7 @@ export function blankForm(owner: { name?: string; email: string }): RequestFormV
     plannedStartDate: { day: '', month: '', year: '' },
     serviceOwner: { name: owner.name ?? '', email: owner.email },
     contractManager: { name: '', email: '' },
+    informationAssetOwner: blankPerson(),
     interestedParties: [blankPerson()],
     existingContract: blankContract(),
     mitigations: '',
@@ -120,6 +123,7 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
     plannedStartDate: { day: str(date.day), month: str(date.month), year: str(date.year) },
     serviceOwner: { name: str(owner.name), email: str(owner.email) },
     contractManager: { name: str(manager.name), email: str(manager.email) },
+    informationAssetOwner: { name: str(record(form.informationAssetOwner).name), email: str(record(form.informationAssetOwner).email) },
     interestedParties: atLeastOne(people(form.interestedParties), blankPerson),
     existingContract: {
       endOrBreakDate: dateParts(contract.endOrBreakDate),
@@ -158,6 +162,7 @@ export function requestFormValues(request: unknown): RequestFormValues {
     plannedStartDate: { day: number(day), month: number(month), year },
     serviceOwner: { name: str(owner.name), email: str(owner.email) },
     contractManager: { name: str(manager.name), email: str(manager.email) },
+    informationAssetOwner: { name: str(record(r.informationAssetOwner).name), email: str(record(r.informationAssetOwner).email) },
     interestedParties: atLeastOne(people(r.interestedParties), blankPerson),
     existingContract: {
       endOrBreakDate: isoDateParts(contract.endOrBreakDate),
@@ -182,13 +187,15 @@ export const mitigationLines = (text: string) =>
  * service id is sent only for a change (the field is hidden for other types), and the existing
  * contract's answers only for an existing contract. The contract manager is sent only when either
  * field is filled in, so one left blank is refused as missing, on the contract manager; each interested
- * party likewise (rows left blank are dropped). An existing contract's criticality is the
- * service's, so it is not asked twice.
+ * party likewise (rows left blank are dropped). The Information Asset Owner is sent only when either
+ * field is filled in: left blank, the service owner is the Information Asset Owner. An existing
+ * contract's criticality is the service's, so it is not asked twice.
  */
 export function requestBody(values: RequestFormValues): OffshoringRequestInput {
   const filled = values.offshoreLocations.filter((l) => l.country.trim() !== '' || l.activities.length > 0);
   const locations = filled.length > 0 ? filled : values.offshoreLocations.slice(0, 1);
   const manager = { name: values.contractManager.name, email: values.contractManager.email.trim() };
+  const assetOwner = { name: values.informationAssetOwner.name, email: values.informationAssetOwner.email.trim() };
   const parties = values.interestedParties
     .map((p) => ({ name: p.name, email: p.email.trim() }))
     .filter((p) => p.name.trim() !== '' || p.email !== '');
@@ -207,6 +214,7 @@ export function requestBody(values: RequestFormValues): OffshoringRequestInput {
     ...(values.changeType === 'CHANGE' && values.serviceId.trim() !== '' ? { serviceId: values.serviceId.trim() } : {}),
     serviceOwner: { name: values.serviceOwner.name, email: values.serviceOwner.email.trim() },
     ...(manager.name.trim() !== '' || manager.email !== '' ? { contractManager: manager } : {}),
+    ...(assetOwner.name.trim() !== '' || assetOwner.email !== '' ? { informationAssetOwner: assetOwner } : {}),
     ...(parties.length > 0 ? { interestedParties: parties } : {}),
     ...(values.changeType === 'EXISTING'
       ? {
@@ -249,6 +257,9 @@ export const REQUEST_FIELD_LABELS: Readonly<Record<string, string>> = {
   interestedParties: 'Interested parties',
   'interestedParties.*.name': "Interested party's name",
   'interestedParties.*.email': "Interested party's email address",
+  informationAssetOwner: 'Information Asset Owner',
+  'informationAssetOwner.name': "Information Asset Owner's name",
+  'informationAssetOwner.email': "Information Asset Owner's email address",
   'existingContract.endOrBreakDate': "The contract's end or break date",
   'existingContract.variationsRequired': 'Variations the contract would need',
   'existingContract.variationCost': 'The cost of those variations',
@@ -264,6 +275,7 @@ const ANCHORS: Readonly<Record<string, string>> = {
   serviceOwner: 'serviceOwner-name',
   contractManager: 'contractManager-name',
   interestedParties: 'interestedParties-0-name',
+  informationAssetOwner: 'informationAssetOwner-name',
   businessCriticality: 'businessCriticality',
   existingContract: 'existingContract-endOrBreakDate-day',
   'existingContract.endOrBreakDate': 'existingContract-endOrBreakDate-day',

@@ -58,11 +58,14 @@ describe('a service owner in a browser, 320px wide', () => {
     await page.locator('#plannedStartDate-year').fill('2027');
     await page.locator('#contractManager-name').fill('Tom Evans');
     await page.locator('#contractManager-email').fill('tom.evans@justice.gov.uk');
+    await page.locator('#informationAssetOwner-name').fill('Grace Okafor');
+    await page.locator('#informationAssetOwner-email').fill('grace.okafor@justice.gov.uk');
     await page.locator('#mitigations').fill('Virtual desktops only\nBPSS clearance');
     await page.getByRole('button', { name: 'Continue' }).last().click();
     await page.waitForLoadState();
     expect(await page.locator('h1').textContent()).toContain('Check your answers');
     expect(await page.locator('.govuk-summary-list').textContent()).toContain('France: Support');
+    expect(await page.locator('.govuk-summary-list').textContent()).toContain('Grace Okafor, grace.okafor@justice.gov.uk');
     await checkNarrowPage(page, 'check your answers');
 
     await page.getByRole('button', { name: 'Ask for approval' }).click();
@@ -74,7 +77,10 @@ describe('a service owner in a browser, 320px wide', () => {
       { country: 'IN', activities: ['HOSTING'] },
       { country: 'FR', activities: ['SUPPORT'] },
     ]);
-    expect(stored.request).toMatchObject({ businessCriticality: 'MEDIUM' });
+    expect(stored.request).toMatchObject({
+      businessCriticality: 'MEDIUM',
+      informationAssetOwner: { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' },
+    });
 
     await page.goto(`${h.stack.apiUrl}/offshoring-requests/${requestId}`);
     await checkNarrowPage(page, 'the request page');

@@ -235,7 +235,7 @@ describe('approvers who decided', () => {
   });
 });
 
-describe("what approvers read of the service's criticality", () => {
+describe("what approvers read of the service's criticality and its Information Asset Owner", () => {
   const asked = (r: RequestRecord) => approvalRequestEmail(r, dpo, `${BASE}/approvals/APR-DPO?token=t`, 'REQUEST');
 
   it('says how critical the service is to the MoJ, in words, in the text and the HTML', () => {
@@ -245,6 +245,14 @@ describe("what approvers read of the service's criticality", () => {
     const medium = asked({ ...record, request: { ...request, businessCriticality: 'MEDIUM' } } as RequestRecord);
     expect(medium.text).toContain('Business criticality: Medium: its loss would disrupt MoJ services');
     expect(email.text).not.toMatch(/\bHIGH\b/);
+  });
+
+  it('names the Information Asset Owner, or says the service owner is one', () => {
+    expect(asked(record).text).toContain('Information Asset Owner: the service owner');
+    const grace = { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' };
+    const owned = asked({ ...record, request: { ...request, informationAssetOwner: grace } } as RequestRecord);
+    expect(owned.text).toContain('Information Asset Owner: Grace Okafor <grace.okafor@justice.gov.uk>');
+    expect(owned.html).toContain('Grace Okafor &lt;grace.okafor@justice.gov.uk&gt;');
   });
 });
 
@@ -326,6 +334,21 @@ describe('who each email is addressed to, exactly', () => {
 
   it.each(addressed)('%s', (_, email, expected) => {
     expect({ to: email.to, cc: email.cc ?? [] }).toEqual(expected);
+  });
+
+  it('a named Information Asset Owner is copied as an interested party is (submission, outcome, withdrawal), never asked', () => {
+    const grace = { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' };
+    const owned = { ...record, request: { ...request, informationAssetOwner: grace } } as RequestRecord;
+    expect(roundStartedEmail(owned, [dpo], RESPOND_BY, 'SUBMITTED', links).cc).toEqual([cam, grace]);
+    expect(requestApprovedEmail(owned, [legal], { serviceId: 'SVC-1', reviewDue: '2027-11-23' }, links).cc).toEqual([cam, grace]);
+    expect(requestRejectedEmail(owned, reasons, links).cc).toEqual([cam, grace]);
+    expect(endorsementOutcomeEmail(owned, false, head, links).cc).toEqual([cam, grace]);
+    expect(requestWithdrawnEmail(owned, 'Supplier changed', links).cc).toEqual([cam, grace]);
+    expect(approvalRequestEmail(owned, dpo, 'l', 'REQUEST')).toMatchObject({ to: [dpoPerson] });
+    expect(approvalRequestEmail(owned, dpo, 'l', 'REQUEST').cc).toBeUndefined();
+    // The owner named as Information Asset Owner is the owner, told once.
+    const self = { ...record, request: { ...request, informationAssetOwner: { ...owner, name: 'Me' } } } as RequestRecord;
+    expect(requestRejectedEmail(self, reasons, links).cc).toEqual([cam]);
   });
 
   it('a request stored without a contract manager or other parties: its outcome copies no one', () => {

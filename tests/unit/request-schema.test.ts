@@ -177,6 +177,21 @@ describe('the offshoring request', () => {
     }
   });
 
+  it('may name an Information Asset Owner, a person with an email address; absent, the service owner is one', () => {
+    const iao = { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' };
+    expect(validateOffshoringRequest({ ...singleAreaRequest(), informationAssetOwner: iao }, directory).informationAssetOwner).toEqual(iao);
+    expect(validateOffshoringRequest(singleAreaRequest(), directory).informationAssetOwner).toBeUndefined();
+    expect(problems({ ...singleAreaRequest(), informationAssetOwner: { name: 'Grace Okafor' } }).map((p) => p.path)).toEqual([
+      'informationAssetOwner.email',
+    ]);
+    expect(problems({ ...singleAreaRequest(), informationAssetOwner: { ...iao, email: 'grace' } }).map((p) => p.path)).toEqual([
+      'informationAssetOwner.email',
+    ]);
+    expect(problems({ ...singleAreaRequest(), informationAssetOwner: { ...iao, name: ' ' } }).map((p) => p.path)).toEqual([
+      'informationAssetOwner.name',
+    ]);
+  });
+
   it('still reads a request the table holds without its business criticality, an existing contract having its own', () => {
     const { businessCriticality: _, ...stored } = multiAreaRequest();
     expect(StoredOffshoringRequestSchema.parse(stored).businessCriticality).toBeUndefined();

@@ -89,7 +89,7 @@ describe("the approver's page", () => {
     expect(reasons.filter((r) => r.includes('Offshoring Policy, Process 1(c)') && r.includes('All projects additionally require'))).toHaveLength(4);
   });
 
-  it('shows every approver how critical the service is, in words', async () => {
+  it('shows every approver how critical the service is and its Information Asset Owner, in words, never as one to ask', async () => {
     const factsOf = ($: cheerio.CheerioAPI) =>
       Object.fromEntries(
         $('.govuk-summary-list__row')
@@ -100,13 +100,18 @@ describe("the approver's page", () => {
     for (const link of await approverLinks(h, plain)) {
       const { $ } = await open(link);
       expect(factsOf($)['Business criticality']).toBe('Medium: its loss would disrupt MoJ services');
+      expect(factsOf($)['Information Asset Owner']).toBe('the service owner');
       expect(words($)).not.toMatch(/\bMEDIUM\b/);
     }
-    const links = await approverLinks(h, await submit(h, { businessCriticality: 'HIGH' }));
+    const iao = { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' };
+    const owned = await submit(h, { businessCriticality: 'HIGH', informationAssetOwner: iao });
+    const links = await approverLinks(h, owned);
     expect(links.length).toBeGreaterThan(0);
     for (const link of links) {
+      expect(link.to.toLowerCase()).not.toContain(iao.email);
       const { $ } = await open(link);
       expect(factsOf($)['Business criticality']).toBe('High: MoJ services depend on it');
+      expect(factsOf($)['Information Asset Owner']).toBe('Grace Okafor (grace.okafor@justice.gov.uk)');
     }
   });
 

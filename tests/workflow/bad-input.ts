@@ -234,7 +234,9 @@ const badList = (item: fc.Arbitrary<Json>, good: string) =>
 function offshoringRequestContract(target: JsonBodyContract['target']): JsonBodyContract {
   return {
     kind: 'json',
-    valid: () => singleAreaRequest() as Record<string, Json>,
+    // An Information Asset Owner is optional: named here, so their fields are tried too.
+    valid: () =>
+      ({ ...singleAreaRequest(), informationAssetOwner: { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' } }) as Record<string, Json>,
     required: [
       'serviceName',
       'supplierName',
@@ -278,6 +280,9 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
       contractManager: badPerson,
       'contractManager.name': badText(200),
       'contractManager.email': badEmail,
+      informationAssetOwner: badPerson,
+      'informationAssetOwner.name': badText(200),
+      'informationAssetOwner.email': badEmail,
       mitigations: fc.oneof(
         notAString.filter((v) => !Array.isArray(v)),
         fc.constant([]),
@@ -302,10 +307,12 @@ function offshoringRequestContract(target: JsonBodyContract['target']): JsonBody
         'serviceId',
         'serviceOwner',
         'contractManager',
+        'informationAssetOwner',
         'mitigations',
       ],
       serviceOwner: ['name', 'email'],
       contractManager: ['name', 'email'],
+      informationAssetOwner: ['name', 'email'],
       'offshoreLocations.0': ['country', 'activities'],
     },
     ...(target ? { target } : {}),
@@ -370,6 +377,10 @@ const badOwnerFormValue: fc.Arbitrary<Record<string, string | string[]>> = fc.on
   typedTextWrong(5000).map((description) => ({ ...ownerRequestForm(), description })),
   fc.constantFrom('', 'new', 'SECRET', 'NEW ').map((changeType) => ({ ...ownerRequestForm(), changeType })),
   fc.constantFrom('', 'high', 'VITAL', 'HIGH ').map((businessCriticality) => ({ ...ownerRequestForm(), businessCriticality })),
+  // An Information Asset Owner is optional, but one named needs a name and an email address.
+  fc
+    .constantFrom<[string, string]>(['Grace Okafor', ''], ['', 'grace.okafor@justice.gov.uk'], ['Grace Okafor', 'not-an-email'])
+    .map(([name, email]) => ({ ...ownerRequestForm(), 'informationAssetOwner[name]': name, 'informationAssetOwner[email]': email })),
   fc.constantFrom('NARNIA', 'HMCTS\u0000').map((area) => ({ ...ownerRequestForm(), businessAreas: area })),
   fc.constantFrom('', 'GB', 'XX', 'India').map((country) => ({ ...ownerRequestForm(), 'offshoreLocations[0][country]': country })),
   fc.constantFrom('MINING', 'hosting').map((activity) => ({ ...ownerRequestForm(), 'offshoreLocations[0][activities]': activity })),

@@ -93,6 +93,35 @@ describe('interested parties, the contract manager among them', () => {
     await expectNoApprovalLinkTo(requestId);
   });
 
+  it('include a named Information Asset Owner: copied at submission, outcome and withdrawal, never an approver or asked', async () => {
+    const iao = { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' };
+    const withIao = { to: [`"Priya Shah" <${OWNER}>`], cc: [`"Tom Evans" <${CONTRACT_MANAGER}>`, `"${iao.name}" <${iao.email}>`], bcc: [] };
+    const submit = async () => {
+      const res = await h.submit({ ...singleAreaRequest(), informationAssetOwner: iao });
+      expect(res.status).toBe(201);
+      for (const approver of res.body.requiredApprovers) expect(approver.email).not.toBe(iao.email);
+      return res.body.requestId as string;
+    };
+    const approvedId = await submit();
+    const [received] = await emailsOf(h, approvedId, 'Request received', 1);
+    expect(received!.destination).toEqual(withIao);
+    const links = await approverLinks(h, approvedId);
+    for (const link of links) expect(link.to.toLowerCase()).not.toContain(iao.email);
+    for (const link of links) expect((await decide(h, link, 'APPROVE')).status).toBe(200);
+    await untilStatus(h, approvedId, 'APPROVED');
+    expect((await emailsOf(h, approvedId, 'Approved:', 1))[0]!.destination).toEqual(withIao);
+
+    const withdrawnId = await submit();
+    await approverLinks(h, withdrawnId);
+    expect((await postJson(h, `/requests/${withdrawnId}/withdrawal`, { reason: 'Not needed' })).status).toBe(200);
+    expect((await emailsOf(h, withdrawnId, 'Withdrawn:', 1))[0]!.destination).toEqual(withIao);
+    for (const requestId of [approvedId, withdrawnId]) {
+      for (const email of (await h.emails(`(${requestId})`)).filter((e) => addressed(e).includes(iao.email))) {
+        expect(`${email.body.text}${email.body.html}`).not.toContain('/approvals/');
+      }
+    }
+  });
+
   it('refuses a request without a contract manager, naming the field', async () => {
     const { contractManager: _, ...request } = singleAreaRequest();
     const res = await h.submit(request);

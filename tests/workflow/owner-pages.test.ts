@@ -163,7 +163,7 @@ describe('asking for approval', () => {
     expect(mine.body.requests.filter((r: { requestId: string }) => r.requestId === requestId)).toHaveLength(1);
   });
 
-  it('asks how critical the service is, shows it to check, and stores it', async () => {
+  it('asks how critical the service is and who owns its information risk, shows both to check, and stores them', async () => {
     const form = await owner.get('/offshoring-requests/new');
     expect(
       form
@@ -171,7 +171,11 @@ describe('asking for approval', () => {
         .map((_, r) => form.$(r).attr('value'))
         .get(),
     ).toEqual(['LOW', 'MEDIUM', 'HIGH']);
+    expect(form.$('#informationAssetOwner-name').length).toBe(1);
+    expect(form.$('#informationAssetOwner-email').attr('type')).toBe('email');
+    expect(form.$('main').text()).toContain('Leave blank if you, the service owner, own it');
 
+    // Left blank, the service owner is the Information Asset Owner.
     const plain = await owner.post('/offshoring-requests/new', { ...filledForm(), formId: hidden(form, 'formId') });
     const row = (page: PageResponse, key: string) =>
       page
@@ -181,24 +185,33 @@ describe('asking for approval', () => {
         .text()
         .trim();
     expect(row(plain, 'How critical the service is to the MoJ')).toBe('High: MoJ services depend on it');
+    expect(row(plain, 'Information Asset Owner')).toBe('The service owner');
 
+    const iao = { name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' };
     const check = await owner.post('/offshoring-requests/new', {
-      ...filledForm({ businessCriticality: 'LOW', serviceName: 'Owned risk' }),
+      ...filledForm({ businessCriticality: 'LOW', informationAssetOwner: iao, serviceName: 'Owned risk' }),
       formId: hidden(form, 'formId'),
     });
     expect(row(check, 'How critical the service is to the MoJ')).toBe('Low: the MoJ could do without it for a while');
+    expect(row(check, 'Information Asset Owner')).toBe('Grace Okafor, grace.okafor@justice.gov.uk');
     const change = await owner.post('/offshoring-requests/new', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
     expect(change.$('input[name="businessCriticality"][value=LOW]').is(':checked')).toBe(true);
+    expect(change.$('#informationAssetOwner-email').val()).toBe(iao.email);
     const sent = await owner.post('/offshoring-requests/new/check', { formId: hidden(check, 'formId'), answers: hidden(check, 'answers') });
     expect(sent.status).toBe(303);
     const requestId = /\/offshoring-requests\/([^/]+)\/confirmation/.exec(sent.location!)![1]!;
-    expect((await h.status(requestId)).request).toMatchObject({ businessCriticality: 'LOW' });
+    expect((await h.status(requestId)).request).toMatchObject({ businessCriticality: 'LOW', informationAssetOwner: iao });
     const page = await owner.get(`/offshoring-requests/${requestId}`);
     expect(row(page, 'How critical the service is to the MoJ')).toBe('Low: the MoJ could do without it for a while');
+    expect(row(page, 'Information Asset Owner')).toBe('Grace Okafor, grace.okafor@justice.gov.uk');
 
-    const refused = await owner.post('/offshoring-requests/new', filledForm({ businessCriticality: 'VITAL' }));
+    const refused = await owner.post(
+      '/offshoring-requests/new',
+      filledForm({ businessCriticality: 'VITAL', informationAssetOwner: { name: 'Grace', email: '' } }),
+    );
     expect(errorSummary(refused.$)).toEqual([
       { text: 'How critical the service is to the MoJ must be chosen from the options given', href: '#businessCriticality' },
+      { text: "Information Asset Owner's email address must be an email address", href: '#informationAssetOwner-email' },
     ]);
   });
 

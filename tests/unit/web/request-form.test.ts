@@ -98,7 +98,9 @@ describe('the request form as the API body', () => {
   });
 });
 
-describe('business criticality on the form', () => {
+describe('business criticality and the Information Asset Owner on the form', () => {
+  const iao = { name: 'Grace Okafor', email: ' grace.okafor@justice.gov.uk ' };
+
   it('sends how critical the service is, and links a form without it to its radios', () => {
     expect(formToRequestBody(posted(filledForm)).businessCriticality).toBe('HIGH');
     const { businessCriticality: _, ...without } = filledForm;
@@ -109,6 +111,31 @@ describe('business criticality on the form', () => {
       if (!(error instanceof ValidationFailed)) throw error;
       expect(requestFormErrors(error.errors).errorList).toEqual([
         { text: 'How critical the service is to the MoJ must be chosen from the options given', href: '#businessCriticality' },
+      ]);
+    }
+  });
+
+  it('sends an Information Asset Owner only when named, and shows them again for resubmitting', () => {
+    expect(formToRequestBody(posted(filledForm))).not.toHaveProperty('informationAssetOwner');
+    expect(formToRequestBody(posted({ ...filledForm, informationAssetOwner: { name: ' ', email: '' } }))).not.toHaveProperty('informationAssetOwner');
+    const body = formToRequestBody(posted({ ...filledForm, informationAssetOwner: iao }));
+    expect(body.informationAssetOwner).toEqual({ name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' });
+    const request = validateOffshoringRequest(body, loadApproverDirectory());
+    expect(requestFormValues(request).informationAssetOwner).toEqual({ name: 'Grace Okafor', email: 'grace.okafor@justice.gov.uk' });
+    expect(validateOffshoringRequest(requestBody(requestFormValues(request)), loadApproverDirectory())).toEqual(request);
+  });
+
+  it('links an Information Asset Owner without an email address to its email input', () => {
+    try {
+      validateOffshoringRequest(
+        formToRequestBody(posted({ ...filledForm, informationAssetOwner: { name: 'Grace Okafor', email: '' } })),
+        loadApproverDirectory(),
+      );
+      throw new Error('expected a refusal');
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      expect(requestFormErrors(error.errors).errorList).toEqual([
+        { text: "Information Asset Owner's email address must be an email address", href: '#informationAssetOwner-email' },
       ]);
     }
   });
