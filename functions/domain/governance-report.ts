@@ -6,7 +6,7 @@ import { exemptionStanding } from './exemptions.ts';
 import type { ExemptionRecord } from '../store/exemptions.ts';
 import type { IncidentRecord, RegisterEntry, RequestRecord } from '../store/records.ts';
 import { CHANGE_TYPE_WORDS } from './words.ts';
-import { governanceReaderOf } from './offshoring-policy.ts';
+import type { governanceReaderOf } from './offshoring-policy.ts';
 
 /**
  * The yearly governance report (Corporate Security Policy: a business area's variation "should be
