@@ -5,11 +5,9 @@ import { dynamoDb } from '#platform/clients/dynamodb';
 import { stepFunctions } from '#platform/clients/step-functions';
 import { ses } from '#platform/clients/ses';
 import { callerOf } from '#web/identity';
-import { ValidationFailed } from '#web/errors';
-import { toFieldErrors } from '#domain/request';
 import { exemptionForApi, listExemptionsForApi } from '#domain/exemptions';
 import { submitExemptionOnce } from '#domain/exemption-idempotency';
-import { WithdrawalSchema, withdrawOffshoringRequest } from '#domain/withdrawal';
+import { withdrawalOf, withdrawOffshoringRequest } from '#domain/withdrawal';
 import { askExemptionAgain } from '#domain/exemption-ask-again';
 
 /**
@@ -38,12 +36,7 @@ export function exemptionsApi(runtime: Runtime) {
     'POST /exemptions/{requestId}/withdrawal': async (event) => {
       const caller = callerOf(event, runtime);
       const requestId = pathParameter(event, 'requestId');
-      // No body at all means no reason given; a JSON body must be the object, as a request's withdrawal.
-      const sentJson = /json/i.test(event.headers?.['content-type'] ?? '');
-      const noBody = event.body === undefined || (event.body === '' && !sentJson);
-      const parsed = WithdrawalSchema.safeParse(noBody ? {} : event.body);
-      if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
-      return json(200, await withdraw(caller, requestId, parsed.data, 'EXEMPTION'));
+      return json(200, await withdraw(caller, requestId, withdrawalOf(event.body, event.headers?.['content-type']), 'EXEMPTION'));
     },
     'POST /exemptions/{requestId}/resubmissions': async (event) => {
       const asked = await askExemptionAgain(runtime, callerOf(event, runtime), pathParameter(event, 'requestId'), event.body);

@@ -5,13 +5,11 @@ import { isExemptionView, type ExemptionRecord, type ExemptionView } from '../st
 import type { ExemptionRequest } from './exemption-request.ts';
 import type { FieldError } from './request.ts';
 import { canHappen } from './lifecycle.ts';
-import { orConflict } from './races.ts';
+import { orConflict, requestChangedFirst } from './races.ts';
 import { publicApprover, startRound } from './rounds.ts';
-import { askedBy, assertNotOwnApprover, exemptionPageLink, planExemptionApprovals, validateExemption } from './exemptions.ts';
+import { askedBy, assertNotOwnApprover, planExemptionApprovals, sendReceipt, validateExemption } from './exemptions.ts';
 import { exemptionRoundOf } from './exemption-rounds.ts';
-import { sendRecordedEmail } from '../email/send.ts';
-import { exemptionReceivedEmail } from '../email/exemption-templates.ts';
-import { correlate, count, logger } from '../platform/observability.ts';
+import { correlate, count } from '../platform/observability.ts';
 
 /**
  * A rejected exemption asked for again (Offshoring Policy, Compliance: "sent for formal review and
@@ -102,17 +100,6 @@ export async function loadRejectedExemption(runtime: Runtime, caller: Caller, re
   return view;
 }
 
-/** The 409 when another change to the exemption was saved first: what it is now. */
-const exemptionChangedFirst = (runtime: Runtime, requestId: string) => async () => {
-  const now = await runtime.store.getCase(requestId);
-  const status = now?.status ?? 'gone';
-  return new Conflict(`Exemption ${requestId} changed while it was being asked for again: it is now ${status}${now ? ` (round ${now.round})` : ''}`, {
-    requestId,
-    status,
-    ...(now ? { round: now.round } : {}),
-  });
-};
-
 export interface AskedAgain {
   requestId: string;
   kind: 'EXEMPTION';
@@ -173,28 +160,12 @@ export async function askExemptionAgain(runtime: Runtime, caller: Caller, reques
         planned.approvals,
         [...earlier, exemptionRoundOf(next, 'ASKED_AGAIN', at, actor)],
       ),
-    exemptionChangedFirst(runtime, requestId),
+    requestChangedFirst(runtime, requestId, 'it was being asked for again'),
   );
   correlate(requestId);
   count('ExemptionAskedAgain');
   await startRound(runtime, moved, planned);
-  try {
-    await sendRecordedEmail(
-      runtime,
-      requestId,
-      round,
-      `ROUND_STARTED:${round}`,
-      exemptionReceivedEmail(
-        { ...next, status: moved.status },
-        planned.approvals,
-        planned.timeline.respondBy,
-        exemptionPageLink(runtime.publicBaseUrl, requestId),
-      ),
-    );
-  } catch (error) {
-    // The round is running: a failed receipt is logged (and alarmed on), never the caller's error.
-    logger.error('The requester could not be told the exemption was asked for again', { requestId, error: error as Error });
-  }
+  await sendReceipt(runtime, { ...next, status: moved.status }, planned.approvals, planned.timeline.respondBy);
   return {
     requestId,
     kind: 'EXEMPTION',

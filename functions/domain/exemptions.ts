@@ -12,9 +12,9 @@ import { isExemptionView, type ExemptionRecord, type ExemptionView } from '../st
 import { exemptionRoundOf, exemptionRounds } from './exemption-rounds.ts';
 import { ExemptionRequestSchema, type ExemptionRequest } from './exemption-request.ts';
 import { toFieldErrors, type FieldError } from './request.ts';
-import { approvalTimeline, exemptionApprovers, exemptionInForce, ROLE_TITLES, type ApprovalTimeline } from './offshoring-policy.ts';
+import { approvalTimeline, exemptionApprovers, exemptionInForce, ROLE_TITLES } from './offshoring-policy.ts';
 import { SUBMITTED_STATUS } from './lifecycle.ts';
-import { publicApprover, resumeFirstRound, startRound } from './rounds.ts';
+import { plannedRound, publicApprover, resumeFirstRound, startRound, type PlannedRound } from './rounds.ts';
 import { getRegisterEntry } from './register.ts';
 import { sendRecordedEmail } from '../email/send.ts';
 import { requestPageLinks } from './links.ts';
@@ -115,36 +115,11 @@ export function assertNotOwnApprover(caller: Caller, approvers: readonly { role:
 }
 
 /** A round's approvals: the SSA and the CISO (and a variation's Accounting Officer), each with the full window. */
-export function planExemptionApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date, round = 1) {
+export function planExemptionApprovals(runtime: Runtime, requestId: string, exemption: ExemptionRequest, now: Date, round = 1): PlannedRound {
+  // No planned start date: an exemption's approvers get the full window, and no notice applies.
+  const timeline = approvalTimeline({ changeType: 'EXISTING', plannedStartDate: now.toISOString().slice(0, 10) }, now, runtime.approvalWaits);
   const approvers = exemptionApprovers(exemption, runtime.directory);
-  // No planned start date: an exemption's approvers get the full window.
-  const timeline: ApprovalTimeline = approvalTimeline(
-    { changeType: 'EXISTING', plannedStartDate: now.toISOString().slice(0, 10) },
-    now,
-    runtime.approvalWaits,
-  );
-  const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
-  const approvals: ApprovalRecord[] = approvers.map((approver) => ({
-    ...approver,
-    kind: 'APPROVAL',
-    approvalId: runtime.ids.approvalId(),
-    requestId,
-    round,
-    status: 'PENDING',
-    respondBy: timeline.respondBy,
-    reminderAt: after(timeline.waits.requestSeconds),
-    chaseAt: after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds),
-    createdAt: now.toISOString(),
-  }));
-  const directoryVersion = runtime.directoryVersion;
-  return {
-    round,
-    approvers,
-    approvals,
-    timeline,
-    notice: { lateNotice: false, noticeDays: 0 },
-    ...(directoryVersion === undefined ? {} : { directoryVersion }),
-  };
+  return plannedRound(runtime, { requestId, round, approvers, timeline, notice: { lateNotice: false, noticeDays: 0 }, now });
 }
 
 /** Asks for an exemption: stored with its approvers, its approval round started, the requester told. */
@@ -213,18 +188,7 @@ export async function askOnce(runtime: Runtime, caller: Caller, exemption: Exemp
   correlate(requestId);
   count('ExemptionRequested');
   await startRound(runtime, record, planned);
-  try {
-    await sendRecordedEmail(
-      runtime,
-      requestId,
-      1,
-      'ROUND_STARTED:1',
-      exemptionReceivedEmail(record, planned.approvals, planned.timeline.respondBy, exemptionPageLink(runtime.publicBaseUrl, requestId)),
-    );
-  } catch (error) {
-    // The exemption is stored and its round running: a failed receipt is logged (and alarmed on), never the caller's error.
-    logger.error('The requester could not be told the exemption was received', { requestId, error: error as Error });
-  }
+  await sendReceipt(runtime, record, planned.approvals, planned.timeline.respondBy);
   return {
     requestId,
     kind: 'EXEMPTION',
@@ -252,18 +216,7 @@ async function earlierTry(runtime: Runtime, caller: Caller, exemption: Exemption
   const first = approvals[0];
   if (view.request.status === SUBMITTED_STATUS && view.request.round === 1) {
     await resumeFirstRound(runtime, requestId, approvals);
-    try {
-      await sendRecordedEmail(
-        runtime,
-        requestId,
-        1,
-        'ROUND_STARTED:1',
-        exemptionReceivedEmail(view.request, approvals, first?.respondBy ?? '', exemptionPageLink(runtime.publicBaseUrl, requestId)),
-        view.audit,
-      );
-    } catch (error) {
-      logger.error('The requester could not be told the exemption was received', { requestId, error: error as Error });
-    }
+    await sendReceipt(runtime, view.request, approvals, first?.respondBy ?? '', view.audit);
   }
   correlate(requestId);
   return {
@@ -274,6 +227,33 @@ async function earlierTry(runtime: Runtime, caller: Caller, exemption: Exemption
     respondBy: first?.respondBy ?? '',
     endDate: view.request.exemption.endDate,
   };
+}
+
+/**
+ * Tells the requester a round started (the receipt, or asked again): who must approve it, by when,
+ * its page; once per round (keyed in the audit trail). The exemption is stored and its round running
+ * whatever happens to this email, so a failure is logged (and alarmed on), never the caller's error.
+ */
+export async function sendReceipt(
+  runtime: Runtime,
+  record: ExemptionRecord,
+  approvals: readonly ApprovalRecord[],
+  respondBy: string,
+  alreadySent: readonly AuditEvent[] = [],
+): Promise<void> {
+  const { requestId, round } = record;
+  try {
+    await sendRecordedEmail(
+      runtime,
+      requestId,
+      round,
+      `ROUND_STARTED:${round}`,
+      exemptionReceivedEmail(record, approvals, respondBy, exemptionPageLink(runtime.publicBaseUrl, requestId)),
+      alreadySent,
+    );
+  } catch (error) {
+    logger.error('The requester could not be told the exemption’s round started', { requestId, round, error: error as Error });
+  }
 }
 
 export const exemptionPageLink = (publicBaseUrl: string, requestId: string) => `${publicBaseUrl}/exemptions/${encodeURIComponent(requestId)}`;

@@ -5,7 +5,7 @@ import { toFieldErrors } from './request.ts';
 import { exemptionStanding } from './exemptions.ts';
 import type { ExemptionRecord } from '../store/exemptions.ts';
 import type { IncidentRecord, RegisterEntry, RequestRecord } from '../store/records.ts';
-import { CHANGE_TYPE_WORDS } from './words.ts';
+import { CHANGE_TYPE_WORDS, EXEMPTION_STANDING_WORDS } from './words.ts';
 import type { governanceReaderOf } from './offshoring-policy.ts';
 
 /**
@@ -120,16 +120,6 @@ function exemptionInPeriod(e: ExemptionRecord, p: ReportPeriod): boolean {
 const nonCompliantBy = (s: RegisterEntry, p: ReportPeriod) =>
   s.compliance === 'NON_COMPLIANT' && s.complianceSince !== undefined && s.complianceSince.slice(0, 10) <= p.to;
 
-const STANDING_WORDS = {
-  PENDING_APPROVAL: 'Waiting for approval',
-  REJECTED: 'Rejected',
-  ACTIVE: 'In force',
-  EXPIRED: 'Ended',
-  AGREED: 'Agreed change to the policy',
-  WITHDRAWN: 'Withdrawn',
-  ERROR: 'In error',
-};
-
 /** A rejected or closed request's status now: what became of it after. */
 const OUTCOME_WORDS: Record<RequestRecord['status'], string> = {
   REJECTED: 'Rejected',
@@ -160,7 +150,7 @@ export function buildGovernanceReport(
     const common = {
       reference: e.requestId,
       date: e.submittedAt.slice(0, 10),
-      status: `${STANDING_WORDS[exemptionStanding(e, sources.today)]}${e.exemption.endDate ? ` (ends ${e.exemption.endDate})` : ''}`,
+      status: `${EXEMPTION_STANDING_WORDS[exemptionStanding(e, sources.today)].text}${e.exemption.endDate ? ` (ends ${e.exemption.endDate})` : ''}`,
     };
     const scope = e.service ? `${e.service.serviceName} (${e.service.serviceId})` : 'the whole Offshoring Policy';
     if (e.exemption.variation) {

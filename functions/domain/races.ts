@@ -23,10 +23,10 @@ export async function orConflict<T>(write: () => Promise<T>, whatWon: () => Prom
   }
 }
 
-/** The 409 for a change to a request that another change overtook: what the request is now. */
+/** The 409 for a change to a request (or an exemption) that another change overtook: what it is now. */
 export function requestChangedFirst(runtime: Pick<Runtime, 'store'>, requestId: string, attempted: string): () => Promise<Conflict> {
   return async () => {
-    const now = await runtime.store.getRequest(requestId);
+    const now = await runtime.store.getCase(requestId);
     const status = now?.status ?? 'gone';
     return new Conflict(
       `Request ${requestId} changed while ${attempted}: another change was saved first, and it is now ${status}${now ? ` (round ${now.round})` : ''}${now?.statusReason ? `: ${now.statusReason}` : ''}`,

@@ -36,14 +36,26 @@ export interface PlannedRound {
 export function planRound(runtime: Runtime, requestId: string, round: number, request: OffshoringRequest, now: Date): PlannedRound {
   const approvers = requiredApprovers(request, runtime.directory);
   const timeline = approvalTimeline(request, now, runtime.approvalWaits);
-  const at = now.toISOString();
+  return plannedRound(runtime, { requestId, round, approvers, timeline, notice: fourWeekNotice(request, now), now });
+}
+
+/**
+ * A round for these approvers on this timeline: each approver's waiting approval, the reminder and
+ * the chase falling due as the timeline says, routed by the directory version in force. An
+ * offshoring request's round and an exemption's are planned alike; only who approves differs.
+ */
+export function plannedRound(
+  runtime: Runtime,
+  plan: { requestId: string; round: number; approvers: RequiredApprover[]; timeline: ApprovalTimeline; notice: NoticeAssessment; now: Date },
+): PlannedRound {
+  const { requestId, round, approvers, timeline, notice, now } = plan;
   const after = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
   const reminderAt = after(timeline.waits.requestSeconds);
   const chaseAt = after(timeline.waits.requestSeconds + timeline.waits.reminderSeconds);
   return {
     round,
     approvers,
-    notice: fourWeekNotice(request, now),
+    notice,
     timeline,
     ...(runtime.directoryVersion === undefined ? {} : { directoryVersion: runtime.directoryVersion }),
     approvals: approvers.map((approver) => ({
@@ -56,7 +68,7 @@ export function planRound(runtime: Runtime, requestId: string, round: number, re
       respondBy: timeline.respondBy,
       reminderAt,
       chaseAt,
-      createdAt: at,
+      createdAt: now.toISOString(),
     })),
   };
 }

@@ -3,7 +3,7 @@ import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { logger } from '#platform/observability';
 import { requireStateMachineArn, type Runtime } from '#platform/runtime';
 import { actorOf, assertOwner, type Caller } from '#web/identity';
-import { Conflict, Forbidden, NotFound } from '#web/errors';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '#web/errors';
 import type { Actor } from '#store/records';
 import { isExemptionView, type CaseView } from '#store/exemptions';
 import { requestWithdrawnEmail, roundClosedEmail } from '#email/templates';
@@ -11,7 +11,7 @@ import { exemptionClosedEmail } from '#email/exemption-templates';
 import { sendRecordedEmail } from '#email/send';
 import { tellApproversWhoDecided } from './round-conclusion.ts';
 import { listAsNonCompliant } from './existing-contracts.ts';
-import { typedText } from './request.ts';
+import { toFieldErrors, typedText } from './request.ts';
 import { executionArn, executionName } from './workflow.ts';
 import { requestPageLinks } from './links.ts';
 import { orConflict, requestChangedFirst } from './races.ts';
@@ -21,6 +21,18 @@ import { orConflict, requestChangedFirst } from './races.ts';
 export const WithdrawalSchema = z.strictObject({ reason: typedText(z.string().trim().max(2000, 'must be at most 2000 characters')).optional() });
 
 export type Withdrawal = z.infer<typeof WithdrawalSchema>;
+
+/**
+ * A withdrawal as the API takes it: no body at all means no reason given. A JSON body must be the
+ * object: `""` or `null` is refused, never read as "no body". 400 with field paths otherwise.
+ */
+export function withdrawalOf(body: unknown, contentType: string | undefined): Withdrawal {
+  const sentJson = /json/i.test(contentType ?? '');
+  const noBody = body === undefined || (body === '' && !sentJson);
+  const parsed = WithdrawalSchema.safeParse(noBody ? {} : body);
+  if (!parsed.success) throw new ValidationFailed(toFieldErrors(parsed.error));
+  return parsed.data;
+}
 
 /**
  * The service owner withdraws the request. The table changes first (so any decision still in flight

@@ -1,4 +1,5 @@
 import type { ApprovalStatus, ComplianceStatus } from '../store/records.ts';
+import type { ExemptionStanding } from './exemptions.ts';
 import type { RequestStatus } from './lifecycle.ts';
 import { countryName } from './countries.ts';
 import { ROLE_TITLES } from './offshoring-policy.ts';
@@ -62,6 +63,17 @@ export const REQUEST_STATUS_WORDS: Record<RequestStatus, { text: string; colour:
   CLOSED: { text: 'Closed', colour: 'grey' },
   WITHDRAWN: { text: 'Withdrawn', colour: 'grey' },
   ERROR: { text: 'Needs the security team', colour: 'orange' },
+};
+
+/** Where an exemption stands, as GOV.UK tags (its page and lists) and in the governance report. */
+export const EXEMPTION_STANDING_WORDS: Record<ExemptionStanding, { text: string; colour: string }> = {
+  PENDING_APPROVAL: { text: 'Waiting for approval', colour: 'blue' },
+  ACTIVE: { text: 'In force', colour: 'green' },
+  EXPIRED: { text: 'Ended', colour: 'grey' },
+  AGREED: { text: 'Agreed change to the policy', colour: 'green' },
+  REJECTED: { text: 'Rejected', colour: 'red' },
+  WITHDRAWN: { text: 'Withdrawn', colour: 'grey' },
+  ERROR: { text: 'In error', colour: 'red' },
 };
 
 export const APPROVAL_STATUS_WORDS: Record<ApprovalStatus, { text: string; colour: string }> = {

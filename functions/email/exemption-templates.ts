@@ -74,6 +74,15 @@ export function exemptionFacts(record: ExemptionRecord): [string, string][] {
   ];
 }
 
+/**
+ * What asking for it again may revise, in words, as of one round's content: its clause,
+ * justification and end date (the scope, the kind and any variation stay as they were).
+ */
+export function revisableFacts(record: ExemptionRecord, exemption: ExemptionRecord['exemption']): [string, string][] {
+  const revisable = ['Policy clause', 'Justification', 'End date'];
+  return exemptionFacts({ ...record, exemption }).filter(([key]) => revisable.includes(key));
+}
+
 const factsText = (record: ExemptionRecord) =>
   exemptionFacts(record)
     .map(([k, v]) => `${k}: ${v}`)

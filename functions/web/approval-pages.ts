@@ -26,7 +26,7 @@ import { renderPage } from './render.ts';
 import { isExemption, isExemptionView, type ExemptionRecord } from '#store/exemptions';
 import { exemptionRounds } from '#domain/exemption-rounds';
 import { exemptionsInForceFor, exemptionsInWords } from '#domain/exemptions-in-force';
-import { anExemptionWhat, exemptionFacts, exemptionWhat } from '#email/exemption-templates';
+import { anExemptionWhat, exemptionFacts, exemptionWhat, revisableFacts } from '#email/exemption-templates';
 
 /**
  * The approver's pages, reached by the emailed link alone (no session, no sign-in): the decision
@@ -292,10 +292,10 @@ async function exemptionDecisionPage(
   // Asked again after a rejection: what was revised since the round before, and what earlier rounds' approvers decided.
   const rounds = exemptionView ? exemptionRounds(exemptionView) : [];
   const before = rounds.find((r) => r.round === request.round - 1)?.exemption;
-  const facts = (exemption: ExemptionRecord['exemption']) => new Map(exemptionFacts({ ...request, exemption }));
+  const now = new Map(revisableFacts(request, request.exemption));
   const changes = before
-    ? ['Policy clause', 'Justification', 'End date']
-        .map((what) => ({ what, before: facts(before).get(what) ?? '', after: facts(request.exemption).get(what) ?? '' }))
+    ? revisableFacts(request, before)
+        .map(([what, was]) => ({ what, before: was, after: now.get(what) ?? '' }))
         .filter((c) => c.before !== c.after)
     : [];
   return approverPage(

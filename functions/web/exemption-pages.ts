@@ -20,10 +20,10 @@ import {
   type GovernanceReport,
 } from '../domain/governance-report.ts';
 import { governanceReaderOf } from '../domain/offshoring-policy.ts';
-import { exemptionFacts, exemptionScope } from '../email/exemption-templates.ts';
+import { exemptionFacts, exemptionScope, revisableFacts } from '../email/exemption-templates.ts';
 import { exemptionRounds } from '../domain/exemption-rounds.ts';
 import { askExemptionAgain, canAskAgain, loadRejectedExemption } from '../domain/exemption-ask-again.ts';
-import { APPROVAL_STATUS_WORDS, roleInWords, ukDate, ukTime } from '../domain/words.ts';
+import { APPROVAL_STATUS_WORDS, EXEMPTION_STANDING_WORDS, roleInWords, ukDate, ukTime } from '../domain/words.ts';
 import type { ExemptionRecord } from '../store/exemptions.ts';
 import type { ApprovalRecord } from '../store/records.ts';
 import type { FieldError } from '../domain/request.ts';
@@ -39,16 +39,8 @@ import type { FieldError } from '../domain/request.ts';
 
 const pagePath = (requestId: string) => `/exemptions/${encodeURIComponent(requestId)}`;
 
-const STANDING_WORDS: Record<ExemptionStanding, { text: string; colour: string }> = {
-  PENDING_APPROVAL: { text: 'Waiting for approval', colour: 'blue' },
-  ACTIVE: { text: 'In force', colour: 'green' },
-  EXPIRED: { text: 'Ended', colour: 'grey' },
-  AGREED: { text: 'Agreed', colour: 'green' },
-  REJECTED: { text: 'Rejected', colour: 'red' },
-  WITHDRAWN: { text: 'Withdrawn', colour: 'grey' },
-  ERROR: { text: 'In error', colour: 'red' },
-};
-const tagHtml = (s: ExemptionStanding) => `<strong class="govuk-tag govuk-tag--${STANDING_WORDS[s].colour}">${STANDING_WORDS[s].text}</strong>`;
+const tagHtml = (s: ExemptionStanding) =>
+  `<strong class="govuk-tag govuk-tag--${EXEMPTION_STANDING_WORDS[s].colour}">${EXEMPTION_STANDING_WORDS[s].text}</strong>`;
 const roleWords = (role: string) => roleInWords(role as Parameters<typeof roleInWords>[0]) ?? role;
 const todayOf = (request: SignedInRequest) => request.runtime.clock().toISOString().slice(0, 10);
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -164,16 +156,12 @@ async function exemptionPage(request: SignedInRequest) {
       .reverse()
       .map((r) => ({
         round: r.round,
-        rows: r.exemption
-          ? exemptionFacts({ ...record, exemption: r.exemption })
-              .filter(([key]) => ROUND_FACTS.includes(key))
-              .map(([key, text]) => row(key, text))
-          : [],
+        rows: r.exemption ? revisableFacts(record, r.exemption).map(([key, text]) => row(key, text)) : [],
         decisions: r.approvals.map(decisionCells),
       })),
     respondBy: approvals[0] ? ukTime(approvals[0].respondBy) : '',
     approvers: approvals.map((a) => `${roleWords(a.role)}: ${a.name} (${a.email})`),
-    standing: { text: STANDING_WORDS[standing].text, classes: `govuk-tag--${STANDING_WORDS[standing].colour}` },
+    standing: { text: EXEMPTION_STANDING_WORDS[standing].text, classes: `govuk-tag--${EXEMPTION_STANDING_WORDS[standing].colour}` },
     rows: [
       ...exemptionFacts(record).map(([key, text]) => row(key, text)),
       row('Asked for', `${ukTime(record.submittedAt)} (UK time)`),
@@ -182,9 +170,6 @@ async function exemptionPage(request: SignedInRequest) {
     approvals: approvals.map(decisionCells),
   });
 }
-
-/** What asking again may change, shown for each earlier round. */
-const ROUND_FACTS = ['Policy clause', 'Justification', 'End date'];
 
 const decisionCells = (a: ApprovalRecord) => [
   { html: `${escapeHtml(roleWords(a.role))}<br><span class="govuk-body-s">${escapeHtml(a.name)}</span>` },
