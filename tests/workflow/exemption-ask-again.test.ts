@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
-import { approvedService, OWNER, OTHER_OWNER, together } from './journeys.ts';
+import { linkIn, startHarness, type Email, type Harness } from './harness.ts';
+import { approvedService, OWNER, OTHER_OWNER, together, decideByEmail, exemptionApproverEmails, recipients } from './journeys.ts';
 import { errorSummary, signedIn } from './pages.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 
@@ -35,21 +35,11 @@ const REVISED = {
   justification: 'Disaster recovery in Ireland holds encrypted backups only, with keys held in the UK, until the UK site opens in March.',
   endDate: '2027-03-31',
 };
-const address = (to: string) => /<([^>]+)>/.exec(to)?.[1] ?? to;
-const recipients = (e: Email) => [...e.destination.to, ...e.destination.cc].map(address);
 
-async function approverEmails(requestId: string, count: number): Promise<Email[]> {
-  return h.eventually(async () => {
-    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.includes('Exemption approval needed'));
-    return mine.length >= count && mine;
-  }, `${count} approver emails for ${requestId}`);
-}
+const approverEmails = (requestId: string, count = 2) => exemptionApproverEmails(h, requestId, count);
 const emailTo = (emails: Email[], to: string) => emails.find((e) => recipients(e).includes(to))!;
 
-const decide = (email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) => {
-  const { approvalId, token } = linkIn(email);
-  return h.api(`/approvals/${approvalId}`, form({ token, decision, ...(reason ? { reason } : {}) }));
-};
+const decide = (email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) => decideByEmail(h, email, decision, reason);
 
 /** An exemption the CISO rejected with a reason: its id, once the requester has been told. */
 async function rejectedExemption(extra: Record<string, unknown> = {}): Promise<string> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { form as formBody, linkIn, SECURITY_TEAM, startHarness, type Email, type Harness } from './harness.ts';
-import { OTHER_OWNER, OWNER } from './journeys.ts';
+import { form as formBody, linkIn, SECURITY_TEAM, startHarness, type Harness } from './harness.ts';
+import { OTHER_OWNER, OWNER, exemptionApproverEmails } from './journeys.ts';
 import { errorSummary, signedIn, type PageResponse } from './pages.ts';
 import { executionArn, executionName } from '../../functions/domain/workflow.ts';
 
@@ -27,12 +27,7 @@ const address = (to: string) => /<([^>]+)>/.exec(to)?.[1] ?? to;
 const storedWithClause = async (clause: string) =>
   (await h.stack.runtime.store.listExemptions()).filter((e) => e.exemption.policyClause === clause).map((e) => e.requestId);
 
-async function approverEmails(requestId: string, count = 2): Promise<Email[]> {
-  return h.eventually(async () => {
-    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed'));
-    return mine.length >= count && mine;
-  }, `${count} approver emails for ${requestId}`);
-}
+const approverEmails = (requestId: string, count = 2) => exemptionApproverEmails(h, requestId, count);
 
 beforeAll(async () => {
   h = await startHarness({ runtime: { clock: () => new Date(now) } });

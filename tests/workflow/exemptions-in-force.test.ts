@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
-import { APPROVERS, OWNER, approvedService, emailsOf, postJson } from './journeys.ts';
+import { linkIn, startHarness, type Harness } from './harness.ts';
+import { APPROVERS, OWNER, approvedService, emailsOf, postJson, decideByEmail, exemptionApproverEmails } from './journeys.ts';
 import { signedIn } from './pages.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 
@@ -24,14 +24,7 @@ const ask = async (body: Record<string, unknown>) => {
   return res.body.requestId as string;
 };
 async function approveAll(requestId: string, approvers: number) {
-  const emails: Email[] = await h.eventually(async () => {
-    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed'));
-    return mine.length >= approvers && mine;
-  }, `approver emails for ${requestId}`);
-  for (const email of emails) {
-    const { approvalId, token } = linkIn(email);
-    expect((await h.api(`/approvals/${approvalId}`, form({ token, decision: 'APPROVE' }))).status).toBe(200);
-  }
+  for (const email of await exemptionApproverEmails(h, requestId, approvers)) expect((await decideByEmail(h, email, 'APPROVE')).status).toBe(200);
   await h.eventually(async () => (await h.stack.runtime.store.getCase(requestId))?.status === 'APPROVED', `${requestId} approved`);
 }
 

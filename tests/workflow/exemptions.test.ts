@@ -3,7 +3,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
-import { approvedService, approverLinks, decide as decideRequest, OWNER, OTHER_OWNER, rejectedRequest, untilStatus } from './journeys.ts';
+import {
+  approvedService,
+  approverLinks,
+  decide as decideRequest,
+  OWNER,
+  OTHER_OWNER,
+  rejectedRequest,
+  untilStatus,
+  decideByEmail,
+  exemptionApproverEmails,
+  recipients,
+} from './journeys.ts';
 import { singleAreaRequest } from '../fixtures/index.ts';
 import { errorSummary, signedIn } from './pages.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
@@ -38,21 +49,10 @@ const exemption = (extra: Record<string, unknown> = {}) => ({
   endDate: '2027-06-30',
   ...extra,
 });
-const address = (to: string) => /<([^>]+)>/.exec(to)?.[1] ?? to;
-const recipients = (e: Email) => [...e.destination.to, ...e.destination.cc].map(address);
 
-/** The approvers' emails of one exemption, once there are `count`. */
-async function approverEmails(requestId: string, count: number): Promise<Email[]> {
-  return h.eventually(async () => {
-    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed'));
-    return mine.length >= count && mine;
-  }, `${count} approver emails for ${requestId}`);
-}
+const approverEmails = (requestId: string, count = 2) => exemptionApproverEmails(h, requestId, count);
 
-const decide = (email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) => {
-  const { approvalId, token } = linkIn(email);
-  return h.api(`/approvals/${approvalId}`, form({ token, decision, ...(reason ? { reason } : {}) }));
-};
+const decide = (email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) => decideByEmail(h, email, decision, reason);
 
 beforeAll(async () => {
   h = await startHarness({ runtime: { clock: () => new Date(now) } });

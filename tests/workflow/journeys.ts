@@ -15,7 +15,7 @@ export const APPROVERS = 5;
 
 export type Answer = Awaited<ReturnType<Harness['api']>>;
 
-export const postJson = (h: Harness, path: string, body: unknown, as: string | undefined = OWNER) =>
+export const postJson = (h: Harness, path: string, body: unknown, as: Parameters<Harness['api']>[2] = OWNER) =>
   h.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, as);
 
 export async function submit(h: Harness, change: Record<string, unknown> = {}): Promise<string> {
@@ -41,6 +41,16 @@ export interface Link {
   token: string;
   to: string;
 }
+
+/** An email's recipients' addresses, To and then Cc, without their display names. */
+export const recipients = (e: Email) => [...e.destination.to, ...e.destination.cc].map((to) => /<([^>]+)>/.exec(to)?.[1] ?? to);
+
+/** An exemption's approvers' emails, every round's, once there are `count`. */
+export const exemptionApproverEmails = (h: Harness, requestId: string, count = 2) => emailsOf(h, requestId, 'Exemption approval needed', count);
+
+/** An approver's decision through the link in their email (a rejection without a reason is given the default one). */
+export const decideByEmail = (h: Harness, email: Email, decision: 'APPROVE' | 'REJECT', reason?: string) =>
+  decide(h, linkIn(email), decision, reason);
 
 /** The approvers' links of round one (one email each). */
 export async function approverLinks(h: Harness, requestId: string, count = APPROVERS): Promise<Link[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, linkIn, startHarness, type Email, type Harness } from './harness.ts';
-import { OWNER } from './journeys.ts';
+import { OWNER, exemptionApproverEmails, postJson, recipients } from './journeys.ts';
 import { signedIn } from './pages.ts';
 import { loadApproverDirectory } from '../../functions/platform/directory.ts';
 
@@ -18,22 +18,14 @@ const SSA = directory.roles.SSA.email;
 const CISO = directory.roles.CISO.email;
 const TEAM = { email: 'sam.security@justice.gov.uk', name: 'Sam Security', securityTeam: true };
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const ask = (body: Record<string, unknown>) => h.api('/exemptions', json(body), OWNER);
+const ask = (body: Record<string, unknown>) => postJson(h, '/exemptions', body);
 const CHANGE = {
   requestType: 'POLICY_CHANGE',
   policyClause: 'Approval: "well in advance (4 weeks)" becomes 6 weeks for NEW services',
   justification: 'Legal and Commercial need longer than four weeks to review a new supplier contract.',
 };
-const address = (to: string) => /<([^>]+)>/.exec(to)?.[1] ?? to;
-const recipients = (e: Email) => [...e.destination.to, ...e.destination.cc].map(address);
 
-async function approverEmails(requestId: string): Promise<Email[]> {
-  return h.eventually(async () => {
-    const mine = (await h.emails(`(${requestId})`)).filter((e) => e.subject.startsWith('Exemption approval needed'));
-    return mine.length >= 2 && mine;
-  }, `the approver emails for ${requestId}`);
-}
+const approverEmails = (requestId: string) => exemptionApproverEmails(h, requestId);
 
 beforeAll(async () => {
   h = await startHarness({ runtime: { clock: () => new Date(T0) } });
@@ -109,7 +101,7 @@ describe('what each kind may name', () => {
   });
 
   it('is refused (403, naming the role) to one of its own approvers: no one approves what they asked for', async () => {
-    const res = await h.api('/exemptions', json(CHANGE), { email: CISO.toUpperCase(), name: 'The CISO' });
+    const res = await postJson(h, '/exemptions', CHANGE, { email: CISO.toUpperCase(), name: 'The CISO' });
     expect(res.status).toBe(403);
     expect(res.body.message).toContain('Chief Information Security Officer');
     expect(res.body).toMatchObject({ role: 'CISO' });
