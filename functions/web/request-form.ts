@@ -76,7 +76,8 @@ const isoDateParts = (value: unknown): DateValues => {
   const number = (part: string) => (/^\d+$/.test(part) ? String(Number(part)) : part);
   return { day: number(day), month: number(month), year };
 };
-const people = (value: unknown): PersonValues[] => list(value).map((p) => ({ name: str(record(p).name), email: str(record(p).email) }));
+const person = (value: unknown): PersonValues => ({ name: str(record(value).name), email: str(record(value).email) });
+const people = (value: unknown): PersonValues[] => list(value).map(person);
 const atLeastOne = <T>(items: T[], blank: () => T) => (items.length > 0 ? items : [blank()]);
 
 /** A blank form, the service owner being the signed-in person. */
@@ -105,8 +106,6 @@ export function blankForm(owner: { name?: string; email: string }): RequestFormV
 /** The POSTed form (read by readForm) as typed. */
 export function formValues(form: Record<string, unknown>): RequestFormValues {
   const date = record(form.plannedStartDate);
-  const owner = record(form.serviceOwner);
-  const manager = record(form.contractManager);
   const contract = record(form.existingContract);
   const locations = list(form.offshoreLocations).map((l) => ({ country: str(record(l).country), activities: checked(record(l).activities) }));
   return {
@@ -121,9 +120,9 @@ export function formValues(form: Record<string, unknown>): RequestFormValues {
     dataCategories: checked(form.dataCategories),
     offshoreLocations: locations.length > 0 ? locations : [blankLocation()],
     plannedStartDate: { day: str(date.day), month: str(date.month), year: str(date.year) },
-    serviceOwner: { name: str(owner.name), email: str(owner.email) },
-    contractManager: { name: str(manager.name), email: str(manager.email) },
-    informationAssetOwner: { name: str(record(form.informationAssetOwner).name), email: str(record(form.informationAssetOwner).email) },
+    serviceOwner: person(form.serviceOwner),
+    contractManager: person(form.contractManager),
+    informationAssetOwner: person(form.informationAssetOwner),
     interestedParties: atLeastOne(people(form.interestedParties), blankPerson),
     existingContract: {
       endOrBreakDate: dateParts(contract.endOrBreakDate),
@@ -144,8 +143,6 @@ export function requestFormValues(request: unknown): RequestFormValues {
   const [year = '', month = '', day = ''] = str(r.plannedStartDate).split('-');
   const number = (part: string) => (/^\d+$/.test(part) ? String(Number(part)) : part);
   const strings = (value: unknown) => list(value).filter((v): v is string => typeof v === 'string');
-  const owner = record(r.serviceOwner);
-  const manager = record(r.contractManager);
   const contract = record(r.existingContract);
   return {
     serviceName: str(r.serviceName),
@@ -160,9 +157,9 @@ export function requestFormValues(request: unknown): RequestFormValues {
     dataCategories: strings(r.dataCategories),
     offshoreLocations: list(r.offshoreLocations).map((l) => ({ country: str(record(l).country), activities: strings(record(l).activities) })),
     plannedStartDate: { day: number(day), month: number(month), year },
-    serviceOwner: { name: str(owner.name), email: str(owner.email) },
-    contractManager: { name: str(manager.name), email: str(manager.email) },
-    informationAssetOwner: { name: str(record(r.informationAssetOwner).name), email: str(record(r.informationAssetOwner).email) },
+    serviceOwner: person(r.serviceOwner),
+    contractManager: person(r.contractManager),
+    informationAssetOwner: person(r.informationAssetOwner),
     interestedParties: atLeastOne(people(r.interestedParties), blankPerson),
     existingContract: {
       endOrBreakDate: isoDateParts(contract.endOrBreakDate),
