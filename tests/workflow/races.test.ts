@@ -277,7 +277,10 @@ describe('conflicting actions fired together', () => {
     expect(all).toEqual([]);
   }, 120_000);
 
-  it('concurrent reviews of one service: one recorded, the others get 409 with the version that won', async () => {
+  // Five reviews fired within a few milliseconds overlap on a quiet machine (one recorded, four 409s);
+  // on a loaded one a later review may start after the first has finished, and is then a review of
+  // its own. Either way no review is lost or overwritten: each recorded one is its own version.
+  it('concurrent reviews of one service: those that overlap get 409 with the version that won, and no review is lost', async () => {
     const services = await prepared(3, () => approvedService(h), 3);
     for (const { serviceId } of services) {
       const answers = await together(
@@ -294,14 +297,18 @@ describe('conflicting actions fired together', () => {
         ),
       );
       const winners = answers.filter((a) => a.status === 201);
-      expect(winners).toHaveLength(1);
+      expect(winners.length).toBeGreaterThanOrEqual(1);
+      // Each recorded review wrote the next version, none the same one.
+      const recorded = winners.map((w) => w.body.version as number).sort((a, b) => a - b);
+      expect(recorded).toEqual(Array.from({ length: winners.length }, (_, i) => i + 2));
       for (const lost of answers.filter((a) => a.status !== 201)) {
         expect(lost.status).toBe(409);
-        expect(lost.body).toMatchObject({ serviceId, version: 2 });
+        expect(lost.body).toMatchObject({ serviceId });
+        expect(recorded).toContain(lost.body.version);
         expect(isExplainedLoss(lost)).toBe(true);
       }
       const entry = (await h.api(`/services/${serviceId}`)).body;
-      expect(entry.versions).toHaveLength(2);
+      expect(entry.versions).toHaveLength(1 + winners.length);
       record(answers, winners.length, []);
     }
   }, 60_000);
